@@ -1,0 +1,15 @@
+package dev.voiceagent.evaluation;
+
+import dev.voiceagent.support.VoiceService;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+
+/** Entry point of the evaluation-service. */
+@SpringBootApplication
+@VoiceService(name = "evaluation-service", port = 8084, schema = "evaluation")
+public class EvaluationApplication {
+
+    public static void main(String[] args) {
+        SpringApplication.run(EvaluationApplication.class, args);
+    }
+}

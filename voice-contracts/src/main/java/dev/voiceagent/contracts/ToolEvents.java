@@ -1,0 +1,29 @@
+package dev.voiceagent.contracts;
+
+import java.util.Map;
+
+/** Tool requests (bridge to executor) and their results (executor to bridge and analytics). */
+public final class ToolEvents {
+
+    private ToolEvents() {
+    }
+
+    /**
+     * The model called a function. {@code replyTopic} names the topic of the bridge instance that holds
+     * the call; the result must reach it there as well as on {@link Topics#TOOL_RESULTS}.
+     */
+    public record ToolRequested(String toolCallId, String tool, Map<String, Object> arguments,
+                                String agentVersionId, String intent, boolean callerAuthenticated,
+                                String callerNumber, String replyTopic) implements VoiceEvent {
+    }
+
+    /** A tool call finished; {@code status} is ok, denied, failed or timeout, and reason is speakable. */
+    public record ToolCompleted(String toolCallId, String tool, String status, Map<String, Object> output,
+                                String reason, long latencyMs) implements VoiceEvent {
+
+        public static final String OK = "ok";
+        public static final String DENIED = "denied";
+        public static final String FAILED = "failed";
+        public static final String TIMEOUT = "timeout";
+    }
+}

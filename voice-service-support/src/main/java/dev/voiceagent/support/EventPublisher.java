@@ -1,0 +1,51 @@
+package dev.voiceagent.support;
+
+import dev.voiceagent.contracts.EventCodec;
+import dev.voiceagent.contracts.EventEnvelope;
+import dev.voiceagent.contracts.VoiceEvent;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.springframework.kafka.core.KafkaTemplate;
+import reactor.core.publisher.Mono;
+
+/**
+ * Publishes events in their envelope to the topic their type belongs to, keyed by call SID (tenant id for
+ * config). The producer is idempotent with {@code acks=all}; trace context rides in the record headers.
+ */
+public class EventPublisher {
+
+    private static final Duration SEND_TIMEOUT = Duration.ofSeconds(10);
+
+    private final KafkaTemplate<String, String> template;
+    private final String source;
+
+    public EventPublisher(KafkaTemplate<String, String> template, String source) {
+        this.template = template;
+        this.source = source;
+    }
+
+    /** The name events from this service carry as their {@code source}. */
+    public String source() {
+        return source;
+    }
+
+    public <T extends VoiceEvent> Mono<EventEnvelope<T>> publish(String tenantId, String callSid, T event) {
+        EventEnvelope<T> envelope = EventEnvelope.of(source, tenantId, callSid, event);
+        return publish(envelope).thenReturn(envelope);
+    }
+
+    public Mono<Void> publish(EventEnvelope<?> envelope) {
+        return send(envelope.topic(), envelope);
+    }
+
+    /** Sends an envelope to a topic other than its type's home topic (e.g. a per-instance reply topic). */
+    public Mono<Void> send(String topic, EventEnvelope<?> envelope) {
+        ProducerRecord<String, String> record = new ProducerRecord<>(topic, envelope.key(), EventCodec.encode(envelope));
+        record.headers().add("ce_type", envelope.type().wireName().getBytes(StandardCharsets.UTF_8));
+        record.headers().add("ce_id", envelope.id().getBytes(StandardCharsets.UTF_8));
+        return Mono.fromFuture(() -> template.send(record))
+                .timeout(SEND_TIMEOUT)
+                .then();
+    }
+}

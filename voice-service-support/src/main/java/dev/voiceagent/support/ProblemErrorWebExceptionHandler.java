@@ -1,0 +1,96 @@
+package dev.voiceagent.support;
+
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.core.codec.DecodingException;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.web.ErrorResponse;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.ServerWebInputException;
+import org.springframework.web.server.WebExceptionHandler;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Turns every error that leaves a handler into {@code application/problem+json}: status and detail for
+ * errors that carry them, a generic 500 without internals otherwise. Stack traces never reach a client.
+ */
+@Order(Ordered.HIGHEST_PRECEDENCE + 10)
+public class ProblemErrorWebExceptionHandler implements WebExceptionHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(ProblemErrorWebExceptionHandler.class);
+
+    private final JsonMapper json;
+
+    public ProblemErrorWebExceptionHandler(JsonMapper json) {
+        this.json = json;
+    }
+
+    @Override
+    public Mono<Void> handle(ServerWebExchange exchange, Throwable ex) {
+        if (exchange.getResponse().isCommitted()) {
+            return Mono.error(ex);
+        }
+        ProblemDetail problem = toProblem(ex);
+        problem.setInstance(exchange.getRequest().getURI().resolve(exchange.getRequest().getPath().value()));
+        if (problem.getStatus() >= 500) {
+            log.error("request {} {} failed", exchange.getRequest().getMethod(), exchange.getRequest().getPath(), ex);
+        }
+        byte[] body = json.writeValueAsBytes(asMap(problem));
+        var response = exchange.getResponse();
+        response.setStatusCode(HttpStatusCode.valueOf(problem.getStatus()));
+        response.getHeaders().setContentType(MediaType.APPLICATION_PROBLEM_JSON);
+        if (ex instanceof ErrorResponse errorResponse) {
+            errorResponse.getHeaders().forEach((name, values) -> response.getHeaders().put(name, values));
+        }
+        DataBuffer buffer = response.bufferFactory().wrap(body);
+        return response.writeWith(Mono.just(buffer));
+    }
+
+    static ProblemDetail toProblem(Throwable ex) {
+        if (ex instanceof ServerWebInputException input && input.getCause() instanceof DecodingException) {
+            ProblemDetail p = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, "The request body could not be read.");
+            p.setTitle("Malformed request");
+            return p;
+        }
+        if (ex instanceof ErrorResponse errorResponse) {
+            ProblemDetail body = errorResponse.getBody();
+            ProblemDetail copy = ProblemDetail.forStatusAndDetail(HttpStatusCode.valueOf(body.getStatus()), body.getDetail());
+            copy.setTitle(body.getTitle());
+            copy.setType(body.getType());
+            if (body.getProperties() != null) {
+                body.getProperties().forEach(copy::setProperty);
+            }
+            return copy;
+        }
+        ProblemDetail p = ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR,
+                "The request could not be completed.");
+        p.setTitle("Internal error");
+        return p;
+    }
+
+    private static Map<String, Object> asMap(ProblemDetail problem) {
+        Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("type", problem.getType().toString());
+        body.put("title", problem.getTitle() != null ? problem.getTitle()
+                : HttpStatus.valueOf(problem.getStatus()).getReasonPhrase());
+        body.put("status", problem.getStatus());
+        if (problem.getDetail() != null) {
+            body.put("detail", problem.getDetail());
+        }
+        if (problem.getInstance() != null) {
+            body.put("instance", problem.getInstance().getPath());
+        }
+        if (problem.getProperties() != null) {
+            body.putAll(problem.getProperties());
+        }
+        return body;
+    }
+}

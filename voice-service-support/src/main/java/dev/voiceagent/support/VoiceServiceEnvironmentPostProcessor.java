@@ -1,0 +1,98 @@
+package dev.voiceagent.support;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.springframework.boot.EnvironmentPostProcessor;
+import org.springframework.boot.SpringApplication;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.MapPropertySource;
+
+/**
+ * Gives every service the platform's defaults before its own config file is read: identity from
+ * {@link VoiceService}, database and Kafka wiring, health groups ({@code /health/ready}, {@code /health/live}),
+ * Prometheus at {@code /metrics}, snake_case JSON and problem details. Any of them can be overridden by the
+ * service's yml, the environment or the command line, since this source sits last.
+ */
+public class VoiceServiceEnvironmentPostProcessor implements EnvironmentPostProcessor, Ordered {
+
+    static final String SOURCE_NAME = "voiceServiceDefaults";
+
+    @Override
+    public int getOrder() {
+        // before ConfigDataEnvironmentPostProcessor (HIGHEST_PRECEDENCE + 10), so spring.config.name applies
+        return Ordered.HIGHEST_PRECEDENCE + 5;
+    }
+
+    @Override
+    public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
+        findService(application).ifPresent(service -> {
+            environment.getPropertySources().remove(SOURCE_NAME);
+            environment.getPropertySources().addLast(new MapPropertySource(SOURCE_NAME, defaults(service)));
+        });
+    }
+
+    private static Optional<VoiceService> findService(SpringApplication application) {
+        return application.getAllSources().stream()
+                .filter(Class.class::isInstance)
+                .map(source -> AnnotatedElementUtils.findMergedAnnotation((Class<?>) source, VoiceService.class))
+                .filter(java.util.Objects::nonNull)
+                .findFirst();
+    }
+
+    static Map<String, Object> defaults(VoiceService service) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("spring.application.name", service.name());
+        p.put("spring.config.name", service.name());
+        p.put("server.port", service.port());
+        p.put("server.shutdown", "graceful");
+        p.put("spring.lifecycle.timeout-per-shutdown-phase", "20s");
+        p.put("spring.reactor.context-propagation", "auto");
+        p.put("spring.jackson.property-naming-strategy", "SNAKE_CASE");
+        p.put("spring.webflux.problemdetails.enabled", "true");
+
+        p.put("voice.database.host", "localhost");
+        p.put("voice.database.port", "5432");
+        p.put("voice.database.name", "voice");
+        p.put("voice.database.username", "voice");
+        p.put("voice.database.password", "voice");
+        p.put("voice.database.schema", service.schema());
+        String hostPortDb = "${voice.database.host}:${voice.database.port}/${voice.database.name}";
+        p.put("spring.r2dbc.url", "r2dbc:postgresql://" + hostPortDb + "?schema=${voice.database.schema}");
+        p.put("spring.r2dbc.username", "${voice.database.username}");
+        p.put("spring.r2dbc.password", "${voice.database.password}");
+        p.put("spring.r2dbc.pool.max-size", "10");
+        p.put("spring.flyway.url", "jdbc:postgresql://" + hostPortDb);
+        p.put("spring.flyway.user", "${voice.database.username}");
+        p.put("spring.flyway.password", "${voice.database.password}");
+        p.put("spring.flyway.schemas", "${voice.database.schema}");
+        p.put("spring.flyway.default-schema", "${voice.database.schema}");
+        p.put("spring.flyway.locations", "classpath:db/" + service.schema());
+
+        p.put("spring.kafka.bootstrap-servers", "localhost:9092");
+        p.put("spring.kafka.consumer.group-id", service.name());
+        p.put("spring.kafka.consumer.auto-offset-reset", "earliest");
+        p.put("spring.kafka.producer.acks", "all");
+        p.put("spring.kafka.producer.properties.enable.idempotence", "true");
+        p.put("spring.kafka.producer.properties.linger.ms", "1");
+        p.put("spring.kafka.template.observation-enabled", "true");
+        p.put("spring.kafka.listener.observation-enabled", "true");
+
+        p.put("management.endpoints.web.base-path", "/");
+        p.put("management.endpoints.web.exposure.include", "health,prometheus,info");
+        p.put("management.endpoints.web.path-mapping.prometheus", "metrics");
+        p.put("management.endpoint.health.probes.enabled", "true");
+        p.put("management.endpoint.health.show-details", "always");
+        p.put("management.endpoint.health.group.live.include", "livenessState");
+        p.put("management.endpoint.health.group.ready.include", "readinessState,r2dbc");
+        p.put("management.endpoint.health.group.ready.show-details", "always");
+        p.put("management.metrics.tags.application", service.name());
+        p.put("management.tracing.sampling.probability", "1.0");
+        p.put("management.opentelemetry.resource-attributes.service.name", service.name());
+        return p;
+    }
+
+}

@@ -1,0 +1,88 @@
+package dev.voiceagent.support;
+
+import dev.voiceagent.contracts.Topics;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.kafka.core.KafkaAdmin;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.listener.CommonErrorHandler;
+import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
+import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.kafka.support.ExponentialBackOffWithMaxRetries;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.transaction.ReactiveTransactionManager;
+import org.springframework.transaction.reactive.TransactionalOperator;
+import tools.jackson.databind.json.JsonMapper;
+import dev.voiceagent.contracts.EventDecodingException;
+
+/** The platform's Kafka, persistence and error defaults, shared by every service. */
+@AutoConfiguration(after = KafkaAutoConfiguration.class,
+        afterName = {"org.springframework.boot.r2dbc.autoconfigure.R2dbcAutoConfiguration",
+                "org.springframework.boot.r2dbc.autoconfigure.R2dbcTransactionManagerAutoConfiguration",
+                "org.springframework.boot.data.r2dbc.autoconfigure.DataR2dbcAutoConfiguration",
+                "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration"})
+public class VoiceSupportAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    EventPublisher eventPublisher(KafkaTemplate<String, String> template,
+                                  @Value("${spring.application.name}") String source) {
+        return new EventPublisher(template, source);
+    }
+
+    /** Every platform topic and its dead-letter topic; creation is idempotent, so every service may declare them. */
+    @Bean
+    KafkaAdmin.NewTopics voiceTopics(@Value("${voice.kafka.partitions:3}") int partitions,
+                                     @Value("${voice.kafka.replication-factor:1}") short replicas) {
+        List<NewTopic> topics = new ArrayList<>();
+        for (String topic : Topics.ALL) {
+            NewTopic newTopic = new NewTopic(topic, partitions, replicas);
+            if (Topics.CONFIG.equals(topic)) {
+                newTopic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+            }
+            topics.add(newTopic);
+            topics.add(new NewTopic(Topics.deadLetter(topic), partitions, replicas));
+        }
+        return new KafkaAdmin.NewTopics(topics.toArray(NewTopic[]::new));
+    }
+
+    /**
+     * Retries a failed record with back-off, then parks it on {@code <topic>.dlt}. A record that cannot be
+     * decoded is parked at once: retrying it cannot help.
+     */
+    @Bean
+    @ConditionalOnMissingBean(CommonErrorHandler.class)
+    DefaultErrorHandler kafkaErrorHandler(KafkaTemplate<String, String> template) {
+        var recoverer = new DeadLetterPublishingRecoverer(template,
+                (record, ex) -> new TopicPartition(Topics.deadLetter(record.topic()), -1));
+        var backOff = new ExponentialBackOffWithMaxRetries(4);
+        backOff.setInitialInterval(200);
+        backOff.setMultiplier(2.0);
+        backOff.setMaxInterval(2_000);
+        var handler = new DefaultErrorHandler(recoverer, backOff);
+        handler.addNotRetryableExceptions(EventDecodingException.class);
+        return handler;
+    }
+
+    @Bean
+    @ConditionalOnBean({DatabaseClient.class, ReactiveTransactionManager.class})
+    @ConditionalOnMissingBean
+    ProcessedEvents processedEvents(DatabaseClient db, ReactiveTransactionManager transactionManager) {
+        return new ProcessedEvents(db, TransactionalOperator.create(transactionManager));
+    }
+
+    @Bean
+    ProblemErrorWebExceptionHandler problemErrorWebExceptionHandler(JsonMapper json) {
+        return new ProblemErrorWebExceptionHandler(json);
+    }
+}

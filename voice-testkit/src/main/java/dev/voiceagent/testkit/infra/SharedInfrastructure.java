@@ -1,0 +1,147 @@
+package dev.voiceagent.testkit.infra;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.kafka.KafkaContainer;
+import org.testcontainers.postgresql.PostgreSQLContainer;
+
+/**
+ * One real Kafka broker and one real PostgreSQL server per JVM, started on first use and stopped at exit.
+ * With a reachable Docker engine they are Testcontainers; without one, Spring Kafka's embedded KRaft broker and
+ * an embedded PostgreSQL (real binaries); {@code VOICE_DB_URL} points at an external server instead.
+ */
+public final class SharedInfrastructure {
+
+    private static final Logger log = LoggerFactory.getLogger(SharedInfrastructure.class);
+    private static final AtomicInteger DATABASES = new AtomicInteger();
+
+    private static String kafkaBootstrap;
+    private static DatabaseCoordinates postgresAdmin;
+    private static Boolean docker;
+
+    private SharedInfrastructure() {
+    }
+
+    /** Bootstrap servers of the shared broker. */
+    public static synchronized String kafka() {
+        if (kafkaBootstrap == null) {
+            kafkaBootstrap = useDocker() ? startKafkaContainer() : startEmbeddedKafka(0);
+        }
+        return kafkaBootstrap;
+    }
+
+    /** A new, empty database on the shared server; each test class gets its own. */
+    public static DatabaseCoordinates freshDatabase(String hint) {
+        DatabaseCoordinates admin = postgres();
+        String name = ("t_" + hint.replaceAll("[^A-Za-z0-9]", "_") + "_" + DATABASES.incrementAndGet()).toLowerCase();
+        if (name.length() > 60) {
+            name = name.substring(name.length() - 60);
+        }
+        createDatabase(admin, name);
+        return admin.withDatabase(name);
+    }
+
+    /** The admin coordinates of the shared server (its maintenance database). */
+    public static synchronized DatabaseCoordinates postgres() {
+        if (postgresAdmin == null) {
+            String external = System.getenv("VOICE_DB_URL");
+            if (external != null && !external.isBlank()) {
+                postgresAdmin = DatabaseCoordinates.parse(external);
+            } else {
+                postgresAdmin = useDocker() ? startPostgresContainer() : startEmbeddedPostgres(0);
+            }
+        }
+        return postgresAdmin;
+    }
+
+    /** Starts an embedded KRaft broker on the given port (0 picks a free one) and returns its bootstrap servers. */
+    public static String startEmbeddedKafka(int port) {
+        EmbeddedKafkaKraftBroker broker = new EmbeddedKafkaKraftBroker(1, 3);
+        if (port > 0) {
+            broker.kafkaPorts(port);
+        }
+        broker.brokerProperties(java.util.Map.of(
+                "auto.create.topics.enable", "true",
+                "group.initial.rebalance.delay.ms", "0",
+                "offsets.topic.replication.factor", "1",
+                "transaction.state.log.replication.factor", "1",
+                "transaction.state.log.min.isr", "1"));
+        broker.afterPropertiesSet();
+        Runtime.getRuntime().addShutdownHook(new Thread(broker::destroy, "kafka-shutdown"));
+        log.info("embedded Kafka (KRaft) at {}", broker.getBrokersAsString());
+        return broker.getBrokersAsString();
+    }
+
+    /** Starts an embedded PostgreSQL on the given port (0 picks a free one). */
+    public static DatabaseCoordinates startEmbeddedPostgres(int port) {
+        try {
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+            if (port > 0) {
+                builder.setPort(port);
+            }
+            EmbeddedPostgres pg = builder.start();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    pg.close();
+                } catch (IOException e) {
+                    log.warn("embedded PostgreSQL did not stop cleanly", e);
+                }
+            }, "postgres-shutdown"));
+            log.info("embedded PostgreSQL on port {}", pg.getPort());
+            return new DatabaseCoordinates("localhost", pg.getPort(), "postgres", "postgres", "postgres");
+        } catch (IOException e) {
+            throw new IllegalStateException("embedded PostgreSQL failed to start", e);
+        }
+    }
+
+    /** Creates a database if it does not exist yet. */
+    public static void createDatabase(DatabaseCoordinates admin, String name) {
+        try (Connection c = DriverManager.getConnection(admin.jdbcUrl(), admin.username(), admin.password());
+             Statement s = c.createStatement()) {
+            var rs = s.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + name.replace("'", "''") + "'");
+            if (!rs.next()) {
+                s.execute("CREATE DATABASE \"" + name.replace("\"", "") + "\"");
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not create database " + name, e);
+        }
+    }
+
+    private static synchronized boolean useDocker() {
+        if (docker == null) {
+            boolean disabled = "false".equalsIgnoreCase(System.getenv("VOICE_TESTCONTAINERS"));
+            docker = !disabled && dockerReachable();
+        }
+        return docker;
+    }
+
+    private static boolean dockerReachable() {
+        try {
+            return DockerClientFactory.instance().isDockerAvailable();
+        } catch (RuntimeException | LinkageError e) {
+            return false;
+        }
+    }
+
+    private static String startKafkaContainer() {
+        KafkaContainer kafka = new KafkaContainer("apache/kafka-native:4.1.0");
+        kafka.start();
+        return kafka.getBootstrapServers();
+    }
+
+    private static DatabaseCoordinates startPostgresContainer() {
+        PostgreSQLContainer pg = new PostgreSQLContainer("postgres:16-alpine");
+        pg.start();
+        return new DatabaseCoordinates(pg.getHost(), pg.getFirstMappedPort(), pg.getDatabaseName(),
+                pg.getUsername(), pg.getPassword());
+    }
+}

@@ -11,6 +11,8 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import dev.voiceagent.support.tenant.TenantDirectory;
 import org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.kafka.core.KafkaAdmin;
@@ -79,6 +81,14 @@ public class VoiceSupportAutoConfiguration {
     @ConditionalOnMissingBean
     ProcessedEvents processedEvents(DatabaseClient db, ReactiveTransactionManager transactionManager) {
         return new ProcessedEvents(db, TransactionalOperator.create(transactionManager));
+    }
+
+    /** Opt in with {@code voice.tenant-directory.enabled=true} in services that resolve tenants on the call path. */
+    @Bean
+    @ConditionalOnProperty(name = "voice.tenant-directory.enabled", havingValue = "true")
+    @ConditionalOnMissingBean
+    TenantDirectory tenantDirectory() {
+        return new TenantDirectory();
     }
 
     @Bean

@@ -64,7 +64,9 @@ public class ProblemErrorWebExceptionHandler implements WebExceptionHandler {
             ProblemDetail body = errorResponse.getBody();
             ProblemDetail copy = ProblemDetail.forStatusAndDetail(HttpStatusCode.valueOf(body.getStatus()), body.getDetail());
             copy.setTitle(body.getTitle());
-            copy.setType(body.getType());
+            if (body.getType() != null) {
+                copy.setType(body.getType());
+            }
             if (body.getProperties() != null) {
                 body.getProperties().forEach(copy::setProperty);
             }
@@ -78,7 +80,7 @@ public class ProblemErrorWebExceptionHandler implements WebExceptionHandler {
 
     private static Map<String, Object> asMap(ProblemDetail problem) {
         Map<String, Object> body = new java.util.LinkedHashMap<>();
-        body.put("type", problem.getType().toString());
+        body.put("type", problem.getType() != null ? problem.getType().toString() : "about:blank");
         body.put("title", problem.getTitle() != null ? problem.getTitle()
                 : HttpStatus.valueOf(problem.getStatus()).getReasonPhrase());
         body.put("status", problem.getStatus());

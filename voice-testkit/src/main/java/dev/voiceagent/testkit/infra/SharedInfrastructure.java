@@ -34,7 +34,7 @@ public final class SharedInfrastructure {
     /** Bootstrap servers of the shared broker. */
     public static synchronized String kafka() {
         if (kafkaBootstrap == null) {
-            kafkaBootstrap = useDocker() ? startKafkaContainer() : startEmbeddedKafka(0);
+            kafkaBootstrap = useDocker() ? startKafkaContainer() : stopAtExit(startEmbeddedKafka(0)).bootstrapServers();
         }
         return kafkaBootstrap;
     }
@@ -57,14 +57,35 @@ public final class SharedInfrastructure {
             if (external != null && !external.isBlank()) {
                 postgresAdmin = DatabaseCoordinates.parse(external);
             } else {
-                postgresAdmin = useDocker() ? startPostgresContainer() : startEmbeddedPostgres(0);
+                postgresAdmin = useDocker() ? startPostgresContainer()
+                        : stopAtExit(startEmbeddedPostgres(0)).coordinates();
             }
         }
         return postgresAdmin;
     }
 
-    /** Starts an embedded KRaft broker on the given port (0 picks a free one) and returns its bootstrap servers. */
-    public static String startEmbeddedKafka(int port) {
+    /** A broker this JVM started; {@link #close()} stops it. */
+    public record RunningKafka(String bootstrapServers, EmbeddedKafkaKraftBroker broker) implements AutoCloseable {
+        @Override
+        public void close() {
+            broker.destroy();
+        }
+    }
+
+    /** A PostgreSQL server this JVM started; {@link #close()} stops it. */
+    public record RunningPostgres(DatabaseCoordinates coordinates, EmbeddedPostgres server) implements AutoCloseable {
+        @Override
+        public void close() {
+            try {
+                server.close();
+            } catch (IOException e) {
+                log.warn("embedded PostgreSQL did not stop cleanly", e);
+            }
+        }
+    }
+
+    /** Starts an embedded KRaft broker on the given port (0 picks a free one). */
+    public static RunningKafka startEmbeddedKafka(int port) {
         EmbeddedKafkaKraftBroker broker = new EmbeddedKafkaKraftBroker(1, 3);
         if (port > 0) {
             broker.kafkaPorts(port);
@@ -76,31 +97,35 @@ public final class SharedInfrastructure {
                 "transaction.state.log.replication.factor", "1",
                 "transaction.state.log.min.isr", "1"));
         broker.afterPropertiesSet();
-        Runtime.getRuntime().addShutdownHook(new Thread(broker::destroy, "kafka-shutdown"));
         log.info("embedded Kafka (KRaft) at {}", broker.getBrokersAsString());
-        return broker.getBrokersAsString();
+        return new RunningKafka(broker.getBrokersAsString(), broker);
     }
 
-    /** Starts an embedded PostgreSQL on the given port (0 picks a free one). */
-    public static DatabaseCoordinates startEmbeddedPostgres(int port) {
+    /** Starts an embedded PostgreSQL (real binaries) on the given port (0 picks a free one). */
+    public static RunningPostgres startEmbeddedPostgres(int port) {
         try {
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
             if (port > 0) {
                 builder.setPort(port);
             }
             EmbeddedPostgres pg = builder.start();
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                try {
-                    pg.close();
-                } catch (IOException e) {
-                    log.warn("embedded PostgreSQL did not stop cleanly", e);
-                }
-            }, "postgres-shutdown"));
             log.info("embedded PostgreSQL on port {}", pg.getPort());
-            return new DatabaseCoordinates("localhost", pg.getPort(), "postgres", "postgres", "postgres");
+            return new RunningPostgres(new DatabaseCoordinates("localhost", pg.getPort(), "postgres", "postgres",
+                    "postgres"), pg);
         } catch (IOException e) {
             throw new IllegalStateException("embedded PostgreSQL failed to start", e);
         }
+    }
+
+    private static <T extends AutoCloseable> T stopAtExit(T resource) {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                resource.close();
+            } catch (Exception e) {
+                log.warn("could not stop {}", resource, e);
+            }
+        }, "infrastructure-shutdown"));
+        return resource;
     }
 
     /** Creates a database if it does not exist yet. */

@@ -1,0 +1,55 @@
+package dev.voiceagent.contracts;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** One representative envelope per event type; the golden fixtures are these, encoded. */
+final class SampleEvents {
+
+    static final Instant TIME = Instant.parse("2026-11-25T10:15:30.123Z");
+    static final String CALL = "CA0123456789abcdef0123456789abcdef";
+
+    private SampleEvents() {
+    }
+
+    static EventEnvelope<?> sample(EventType type) {
+        VoiceEvent data = switch (type) {
+            case CALL_CREATED -> new CallEvents.CallCreated("outbound-api", "+15555550000", "+15555550100",
+                    "default", "default-v1");
+            case CALL_STATUS_CHANGED -> new CallEvents.CallStatusChanged("completed", "in-progress", 42);
+            case CALL_UNROUTABLE -> new CallEvents.CallUnroutable("+15555559999", "+1555555****", "unknown_number");
+            case SESSION_STARTED -> new SessionEvents.SessionStarted("MZ0123456789abcdef0123456789abcdef", "default-v1",
+                    "gpt-realtime", "alloy", "bridge-1");
+            case SESSION_STATE_CHANGED -> new SessionEvents.SessionStateChanged(Map.of("intent", "account_inquiry",
+                    "language", "en"));
+            case SESSION_BARGE_IN -> new SessionEvents.BargeIn("item_abc", 1260);
+            case SESSION_ENDED -> new SessionEvents.SessionEnded("caller_hangup", 8120);
+            case TRANSCRIPT_TURN -> new TranscriptTurn(TranscriptTurn.CALLER, "What is my account balance?",
+                    "item_caller_1", 1, 2140);
+            case TOOL_REQUESTED -> new ToolEvents.ToolRequested("call_7f3a", "lookup", Map.of("account_number", "1001"),
+                    "default-v1", "account_inquiry", false, "+15555550100", "voice.tool.replies.bridge-1");
+            case TOOL_COMPLETED -> new ToolEvents.ToolCompleted("call_7f3a", "lookup", ToolEvents.ToolCompleted.OK,
+                    Map.of("found", true, "balance", "42.50", "currency", "USD"), null, 12);
+            case SESSION_OUTCOME -> new SessionOutcome(Outcome.CALLBACK_CREATED, "dispute", "default-v1",
+                    "+15555550100", TIME.minusSeconds(9), TIME, 9000, 640L, 3, 4, 0,
+                    List.of(new SessionOutcome.ToolSummary("call_7f3a", "lookup", "ok", 12)),
+                    null, "Balance given; callback requested about a disputed charge.");
+            case CALLBACK_REQUESTED -> new CallbackRequested("cb_7f3a", "disputed charge", "high", "+15555550100",
+                    null, "call_8b21");
+            case EVALUATION_COMPLETED -> new EvaluationCompleted("ev_1", "default-v1", Outcome.RESOLVED, 0.92, true,
+                    Map.of("resolution", 1.0, "policy", 1.0, "responsiveness", 0.75));
+            case TENANT_CONFIG_PUBLISHED -> new TenantConfigPublished("demo", "Demo Bank", true, List.of("+15555550000"),
+                    "America/New_York",
+                    new TenantConfigPublished.RuntimeConfig("gpt-realtime", "alloy", "support_default", 1,
+                            "You are a helpful support agent.", null, "en", "Thanks for calling Demo Bank."),
+                    List.of("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"),
+                    List.of(new TenantConfigPublished.AgentView("default", "default-v1",
+                            List.of("lookup", "callback", "noop"), null)), 7);
+            case LOG_LINE -> new LogLine("INFO", "media stream started");
+        };
+        String callSid = type == EventType.TENANT_CONFIG_PUBLISHED ? null : CALL;
+        return new EventEnvelope<>("00000000-0000-4000-8000-" + String.format("%012d", type.ordinal()), type,
+                "test-service", TIME, "demo", callSid, EventEnvelope.SCHEMA_VERSION, data);
+    }
+}

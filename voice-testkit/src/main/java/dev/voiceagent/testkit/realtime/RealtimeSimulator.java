@@ -1,0 +1,153 @@
+package dev.voiceagent.testkit.realtime;
+
+import dev.voiceagent.testkit.scenario.Scenario;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.reactivestreams.Publisher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
+import reactor.netty.http.server.WebsocketServerSpec;
+import reactor.netty.http.websocket.WebsocketInbound;
+import reactor.netty.http.websocket.WebsocketOutbound;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * A WebSocket server speaking the OpenAI Realtime (GA) protocol at {@code /v1/realtime}, driven by a
+ * {@link Scenario}: it hears the caller through an energy VAD over the appended μ-law and answers with the
+ * scenario's transcripts, tool calls and (tone) speech.
+ */
+public final class RealtimeSimulator implements AutoCloseable {
+
+    /** The WebSocket path, as OpenAI serves it. */
+    public static final String PATH = "/v1/realtime";
+
+    private static final Logger log = LoggerFactory.getLogger(RealtimeSimulator.class);
+    private static final int MAX_FRAME = 1 << 20;
+    private static final int MAX_KEPT_SESSIONS = 200;
+    private static final WebsocketServerSpec WS_SPEC = WebsocketServerSpec.builder().maxFramePayloadLength(MAX_FRAME).build();
+
+    private final JsonMapper json = JsonMapper.builder().build();
+    private final RealtimeSimCodec codec = new RealtimeSimCodec(json);
+    private final AtomicReference<Scenario> scenario;
+    private final AtomicReference<String> requiredApiKey = new AtomicReference<>();
+    private final AtomicLong sessionIds = new AtomicLong();
+    private final Deque<ObservedSession> sessions = new ArrayDeque<>();
+    private final DisposableServer server;
+
+    private RealtimeSimulator(int port, Scenario scenario) {
+        this.scenario = new AtomicReference<>(Objects.requireNonNull(scenario, "scenario"));
+        this.server = HttpServer.create()
+                .port(port)
+                .route(routes -> routes.get(PATH, this::handshake))
+                .bindNow(Duration.ofSeconds(10));
+        log.info("realtime simulator listening on {} (scenario {})", url(), scenario.name());
+    }
+
+    /** Starts a simulator on the given port (0 picks a free one) playing the scenario in every new session. */
+    public static RealtimeSimulator start(int port, Scenario scenario) {
+        return new RealtimeSimulator(port, scenario);
+    }
+
+    /** Makes the handshake require {@code Authorization: Bearer <apiKey>} (401 otherwise); null accepts any. */
+    public RealtimeSimulator requireApiKey(String apiKey) {
+        requiredApiKey.set(apiKey);
+        return this;
+    }
+
+    /** Plays this scenario in sessions opened from now on. */
+    public void useScenario(Scenario next) {
+        scenario.set(Objects.requireNonNull(next, "scenario"));
+    }
+
+    /** The bound port. */
+    public int port() {
+        return server.port();
+    }
+
+    /** The URL clients connect to, {@code ws://localhost:<port>/v1/realtime}. */
+    public String url() {
+        return "ws://localhost:" + port() + PATH;
+    }
+
+    /** The sessions seen so far (the most recent 200), oldest first. */
+    public List<ObservedSession> sessions() {
+        synchronized (sessions) {
+            return List.copyOf(sessions);
+        }
+    }
+
+    /** The most recent session, waiting up to {@code timeout} for one to open. */
+    public Mono<ObservedSession> awaitSession(Duration timeout) {
+        return Flux.interval(Duration.ZERO, Duration.ofMillis(20))
+                .map(tick -> sessions())
+                .filter(list -> !list.isEmpty())
+                .map(list -> list.get(list.size() - 1))
+                .next()
+                .timeout(timeout);
+    }
+
+    @Override
+    public void close() {
+        server.disposeNow(Duration.ofSeconds(5));
+    }
+
+    private Publisher<Void> handshake(HttpServerRequest request, HttpServerResponse response) {
+        String authorization = request.requestHeaders().get(HttpHeaderNames.AUTHORIZATION);
+        String expected = requiredApiKey.get();
+        if (expected != null && !("Bearer " + expected).equals(authorization)) {
+            return response.status(HttpResponseStatus.UNAUTHORIZED)
+                    .header(HttpHeaderNames.CONTENT_TYPE, "application/json")
+                    .sendString(Mono.just("{\"error\":{\"message\":\"Incorrect API key provided.\","
+                            + "\"type\":\"invalid_request_error\",\"code\":\"invalid_api_key\",\"param\":null}}"));
+        }
+        List<String> models = new QueryStringDecoder(request.uri()).parameters().get("model");
+        String model = models == null || models.isEmpty() ? null : models.get(0);
+        return response.sendWebsocket((in, out) -> converse(in, out, authorization, model), WS_SPEC);
+    }
+
+    private Mono<Void> converse(WebsocketInbound in, WebsocketOutbound out, String authorization, String model) {
+        String id = "sess_" + String.format("%06d", sessionIds.incrementAndGet());
+        ObservedSession observed = remember(new ObservedSession(id, authorization, model));
+        RealtimeSimSession session = new RealtimeSimSession(id, scenario.get(), observed, json);
+        session.open();
+        Mono<Void> outbound = out.sendString(session.events().map(this::encode)).then();
+        Mono<Void> inbound = in.aggregateFrames(MAX_FRAME).receive().asString()
+                .doOnNext(frame -> session.onFrame(frame, codec.decode(frame)))
+                .then()
+                .doFinally(signal -> session.close());
+        // Both directions must end: the inbound ends when the client closes, which completes the outbound queue.
+        return Mono.when(inbound, outbound);
+    }
+
+    private String encode(RealtimeServerEvent event) {
+        String frame = codec.encode(event);
+        if (log.isTraceEnabled()) {
+            log.trace("realtime sim -> {}", frame);
+        }
+        return frame;
+    }
+
+    private ObservedSession remember(ObservedSession observed) {
+        synchronized (sessions) {
+            sessions.addLast(observed);
+            while (sessions.size() > MAX_KEPT_SESSIONS) {
+                sessions.removeFirst();
+            }
+        }
+        return observed;
+    }
+}

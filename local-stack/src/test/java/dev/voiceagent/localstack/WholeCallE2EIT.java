@@ -1,0 +1,135 @@
+package dev.voiceagent.localstack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.voiceagent.contracts.CallbackRequested;
+import dev.voiceagent.contracts.EventType;
+import dev.voiceagent.contracts.Outcome;
+import dev.voiceagent.contracts.SessionOutcome;
+import dev.voiceagent.contracts.ToolEvents;
+import dev.voiceagent.contracts.Topics;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.MediaType;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+/**
+ * The first whole call: make-call on the gateway, through the Twilio simulator, signed TwiML, the media stream
+ * via the gateway to the bridge, the realtime simulator, an account lookup and a callback request over Kafka to
+ * the tool executor and back, transcripts and the outcome on Kafka, an evaluation stored, a callback task
+ * opened, status callbacks, and the call log completed with its outcome. Every service runs as it would alone.
+ */
+class WholeCallE2EIT {
+
+    private static LocalStack stack;
+    private static TopicRecorder topics;
+    private static WebTestClient gateway;
+
+    @BeforeAll
+    static void startStack() {
+        stack = LocalStack.start(LocalStackOptions.forTests());
+        topics = new TopicRecorder(stack.kafkaBootstrapServers());
+        gateway = WebTestClient.bindToServer().baseUrl(stack.gatewayUrl()).responseTimeout(Duration.ofSeconds(15)).build();
+    }
+
+    @AfterAll
+    static void stopStack() {
+        if (topics != null) {
+            topics.close();
+        }
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @Test
+    void outboundCallRunsThroughEveryService() {
+        Map<?, ?> created = gateway.post().uri("/api/v1/make-call")
+                .header("x-api-key", "demo-key")
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("{\"to\":\"+15555550100\"}")
+                .exchange()
+                .expectStatus().is2xxSuccessful()
+                .expectBody(Map.class).returnResult().getResponseBody();
+        assertThat(created).containsEntry("ok", true).containsEntry("status", "queued")
+                .containsEntry("to", "+15555550100").containsEntry("from", "+15555550000");
+        String callSid = (String) created.get("call_sid");
+        assertThat(callSid).startsWith("CA");
+
+        Map<?, ?> callLog = await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(250))
+                .until(() -> callLog(callSid), log -> log != null && "completed".equals(log.get("status"))
+                        && log.get("outcome") != null);
+        assertThat(callLog.get("outcome")).isEqualTo("callback_created");
+        assertThat(callLog.get("direction")).isEqualTo("outbound-api");
+
+        Set<EventType> expected = Set.of(EventType.CALL_CREATED, EventType.CALL_STATUS_CHANGED,
+                EventType.SESSION_STARTED, EventType.TRANSCRIPT_TURN, EventType.TOOL_REQUESTED,
+                EventType.TOOL_COMPLETED, EventType.SESSION_OUTCOME, EventType.CALLBACK_REQUESTED,
+                EventType.EVALUATION_COMPLETED, EventType.SESSION_ENDED);
+        List<TopicRecorder.Seen> events = await().atMost(Duration.ofSeconds(30))
+                .until(() -> topics.forCall(callSid), seen -> seen.stream()
+                        .map(s -> s.envelope().type()).collect(Collectors.toSet()).containsAll(expected));
+
+        events.forEach(seen -> {
+            assertThat(seen.key()).as("key of " + seen.topic()).isEqualTo(callSid);
+            assertThat(seen.envelope().tenantId()).isEqualTo("demo");
+            assertThat(seen.envelope().source()).endsWith("-service");
+            boolean replyCopy = seen.topic().startsWith(Topics.TOOL_REPLIES_PREFIX);
+            assertThat(replyCopy || seen.topic().equals(seen.envelope().type().topic())).isTrue();
+        });
+
+        List<ToolEvents.ToolCompleted> results = payloads(events, EventType.TOOL_COMPLETED, Topics.TOOL_RESULTS);
+        assertThat(results).extracting(ToolEvents.ToolCompleted::tool).contains("lookup", "callback");
+        assertThat(results).allMatch(r -> ToolEvents.ToolCompleted.OK.equals(r.status()));
+        ToolEvents.ToolCompleted lookup = results.stream().filter(r -> r.tool().equals("lookup")).findFirst().orElseThrow();
+        assertThat(lookup.output()).containsEntry("found", true);
+        assertThat(String.valueOf(lookup.output().get("balance"))).isEqualTo("42.50");
+
+        SessionOutcome outcome = payloads(events, EventType.SESSION_OUTCOME, Topics.OUTCOMES).get(0);
+        assertThat(outcome.outcome()).isEqualTo(Outcome.CALLBACK_CREATED);
+        assertThat(outcome.intent()).isEqualTo("dispute");
+        assertThat(outcome.callerTurns()).isGreaterThanOrEqualTo(3);
+        assertThat(outcome.timeToFirstAudioMs()).isNotNull();
+        assertThat(payloads(events, EventType.SESSION_OUTCOME, Topics.OUTCOMES)).hasSize(1);
+
+        CallbackRequested callback = payloads(events, EventType.CALLBACK_REQUESTED, Topics.CALLBACKS).get(0);
+        assertThat(callback.reason()).contains("disputed charge");
+
+        gateway.get().uri("/api/v1/evaluations/sessions/{sid}", callSid).header("x-api-key", "demo-key")
+                .exchange().expectStatus().isOk()
+                .expectBody().jsonPath("$.call_sid").isEqualTo(callSid).jsonPath("$.score").isNumber();
+
+        gateway.get().uri("/api/v1/callbacks?status=open").header("x-api-key", "demo-key")
+                .exchange().expectStatus().isOk()
+                .expectBody(String.class).value(body -> assertThat(body).contains(callSid));
+
+        // the spoken answer carried the tool result: the model simulator filled "{balance}" from the output
+        assertThat(events.stream().filter(s -> s.envelope().type() == EventType.TRANSCRIPT_TURN)
+                .map(s -> s.envelope().data().toString())).anyMatch(text -> text.contains("42.50"));
+    }
+
+    @Test
+    void anotherTenantCannotReadTheCallLog() {
+        gateway.get().uri("/api/v1/call-logs/CA00000000000000000000000000000000").header("x-api-key", "wrong-key")
+                .exchange().expectStatus().isUnauthorized()
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+    }
+
+    private Map<?, ?> callLog(String callSid) {
+        return gateway.get().uri("/api/v1/call-logs/{sid}", callSid).header("x-api-key", "demo-key")
+                .exchange().returnResult(Map.class).getResponseBody().blockFirst(Duration.ofSeconds(5));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> List<T> payloads(List<TopicRecorder.Seen> events, EventType type, String topic) {
+        return events.stream().filter(s -> s.envelope().type() == type && s.topic().equals(topic))
+                .map(s -> (T) s.envelope().data()).toList();
+    }
+}

@@ -31,4 +31,13 @@ class ServiceHealthIT {
         web.get().uri("/no-such-route").exchange().expectStatus().isNotFound()
                 .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
     }
+
+    @Test
+    void adminRoutesDoNotExistWithoutAnAdminKey() {
+        web.get().uri("/api/v1/admin/tenants/demo").header("x-admin-key", "anything").exchange()
+                .expectStatus().isNotFound()
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+        web.put().uri("/api/v1/admin/tenants/demo").contentType(MediaType.APPLICATION_JSON).bodyValue("{}").exchange()
+                .expectStatus().isNotFound();
+    }
 }

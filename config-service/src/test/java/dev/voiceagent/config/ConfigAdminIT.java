@@ -1,0 +1,289 @@
+package dev.voiceagent.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.voiceagent.contracts.TenantConfigPublished;
+import dev.voiceagent.support.tenant.ApiKeys;
+import dev.voiceagent.testkit.infra.VoiceInfrastructure;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.MediaType;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = "voice.admin-key=" + ConfigAdminIT.ADMIN_KEY)
+@AutoConfigureWebTestClient
+@VoiceInfrastructure
+class ConfigAdminIT {
+
+    static final String ADMIN_KEY = "it-admin-key";
+    static final String DOCUMENTED_BODY = "{\"model\":\"gpt-realtime\",\"voice\":\"alloy\",\"system_prompt_key\":\"support_default\"}";
+
+    @Autowired
+    WebTestClient web;
+
+    @Autowired
+    dev.voiceagent.config.publish.ConfigOutboxRelay relay;
+
+    @Value("${spring.kafka.bootstrap-servers}")
+    String bootstrap;
+
+    ConfigTopicReader topic;
+    String tenant;
+
+    @BeforeEach
+    void setUp() {
+        topic = new ConfigTopicReader(bootstrap);
+        tenant = "t-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    @AfterEach
+    void tearDown() {
+        topic.close();
+    }
+
+    @Test
+    void documentedRuntimeConfigRequestIsPublishedWithResolvedInstructions() {
+        createTenant(tenant, "+1555" + digits(7));
+        admin(HttpMethod.PUT, "/tenants/" + tenant + "/runtime-config", DOCUMENTED_BODY)
+                .expectStatus().isOk()
+                .expectBody()
+                .jsonPath("$.model").isEqualTo("gpt-realtime")
+                .jsonPath("$.voice").isEqualTo("alloy")
+                .jsonPath("$.system_prompt_key").isEqualTo("support_default")
+                .jsonPath("$.prompt_version").isEqualTo(1);
+
+        var envelope = topic.awaitEnvelope(tenant, v -> "support_default".equals(v.runtimeConfig().systemPromptKey()));
+        TenantConfigPublished view = (TenantConfigPublished) envelope.data();
+        assertThat(envelope.tenantId()).isEqualTo(tenant);
+        assertThat(envelope.callSid()).isNull();
+        assertThat(view.enabled()).isTrue();
+        assertThat(view.runtimeConfig().model()).isEqualTo("gpt-realtime");
+        assertThat(view.runtimeConfig().voice()).isEqualTo("alloy");
+        assertThat(view.runtimeConfig().instructions()).contains("phone support agent");
+        assertThat(view.runtimeConfig().promptVersion()).isEqualTo(1);
+        assertThat(view.agents()).singleElement().satisfies(agent -> {
+            assertThat(agent.agentKey()).isEqualTo("default");
+            assertThat(agent.agentVersionId()).isEqualTo("default-v1");
+            assertThat(agent.allowedTools()).containsExactly("lookup", "callback", "noop");
+        });
+
+        admin(HttpMethod.PUT, "/tenants/" + tenant + "/prompts/support_default", "{\"text\":\"Be brief. Version two.\"}")
+                .expectStatus().isCreated().expectBody().jsonPath("$.version").isEqualTo(2);
+        TenantConfigPublished updated = topic.await(tenant, v -> v.runtimeConfig().promptVersion() == 2);
+        assertThat(updated.runtimeConfig().instructions()).isEqualTo("Be brief. Version two.");
+        assertThat(updated.revision()).isGreaterThan(view.revision());
+
+        admin(HttpMethod.GET, "/tenants/" + tenant + "/runtime-config", null).expectStatus().isOk()
+                .expectBody().jsonPath("$.prompt_version").isEqualTo(2);
+    }
+
+    static Stream<Arguments> invalidRuntimeConfigs() {
+        return Stream.of(
+                Arguments.of("{\"model\":\"gpt-realtime\",\"voice\":\"alloy\",\"system_prompt_key\":\"support_default\",\"temperature\":1}", "temperature"),
+                Arguments.of("{\"model\":\"gpt-9\",\"voice\":\"alloy\",\"system_prompt_key\":\"support_default\"}", "model"),
+                Arguments.of("{\"voice\":\"alloy\",\"system_prompt_key\":\"support_default\"}", "model"),
+                Arguments.of("{\"model\":\"gpt-realtime\",\"voice\":\"robot\",\"system_prompt_key\":\"support_default\"}", "voice"),
+                Arguments.of("{\"model\":\"gpt-realtime\",\"voice\":\"alloy\",\"system_prompt_key\":\"no_such_prompt\"}", "system_prompt_key"),
+                Arguments.of("{\"model\":\"gpt-realtime\",\"voice\":\"alloy\",\"system_prompt_key\":\"support_default\",\"webhook_url\":\"not a url\"}", "webhook_url"),
+                Arguments.of("{\"model\":\"gpt-realtime\",\"voice\":\"alloy\",\"system_prompt_key\":\"support_default\",\"webhook_url\":\"ftp://example.com/x\"}", "webhook_url"),
+                Arguments.of("{\"model\":\"gpt-realtime\",\"voice\":\"alloy\",\"system_prompt_key\":\"support_default\",\"limits\":{\"max_tool_calls\":0}}", "limits.max_tool_calls"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("invalidRuntimeConfigs")
+    void rejectsInvalidRuntimeConfigNamingTheField(String body, String field) {
+        createTenant(tenant);
+        admin(HttpMethod.PUT, "/tenants/" + tenant + "/runtime-config", body)
+                .expectStatus().isBadRequest()
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody()
+                .jsonPath("$.errors[0].field").isEqualTo(field)
+                .jsonPath("$.detail").value(detail -> assertThat((String) detail).startsWith(field));
+        admin(HttpMethod.GET, "/tenants/" + tenant + "/audit", null).expectStatus().isOk()
+                .expectBody().jsonPath("$.length()").isEqualTo(1);
+    }
+
+    @Test
+    void unknownTenantIsNotFound() {
+        admin(HttpMethod.PUT, "/tenants/nobody-" + digits(4) + "/runtime-config", DOCUMENTED_BODY)
+                .expectStatus().isNotFound()
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+    }
+
+    @Test
+    void missingOrWrongAdminKeyChangesNothing() {
+        web.put().uri("/api/v1/admin/tenants/" + tenant).contentType(MediaType.APPLICATION_JSON).bodyValue("{}")
+                .exchange().expectStatus().isUnauthorized()
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+        web.put().uri("/api/v1/admin/tenants/" + tenant).header("x-admin-key", "wrong")
+                .contentType(MediaType.APPLICATION_JSON).bodyValue("{}")
+                .exchange().expectStatus().isForbidden()
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+        admin(HttpMethod.GET, "/tenants/" + tenant, null).expectStatus().isNotFound();
+
+        createTenant(tenant);
+        web.put().uri("/api/v1/admin/tenants/" + tenant + "/runtime-config").header("x-admin-key", ADMIN_KEY + "x")
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("{\"model\":\"gpt-realtime\",\"voice\":\"verse\",\"system_prompt_key\":\"support_default\"}")
+                .exchange().expectStatus().isForbidden();
+        admin(HttpMethod.GET, "/tenants/" + tenant + "/runtime-config", null).expectStatus().isOk()
+                .expectBody().jsonPath("$.voice").isEqualTo("alloy");
+    }
+
+    @Test
+    void tenantValidationAndNumberConflicts() {
+        String number = "+1555" + digits(7);
+        createTenant(tenant, number);
+        admin(HttpMethod.GET, "/tenants/" + tenant, null).expectStatus().isOk().expectBody()
+                .jsonPath("$.phone_numbers[0]").isEqualTo(number)
+                .jsonPath("$.time_zone").isEqualTo("Europe/Berlin")
+                .jsonPath("$.limits.max_concurrent_calls").isEqualTo(5);
+
+        String other = "t-" + UUID.randomUUID().toString().substring(0, 8);
+        admin(HttpMethod.PUT, "/tenants/" + other, "{\"phone_numbers\":[\"" + number + "\"]}")
+                .expectStatus().isEqualTo(409);
+        admin(HttpMethod.GET, "/tenants/" + other, null).expectStatus().isNotFound();
+        admin(HttpMethod.PUT, "/tenants/" + other, "{\"phone_numbers\":[\"5550000\"]}")
+                .expectStatus().isBadRequest().expectBody().jsonPath("$.errors[0].field").isEqualTo("phone_numbers[0]");
+        admin(HttpMethod.PUT, "/tenants/" + other, "{\"time_zone\":\"Mars/Olympus\"}")
+                .expectStatus().isBadRequest().expectBody().jsonPath("$.errors[0].field").isEqualTo("time_zone");
+        admin(HttpMethod.PUT, "/tenants/Bad%20Id", "{}")
+                .expectStatus().isBadRequest().expectBody().jsonPath("$.errors[0].field").isEqualTo("tenant_id");
+    }
+
+    @Test
+    void apiKeysAreCreatedListedAndRevokedInThePublishedView() {
+        createTenant(tenant);
+        String imported = "import-" + UUID.randomUUID();
+        String importedId = admin(HttpMethod.POST, "/tenants/" + tenant + "/api-keys",
+                        "{\"name\":\"seeded\",\"key\":\"" + imported + "\"}")
+                .expectStatus().isCreated()
+                .expectBody(Map.class).returnResult().getResponseBody().get("id").toString();
+        Map<?, ?> generated = admin(HttpMethod.POST, "/tenants/" + tenant + "/api-keys", null)
+                .expectStatus().isCreated().expectBody(Map.class).returnResult().getResponseBody();
+        String secret = generated.get("key").toString();
+        assertThat(secret).startsWith("vk_");
+
+        admin(HttpMethod.POST, "/tenants/" + tenant + "/api-keys", "{\"key\":\"" + imported + "\"}")
+                .expectStatus().isEqualTo(409);
+        String listing = admin(HttpMethod.GET, "/tenants/" + tenant + "/api-keys", null).expectStatus().isOk()
+                .expectBody(String.class).returnResult().getResponseBody();
+        assertThat(listing).contains(importedId, "\"prefix\":\"impo\"", "\"revoked\":false")
+                .doesNotContain(imported, secret, ApiKeys.hash(imported));
+
+        topic.await(tenant, v -> v.apiKeyHashes().contains(ApiKeys.hash(imported))
+                && v.apiKeyHashes().contains(ApiKeys.hash(secret)));
+
+        admin(HttpMethod.DELETE, "/tenants/" + tenant + "/api-keys/" + importedId, null).expectStatus().isOk()
+                .expectBody().jsonPath("$.revoked").isEqualTo(true);
+        TenantConfigPublished revoked = topic.await(tenant, v -> !v.apiKeyHashes().contains(ApiKeys.hash(imported)));
+        assertThat(revoked.apiKeyHashes()).containsExactly(ApiKeys.hash(secret));
+        admin(HttpMethod.DELETE, "/tenants/" + tenant + "/api-keys/key_missing", null).expectStatus().isNotFound();
+    }
+
+    @Test
+    void disablingKeepsTheDataAndPublishesDisabled() {
+        createTenant(tenant, "+1555" + digits(7));
+        admin(HttpMethod.DELETE, "/tenants/" + tenant, null).expectStatus().isOk()
+                .expectBody().jsonPath("$.enabled").isEqualTo(false);
+        TenantConfigPublished view = topic.await(tenant, v -> !v.enabled());
+        assertThat(view.phoneNumbers()).hasSize(1);
+        admin(HttpMethod.GET, "/tenants/" + tenant, null).expectStatus().isOk()
+                .expectBody().jsonPath("$.enabled").isEqualTo(false);
+        admin(HttpMethod.GET, "/tenants/" + tenant + "/runtime-config", null).expectStatus().isOk();
+        admin(HttpMethod.GET, "/tenants/" + tenant + "/audit", null).expectStatus().isOk()
+                .expectBody().jsonPath("$[0].action").isEqualTo("tenant.disabled")
+                .jsonPath("$[0].before.enabled").isEqualTo(true);
+    }
+
+    @Test
+    void agentVersionsAndRolloutReachTheView() {
+        createTenant(tenant);
+        String contract = """
+                {"intents":[
+                  {"name":"balance","class":"resolvable","tools":["lookup","sms"]},
+                  {"name":"complaint","class":"must_transfer","tools":["escalation"]}],
+                 "handoff":{"targets":[{"name":"care","phone_number":"+15555550199"}],
+                            "business_hours":{"time_zone":"America/New_York","days":{"mon":"09:00-17:00"}}}}""";
+        admin(HttpMethod.PUT, "/tenants/" + tenant + "/agents/support", contract).expectStatus().isOk();
+        admin(HttpMethod.PUT, "/tenants/" + tenant + "/agents/broken",
+                "{\"intents\":[{\"name\":\"x\",\"class\":\"resolvable\",\"tools\":[\"teleport\"]}]}")
+                .expectStatus().isBadRequest().expectBody().jsonPath("$.errors[0].field").isEqualTo("intents[0].tools[0]");
+        topic.await(tenant, v -> v.agents().get(0).agentKey().equals("default"));
+
+        admin(HttpMethod.POST, "/tenants/" + tenant + "/agents/support/versions", "{\"note\":\"first\"}")
+                .expectStatus().isCreated().expectBody()
+                .jsonPath("$.agent_version_id").isEqualTo("support-v1")
+                .jsonPath("$.prompt_version").isEqualTo(1)
+                .jsonPath("$.runtime_config.model").isEqualTo("gpt-realtime");
+        TenantConfigPublished view = topic.await(tenant, v -> v.agents().get(0).agentKey().equals("support"));
+        assertThat(view.agents()).singleElement().satisfies(agent -> {
+            assertThat(agent.agentVersionId()).isEqualTo("support-v1");
+            assertThat(agent.allowedTools()).containsExactly("lookup", "sms", "escalation");
+            assertThat(agent.fallbackDestination()).isEqualTo("+15555550199");
+        });
+
+        admin(HttpMethod.POST, "/tenants/" + tenant + "/agents/support/versions", null).expectStatus().isCreated();
+        admin(HttpMethod.PUT, "/tenants/" + tenant + "/agents/support/rollout",
+                "{\"splits\":[{\"agent_version_id\":\"support-v1\",\"percent\":60},{\"agent_version_id\":\"support-v3\",\"percent\":40}]}")
+                .expectStatus().isBadRequest().expectBody().jsonPath("$.errors[0].field").isEqualTo("splits[1].agent_version_id");
+        admin(HttpMethod.PUT, "/tenants/" + tenant + "/agents/support/rollout",
+                "{\"splits\":[{\"agent_version_id\":\"support-v1\",\"percent\":40},{\"agent_version_id\":\"support-v2\",\"percent\":60}]}")
+                .expectStatus().isOk().expectBody().jsonPath("$.default_version_id").isEqualTo("support-v2");
+        topic.await(tenant, v -> v.agents().get(0).agentVersionId().equals("support-v2"));
+        admin(HttpMethod.GET, "/tenants/" + tenant + "/agents/support/rollout/resolve?caller=%2B15555550100", null)
+                .expectStatus().isOk().expectBody().jsonPath("$.agent_version_id").exists();
+
+        admin(HttpMethod.POST, "/tenants/" + tenant + "/agents/support/rollout/rollback", null)
+                .expectStatus().isOk().expectBody().jsonPath("$.default_version_id").isEqualTo("support-v1");
+        topic.await(tenant, v -> v.agents().get(0).agentVersionId().equals("support-v1"));
+    }
+
+    @Test
+    void republishesEveryTenantViewWhenTheRelayStarts() {
+        createTenant(tenant);
+        var first = topic.awaitEnvelope(tenant, v -> true);
+        long revision = ((TenantConfigPublished) first.data()).revision();
+        relay.stop();
+        relay.start();
+        var again = topic.awaitEnvelope(tenant, v -> v.revision() == revision);
+        assertThat(again.id()).isNotEqualTo(first.id());
+    }
+
+    private void createTenant(String id, String... numbers) {
+        String list = numbers.length == 0 ? "[]" : "[\"" + String.join("\",\"", numbers) + "\"]";
+        admin(HttpMethod.PUT, "/tenants/" + id, "{\"display_name\":\"Tenant " + id + "\",\"phone_numbers\":" + list
+                + ",\"time_zone\":\"Europe/Berlin\",\"limits\":{\"max_concurrent_calls\":5}}")
+                .expectStatus().isCreated();
+    }
+
+    private WebTestClient.ResponseSpec admin(HttpMethod method, String path, String body) {
+        var request = web.method(method).uri("/api/v1/admin" + path).header("x-admin-key", ADMIN_KEY);
+        if (body != null) {
+            return request.contentType(MediaType.APPLICATION_JSON).bodyValue(body).exchange();
+        }
+        return request.exchange();
+    }
+
+    private static String digits(int count) {
+        StringBuilder out = new StringBuilder();
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int i = 0; i < count; i++) {
+            out.append(random.nextInt(10));
+        }
+        return out.toString();
+    }
+}

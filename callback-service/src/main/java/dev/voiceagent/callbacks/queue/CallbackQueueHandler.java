@@ -1,0 +1,177 @@
+package dev.voiceagent.callbacks.queue;
+
+import dev.voiceagent.callbacks.support.TenantKeys;
+import dev.voiceagent.callbacks.task.CallbackTask;
+import dev.voiceagent.callbacks.task.HistoryEntry;
+import dev.voiceagent.callbacks.task.TaskRepository;
+import dev.voiceagent.contracts.TenantConfigPublished;
+import dev.voiceagent.support.Problems;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.MediaType;
+import org.springframework.transaction.ReactiveTransactionManager;
+import org.springframework.transaction.reactive.TransactionalOperator;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Mono;
+
+/**
+ * The tenant's callback queue ({@code x-api-key}): {@code GET /api/v1/callbacks?status=&limit=&offset=},
+ * {@code GET /api/v1/callbacks/{id}} (with history), {@code POST /api/v1/callbacks/{id}/claim} {@code {owner}}
+ * and {@code POST /api/v1/callbacks/{id}/complete} {@code {owner, disposition?}}. Another tenant's task is 404;
+ * a claim or completion that lost to another owner is 409.
+ */
+@Configuration
+public class CallbackQueueHandler {
+
+    private static final Set<String> STATUSES = Set.of(CallbackTask.OPEN, CallbackTask.CLAIMED, CallbackTask.DONE);
+    private static final int MAX_LIMIT = 200;
+
+    private final TaskRepository tasks;
+    private final TenantKeys tenants;
+    private final TransactionalOperator tx;
+
+    public CallbackQueueHandler(TaskRepository tasks, TenantKeys tenants, ReactiveTransactionManager transactions) {
+        this.tasks = tasks;
+        this.tenants = tenants;
+        this.tx = TransactionalOperator.create(transactions);
+    }
+
+    @Bean
+    RouterFunction<ServerResponse> callbackRoutes() {
+        return RouterFunctions.route()
+                .GET("/api/v1/callbacks", this::list)
+                .GET("/api/v1/callbacks/{id}", this::get)
+                .POST("/api/v1/callbacks/{id}/claim", this::claim)
+                .POST("/api/v1/callbacks/{id}/complete", this::complete)
+                .build();
+    }
+
+    Mono<ServerResponse> list(ServerRequest request) {
+        String status = request.queryParam("status").orElse(null);
+        if (status != null && !STATUSES.contains(status)) {
+            return Mono.error(Problems.invalidField("status", "must be one of open, claimed, done"));
+        }
+        int limit = intParam(request, "limit", 50, 1, MAX_LIMIT);
+        int offset = intParam(request, "offset", 0, 0, Integer.MAX_VALUE);
+        Instant now = Instant.now();
+        return tenants.tenant(request)
+                .flatMap(tenant -> tasks.list(tenant.tenantId(), status, limit, offset)
+                        .map(task -> TaskView.of(task, now, null)).collectList())
+                .flatMap(items -> json(Map.of("callbacks", items, "limit", limit, "offset", offset)));
+    }
+
+    Mono<ServerResponse> get(ServerRequest request) {
+        String id = request.pathVariable("id");
+        return tenants.tenant(request)
+                .flatMap(tenant -> withHistory(tenant.tenantId(), id))
+                .flatMap(CallbackQueueHandler::json);
+    }
+
+    Mono<ServerResponse> claim(ServerRequest request) {
+        String id = request.pathVariable("id");
+        return tenants.tenant(request)
+                .zipWith(owner(request))
+                .flatMap(t -> claim(t.getT1(), id, t.getT2().owner()))
+                .flatMap(CallbackQueueHandler::json);
+    }
+
+    Mono<ServerResponse> complete(ServerRequest request) {
+        String id = request.pathVariable("id");
+        return tenants.tenant(request)
+                .zipWith(owner(request))
+                .flatMap(t -> complete(t.getT1(), id, t.getT2()))
+                .flatMap(CallbackQueueHandler::json);
+    }
+
+    private Mono<TaskView> claim(TenantConfigPublished tenant, String id, String owner) {
+        Mono<Long> claimed = tasks.claim(tenant.tenantId(), id, owner)
+                .flatMap(n -> n == 0 ? Mono.just(n) : tasks.addHistory(id, "claimed", owner, null).thenReturn(n));
+        return tx.transactional(claimed)
+                .flatMap(n -> n > 0 ? withHistory(tenant.tenantId(), id) : explainClaim(tenant.tenantId(), id, owner));
+    }
+
+    /** A claim that changed nothing: a repeat by the holder is answered as a success, anything else is 404/409. */
+    private Mono<TaskView> explainClaim(String tenantId, String id, String owner) {
+        return tasks.find(tenantId, id)
+                .switchIfEmpty(Mono.error(Problems.notFound("No callback " + id + ".")))
+                .flatMap(task -> CallbackTask.CLAIMED.equals(task.status()) && owner.equals(task.owner())
+                        ? withHistory(tenantId, id)
+                        : Mono.error(Problems.conflict(conflict(task))));
+    }
+
+    private Mono<TaskView> complete(TenantConfigPublished tenant, String id, CompleteBody body) {
+        Mono<Long> done = tasks.complete(tenant.tenantId(), id, body.owner(), body.disposition())
+                .flatMap(n -> n == 0 ? Mono.just(n)
+                        : tasks.addHistory(id, "completed", body.owner(), body.disposition()).thenReturn(n));
+        return tx.transactional(done)
+                .flatMap(n -> n > 0 ? withHistory(tenant.tenantId(), id)
+                        : tasks.find(tenant.tenantId(), id)
+                                .switchIfEmpty(Mono.error(Problems.notFound("No callback " + id + ".")))
+                                .flatMap(task -> Mono.error(Problems.conflict(conflict(task)))));
+    }
+
+    private Mono<TaskView> withHistory(String tenantId, String id) {
+        return tasks.find(tenantId, id)
+                .switchIfEmpty(Mono.error(Problems.notFound("No callback " + id + ".")))
+                .zipWhen(task -> tasks.history(task.id()).collectList())
+                .map(t -> TaskView.of(t.getT1(), Instant.now(), t.getT2()));
+    }
+
+    private static String conflict(CallbackTask task) {
+        return CallbackTask.DONE.equals(task.status()) ? "The callback is already done."
+                : "The callback is held by " + task.owner() + ".";
+    }
+
+    private static Mono<CompleteBody> owner(ServerRequest request) {
+        return request.bodyToMono(CompleteBody.class)
+                .switchIfEmpty(Mono.error(Problems.invalidField("owner", "is required")))
+                .flatMap(body -> body.owner() == null || body.owner().isBlank() || body.owner().length() > 200
+                        ? Mono.error(Problems.invalidField("owner", "is required (at most 200 characters)"))
+                        : Mono.just(new CompleteBody(body.owner().trim(), body.disposition())));
+    }
+
+    private static int intParam(ServerRequest request, String name, int fallback, int min, int max) {
+        String raw = request.queryParam(name).orElse(null);
+        if (raw == null) {
+            return fallback;
+        }
+        try {
+            int value = Integer.parseInt(raw);
+            if (value < min || value > max) {
+                throw Problems.invalidField(name, "must be between " + min + " and " + max);
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw Problems.invalidField(name, "must be a number");
+        }
+    }
+
+    private static Mono<ServerResponse> json(Object body) {
+        return ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(body);
+    }
+
+    /** Body of claim ({@code owner}) and complete ({@code owner, disposition?}). */
+    record CompleteBody(String owner, String disposition) {
+    }
+
+    /** The public shape of a task; {@code history} only on the single-task read. */
+    public record TaskView(String id, String callbackId, String callSid, String callerNumber, String reason,
+                           String priority, Instant preferredTime, Instant dueAt, boolean overdue, String status,
+                           String owner, String disposition, String source, Instant createdAt, Instant updatedAt,
+                           List<HistoryEntry> history) {
+
+        static TaskView of(CallbackTask t, Instant now, List<HistoryEntry> history) {
+            boolean overdue = !CallbackTask.DONE.equals(t.status()) && t.dueAt().isBefore(now);
+            return new TaskView(t.id(), t.callbackId(), t.callSid(), t.callerNumber(), t.reason(), t.priority(),
+                    t.preferredTime(), t.dueAt(), overdue, t.status(), t.owner(), t.disposition(), t.source(),
+                    t.createdAt(), t.updatedAt(), history);
+        }
+    }
+}

@@ -1,0 +1,7 @@
+package dev.voiceagent.callbacks.task;
+
+import java.time.Instant;
+
+/** One change in a task's life: opened, merged, claimed, completed. */
+public record HistoryEntry(Instant at, String action, String actor, String detail) {
+}

@@ -1,0 +1,160 @@
+package dev.voiceagent.evaluation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.voiceagent.contracts.EvaluationCompleted;
+import dev.voiceagent.contracts.EventCodec;
+import dev.voiceagent.contracts.EventEnvelope;
+import dev.voiceagent.contracts.Outcome;
+import dev.voiceagent.contracts.SessionOutcome;
+import dev.voiceagent.contracts.SessionOutcome.ToolSummary;
+import dev.voiceagent.contracts.TenantConfigPublished;
+import dev.voiceagent.contracts.ToolEvents.ToolCompleted;
+import dev.voiceagent.contracts.Topics;
+import dev.voiceagent.contracts.TranscriptTurn;
+import dev.voiceagent.support.EventPublisher;
+import dev.voiceagent.support.tenant.ApiKeys;
+import dev.voiceagent.support.tenant.TenantDirectory;
+import dev.voiceagent.testkit.infra.VoiceInfrastructure;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@AutoConfigureWebTestClient
+@VoiceInfrastructure
+class EvaluationIT {
+
+    static final Duration WAIT = Duration.ofSeconds(20);
+
+    @Autowired WebTestClient web;
+    @Autowired EventPublisher events;
+    @Autowired KafkaTemplate<String, String> kafka;
+    @Autowired TenantDirectory directory;
+    @Autowired DatabaseClient db;
+    @Value("${spring.kafka.bootstrap-servers}") String bootstrap;
+
+    TopicProbe probe;
+
+    @BeforeEach
+    void tenants() {
+        probe = new TopicProbe(bootstrap);
+        directory.apply(tenant("demo", "demo-key"));
+        directory.apply(tenant("other", "other-key"));
+    }
+
+    static TenantConfigPublished tenant(String id, String key) {
+        return new TenantConfigPublished(id, id, true, List.of(), "UTC", null, List.of(ApiKeys.hash(key)),
+                List.of(), 1);
+    }
+
+    @Test
+    void scoresAFinishedSessionOnceAndServesItToItsTenantOnly() {
+        String callSid = newCallSid();
+        publish("demo", callSid, new TranscriptTurn("caller", "what's my balance?", "i1", 0, 1200));
+        publish("demo", callSid, new TranscriptTurn("agent", "It is 42.50 dollars.", "i2", 1, 2400));
+        publish("demo", callSid, new ToolCompleted("t1", "lookup", "ok", Map.of("found", true), null, 35));
+        awaitRows("SELECT count(*) AS n FROM transcript_turns WHERE call_sid = :c", callSid, 2);
+        awaitRows("SELECT count(*) AS n FROM tool_results WHERE call_sid = :c", callSid, 1);
+
+        EventEnvelope<SessionOutcome> outcome = EventEnvelope.of("media-bridge-service", "demo", callSid,
+                outcome(Outcome.RESOLVED, List.of(new ToolSummary("t1", "lookup", "ok", 35)), null));
+        StepVerifier.create(events.publish(outcome).then(events.publish(outcome))
+                .then(events.publish(EventEnvelope.of("media-bridge-service", "demo", callSid, outcome.data()))))
+                .verifyComplete();
+
+        List<ConsumerRecord<String, String>> completed = probe.await(Topics.EVALUATIONS,
+                r -> callSid.equals(r.key()), 1, WAIT, Duration.ofSeconds(2));
+        assertThat(completed).hasSize(1);
+        EventEnvelope<?> envelope = EventCodec.decode(completed.get(0).value()).orElseThrow();
+        EvaluationCompleted evaluation = (EvaluationCompleted) envelope.data();
+        assertThat(envelope.tenantId()).isEqualTo("demo");
+        assertThat(evaluation.passed()).isTrue();
+        assertThat(evaluation.outcome()).isEqualTo(Outcome.RESOLVED);
+        assertThat(evaluation.criteria()).containsEntry("tool_policy", 1.0).containsKey("responsiveness");
+        awaitRows("SELECT count(*) AS n FROM evaluations WHERE call_sid = :c AND published_at IS NOT NULL", callSid, 1);
+
+        web.get().uri("/api/v1/evaluations/sessions/{c}", callSid).header("x-api-key", "demo-key")
+                .exchange().expectStatus().isOk()
+                .expectBody()
+                .jsonPath("$.call_sid").isEqualTo(callSid)
+                .jsonPath("$.evaluation_id").isEqualTo(evaluation.evaluationId())
+                .jsonPath("$.passed").isEqualTo(true)
+                .jsonPath("$.outcome").isEqualTo("resolved")
+                .jsonPath("$.rubric_version").isEqualTo("rules-v1")
+                .jsonPath("$.criteria.length()").isEqualTo(7)
+                .jsonPath("$.criteria[0].name").isEqualTo("resolution")
+                .jsonPath("$.criteria[0].detail").isEqualTo("outcome resolved");
+        web.get().uri("/api/v1/evaluations/sessions/{c}", callSid).header("x-api-key", "other-key")
+                .exchange().expectStatus().isNotFound();
+        web.get().uri("/api/v1/evaluations/sessions/{c}", callSid).header("x-api-key", "nope")
+                .exchange().expectStatus().isUnauthorized();
+        web.get().uri("/api/v1/evaluations/sessions/{c}", callSid)
+                .exchange().expectStatus().isUnauthorized();
+    }
+
+    @Test
+    void aDeniedToolFailsTheSession() {
+        String callSid = newCallSid();
+        publish("demo", callSid, new ToolCompleted("t9", "sms", "denied", Map.of(), "not allowed", 2));
+        awaitRows("SELECT count(*) AS n FROM tool_results WHERE call_sid = :c", callSid, 1);
+        publish("demo", callSid, outcome(Outcome.RESOLVED, List.of(), null));
+
+        awaitRows("SELECT count(*) AS n FROM evaluations WHERE call_sid = :c AND NOT passed", callSid, 1);
+        web.get().uri("/api/v1/evaluations/sessions/{c}", callSid).header("x-api-key", "demo-key")
+                .exchange().expectStatus().isOk()
+                .expectBody().jsonPath("$.passed").isEqualTo(false)
+                .jsonPath("$.criteria[1].name").isEqualTo("tool_policy")
+                .jsonPath("$.criteria[1].score").isEqualTo(0.0);
+    }
+
+    @Test
+    void garbageOutcomeGoesToTheDeadLetterTopic() {
+        String garbage = "{\"type\":\"voice.session.outcome\",\"id\":\"" + UUID.randomUUID() + "\"}";
+        StepVerifier.create(Mono.fromFuture(() -> kafka.send(Topics.OUTCOMES, "k", garbage)))
+                .expectNextCount(1).verifyComplete();
+        assertThat(probe.await(Topics.deadLetter(Topics.OUTCOMES), r -> garbage.equals(r.value()), 1, WAIT,
+                Duration.ZERO)).hasSize(1);
+    }
+
+    @Test
+    void unknownSessionIs404() {
+        web.get().uri("/api/v1/evaluations/sessions/CAnope").header("x-api-key", "demo-key")
+                .exchange().expectStatus().isNotFound();
+    }
+
+    static SessionOutcome outcome(Outcome outcome, List<ToolSummary> tools, String escalationReason) {
+        Instant start = Instant.now().minusSeconds(30);
+        return new SessionOutcome(outcome, "account_balance", "support-v1", "+15555550100", start, Instant.now(),
+                30_000, 700L, 1, 1, 0, tools, escalationReason, "balance given");
+    }
+
+    private void publish(String tenant, String callSid, dev.voiceagent.contracts.VoiceEvent event) {
+        StepVerifier.create(events.publish(tenant, callSid, event)).expectNextCount(1).verifyComplete();
+    }
+
+    private void awaitRows(String sql, String callSid, long expected) {
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
+                StepVerifier.create(db.sql(sql).bind("c", callSid).map(row -> row.get("n", Long.class)).one())
+                        .expectNext(expected).verifyComplete());
+    }
+
+    private static String newCallSid() {
+        return "CA" + UUID.randomUUID().toString().replace("-", "");
+    }
+}

@@ -1,0 +1,101 @@
+package dev.voiceagent.bridge.realtime;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.http.client.WebsocketClientSpec;
+import reactor.netty.http.websocket.WebsocketInbound;
+import reactor.netty.http.websocket.WebsocketOutbound;
+
+/** {@link RealtimeClient} over the Reactor Netty WebSocket client; one shared {@link HttpClient}. */
+public class ReactorNettyRealtimeClient implements RealtimeClient {
+
+    private static final Logger log = LoggerFactory.getLogger(ReactorNettyRealtimeClient.class);
+
+    private final RealtimeProperties properties;
+    private final RealtimeCodec codec;
+    private final HttpClient http;
+
+    public ReactorNettyRealtimeClient(RealtimeProperties properties, RealtimeCodec codec) {
+        this.properties = properties;
+        this.codec = codec;
+        String bearer = properties.apiKey() == null || properties.apiKey().isBlank() ? null
+                : "Bearer " + properties.apiKey();
+        this.http = HttpClient.create()
+                .option(io.netty.channel.ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                        (int) properties.connectTimeout().toMillis())
+                .headers(h -> {
+                    if (bearer != null) {
+                        h.set("Authorization", bearer);
+                    }
+                });
+    }
+
+    @Override
+    public Flux<RealtimeServerEvent> connect(String model, Flux<RealtimeClientEvent> outbound) {
+        WebsocketClientSpec spec = WebsocketClientSpec.builder()
+                .maxFramePayloadLength(properties.maxFrameBytes())
+                .build();
+        return http.websocket(spec)
+                .uri(uri(model))
+                .handle((in, out) -> exchange(in, out, outbound))
+                // the first event (session.created) proves the handshake; later events have no deadline
+                .timeout(Mono.delay(properties.connectTimeout()), event -> Mono.never());
+    }
+
+    URI uri(String model) {
+        String base = properties.url().toString();
+        String separator = base.contains("?") ? "&" : "?";
+        return URI.create(base + separator + "model=" + URLEncoder.encode(model, StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Two directed pipelines on one socket. Frames go out in order; when the session completes {@code outbound}
+     * the client sends a normal close, and stops listening after the close grace if the model never answers it.
+     * The inbound side decides the end: the model closing its socket completes the returned flux.
+     */
+    private Flux<RealtimeServerEvent> exchange(WebsocketInbound in, WebsocketOutbound out,
+                                               Flux<RealtimeClientEvent> outbound) {
+        Mono<Void> sending = out.sendString(outbound.map(this::encode), StandardCharsets.UTF_8)
+                .then()
+                .then(Mono.defer(() -> out.sendClose(1000, "session ended")))
+                .onErrorResume(e -> Mono.empty());
+        Flux<RealtimeServerEvent> receiving = in.receive().asString()
+                .handle((frame, sink) -> decode(frame).ifPresent(sink::next));
+        Mono<RealtimeServerEvent> closing = sending.then(Mono.delay(properties.closeGrace()))
+                .then(Mono.error(new ClosedByClient()));
+        // merge ends when both end: the closing side stops as soon as the model's side has ended
+        return receiving.publish(events -> Flux.merge(events, closing.takeUntilOther(events.ignoreElements())))
+                .onErrorResume(ClosedByClient.class, e -> Mono.empty());
+    }
+
+    private String encode(RealtimeClientEvent event) {
+        String frame = codec.encode(event);
+        if (log.isTraceEnabled()) {
+            log.trace("to model: {}", frame.length() > 200 ? frame.substring(0, 200) + "…" : frame);
+        }
+        return frame;
+    }
+
+    private Optional<RealtimeServerEvent> decode(String frame) {
+        try {
+            return codec.decode(frame);
+        } catch (RealtimeCodecException e) {
+            log.debug("skipping malformed realtime frame: {}", e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** Ends the exchange once our close went out and the grace period passed without the model's answer. */
+    private static final class ClosedByClient extends RuntimeException {
+        ClosedByClient() {
+            super(null, null, false, false);
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package dev.voiceagent.bridge.realtime;
+
+/** The server events of the realtime model that the bridge acts on; everything else is skipped by the codec. */
+public sealed interface RealtimeServerEvent {
+
+    /** The socket is open and a session exists. */
+    record SessionCreated(String sessionId) implements RealtimeServerEvent {
+    }
+
+    /** The model accepted a {@code session.update}. */
+    record SessionUpdated(String sessionId) implements RealtimeServerEvent {
+    }
+
+    /** Server VAD heard the caller start speaking. */
+    record SpeechStarted(String itemId, long audioStartMs) implements RealtimeServerEvent {
+    }
+
+    /** Server VAD heard the caller stop speaking. */
+    record SpeechStopped(String itemId, long audioEndMs) implements RealtimeServerEvent {
+    }
+
+    /** The caller's words, transcribed. */
+    record InputTranscriptionCompleted(String itemId, String transcript) implements RealtimeServerEvent {
+    }
+
+    /** The model started a response. */
+    record ResponseCreated(String responseId) implements RealtimeServerEvent {
+    }
+
+    /** A chunk of agent audio, base64 in the session's output format (μ-law). */
+    record OutputAudioDelta(String responseId, String itemId, String delta) implements RealtimeServerEvent {
+    }
+
+    /** The agent's audio for an item is complete. */
+    record OutputAudioDone(String responseId, String itemId) implements RealtimeServerEvent {
+    }
+
+    /** The agent's words for an item. */
+    record OutputAudioTranscriptDone(String responseId, String itemId, String transcript)
+            implements RealtimeServerEvent {
+    }
+
+    /** The model called a function; {@code arguments} is a JSON string. */
+    record FunctionCallArgumentsDone(String responseId, String itemId, String callId, String name,
+                                     String arguments) implements RealtimeServerEvent {
+    }
+
+    /** A response finished (completed, cancelled, incomplete or failed). */
+    record ResponseDone(String responseId, String status) implements RealtimeServerEvent {
+    }
+
+    /** The model reported an error; most are about one client event, not fatal to the session. */
+    record Error(String type, String code, String message, String eventId) implements RealtimeServerEvent {
+    }
+}

@@ -1,0 +1,37 @@
+package dev.voiceagent.bridge.session;
+
+import dev.voiceagent.contracts.Outcome;
+import dev.voiceagent.contracts.SessionOutcome.ToolSummary;
+import dev.voiceagent.contracts.ToolEvents.ToolCompleted;
+import java.util.List;
+
+/**
+ * The outcome vocabulary applied to a finished session (docs/call-flow.md §5): failed on a fatal error, then
+ * callback_created if a callback succeeded, transferred if an escalation succeeded, resolved if the caller spoke
+ * and the agent answered, otherwise abandoned.
+ */
+final class OutcomeRules {
+
+    private OutcomeRules() {
+    }
+
+    static Outcome decide(String failure, List<ToolSummary> tools, boolean callerSpoke, boolean agentAnswered) {
+        if (failure != null) {
+            return Outcome.FAILED;
+        }
+        if (succeeded(tools, "callback")) {
+            return Outcome.CALLBACK_CREATED;
+        }
+        if (succeeded(tools, "escalation")) {
+            return Outcome.TRANSFERRED;
+        }
+        if (callerSpoke && agentAnswered) {
+            return Outcome.RESOLVED;
+        }
+        return Outcome.ABANDONED;
+    }
+
+    private static boolean succeeded(List<ToolSummary> tools, String tool) {
+        return tools.stream().anyMatch(t -> tool.equals(t.tool()) && ToolCompleted.OK.equals(t.status()));
+    }
+}

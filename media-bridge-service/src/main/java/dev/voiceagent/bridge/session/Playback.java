@@ -1,0 +1,82 @@
+package dev.voiceagent.bridge.session;
+
+import java.util.ArrayDeque;
+
+/**
+ * What the caller has heard of the agent's audio. Each chunk sent to Twilio is followed by a mark named
+ * {@code <item_id>:<audio_ms_end>}; Twilio echoes a mark when the audio before it has played, so the last echo
+ * is the heard position. Bytes sent overshoot it, since the model talks faster than real time.
+ */
+final class Playback {
+
+    /** 8 kHz μ-law: 8 bytes per millisecond. */
+    private static final int BYTES_PER_MS = 8;
+
+    private final ArrayDeque<String> outstanding = new ArrayDeque<>();
+    private String sendingItem;
+    private long sendingBytes;
+    private String heardItem;
+    private long heardMs;
+
+    /** Accounts for a chunk about to be sent and returns the name of the mark that follows it. */
+    String sent(String itemId, String base64Audio) {
+        if (!itemId.equals(sendingItem)) {
+            sendingItem = itemId;
+            sendingBytes = 0;
+        }
+        sendingBytes += decodedLength(base64Audio);
+        String name = itemId + ":" + (sendingBytes / BYTES_PER_MS);
+        outstanding.add(name);
+        return name;
+    }
+
+    /** A mark came back: everything up to it has played. Unknown names (e.g. after a clear) change nothing. */
+    void acknowledged(String name) {
+        if (!outstanding.contains(name)) {
+            return;
+        }
+        while (!outstanding.isEmpty()) {
+            String next = outstanding.poll();
+            if (next.equals(name)) {
+                break;
+            }
+        }
+        int colon = name.lastIndexOf(':');
+        heardItem = name.substring(0, colon);
+        heardMs = Long.parseLong(name.substring(colon + 1));
+    }
+
+    /** True while some sent audio has not been confirmed as played. */
+    boolean unplayed() {
+        return !outstanding.isEmpty();
+    }
+
+    /**
+     * The caller interrupted: returns the playing item and how much of it was heard, and forgets the outstanding
+     * marks (Twilio echoes them after a clear, but that audio was never heard).
+     */
+    Interruption interrupt() {
+        String first = outstanding.peek();
+        String item = first.substring(0, first.lastIndexOf(':'));
+        long heard = item.equals(heardItem) ? heardMs : 0;
+        outstanding.clear();
+        return new Interruption(item, heard);
+    }
+
+    long heardMs() {
+        return heardMs;
+    }
+
+    static long decodedLength(String base64) {
+        int length = base64.length();
+        if (length == 0) {
+            return 0;
+        }
+        int padding = base64.endsWith("==") ? 2 : base64.endsWith("=") ? 1 : 0;
+        return (long) length / 4 * 3 - padding;
+    }
+
+    /** Where an interruption cut the agent off. */
+    record Interruption(String itemId, long audioEndMs) {
+    }
+}

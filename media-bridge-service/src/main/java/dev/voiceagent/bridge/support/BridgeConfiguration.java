@@ -1,0 +1,99 @@
+package dev.voiceagent.bridge.support;
+
+import dev.voiceagent.bridge.realtime.ReactorNettyRealtimeClient;
+import dev.voiceagent.bridge.realtime.RealtimeClient;
+import dev.voiceagent.bridge.realtime.RealtimeCodec;
+import dev.voiceagent.bridge.realtime.RealtimeProperties;
+import dev.voiceagent.bridge.session.ActiveSessionsHandler;
+import dev.voiceagent.bridge.session.MediaStreamHandler;
+import dev.voiceagent.bridge.session.SessionDependencies;
+import dev.voiceagent.bridge.session.SessionEventPublisher;
+import dev.voiceagent.bridge.session.SessionRegistry;
+import dev.voiceagent.bridge.tools.PendingToolCalls;
+import dev.voiceagent.bridge.tools.ToolReplyListener;
+import dev.voiceagent.support.EventPublisher;
+import dev.voiceagent.support.tenant.TenantDirectory;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.reactive.HandlerMapping;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import org.springframework.web.reactive.handler.SimpleUrlHandlerMapping;
+import reactor.core.scheduler.Schedulers;
+
+/** Wires the bridge: the media-stream WebSocket, the model client, tool replies, sessions and their API. */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties({BridgeProperties.class, RealtimeProperties.class})
+public class BridgeConfiguration {
+
+    public static final String MEDIA_STREAM_PATH = "/internal/v1/media-stream";
+
+    @Bean
+    BridgeInstance bridgeInstance(BridgeProperties bridge, @Value("${spring.application.name}") String service) {
+        return new BridgeInstance(bridge.instanceId(), service);
+    }
+
+    /** This instance's reply topic; one partition is enough, since one instance reads it. */
+    @Bean
+    NewTopic toolReplyTopic(BridgeInstance instance, @Value("${voice.kafka.replication-factor:1}") short replicas) {
+        return new NewTopic(instance.replyTopic(), 1, replicas);
+    }
+
+    @Bean
+    PendingToolCalls pendingToolCalls() {
+        return new PendingToolCalls();
+    }
+
+    @Bean
+    ToolReplyListener toolReplyListener(PendingToolCalls pending) {
+        return new ToolReplyListener(pending);
+    }
+
+    @Bean
+    RealtimeClient realtimeClient(RealtimeProperties properties) {
+        return new ReactorNettyRealtimeClient(properties, new RealtimeCodec());
+    }
+
+    @Bean
+    SessionRegistry sessionRegistry() {
+        return new SessionRegistry();
+    }
+
+    @Bean
+    BridgeMetrics bridgeMetrics(MeterRegistry meters, SessionRegistry registry) {
+        return new BridgeMetrics(meters, registry::size);
+    }
+
+    @Bean
+    SessionDependencies sessionDependencies(RealtimeClient realtime, EventPublisher events, PendingToolCalls pending,
+                                            BridgeMetrics metrics, BridgeProperties bridge,
+                                            RealtimeProperties realtimeProperties) {
+        // KafkaTemplate.send may block (metadata, full buffer); and when chained after a previous send it would run
+        // on the producer's own I/O thread, which then cannot fetch the metadata it waits for
+        SessionEventPublisher kafka = envelope -> events.publish(envelope).subscribeOn(Schedulers.boundedElastic());
+        return new SessionDependencies(realtime, kafka, events.source(), pending, metrics, bridge,
+                realtimeProperties, Schedulers.parallel());
+    }
+
+    @Bean
+    MediaStreamHandler mediaStreamHandler(TenantDirectory tenants, SessionRegistry registry, SessionDependencies deps) {
+        return new MediaStreamHandler(tenants, registry, deps);
+    }
+
+    @Bean
+    HandlerMapping mediaStreamMapping(MediaStreamHandler handler) {
+        return new SimpleUrlHandlerMapping(Map.of(MEDIA_STREAM_PATH, handler), -1);
+    }
+
+    @Bean
+    RouterFunction<ServerResponse> activeSessionsRoutes(TenantDirectory tenants, SessionRegistry registry) {
+        ActiveSessionsHandler handler = new ActiveSessionsHandler(tenants, registry);
+        return RouterFunctions.route().GET("/api/v1/active-sessions", handler::list).build();
+    }
+}

@@ -1,0 +1,106 @@
+package dev.voiceagent.bridge.tools;
+
+import dev.voiceagent.bridge.realtime.RealtimeClientEvent.FunctionTool;
+import dev.voiceagent.contracts.ToolName;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The function definitions offered to the model: one per contract tool the agent may use (JSON Schema
+ * arguments matching what the tool executor reads), plus the bridge-local {@code update_session}.
+ */
+public final class ToolCatalog {
+
+    /** The bridge-local function that updates the session state. */
+    public static final String UPDATE_SESSION = "update_session";
+
+    /** The state fields {@code update_session} may set. */
+    public static final Set<String> SESSION_FIELDS = Set.of("intent", "language", "caller_identity",
+            "consent_state", "current_task");
+
+    private ToolCatalog() {
+    }
+
+    /** Definitions for the allowed tools (unknown names are ignored), in contract order, then update_session. */
+    public static List<FunctionTool> functionsFor(Collection<String> allowedTools) {
+        List<FunctionTool> tools = new ArrayList<>();
+        for (ToolName tool : ToolName.values()) {
+            if (allowedTools != null && allowedTools.contains(tool.wire())) {
+                tools.add(definition(tool));
+            }
+        }
+        tools.add(updateSession());
+        return tools;
+    }
+
+    static FunctionTool definition(ToolName tool) {
+        switch (tool) {
+            case LOOKUP:
+                return new FunctionTool("lookup", "Look up the caller's account by account number, phone number or "
+                        + "order number. Returns whether it was found, the holder's name, balance and status.",
+                        schema(Map.of(
+                                "account_number", string("The account number the caller gave"),
+                                "caller_number", string("The caller's phone number in E.164"),
+                                "order_number", string("An order number the caller gave")), List.of()));
+            case SMS:
+                return new FunctionTool("sms", "Send a text message to the caller.",
+                        schema(Map.of("to", string("Recipient in E.164; the caller when omitted"),
+                                "body", string("The message text")), List.of("body")));
+            case SCHEDULING:
+                return new FunctionTool("scheduling", "Book, move or cancel an appointment.",
+                        schema(Map.of("action", enumOf("What to do", List.of("book", "reschedule", "cancel")),
+                                "preferred_time", string("ISO-8601 date-time the caller prefers"),
+                                "reason", string("What the appointment is for")), List.of("action")));
+            case ESCALATION:
+                return new FunctionTool("escalation", "Transfer the caller to a human agent now. Use when policy, "
+                        + "authentication, payment or safety limits are reached or the caller asks for a person.",
+                        schema(Map.of("reason", string("Why the call is handed over"),
+                                "summary", string("What the human needs to know")), List.of("reason")));
+            case CALLBACK:
+                return new FunctionTool("callback", "Queue a callback from a human when no one can take the call now.",
+                        schema(Map.of("reason", string("What the callback is about"),
+                                "priority", enumOf("How urgent", List.of("low", "normal", "high")),
+                                "preferred_time", string("When the caller prefers to be called")),
+                                List.of("reason")));
+            case EVALUATION:
+                return new FunctionTool("evaluation", "Ask for this conversation to be reviewed.",
+                        schema(Map.of("note", string("Why it should be reviewed")), List.of()));
+            case NOOP:
+            default:
+                return new FunctionTool("noop", "Does nothing; for testing the tool path.", schema(Map.of(), List.of()));
+        }
+    }
+
+    static FunctionTool updateSession() {
+        Map<String, Object> properties = new LinkedHashMap<>();
+        properties.put("intent", string("The caller's intent, e.g. billing_question"));
+        properties.put("language", string("The language the caller speaks, ISO 639-1"));
+        properties.put("caller_identity", string("unknown, claimed or verified"));
+        properties.put("consent_state", string("e.g. granted, refused, not_asked"));
+        properties.put("current_task", string("What the agent is doing now"));
+        return new FunctionTool(UPDATE_SESSION, "Record what you learned about the call (intent, language, caller "
+                + "identity, consent, current task). Call it whenever one of these changes.",
+                schema(properties, List.of()));
+    }
+
+    private static Map<String, Object> schema(Map<String, Object> properties, List<String> required) {
+        Map<String, Object> schema = new LinkedHashMap<>();
+        schema.put("type", "object");
+        schema.put("properties", new java.util.TreeMap<>(properties));
+        schema.put("required", required);
+        schema.put("additionalProperties", false);
+        return schema;
+    }
+
+    private static Map<String, Object> string(String description) {
+        return Map.of("type", "string", "description", description);
+    }
+
+    private static Map<String, Object> enumOf(String description, List<String> values) {
+        return Map.of("type", "string", "description", description, "enum", values);
+    }
+}

@@ -1,0 +1,81 @@
+package dev.voiceagent.bridge;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.netty.http.client.HttpClient;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Plays the gateway (relaying Twilio) against the bridge's internal media stream: sends Twilio frames, records
+ * what comes back and, like Twilio after playback, echoes every mark.
+ */
+final class GatewaySide implements AutoCloseable {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    final List<JsonNode> received = new CopyOnWriteArrayList<>();
+    final AtomicReference<WebSocketCloseStatus> closeStatus = new AtomicReference<>();
+    private final Sinks.Many<String> outgoing = Sinks.many().unicast().onBackpressureBuffer();
+    private final Disposable connection;
+    private volatile boolean echoMarks = true;
+
+    private GatewaySide(String url, Map<String, String> headers) {
+        this.connection = HttpClient.create()
+                .headers(h -> headers.forEach(h::set))
+                .websocket()
+                .uri(url)
+                .handle((in, out) -> {
+                    Mono<Void> receiving = in.receive().asString().doOnNext(this::onFrame).then();
+                    Mono<Void> closing = in.receiveCloseStatus().doOnNext(closeStatus::set).then();
+                    Mono<Void> sending = out.sendString(outgoing.asFlux()).then().then(Mono.never());
+                    return Mono.firstWithSignal(Mono.when(receiving, closing), sending);
+                })
+                .subscribe();
+    }
+
+    static GatewaySide connect(int port, Map<String, String> headers) {
+        return new GatewaySide("ws://localhost:" + port + "/internal/v1/media-stream", headers);
+    }
+
+    synchronized void send(String frame) {
+        outgoing.tryEmitNext(frame).orThrow();
+    }
+
+    void sendAudio(String streamSid, byte[] mulaw) {
+        for (int offset = 0; offset < mulaw.length; offset += 160) {
+            byte[] frame = java.util.Arrays.copyOfRange(mulaw, offset, Math.min(mulaw.length, offset + 160));
+            send("{\"event\":\"media\",\"streamSid\":\"" + streamSid + "\",\"media\":{\"track\":\"inbound\",\"chunk\":\""
+                    + offset / 160 + "\",\"timestamp\":\"" + offset / 8 + "\",\"payload\":\""
+                    + java.util.Base64.getEncoder().encodeToString(frame) + "\"}}");
+        }
+    }
+
+    List<JsonNode> events(String event) {
+        return received.stream().filter(n -> event.equals(n.path("event").asString())).toList();
+    }
+
+    private void onFrame(String frame) {
+        JsonNode node = JSON.readTree(frame);
+        received.add(node);
+        if (echoMarks && "mark".equals(node.path("event").asString())) {
+            send(frame);
+        }
+    }
+
+    @Override
+    public void close() {
+        connection.dispose();
+    }
+
+    static Duration timeout() {
+        return Duration.ofSeconds(30);
+    }
+}

@@ -1,0 +1,103 @@
+package dev.voiceagent.bridge.realtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.voiceagent.bridge.Fixtures;
+import dev.voiceagent.bridge.realtime.RealtimeClientEvent.FunctionCallOutput;
+import dev.voiceagent.bridge.realtime.RealtimeClientEvent.FunctionTool;
+import dev.voiceagent.bridge.realtime.RealtimeClientEvent.InputAudioAppend;
+import dev.voiceagent.bridge.realtime.RealtimeClientEvent.ItemTruncate;
+import dev.voiceagent.bridge.realtime.RealtimeClientEvent.ResponseCreate;
+import dev.voiceagent.bridge.realtime.RealtimeClientEvent.SessionUpdate;
+import dev.voiceagent.bridge.realtime.RealtimeClientEvent.UserText;
+import dev.voiceagent.bridge.realtime.RealtimeServerEvent.Error;
+import dev.voiceagent.bridge.realtime.RealtimeServerEvent.FunctionCallArgumentsDone;
+import dev.voiceagent.bridge.realtime.RealtimeServerEvent.InputTranscriptionCompleted;
+import dev.voiceagent.bridge.realtime.RealtimeServerEvent.OutputAudioDelta;
+import dev.voiceagent.bridge.realtime.RealtimeServerEvent.OutputAudioDone;
+import dev.voiceagent.bridge.realtime.RealtimeServerEvent.OutputAudioTranscriptDone;
+import dev.voiceagent.bridge.realtime.RealtimeServerEvent.ResponseCreated;
+import dev.voiceagent.bridge.realtime.RealtimeServerEvent.ResponseDone;
+import dev.voiceagent.bridge.realtime.RealtimeServerEvent.SessionCreated;
+import dev.voiceagent.bridge.realtime.RealtimeServerEvent.SessionUpdated;
+import dev.voiceagent.bridge.realtime.RealtimeServerEvent.SpeechStarted;
+import dev.voiceagent.bridge.realtime.RealtimeServerEvent.SpeechStopped;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class RealtimeCodecTest {
+
+    private static final String RESP = "resp_CCXGRxbY0n6WE4EszhENb";
+    private static final String ITEM = "item_CCXGRFAo6Ad7TuXTtOIMq";
+    private final RealtimeCodec codec = new RealtimeCodec();
+
+    static Stream<Arguments> serverEvents() {
+        return Stream.of(
+                Arguments.of("session.created", new SessionCreated("sess_C9G5QPteg4UIbotdKLoYQ")),
+                Arguments.of("session.updated", new SessionUpdated("sess_C9G5QPteg4UIbotdKLoYQ")),
+                Arguments.of("input_audio_buffer.speech_started",
+                        new SpeechStarted("item_CAB8uJhjn1zA6XuDnyyC5", 1728)),
+                Arguments.of("input_audio_buffer.speech_stopped",
+                        new SpeechStopped("item_CAB8uJhjn1zA6XuDnyyC5", 2560)),
+                Arguments.of("conversation.item.input_audio_transcription.completed",
+                        new InputTranscriptionCompleted("item_CCXGQ4e1ht4cOraEYcuR2", "Hey, can you hear me?")),
+                Arguments.of("response.created", new ResponseCreated("resp_C9G8p7IH2WxLbkgPNouYL")),
+                Arguments.of("response.output_audio.delta",
+                        new OutputAudioDelta(RESP, ITEM, "//79/Pv6+fj39vX08/Lx8A==")),
+                Arguments.of("response.output_audio.done", new OutputAudioDone(RESP, ITEM)),
+                Arguments.of("response.output_audio_transcript.done",
+                        new OutputAudioTranscriptDone(RESP, ITEM, "Loud and clear! How can I help?")),
+                Arguments.of("response.function_call_arguments.done",
+                        new FunctionCallArgumentsDone("resp_Ad9kxOmB1EfJYWl5iUZbG", "item_Ad9kyBqXc1FhGoXBPlKzJ",
+                                "call_4GhG0uVJ7VKzE5Bg", "lookup", "{\"account_number\":\"12345\"}")),
+                Arguments.of("response.done", new ResponseDone(RESP, "completed")),
+                Arguments.of("error", new Error("invalid_request_error", "invalid_event",
+                        "The 'type' field is missing.", "event_567")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("serverEvents")
+    void decodesRecordedServerEvents(String fixture, RealtimeServerEvent expected) {
+        assertThat(codec.decode(Fixtures.read("realtime/server/" + fixture + ".json"))).contains(expected);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"rate_limits.updated", "response.output_audio_transcript.delta",
+            "conversation.item.added", "future.event"})
+    void skipsEventsTheBridgeDoesNotUseWithoutThrowing(String fixture) {
+        assertThat(codec.decode(Fixtures.read("realtime/server/" + fixture + ".json"))).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"not json", "[]"})
+    void reportsFramesThatAreNotJsonObjects(String frame) {
+        assertThatThrownBy(() -> codec.decode(frame)).isInstanceOf(RealtimeCodecException.class);
+    }
+
+    static Stream<Arguments> clientEvents() {
+        return Stream.of(
+                Arguments.of("input_audio_buffer.append", new InputAudioAppend("fv7+/v7+/g==")),
+                Arguments.of("conversation.item.create.dtmf", new UserText("[DTMF 5]")),
+                Arguments.of("conversation.item.create.function_call_output",
+                        new FunctionCallOutput("call_4GhG0uVJ7VKzE5Bg", "{\"found\":true}")),
+                Arguments.of("response.create", new ResponseCreate(null)),
+                Arguments.of("response.create.instructions", new ResponseCreate("Say hello.")),
+                Arguments.of("conversation.item.truncate", new ItemTruncate("item_1", 0, 1500)),
+                Arguments.of("session.update", new SessionUpdate("gpt-realtime", "Be brief.", "alloy",
+                        "gpt-4o-mini-transcribe", "en", List.of(new FunctionTool("noop", "Does nothing.",
+                                Map.of("type", "object", "properties", Map.of()))))));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("clientEvents")
+    void encodesClientEventsAsTheGaProtocolSpellsThem(String fixture, RealtimeClientEvent event) {
+        assertThat(Fixtures.tree(codec.encode(event)))
+                .isEqualTo(Fixtures.tree(Fixtures.read("realtime/client/" + fixture + ".json")));
+    }
+}

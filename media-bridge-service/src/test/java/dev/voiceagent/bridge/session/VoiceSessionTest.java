@@ -1,0 +1,455 @@
+package dev.voiceagent.bridge.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.voiceagent.bridge.realtime.RealtimeClientEvent;
+import dev.voiceagent.bridge.realtime.RealtimeClientEvent.FunctionCallOutput;
+import dev.voiceagent.bridge.realtime.RealtimeClientEvent.FunctionTool;
+import dev.voiceagent.bridge.realtime.RealtimeClientEvent.InputAudioAppend;
+import dev.voiceagent.bridge.realtime.RealtimeClientEvent.ItemTruncate;
+import dev.voiceagent.bridge.realtime.RealtimeClientEvent.ResponseCreate;
+import dev.voiceagent.bridge.realtime.RealtimeClientEvent.SessionUpdate;
+import dev.voiceagent.bridge.realtime.RealtimeClientEvent.UserText;
+import dev.voiceagent.bridge.realtime.RealtimeProperties;
+import dev.voiceagent.bridge.realtime.RealtimeServerEvent.FunctionCallArgumentsDone;
+import dev.voiceagent.bridge.realtime.RealtimeServerEvent.InputTranscriptionCompleted;
+import dev.voiceagent.bridge.realtime.RealtimeServerEvent.OutputAudioDelta;
+import dev.voiceagent.bridge.realtime.RealtimeServerEvent.OutputAudioTranscriptDone;
+import dev.voiceagent.bridge.realtime.RealtimeServerEvent.ResponseCreated;
+import dev.voiceagent.bridge.realtime.RealtimeServerEvent.ResponseDone;
+import dev.voiceagent.bridge.realtime.RealtimeServerEvent.SpeechStarted;
+import dev.voiceagent.bridge.realtime.RealtimeServerEvent.SpeechStopped;
+import dev.voiceagent.bridge.support.BridgeMetrics;
+import dev.voiceagent.bridge.support.BridgeProperties;
+import dev.voiceagent.bridge.tools.PendingToolCalls;
+import dev.voiceagent.bridge.twilio.TwilioStreamMessage;
+import dev.voiceagent.bridge.twilio.TwilioStreamMessage.Clear;
+import dev.voiceagent.bridge.twilio.TwilioStreamMessage.Dtmf;
+import dev.voiceagent.bridge.twilio.TwilioStreamMessage.Mark;
+import dev.voiceagent.bridge.twilio.TwilioStreamMessage.Media;
+import dev.voiceagent.bridge.twilio.TwilioStreamMessage.Start;
+import dev.voiceagent.bridge.twilio.TwilioStreamMessage.Stop;
+import dev.voiceagent.contracts.EventEnvelope;
+import dev.voiceagent.contracts.Outcome;
+import dev.voiceagent.contracts.SessionEvents.BargeIn;
+import dev.voiceagent.contracts.SessionEvents.SessionEnded;
+import dev.voiceagent.contracts.SessionEvents.SessionStarted;
+import dev.voiceagent.contracts.SessionEvents.SessionStateChanged;
+import dev.voiceagent.contracts.SessionOutcome;
+import dev.voiceagent.contracts.TenantConfigPublished;
+import dev.voiceagent.contracts.TenantConfigPublished.AgentView;
+import dev.voiceagent.contracts.ToolEvents.ToolCompleted;
+import dev.voiceagent.contracts.ToolEvents.ToolRequested;
+import dev.voiceagent.contracts.TranscriptTurn;
+import dev.voiceagent.contracts.VoiceEvent;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.reactivestreams.Subscription;
+import org.springframework.web.reactive.socket.CloseStatus;
+import reactor.core.publisher.BaseSubscriber;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.test.StepVerifier;
+import reactor.test.scheduler.VirtualTimeScheduler;
+
+class VoiceSessionTest {
+
+    private static final String CALL = "CA0001";
+    private static final String STREAM = "MZ0001";
+    /** 800 μ-law bytes = 100 ms of audio. */
+    private static final String HUNDRED_MS = Base64.getEncoder().encodeToString(new byte[800]);
+
+    private final ScriptedModel model = new ScriptedModel();
+    private final List<EventEnvelope<?>> published = new CopyOnWriteArrayList<>();
+    private final PendingToolCalls pending = new PendingToolCalls();
+    private final Sinks.Many<TwilioStreamMessage> twilio = Sinks.many().unicast().onBackpressureBuffer();
+    private final List<TwilioStreamMessage> toTwilio = new CopyOnWriteArrayList<>();
+    private VirtualTimeScheduler clock;
+    private VoiceSession session;
+
+    @BeforeEach
+    void setUp() {
+        clock = VirtualTimeScheduler.create();
+        session = newSession("Hello, thanks for calling.");
+    }
+
+    @AfterEach
+    void tearDown() {
+        clock.dispose();
+    }
+
+    private VoiceSession newSession(String greeting) {
+        var runtime = new TenantConfigPublished.RuntimeConfig("gpt-realtime", "marin", "support_default", 1,
+                "You are the demo agent.", null, "en-US", greeting);
+        var agent = new AgentView("support", "agv-1", List.of("lookup", "callback"), null);
+        var tenant = new TenantConfigPublished("demo", "Demo", true, List.of("+15555550000"), "UTC", runtime,
+                List.of(), List.of(agent), 1);
+        var bridge = new BridgeProperties("bridge-test", Duration.ofSeconds(8), Duration.ofMillis(1500),
+                Duration.ofSeconds(10), 250, 500, "FILLER", "APOLOGY", "GREET: ");
+        var realtime = new RealtimeProperties(URI.create("ws://localhost/v1/realtime"), "key", "gpt-realtime",
+                "alloy", "gpt-4o-mini-transcribe", Duration.ofSeconds(10), Duration.ofSeconds(2), 1 << 20);
+        var deps = new SessionDependencies(model, envelope -> Mono.fromRunnable(() -> published.add(envelope)),
+                "media-bridge-service", pending, new BridgeMetrics(new SimpleMeterRegistry(), () -> 0), bridge,
+                realtime, clock);
+        var call = new CallContext(CALL, "demo", "support", null, "+15555550100", "inbound");
+        return new VoiceSession(call, tenant, agent, deps);
+    }
+
+    private StepVerifier.Step<CloseStatus> started() {
+        session.toTwilio().subscribe(toTwilio::add);
+        return StepVerifier.create(session.run(twilio.asFlux()))
+                .then(() -> twilioSays(new Start(STREAM, "AC1", CALL, List.of("inbound"), Map.of(), "audio/x-mulaw", 8000, 1)));
+    }
+
+    private void twilioSays(TwilioStreamMessage message) {
+        twilio.tryEmitNext(message).orThrow();
+    }
+
+    /** Twilio's stop, then the gateway's socket closing in answer to the bridge's close. */
+    private void hangUp() {
+        twilioSays(new Stop(STREAM, "AC1", CALL));
+        socketClosed();
+    }
+
+    private void socketClosed() {
+        twilio.tryEmitComplete();
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T extends VoiceEvent> List<T> publishedOf(Class<T> type) {
+        return published.stream().map(EventEnvelope::data).filter(type::isInstance).map(d -> (T) d).toList();
+    }
+
+    private SessionOutcome outcome() {
+        List<SessionOutcome> outcomes = publishedOf(SessionOutcome.class);
+        assertThat(outcomes).hasSize(1);
+        return outcomes.get(0);
+    }
+
+    @Test
+    void startConfiguresTheModelPlaysTheGreetingAndPublishesStarted() {
+        started().then(this::hangUp).expectNext(CloseStatus.NORMAL).verifyComplete();
+
+        assertThat(model.model).isEqualTo("gpt-realtime");
+        SessionUpdate update = model.receivedOf(SessionUpdate.class).get(0);
+        assertThat(update.instructions()).isEqualTo("You are the demo agent.");
+        assertThat(update.voice()).isEqualTo("marin");
+        assertThat(update.language()).isEqualTo("en");
+        assertThat(update.tools()).extracting(FunctionTool::name).containsExactly("lookup", "callback", "update_session");
+        assertThat(model.received.get(0)).isInstanceOf(SessionUpdate.class);
+        assertThat(model.receivedOf(ResponseCreate.class)).containsExactly(new ResponseCreate("GREET: Hello, thanks for calling."));
+        SessionStarted started = publishedOf(SessionStarted.class).get(0);
+        assertThat(started.streamSid()).isEqualTo(STREAM);
+        assertThat(started.agentVersionId()).isEqualTo("agv-1");
+        assertThat(started.bridgeInstance()).isEqualTo("bridge-test");
+        assertThat(published.get(0).callSid()).isEqualTo(CALL);
+        assertThat(model.closedByBridge).isTrue();
+    }
+
+    @Test
+    void relaysAudioBothWaysUntouchedWithAMarkAfterEachChunk() {
+        started()
+                .then(() -> twilioSays(new Media(STREAM, "inbound", "1", "20", "fv7+/g==")))
+                .then(() -> model.emit(new OutputAudioDelta("r1", "item_1", HUNDRED_MS)))
+                .then(() -> model.emit(new OutputAudioDelta("r1", "item_1", HUNDRED_MS)))
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(model.receivedOf(InputAudioAppend.class)).containsExactly(new InputAudioAppend("fv7+/g=="));
+        assertThat(toTwilio).containsExactly(
+                Media.outbound(STREAM, HUNDRED_MS), new Mark(STREAM, "item_1:100"),
+                Media.outbound(STREAM, HUNDRED_MS), new Mark(STREAM, "item_1:200"));
+        assertThat(outcome().timeToFirstAudioMs()).isZero();
+    }
+
+    @Test
+    void bargeInTruncatesAtWhatTheCallerHeardByMarksNotAtWhatWasSent() {
+        started()
+                .then(() -> {
+                    for (int i = 0; i < 3; i++) {
+                        model.emit(new OutputAudioDelta("r1", "item_1", HUNDRED_MS));
+                    }
+                })
+                .then(() -> twilioSays(new Mark(STREAM, "item_1:100")))
+                .then(() -> model.emit(new SpeechStarted("item_caller", 900)))
+                // Twilio echoes the cleared marks; they must not move the heard position
+                .then(() -> twilioSays(new Mark(STREAM, "item_1:200")))
+                .then(() -> model.emit(new OutputAudioDelta("r1", "item_1", HUNDRED_MS)))
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(model.receivedOf(ItemTruncate.class)).containsExactly(new ItemTruncate("item_1", 0, 100));
+        assertThat(publishedOf(BargeIn.class)).containsExactly(new BargeIn("item_1", 100));
+        assertThat(toTwilio).contains(new Clear(STREAM));
+        assertThat(toTwilio.subList(toTwilio.indexOf(new Clear(STREAM)), toTwilio.size()))
+                .as("audio of the truncated item is not played after the clear").containsExactly(new Clear(STREAM));
+        assertThat(outcome().interruptions()).isEqualTo(1);
+    }
+
+    @Test
+    void speechWhileNothingIsUnplayedIsNotABargeIn() {
+        started()
+                .then(() -> model.emit(new OutputAudioDelta("r1", "item_1", HUNDRED_MS)))
+                .then(() -> twilioSays(new Mark(STREAM, "item_1:100")))
+                .then(() -> model.emit(new SpeechStarted("item_caller", 900)))
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(model.receivedOf(ItemTruncate.class)).isEmpty();
+        assertThat(toTwilio).doesNotContain(new Clear(STREAM));
+    }
+
+    @Test
+    void interruptionGoesAheadOfQueuedAudioAndDropsIt() {
+        List<TwilioStreamMessage> written = new ArrayList<>();
+        Holding holding = new Holding(written);
+        session.toTwilio().subscribe(holding);
+        StepVerifier.create(session.run(twilio.asFlux()))
+                .then(() -> twilioSays(new Start(STREAM, "AC1", CALL, List.of("inbound"), Map.of(), "audio/x-mulaw", 8000, 1)))
+                .then(() -> {
+                    for (int i = 0; i < 5; i++) {
+                        model.emit(new OutputAudioDelta("r1", "item_1", HUNDRED_MS));
+                    }
+                })
+                .then(() -> holding.request(1))
+                .then(() -> model.emit(new SpeechStarted("item_caller", 900)))
+                .then(() -> holding.request(100))
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(written).containsExactly(Media.outbound(STREAM, HUNDRED_MS), new Clear(STREAM));
+        assertThat(model.receivedOf(ItemTruncate.class)).containsExactly(new ItemTruncate("item_1", 0, 0));
+    }
+
+    @Test
+    void dtmfReachesTheModelAsCallerText() {
+        started()
+                .then(() -> twilioSays(new Dtmf(STREAM, "inbound_track", "5")))
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(model.receivedOf(UserText.class)).containsExactly(new UserText("[DTMF 5]"));
+    }
+
+    @Test
+    void transcriptsOfBothSidesArePublishedAndTheCallIsResolved() {
+        started()
+                .then(() -> model.emit(new SpeechStopped("item_c1", 2000)))
+                .then(() -> model.emit(new InputTranscriptionCompleted("item_c1", "What is my balance?")))
+                .then(() -> model.emit(new OutputAudioTranscriptDone("r2", "item_a1", "It is 42 dollars.")))
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(publishedOf(TranscriptTurn.class)).extracting(TranscriptTurn::role, TranscriptTurn::text,
+                        TranscriptTurn::turnIndex)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("caller", "What is my balance?", 0),
+                        org.assertj.core.groups.Tuple.tuple("agent", "It is 42 dollars.", 1));
+        SessionOutcome outcome = outcome();
+        assertThat(outcome.outcome()).isEqualTo(Outcome.RESOLVED);
+        assertThat(outcome.callerTurns()).isEqualTo(1);
+        assertThat(outcome.agentTurns()).isEqualTo(1);
+        assertThat(publishedOf(SessionEnded.class)).extracting(SessionEnded::reason).containsExactly("stop");
+        assertThat(published.get(published.size() - 1).data()).isInstanceOf(SessionOutcome.class);
+    }
+
+    @Test
+    void aCallerWhoNeverSpokeAbandonedTheCall() {
+        started().then(this::hangUp).expectNext(CloseStatus.NORMAL).verifyComplete();
+        assertThat(outcome().outcome()).isEqualTo(Outcome.ABANDONED);
+    }
+
+    @Test
+    void toolCallsGoToKafkaAndTheReplyReachesTheModelAsFunctionOutput() {
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                .then(() -> model.emit(new ResponseCreated("r1")))
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r1", "item_f", "call_1", "callback",
+                        "{\"reason\":\"billing\"}")))
+                .then(() -> model.emit(new ResponseDone("r1", "completed")))
+                .then(() -> clock.advanceTimeBy(Duration.ofMillis(200)))
+                .then(() -> assertThat(pending.complete(new ToolCompleted("call_1", "callback", ToolCompleted.OK,
+                        Map.of("callback_id", "cb-1", "status", "queued"), null, 12))).isTrue())
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        ToolRequested request = publishedOf(ToolRequested.class).get(0);
+        assertThat(request.toolCallId()).isEqualTo("call_1");
+        assertThat(request.tool()).isEqualTo("callback");
+        assertThat(request.arguments()).containsEntry("reason", "billing");
+        assertThat(request.replyTopic()).isEqualTo("voice.tool.replies.bridge-test");
+        assertThat(request.callerNumber()).isEqualTo("+15555550100");
+        List<RealtimeClientEvent> tail = model.received.subList(model.received.size() - 2, model.received.size());
+        assertThat(tail.get(0)).isInstanceOfSatisfying(FunctionCallOutput.class, out -> {
+            assertThat(out.callId()).isEqualTo("call_1");
+            assertThat(out.output()).contains("\"callback_id\":\"cb-1\"");
+        });
+        assertThat(tail.get(1)).isEqualTo(new ResponseCreate(null));
+        SessionOutcome outcome = outcome();
+        assertThat(outcome.outcome()).isEqualTo(Outcome.CALLBACK_CREATED);
+        assertThat(outcome.tools()).singleElement().satisfies(t -> {
+            assertThat(t.status()).isEqualTo("ok");
+            assertThat(t.latencyMs()).isEqualTo(200);
+        });
+    }
+
+    @Test
+    void aDeniedToolIsAnsweredWithItsSpeakableReason() {
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r1", "item_f", "call_1", "lookup", "{}")))
+                .then(() -> pending.complete(new ToolCompleted("call_1", "lookup", ToolCompleted.DENIED, null,
+                        "I can't look that up for you.", 3)))
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(model.receivedOf(FunctionCallOutput.class))
+                .containsExactly(new FunctionCallOutput("call_1", "I can't look that up for you."));
+    }
+
+    @Test
+    void aToolTheAgentMayNotUseIsRefusedLocallyWithoutSilence() {
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r1", "item_f", "call_9", "sms", "{}")))
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(publishedOf(ToolRequested.class)).isEmpty();
+        assertThat(model.receivedOf(FunctionCallOutput.class)).singleElement()
+                .satisfies(out -> assertThat(out.output()).contains("not available"));
+        assertThat(model.received.get(model.received.size() - 1)).isEqualTo(new ResponseCreate(null));
+    }
+
+    @Test
+    void aSlowToolGetsAFillerAndATimeoutGetsAnApology() {
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r1", "item_f", "call_1", "lookup", "{}")))
+                .then(() -> clock.advanceTimeBy(Duration.ofMillis(1499)))
+                .then(() -> assertThat(model.receivedOf(ResponseCreate.class)).doesNotContain(new ResponseCreate("FILLER")))
+                .then(() -> clock.advanceTimeBy(Duration.ofMillis(1)))
+                .then(() -> assertThat(model.receivedOf(ResponseCreate.class)).contains(new ResponseCreate("FILLER")))
+                .then(() -> model.emit(new ResponseCreated("r_filler")))
+                .then(() -> model.emit(new ResponseDone("r_filler", "completed")))
+                .then(() -> clock.advanceTimeBy(Duration.ofMillis(6500)))
+                .then(() -> assertThat(pending.complete(new ToolCompleted("call_1", "lookup", "ok", Map.of(), null, 9000)))
+                        .as("a late reply finds nobody waiting").isFalse())
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(model.receivedOf(FunctionCallOutput.class))
+                .containsExactly(new FunctionCallOutput("call_1", "The tool did not answer in time."));
+        assertThat(model.received.get(model.received.size() - 1)).isEqualTo(new ResponseCreate("APOLOGY"));
+        assertThat(outcome().tools()).singleElement().satisfies(t -> assertThat(t.status()).isEqualTo("timeout"));
+    }
+
+    @Test
+    void updateSessionIsHandledLocallyAndPublishedAsStateChange() {
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r1", "item_f", "call_u", "update_session",
+                        "{\"intent\":\"billing_question\",\"language\":\"en\",\"bogus\":\"x\"}")))
+                .then(() -> assertThat(session.view().state()).containsEntry("intent", "billing_question"))
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(publishedOf(ToolRequested.class)).isEmpty();
+        assertThat(publishedOf(SessionStateChanged.class)).singleElement()
+                .satisfies(s -> assertThat(s.state()).containsOnlyKeys("intent", "language"));
+        assertThat(model.receivedOf(FunctionCallOutput.class)).containsExactly(new FunctionCallOutput("call_u", "{\"ok\":true}"));
+        assertThat(outcome().intent()).isEqualTo("billing_question");
+    }
+
+    @Test
+    void losingTheModelMidCallFailsTheSessionAndClosesTwilioWithServerError() {
+        started()
+                .then(model::close)
+                .then(this::socketClosed)
+                .assertNext(status -> assertThat(status.getCode()).isEqualTo(1011))
+                .verifyComplete();
+
+        SessionOutcome outcome = outcome();
+        assertThat(outcome.outcome()).isEqualTo(Outcome.FAILED);
+        assertThat(outcome.summary()).contains("model");
+    }
+
+    @Test
+    void aRefusedModelConnectionFailsTheSession() {
+        started()
+                .then(() -> model.fail(new IllegalStateException("401")))
+                .then(this::socketClosed)
+                .assertNext(status -> assertThat(status.getCode()).isEqualTo(1011))
+                .verifyComplete();
+        assertThat(outcome().outcome()).isEqualTo(Outcome.FAILED);
+    }
+
+    @Test
+    void theTwilioSocketClosingEndsTheSessionWithExactlyOneOutcome() {
+        session.toTwilio().subscribe(toTwilio::add);
+        StepVerifier.create(session.run(twilio.asFlux()))
+                .then(() -> twilioSays(new Start(STREAM, "AC1", CALL, List.of("inbound"), Map.of(), "audio/x-mulaw", 8000, 1)))
+                .then(() -> twilio.tryEmitComplete())
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+        assertThat(publishedOf(SessionOutcome.class)).hasSize(1);
+        assertThat(publishedOf(SessionEnded.class)).extracting(SessionEnded::reason).containsExactly("twilio_closed");
+    }
+
+    @Test
+    void aStartForAnotherCallIsAPolicyViolation() {
+        session.toTwilio().subscribe(toTwilio::add);
+        StepVerifier.create(session.run(twilio.asFlux()))
+                .then(() -> twilioSays(new Start(STREAM, "AC1", "CA-other", List.of(), Map.of(), "audio/x-mulaw", 8000, 1)))
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(5)))
+                .assertNext(status -> assertThat(status.getCode()).isEqualTo(1008))
+                .verifyComplete();
+        assertThat(model.model).as("no model session was opened").isNull();
+    }
+
+    @Test
+    void noStartWithinTheDeadlineEndsTheSession() {
+        StepVerifier.create(session.run(twilio.asFlux()))
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(10)))
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(5)))
+                .assertNext(status -> assertThat(status.getCode()).isEqualTo(1008))
+                .verifyComplete();
+    }
+
+    /** Holds Twilio's side back so that audio queues up in the bridge. */
+    private static final class Holding extends BaseSubscriber<TwilioStreamMessage> {
+        private final List<TwilioStreamMessage> written;
+
+        Holding(List<TwilioStreamMessage> written) {
+            this.written = written;
+        }
+
+        @Override
+        protected void hookOnSubscribe(Subscription subscription) {
+        }
+
+        @Override
+        protected void hookOnNext(TwilioStreamMessage value) {
+            written.add(value);
+        }
+    }
+}

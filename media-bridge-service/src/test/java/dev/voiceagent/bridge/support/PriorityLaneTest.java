@@ -1,0 +1,62 @@
+package dev.voiceagent.bridge.support;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import reactor.test.StepVerifier;
+
+class PriorityLaneTest {
+
+    @Test
+    void controlOvertakesQueuedData() {
+        PriorityLane<String> lane = new PriorityLane<>(10, d -> { });
+        lane.offerData("audio-1");
+        lane.offerData("audio-2");
+        lane.offerControl("clear");
+        lane.complete();
+        StepVerifier.create(lane.flux()).expectNext("clear", "audio-1", "audio-2").verifyComplete();
+    }
+
+    @Test
+    void emitsOnlyOnDemandAndInterruptionDropsUnsentData() {
+        PriorityLane<String> lane = new PriorityLane<>(10, d -> { });
+        StepVerifier.create(lane.flux(), 1)
+                .then(() -> {
+                    lane.offerData("audio-1");
+                    lane.offerData("audio-2");
+                    lane.offerData("audio-3");
+                })
+                .expectNext("audio-1")
+                .then(() -> {
+                    assertThat(lane.clearData()).isEqualTo(2);
+                    lane.offerControl("clear");
+                    lane.offerData("audio-4");
+                    lane.complete();
+                })
+                .thenRequest(10)
+                .expectNext("clear", "audio-4")
+                .verifyComplete();
+    }
+
+    @Test
+    void boundedDataQueueDropsTheOldest() {
+        List<String> dropped = new ArrayList<>();
+        PriorityLane<String> lane = new PriorityLane<>(2, dropped::add);
+        lane.offerData("a");
+        lane.offerData("b");
+        lane.offerData("c");
+        lane.complete();
+        StepVerifier.create(lane.flux()).expectNext("b", "c").verifyComplete();
+        assertThat(dropped).containsExactly("a");
+    }
+
+    @Test
+    void nothingIsAcceptedAfterCompletion() {
+        PriorityLane<String> lane = new PriorityLane<>(2, d -> { });
+        lane.complete();
+        lane.offerControl("late");
+        StepVerifier.create(lane.flux()).verifyComplete();
+    }
+}

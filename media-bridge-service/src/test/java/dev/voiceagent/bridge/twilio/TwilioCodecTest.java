@@ -1,0 +1,78 @@
+package dev.voiceagent.bridge.twilio;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.voiceagent.bridge.Fixtures;
+import dev.voiceagent.bridge.twilio.TwilioStreamMessage.Clear;
+import dev.voiceagent.bridge.twilio.TwilioStreamMessage.Connected;
+import dev.voiceagent.bridge.twilio.TwilioStreamMessage.Dtmf;
+import dev.voiceagent.bridge.twilio.TwilioStreamMessage.Mark;
+import dev.voiceagent.bridge.twilio.TwilioStreamMessage.Media;
+import dev.voiceagent.bridge.twilio.TwilioStreamMessage.Start;
+import dev.voiceagent.bridge.twilio.TwilioStreamMessage.Stop;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class TwilioCodecTest {
+
+    private static final String STREAM = "MZ18ad3ab5a668481ce02b83e7395059f0";
+    private static final String CALL = "CA00000000000000000000000000000001";
+    private final TwilioCodec codec = new TwilioCodec();
+
+    static Stream<Arguments> recordedFrames() {
+        return Stream.of(
+                Arguments.of("connected.json", new Connected("Call", "1.0.0")),
+                Arguments.of("start.json", new Start(STREAM, "AC00000000000000000000000000000000", CALL,
+                        List.of("inbound"), Map.of("token", "tok-123"), "audio/x-mulaw", 8000, 1)),
+                Arguments.of("media.json", new Media(STREAM, "inbound", "1", "5",
+                        "fv7+/v7+/v7+/v7+/v7+/v7+/v7+/v7+/v7+/g==")),
+                Arguments.of("dtmf.json", new Dtmf(STREAM, "inbound_track", "5")),
+                Arguments.of("mark.json", new Mark(STREAM, "item_abc:240")),
+                Arguments.of("stop.json", new Stop(STREAM, "AC00000000000000000000000000000000", CALL)),
+                Arguments.of("outbound-clear.json", new Clear("MZ1")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("recordedFrames")
+    void decodesRecordedFrames(String fixture, TwilioStreamMessage expected) {
+        assertThat(codec.decode(Fixtures.read("twilio/" + fixture))).contains(expected);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("recordedFrames")
+    void encodingRoundTrips(String fixture, TwilioStreamMessage expected) {
+        assertThat(codec.decode(codec.encode(expected))).contains(expected);
+    }
+
+    static Stream<Arguments> outboundFrames() {
+        return Stream.of(
+                Arguments.of("outbound-media.json", Media.outbound("MZ1", "//79/A==")),
+                Arguments.of("outbound-mark.json", new Mark("MZ1", "item_1:500")),
+                Arguments.of("outbound-clear.json", new Clear("MZ1")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("outboundFrames")
+    void encodesFramesForTwilioExactly(String fixture, TwilioStreamMessage message) {
+        assertThat(Fixtures.tree(codec.encode(message))).isEqualTo(Fixtures.tree(Fixtures.read("twilio/" + fixture)));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"unknown-event.json"})
+    void skipsUnknownEvents(String fixture) {
+        assertThat(codec.decode(Fixtures.read("twilio/" + fixture))).isEqualTo(Optional.empty());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"not json", "[1,2]", "{\"event\":\"media\"}", "{\"event\":\"mark\",\"mark\":{}}"})
+    void rejectsMalformedFramesWithACodecError(String frame) {
+        assertThatThrownBy(() -> codec.decode(frame)).isInstanceOf(TwilioCodecException.class);
+    }
+}

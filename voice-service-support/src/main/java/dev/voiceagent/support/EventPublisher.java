@@ -8,6 +8,7 @@ import java.time.Duration;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.springframework.kafka.core.KafkaTemplate;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * Publishes events in their envelope to the topic their type belongs to, keyed by call SID (tenant id for
@@ -44,7 +45,10 @@ public class EventPublisher {
         ProducerRecord<String, String> record = new ProducerRecord<>(topic, envelope.key(), EventCodec.encode(envelope));
         record.headers().add("ce_type", envelope.type().wireName().getBytes(StandardCharsets.UTF_8));
         record.headers().add("ce_id", envelope.id().getBytes(StandardCharsets.UTF_8));
+        // send() may block for metadata (max.block.ms), and a chained send would otherwise run on the
+        // producer's own I/O thread, where it waits for metadata only that thread can fetch
         return Mono.fromFuture(() -> template.send(record))
+                .subscribeOn(Schedulers.boundedElastic())
                 .timeout(SEND_TIMEOUT)
                 .then();
     }

@@ -1,0 +1,60 @@
+package dev.voiceagent.gateway.calllog;
+
+import dev.voiceagent.contracts.EventCodec;
+import dev.voiceagent.contracts.EventEnvelope;
+import dev.voiceagent.contracts.SessionOutcome;
+import dev.voiceagent.contracts.Topics;
+import dev.voiceagent.contracts.VoiceEvent;
+import dev.voiceagent.support.ProcessedEvents;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Mono;
+
+/** Stores each session's outcome on its call log, once per event id (redeliveries have no second effect). */
+@Component
+public class OutcomeListener {
+
+    static final String CONSUMER = "gateway-call-log-outcome";
+    private static final Logger log = LoggerFactory.getLogger(OutcomeListener.class);
+
+    private final ProcessedEvents processed;
+    private final CallLogRepository calls;
+
+    public OutcomeListener(ProcessedEvents processed, CallLogRepository calls) {
+        this.processed = processed;
+        this.calls = calls;
+    }
+
+    @KafkaListener(id = "${spring.application.name}-outcomes", topics = Topics.OUTCOMES)
+    public Mono<Void> onOutcome(ConsumerRecord<String, String> record) {
+        if (record.value() == null) {
+            return Mono.empty();
+        }
+        return EventCodec.decode(record.value())
+                .filter(envelope -> envelope.data() instanceof SessionOutcome)
+                .map(this::store)
+                .orElseGet(Mono::empty);
+    }
+
+    private Mono<Void> store(EventEnvelope<VoiceEvent> envelope) {
+        if (envelope.callSid() == null) {
+            log.warn("outcome event {} has no call SID; skipped", envelope.id());
+            return Mono.empty();
+        }
+        SessionOutcome outcome = (SessionOutcome) envelope.data();
+        Mono<Long> effect = calls.applyOutcome(envelope.callSid(), outcome)
+                .flatMap(rows -> rows > 0 ? Mono.just(rows)
+                        : Mono.error(new UnknownCallException(envelope.callSid())));
+        return processed.once(CONSUMER, envelope.id(), effect).then();
+    }
+
+    /** The outcome arrived before its call log; the error handler retries with back-off, then dead-letters it. */
+    static final class UnknownCallException extends RuntimeException {
+        UnknownCallException(String callSid) {
+            super("no call log for " + callSid + " yet");
+        }
+    }
+}

@@ -1,0 +1,139 @@
+package dev.voiceagent.gateway.outbound;
+
+import dev.voiceagent.contracts.CallEvents.CallCreated;
+import dev.voiceagent.contracts.TenantConfigPublished;
+import dev.voiceagent.gateway.calllog.CallLog;
+import dev.voiceagent.gateway.calllog.CallLogRepository;
+import dev.voiceagent.gateway.calllog.CallStatus;
+import dev.voiceagent.gateway.support.GatewayProperties;
+import dev.voiceagent.gateway.support.PhoneNumbers;
+import dev.voiceagent.gateway.support.RequestBodies;
+import dev.voiceagent.gateway.support.TenantAuthenticator;
+import dev.voiceagent.support.EventPublisher;
+import dev.voiceagent.support.Problems;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@code POST /api/v1/make-call}: places an outbound call for the tenant of the API key, writes its call log and
+ * publishes {@code voice.call.created}. With an {@code Idempotency-Key}, a retry answers the first result.
+ */
+public class MakeCallHandler {
+
+    public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+    static final String REPLAYED = "Idempotent-Replayed";
+    private static final int MAX_BODY = 16 * 1024;
+    private static final int MAX_KEY_LENGTH = 255;
+    private static final Logger log = LoggerFactory.getLogger(MakeCallHandler.class);
+
+    private final TenantAuthenticator auth;
+    private final TwilioCallClient twilio;
+    private final CallLogRepository calls;
+    private final IdempotencyRepository idempotency;
+    private final EventPublisher events;
+    private final JsonMapper json;
+    private final GatewayProperties properties;
+
+    public MakeCallHandler(TenantAuthenticator auth, TwilioCallClient twilio, CallLogRepository calls,
+                           IdempotencyRepository idempotency, EventPublisher events, JsonMapper json,
+                           GatewayProperties properties) {
+        this.auth = auth;
+        this.twilio = twilio;
+        this.calls = calls;
+        this.idempotency = idempotency;
+        this.events = events;
+        this.json = json;
+        this.properties = properties;
+    }
+
+    /** The answer to a placed call. */
+    public record MakeCallResponse(boolean ok, String callSid, String status, String to, String from) {
+    }
+
+    public Mono<ServerResponse> handle(ServerRequest request) {
+        String key = idempotencyKey(request);
+        return auth.tenant(request)
+                .flatMap(tenant -> RequestBodies.readUtf8(request, MAX_BODY)
+                        .map(body -> MakeCallRequest.parse(json, body, tenant))
+                        .flatMap(call -> key == null ? place(tenant, call).flatMap(MakeCallHandler::created)
+                                : placeOnce(tenant, key, call)));
+    }
+
+    private Mono<ServerResponse> placeOnce(TenantConfigPublished tenant, String key, MakeCallRequest call) {
+        String tenantId = tenant.tenantId();
+        return idempotency.claim(tenantId, key, call.fingerprint(), properties.idempotencyRetention())
+                .flatMap(claimed -> claimed
+                        ? place(tenant, call)
+                                .flatMap(response -> remember(tenantId, key, response))
+                                .onErrorResume(e -> idempotency.release(tenantId, key).then(Mono.error(e)))
+                                .flatMap(MakeCallHandler::created)
+                        : replay(tenantId, key, call));
+    }
+
+    private Mono<ServerResponse> replay(String tenantId, String key, MakeCallRequest call) {
+        return idempotency.find(tenantId, key)
+                .switchIfEmpty(Mono.error(() -> Problems.conflict("The request with this Idempotency-Key was just "
+                        + "released; retry.")))
+                .flatMap(entry -> {
+                    if (!entry.requestHash().equals(call.fingerprint())) {
+                        return Mono.error(Problems.of(HttpStatus.UNPROCESSABLE_CONTENT, "Idempotency-Key reused",
+                                "This Idempotency-Key was used for a different request."));
+                    }
+                    if (entry.response() == null) {
+                        return Mono.error(Problems.conflict("A request with this Idempotency-Key is in progress."));
+                    }
+                    return ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).header(REPLAYED, "true")
+                            .bodyValue(entry.response());
+                });
+    }
+
+    private Mono<MakeCallResponse> remember(String tenantId, String key, MakeCallResponse response) {
+        return idempotency.complete(tenantId, key, response.callSid(), json.writeValueAsString(response))
+                .thenReturn(response);
+    }
+
+    private Mono<MakeCallResponse> place(TenantConfigPublished tenant, MakeCallRequest call) {
+        return twilio.create(call.to(), call.from())
+                .flatMap(callSid -> record(tenant.tenantId(), callSid, call))
+                .map(callSid -> new MakeCallResponse(true, callSid, CallStatus.QUEUED.wire(), call.to(), call.from()));
+    }
+
+    private Mono<String> record(String tenantId, String callSid, MakeCallRequest call) {
+        log.info("call {} placed for tenant {} to {}", callSid, tenantId, PhoneNumbers.mask(call.to()));
+        CallLog callLog = CallLog.opened(callSid, tenantId, CallLog.OUTBOUND_API, call.from(), call.to(),
+                CallStatus.QUEUED, call.agentKey(), call.agentVersionId(), call.greeting());
+        CallCreated event = new CallCreated(CallLog.OUTBOUND_API, call.from(), call.to(), call.agentKey(),
+                call.agentVersionId());
+        return calls.insertIfAbsent(callLog)
+                .then(events.publish(tenantId, callSid, event)
+                        .then()
+                        .onErrorResume(e -> {
+                            // the call is already ringing; failing the request would invite a second call
+                            log.error("could not publish voice.call.created for call {}: {}", callSid, e.toString());
+                            return Mono.empty();
+                        }))
+                .thenReturn(callSid);
+    }
+
+    private static Mono<ServerResponse> created(MakeCallResponse response) {
+        return ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(response);
+    }
+
+    private static String idempotencyKey(ServerRequest request) {
+        String key = request.headers().firstHeader(IDEMPOTENCY_KEY);
+        if (key == null) {
+            return null;
+        }
+        if (key.isBlank() || key.length() > MAX_KEY_LENGTH) {
+            throw Problems.of(HttpStatus.BAD_REQUEST, "Invalid request",
+                    "Idempotency-Key must be 1 to " + MAX_KEY_LENGTH + " characters.");
+        }
+        return key;
+    }
+}

@@ -1,0 +1,102 @@
+package dev.voiceagent.gateway.outbound;
+
+import dev.voiceagent.contracts.TenantConfigPublished;
+import dev.voiceagent.contracts.TenantConfigPublished.AgentView;
+import dev.voiceagent.gateway.support.Agents;
+import dev.voiceagent.gateway.support.PhoneNumbers;
+import dev.voiceagent.support.Problems;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Set;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** A validated make-call request: numbers in E.164, the agent resolved against the tenant's published view. */
+public record MakeCallRequest(String to, String from, String agentKey, String agentVersionId, String greeting) {
+
+    static final int MAX_GREETING = 500;
+    private static final Set<String> FIELDS = Set.of("to", "from", "agent_key", "agent_version_id", "greeting");
+
+    /** Parses and validates the JSON body; every problem is a 400 naming its field. */
+    public static MakeCallRequest parse(JsonMapper json, String body, TenantConfigPublished tenant) {
+        JsonNode root = readObject(json, body);
+        root.propertyNames().forEach(name -> {
+            if (!FIELDS.contains(name)) {
+                throw Problems.invalidField(name, "unknown field");
+            }
+        });
+        String to = text(root, "to");
+        if (to == null) {
+            throw Problems.invalidField("to", "is required");
+        }
+        if (!PhoneNumbers.isE164(to)) {
+            throw Problems.invalidField("to", "must be an E.164 number such as +15555550100");
+        }
+        String from = text(root, "from");
+        if (from == null) {
+            from = tenant.phoneNumbers() == null ? null : tenant.phoneNumbers().stream().findFirst().orElse(null);
+            if (from == null) {
+                throw Problems.invalidField("from", "is required: the tenant has no phone number");
+            }
+        } else if (!PhoneNumbers.isE164(from)) {
+            throw Problems.invalidField("from", "must be an E.164 number such as +15555550000");
+        }
+        String requestedAgent = text(root, "agent_key");
+        AgentView agent = Agents.choose(tenant, requestedAgent).orElse(null);
+        if (requestedAgent != null && agent == null) {
+            throw Problems.invalidField("agent_key", "the tenant has no agent '" + requestedAgent + "'");
+        }
+        String version = text(root, "agent_version_id");
+        if (version == null && agent != null) {
+            version = agent.agentVersionId();
+        }
+        String greeting = text(root, "greeting");
+        if (greeting != null && greeting.length() > MAX_GREETING) {
+            throw Problems.invalidField("greeting", "must be at most " + MAX_GREETING + " characters");
+        }
+        return new MakeCallRequest(to, from, agent == null ? null : agent.agentKey(), version, greeting);
+    }
+
+    /** Hex SHA-256 of the request, to tell an honest retry from a different request under the same key. */
+    public String fingerprint() {
+        String canonical = String.join("\u0000", to, from, String.valueOf(agentKey), String.valueOf(agentVersionId),
+                String.valueOf(greeting));
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(canonical.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static JsonNode readObject(JsonMapper json, String body) {
+        if (body == null || body.isBlank()) {
+            throw Problems.badRequest("A JSON body {\"to\": \"+1…\"} is required.");
+        }
+        JsonNode root;
+        try {
+            root = json.readTree(body);
+        } catch (JacksonException e) {
+            throw Problems.badRequest("The JSON body could not be parsed.");
+        }
+        if (root == null || !root.isObject()) {
+            throw Problems.badRequest("The JSON body must be an object.");
+        }
+        return root;
+    }
+
+    private static String text(JsonNode root, String field) {
+        JsonNode node = root.get(field);
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isString()) {
+            throw Problems.invalidField(field, "must be a string");
+        }
+        String value = node.asString().trim();
+        return value.isEmpty() ? null : value;
+    }
+}

@@ -1,0 +1,79 @@
+package dev.voiceagent.gateway.outbound;
+
+import com.twilio.exception.ApiConnectionException;
+import com.twilio.exception.ApiException;
+import com.twilio.http.TwilioRestClient;
+import com.twilio.rest.api.v2010.account.Call;
+import com.twilio.type.PhoneNumber;
+import dev.voiceagent.support.Problems;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeoutException;
+import org.springframework.http.HttpStatus;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Creates outbound calls through the Twilio SDK, off the event loop, with a timeout inside a circuit breaker: an
+ * open breaker answers 503 at once instead of queueing callers behind a failing Twilio.
+ */
+public class TwilioCallClient {
+
+    static final List<String> STATUS_EVENTS = List.of("initiated", "ringing", "answered", "completed");
+
+    private final TwilioRestClient client;
+    private final CircuitBreaker breaker;
+    private final Duration timeout;
+    private final String publicBase;
+
+    public TwilioCallClient(TwilioRestClient client, CircuitBreaker breaker, Duration timeout, String publicBase) {
+        this.client = client;
+        this.breaker = breaker;
+        this.timeout = timeout;
+        this.publicBase = publicBase;
+    }
+
+    /** The SID of the created call. */
+    public Mono<String> create(String to, String from) {
+        return Mono.fromCallable(() -> Call.creator(new PhoneNumber(to), new PhoneNumber(from),
+                                URI.create(publicBase + "/api/v1/incoming-call"))
+                        .setStatusCallback(URI.create(publicBase + "/api/v1/call-status"))
+                        .setStatusCallbackEvent(STATUS_EVENTS)
+                        .create(client))
+                .subscribeOn(Schedulers.boundedElastic())
+                .timeout(timeout)
+                .map(Call::getSid)
+                .transformDeferred(CircuitBreakerOperator.of(breaker))
+                .onErrorMap(TwilioCallClient::toProblem);
+    }
+
+    /** Twilio answering 5xx, not answering, or timing out counts against the breaker; its 4xx answers do not. */
+    public static boolean isTransient(Throwable e) {
+        if (e instanceof ApiException api && api.getStatusCode() != null) {
+            return api.getStatusCode() >= 500 || api.getStatusCode() == 429;
+        }
+        return e instanceof ApiConnectionException || e instanceof TimeoutException || e instanceof ApiException;
+    }
+
+    private static Throwable toProblem(Throwable e) {
+        if (e instanceof CallNotPermittedException) {
+            return Problems.unavailable("Calls cannot be placed right now; Twilio is failing. Retry later.");
+        }
+        if (e instanceof TimeoutException) {
+            return Problems.of(HttpStatus.GATEWAY_TIMEOUT, "Upstream timeout", "Twilio did not answer in time.");
+        }
+        if (e instanceof ApiException api && api.getStatusCode() != null && api.getStatusCode() >= 400
+                && api.getStatusCode() < 500 && api.getStatusCode() != 429) {
+            return Problems.of(HttpStatus.UNPROCESSABLE_CONTENT, "Call rejected by Twilio",
+                    "Twilio refused the call: " + api.getMessage());
+        }
+        if (e instanceof ApiException) {
+            return Problems.of(HttpStatus.BAD_GATEWAY, "Upstream error", "Twilio could not create the call.");
+        }
+        return e;
+    }
+}

@@ -1,0 +1,197 @@
+package dev.voiceagent.gateway.support;
+
+import com.twilio.http.TwilioRestClient;
+import dev.voiceagent.gateway.calllog.CallLogHandler;
+import dev.voiceagent.gateway.calllog.CallLogRepository;
+import dev.voiceagent.gateway.calllog.CallStatusService;
+import dev.voiceagent.gateway.media.BridgeRelay;
+import dev.voiceagent.gateway.media.MediaStreamHandler;
+import dev.voiceagent.gateway.media.MediaTokens;
+import dev.voiceagent.gateway.outbound.ApiBaseRewritingHttpClient;
+import dev.voiceagent.gateway.outbound.IdempotencyRepository;
+import dev.voiceagent.gateway.outbound.MakeCallHandler;
+import dev.voiceagent.gateway.outbound.TwilioCallClient;
+import dev.voiceagent.gateway.proxy.PublicRouteProxy;
+import dev.voiceagent.gateway.twilio.CallStatusHandler;
+import dev.voiceagent.gateway.twilio.IncomingCallHandler;
+import dev.voiceagent.gateway.twilio.SignedUrlResolver;
+import dev.voiceagent.gateway.twilio.TwilioSignatureVerifier;
+import dev.voiceagent.gateway.twilio.TwilioWebhookReader;
+import dev.voiceagent.support.EventPublisher;
+import dev.voiceagent.support.tenant.TenantDirectory;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.netty.channel.ChannelOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.web.reactive.HandlerMapping;
+import org.springframework.web.reactive.config.WebFluxConfigurer;
+import org.springframework.web.reactive.function.client.WebClient;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import org.springframework.web.reactive.handler.SimpleUrlHandlerMapping;
+import org.springframework.web.reactive.socket.client.ReactorNettyWebSocketClient;
+import org.springframework.web.reactive.socket.server.WebSocketService;
+import org.springframework.web.reactive.socket.server.support.HandshakeWebSocketService;
+import org.springframework.web.reactive.socket.server.upgrade.ReactorNettyRequestUpgradeStrategy;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.http.client.WebsocketClientSpec;
+import reactor.netty.http.server.WebsocketServerSpec;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Wires the gateway: settings checks at startup, Twilio client and breaker, media relay, routes. */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties({GatewayProperties.class, TwilioProperties.class})
+public class GatewayConfiguration implements WebFluxConfigurer {
+
+    private static final Logger log = LoggerFactory.getLogger(GatewayConfiguration.class);
+    static final String TWILIO_BREAKER = "twilio";
+
+    private final GatewayProperties gateway;
+    private final TwilioProperties twilio;
+
+    public GatewayConfiguration(GatewayProperties gateway, TwilioProperties twilio) {
+        this.gateway = gateway;
+        this.twilio = twilio;
+        checkStartup(gateway, twilio);
+    }
+
+    /** Production must not start half-secured: no auth token or no media-token secret is a startup failure. */
+    static void checkStartup(GatewayProperties gateway, TwilioProperties twilio) {
+        if (gateway.production() && !twilio.hasAuthToken()) {
+            throw new IllegalStateException("voice.gateway.mode=production requires voice.twilio.auth-token: "
+                    + "without it no Twilio webhook can be verified");
+        }
+        if (gateway.production() && gateway.mediaTokenSecrets().isEmpty()) {
+            throw new IllegalStateException("voice.gateway.mode=production requires voice.gateway.media-token-secrets");
+        }
+        if (!twilio.hasAuthToken()) {
+            log.warn("voice.twilio.auth-token is not set: every Twilio webhook will be refused with 403");
+        }
+    }
+
+    @Bean
+    MediaTokens mediaTokens() {
+        List<String> secrets = gateway.mediaTokenSecrets();
+        if (secrets.isEmpty()) {
+            log.warn("voice.gateway.media-token-secrets is not set: using a random secret for this process only");
+            secrets = List.of(MediaTokens.randomSecret());
+        }
+        return new MediaTokens(secrets, gateway.mediaTokenTtl(), Clock.systemUTC());
+    }
+
+    @Bean
+    TwilioWebhookReader twilioWebhookReader(JsonMapper json) {
+        SignedUrlResolver urls = new SignedUrlResolver(gateway.publicBase(), gateway.trustedProxies());
+        return new TwilioWebhookReader(new TwilioSignatureVerifier(twilio.authToken(), urls), json,
+                gateway.maxWebhookBytes());
+    }
+
+    @Bean
+    IncomingCallHandler incomingCallHandler(TwilioWebhookReader webhooks, TenantDirectory directory,
+                                            CallLogRepository calls, MediaTokens tokens, EventPublisher events) {
+        return new IncomingCallHandler(webhooks, directory, calls, tokens, events, gateway);
+    }
+
+    @Bean
+    CallStatusHandler callStatusHandler(TwilioWebhookReader webhooks, CallStatusService statuses) {
+        return new CallStatusHandler(webhooks, statuses);
+    }
+
+    @Bean(destroyMethod = "")
+    TwilioRestClient twilioRestClient() {
+        String sid = twilio.accountSid() == null || twilio.accountSid().isBlank() ? "AC_unconfigured" : twilio.accountSid();
+        String token = twilio.hasAuthToken() ? twilio.authToken() : "unconfigured";
+        return new TwilioRestClient.Builder(sid, token)
+                .httpClient(new ApiBaseRewritingHttpClient(twilio.apiBaseUrl()))
+                .build();
+    }
+
+    @Bean
+    CircuitBreaker twilioCircuitBreaker(ObjectProvider<CircuitBreakerRegistry> registry) {
+        CircuitBreakerConfig config = CircuitBreakerConfig.custom()
+                .slidingWindowSize(20)
+                .minimumNumberOfCalls(5)
+                .failureRateThreshold(50)
+                .waitDurationInOpenState(Duration.ofSeconds(30))
+                .permittedNumberOfCallsInHalfOpenState(2)
+                .recordException(TwilioCallClient::isTransient)
+                .build();
+        return registry.getIfAvailable(CircuitBreakerRegistry::ofDefaults).circuitBreaker(TWILIO_BREAKER, config);
+    }
+
+    @Bean
+    TwilioCallClient twilioCallClient(TwilioRestClient client, CircuitBreaker twilioCircuitBreaker) {
+        return new TwilioCallClient(client, twilioCircuitBreaker, twilio.timeout(), gateway.publicBase());
+    }
+
+    @Bean
+    MakeCallHandler makeCallHandler(TenantAuthenticator auth, TwilioCallClient client, CallLogRepository calls,
+                                    IdempotencyRepository idempotency, EventPublisher events, JsonMapper json) {
+        return new MakeCallHandler(auth, client, calls, idempotency, events, json, gateway);
+    }
+
+    @Bean
+    PublicRouteProxy publicRouteProxy(WebClient.Builder builder) {
+        HttpClient http = HttpClient.create()
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) gateway.upstreamTimeout().toMillis());
+        WebClient client = builder.clone()
+                .clientConnector(new org.springframework.http.client.reactive.ReactorClientHttpConnector(http))
+                .build();
+        return new PublicRouteProxy(client, gateway.upstreamTimeout());
+    }
+
+    @Bean
+    MediaStreamHandler mediaStreamHandler(MediaTokens tokens) {
+        HttpClient http = HttpClient.create()
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) gateway.bridgeConnectTimeout().toMillis());
+        var client = new ReactorNettyWebSocketClient(http,
+                () -> WebsocketClientSpec.builder().maxFramePayloadLength(gateway.maxFrameBytes()));
+        return new MediaStreamHandler(tokens, new BridgeRelay(client, gateway.bridgeUrl()),
+                gateway.streamStartTimeout());
+    }
+
+    @Bean
+    HandlerMapping mediaStreamMapping(MediaStreamHandler handler) {
+        return new SimpleUrlHandlerMapping(Map.of("/api/v1/media-stream", handler), Ordered.HIGHEST_PRECEDENCE);
+    }
+
+    /** Inbound frames above the limit close the stream (1009) instead of buffering without bound. */
+    @Override
+    public WebSocketService getWebSocketService() {
+        return new HandshakeWebSocketService(new ReactorNettyRequestUpgradeStrategy(
+                () -> WebsocketServerSpec.builder().maxFramePayloadLength(gateway.maxFrameBytes())));
+    }
+
+    @Bean
+    RouterFunction<ServerResponse> gatewayRoutes(IncomingCallHandler incoming, CallStatusHandler status,
+                                                 MakeCallHandler makeCall, CallLogHandler callLogs,
+                                                 PublicRouteProxy proxy) {
+        return RouterFunctions.route()
+                .POST("/api/v1/incoming-call", incoming::handle)
+                .POST("/api/v1/call-status", status::handle)
+                .POST("/api/v1/make-call", makeCall::handle)
+                .GET("/api/v1/call-logs", callLogs::list)
+                .GET("/api/v1/call-logs/{call_sid}", callLogs::get)
+                .route(path("/api/v1/admin/**"), request -> proxy.forward(gateway.configUrl(), request))
+                .route(path("/api/v1/evaluations/**"), request -> proxy.forward(gateway.evaluationUrl(), request))
+                .route(path("/api/v1/callbacks/**"), request -> proxy.forward(gateway.callbackUrl(), request))
+                .build();
+    }
+
+    private static org.springframework.web.reactive.function.server.RequestPredicate path(String pattern) {
+        return org.springframework.web.reactive.function.server.RequestPredicates.path(pattern);
+    }
+
+}

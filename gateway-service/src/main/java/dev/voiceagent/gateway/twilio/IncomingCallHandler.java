@@ -1,0 +1,142 @@
+package dev.voiceagent.gateway.twilio;
+
+import dev.voiceagent.contracts.CallEvents.CallCreated;
+import dev.voiceagent.contracts.CallEvents.CallUnroutable;
+import dev.voiceagent.contracts.TenantConfigPublished;
+import dev.voiceagent.contracts.TenantConfigPublished.AgentView;
+import dev.voiceagent.gateway.calllog.CallLog;
+import dev.voiceagent.gateway.calllog.CallLogRepository;
+import dev.voiceagent.gateway.calllog.CallStatus;
+import dev.voiceagent.gateway.media.MediaTokens;
+import dev.voiceagent.gateway.support.Agents;
+import dev.voiceagent.gateway.support.GatewayProperties;
+import dev.voiceagent.gateway.support.PhoneNumbers;
+import dev.voiceagent.support.EventPublisher;
+import dev.voiceagent.support.tenant.TenantDirectory;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.MediaType;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Mono;
+
+/**
+ * {@code POST /api/v1/incoming-call}: verified Twilio webhook → TwiML that connects the media stream with a
+ * fresh media token. Outbound calls find their call log; inbound calls resolve the tenant by the called number
+ * (unknown numbers get a short spoken fallback and a {@code voice.call.unroutable} event, never a 5xx).
+ */
+public class IncomingCallHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(IncomingCallHandler.class);
+    private static final MediaType TEXT_XML = MediaType.parseMediaType("text/xml;charset=UTF-8");
+    /** Twilio may fetch TwiML before make-call has written the log of the call it just created. */
+    private static final Duration LOOKUP_RETRY = Duration.ofMillis(150);
+
+    private final TwilioWebhookReader webhooks;
+    private final TenantDirectory directory;
+    private final CallLogRepository calls;
+    private final MediaTokens tokens;
+    private final EventPublisher events;
+    private final GatewayProperties properties;
+
+    public IncomingCallHandler(TwilioWebhookReader webhooks, TenantDirectory directory, CallLogRepository calls,
+                               MediaTokens tokens, EventPublisher events, GatewayProperties properties) {
+        this.webhooks = webhooks;
+        this.directory = directory;
+        this.calls = calls;
+        this.tokens = tokens;
+        this.events = events;
+        this.properties = properties;
+    }
+
+    public Mono<ServerResponse> handle(ServerRequest request) {
+        return webhooks.read(request).flatMap(this::answer);
+    }
+
+    private Mono<ServerResponse> answer(Map<String, String> params) {
+        String callSid = TwilioWebhookReader.required(params, "CallSid");
+        String direction = params.getOrDefault("Direction", CallLog.INBOUND);
+        Mono<String> twiml = direction.startsWith("outbound") ? outbound(callSid, params) : inbound(callSid, params);
+        return twiml.flatMap(xml -> ServerResponse.ok().contentType(TEXT_XML).bodyValue(xml));
+    }
+
+    private Mono<String> outbound(String callSid, Map<String, String> params) {
+        return calls.findByCallSid(callSid)
+                .repeatWhenEmpty(4, attempts -> attempts.delayElements(LOOKUP_RETRY))
+                .map(call -> connect(call.callSid(), call.tenantId(), call.agentKey(), call.agentVersionId(),
+                        call.to(), CallLog.OUTBOUND_API, call.greeting()))
+                .switchIfEmpty(Mono.defer(() -> outboundWithoutLog(callSid, params)));
+    }
+
+    /** An outbound call we did not place through make-call: route it by its From number, like an inbound call. */
+    private Mono<String> outboundWithoutLog(String callSid, Map<String, String> params) {
+        String from = params.get("From");
+        String to = params.get("To");
+        return routable(directory.byPhoneNumber(from))
+                .map(tenant -> open(callSid, tenant, CallLog.OUTBOUND_API, from, to, to, params))
+                .orElseGet(() -> unroutable(callSid, to, from, "outbound call without a call log"));
+    }
+
+    private Mono<String> inbound(String callSid, Map<String, String> params) {
+        String from = params.get("From");
+        String to = params.get("To");
+        Optional<TenantConfigPublished> tenant = directory.byPhoneNumber(to);
+        if (tenant.isPresent() && !tenant.get().enabled()) {
+            return unroutable(callSid, to, from, "tenant disabled");
+        }
+        return tenant.map(t -> open(callSid, t, CallLog.INBOUND, from, to, from, params))
+                .orElseGet(() -> unroutable(callSid, to, from, "number not assigned"));
+    }
+
+    private Mono<String> open(String callSid, TenantConfigPublished tenant, String direction, String from, String to,
+                              String caller, Map<String, String> params) {
+        Optional<AgentView> agent = Agents.choose(tenant, null);
+        String agentKey = agent.map(AgentView::agentKey).orElse(null);
+        String version = agent.map(AgentView::agentVersionId).orElse(null);
+        CallStatus status = CallStatus.fromWire(params.get("CallStatus")).orElse(CallStatus.RINGING);
+        CallLog call = CallLog.opened(callSid, tenant.tenantId(), direction, nonNull(from), nonNull(to), status,
+                agentKey, version, null);
+        return calls.insertIfAbsent(call)
+                .flatMap(created -> created ? announce(call) : Mono.empty())
+                .thenReturn(connect(callSid, tenant.tenantId(), agentKey, version, caller, direction, null));
+    }
+
+    private Mono<Void> announce(CallLog call) {
+        log.info("call {} opened for tenant {} from {}", call.callSid(), call.tenantId(), PhoneNumbers.mask(call.from()));
+        return events.publish(call.tenantId(), call.callSid(), new CallCreated(call.direction(), call.from(), call.to(),
+                        call.agentKey(), call.agentVersionId()))
+                .then()
+                .onErrorResume(e -> logPublishFailure("voice.call.created", call.callSid(), e));
+    }
+
+    private String connect(String callSid, String tenantId, String agentKey, String version, String caller,
+                           String direction, String greeting) {
+        String token = tokens.mint(callSid, tenantId, agentKey, version, caller, direction);
+        return TwimlResponses.connectStream(properties.mediaStreamUrl(), token, greeting);
+    }
+
+    private Mono<String> unroutable(String callSid, String to, String from, String reason) {
+        log.warn("call {} to {} is unroutable: {}", callSid, PhoneNumbers.mask(to), reason);
+        return events.publish(null, callSid, new CallUnroutable(to, PhoneNumbers.mask(from), reason))
+                .then()
+                .onErrorResume(e -> logPublishFailure("voice.call.unroutable", callSid, e))
+                .thenReturn(TwimlResponses.unroutable());
+    }
+
+    private static Optional<TenantConfigPublished> routable(Optional<TenantConfigPublished> tenant) {
+        return tenant.filter(TenantConfigPublished::enabled);
+    }
+
+    private static String nonNull(String value) {
+        return value == null ? "" : value;
+    }
+
+    /** The caller still gets TwiML when Kafka is unavailable; the event loss is logged. */
+    private static Mono<Void> logPublishFailure(String type, String callSid, Throwable e) {
+        log.error("could not publish {} for call {}: {}", type, callSid, e.toString());
+        return Mono.empty();
+    }
+}

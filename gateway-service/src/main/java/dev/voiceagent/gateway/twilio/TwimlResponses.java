@@ -1,0 +1,37 @@
+package dev.voiceagent.gateway.twilio;
+
+import com.twilio.twiml.VoiceResponse;
+import com.twilio.twiml.voice.Connect;
+import com.twilio.twiml.voice.Hangup;
+import com.twilio.twiml.voice.Parameter;
+import com.twilio.twiml.voice.Say;
+import com.twilio.twiml.voice.Stream;
+
+/** TwiML documents the gateway answers with, built with the Twilio SDK's TwiML classes. */
+public final class TwimlResponses {
+
+    public static final String UNROUTABLE_MESSAGE = "Sorry, this number is not available right now. Goodbye.";
+
+    private TwimlResponses() {
+    }
+
+    /** {@code <Connect><Stream url><Parameter name="token"/>…} — a two-way media stream. */
+    public static String connectStream(String streamUrl, String token, String greeting) {
+        Stream.Builder stream = new Stream.Builder().url(streamUrl)
+                .parameter(new Parameter.Builder().name("token").value(token).build());
+        if (greeting != null && !greeting.isBlank()) {
+            stream.parameter(new Parameter.Builder().name("greeting").value(greeting).build());
+        }
+        return new VoiceResponse.Builder()
+                .connect(new Connect.Builder().stream(stream.build()).build())
+                .build().toXml();
+    }
+
+    /** A short spoken message, then hang up. */
+    public static String unroutable() {
+        return new VoiceResponse.Builder()
+                .say(new Say.Builder(UNROUTABLE_MESSAGE).build())
+                .hangup(new Hangup.Builder().build())
+                .build().toXml();
+    }
+}

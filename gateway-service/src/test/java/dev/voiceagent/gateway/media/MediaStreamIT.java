@@ -1,0 +1,192 @@
+package dev.voiceagent.gateway.media;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.voiceagent.testkit.infra.VoiceInfrastructure;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.http.server.HttpServer;
+import reactor.test.StepVerifier;
+
+/** The media-stream ingress with a real WebSocket client (Twilio's side) and a stand-in media bridge. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "voice.twilio.auth-token=media-token",
+        "voice.gateway.media-token-secrets=media-secret",
+        "voice.gateway.stream-start-timeout=1s"})
+@VoiceInfrastructure
+class MediaStreamIT {
+
+    /** One connection the gateway opened to the bridge. */
+    record BridgeConnection(Map<String, String> headers, List<String> frames, CompletableFuture<Integer> closeCode) {
+    }
+
+    static final List<BridgeConnection> BRIDGE_CONNECTIONS = new CopyOnWriteArrayList<>();
+    static final String BRIDGE_MEDIA = "{\"event\":\"media\",\"streamSid\":\"MZ1\",\"media\":{\"payload\":\"/w==\"}}";
+    static final DisposableServer BRIDGE = HttpServer.create().port(0)
+            .route(routes -> routes.ws("/internal/v1/media-stream", (in, out) -> {
+                Map<String, String> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+                in.headers().forEach(h -> headers.put(h.getKey(), h.getValue()));
+                BridgeConnection connection = new BridgeConnection(headers, new CopyOnWriteArrayList<>(),
+                        new CompletableFuture<>());
+                BRIDGE_CONNECTIONS.add(connection);
+                in.receiveCloseStatus().map(WebSocketCloseStatus::code).subscribe(connection.closeCode()::complete);
+                return in.receive().asString().concatMap(text -> {
+                    connection.frames().add(text);
+                    if (text.contains("bridge-close")) {
+                        return out.sendClose(4001, "bridge done");
+                    }
+                    return text.contains("\"event\":\"media\"") ? out.sendString(Mono.just(BRIDGE_MEDIA)).then()
+                            : Mono.<Void>empty();
+                }).then();
+            }))
+            .bindNow();
+
+    @DynamicPropertySource
+    static void bridge(DynamicPropertyRegistry registry) {
+        registry.add("voice.gateway.bridge-url", () -> "ws://localhost:" + BRIDGE.port() + "/internal/v1/media-stream");
+    }
+
+    @AfterAll
+    static void stop() {
+        BRIDGE.disposeNow();
+    }
+
+    @LocalServerPort int port;
+    @Autowired MediaTokens tokens;
+
+    @Test
+    void relaysFramesUnchangedBothWaysWithCallHeadersAndCarriesTheCallersCloseCode() {
+        String sid = newSid();
+        String token = tokens.mint(sid, "acme", "support", "acme-support-v1", "+15555550100", "inbound");
+        String start = start(sid, token);
+        String media = media(1);
+        List<String> replies = new CopyOnWriteArrayList<>();
+        int before = BRIDGE_CONNECTIONS.size();
+
+        Mono<Void> caller = HttpClient.create().websocket().uri(url()).handle((in, out) -> out
+                        .sendString(Flux.just(CONNECTED, start, media)).then()
+                        // no cancel of the inbound (that would send a close of its own): close on the first reply
+                        .thenMany(in.receive().asString().concatMap(reply -> {
+                            replies.add(reply);
+                            return out.sendClose(4000, "caller hung up");
+                        })))
+                .then();
+        StepVerifier.create(caller).expectComplete().verify(Duration.ofSeconds(10));
+
+        assertThat(replies).containsExactly(BRIDGE_MEDIA);
+        BridgeConnection bridge = BRIDGE_CONNECTIONS.get(before);
+        assertThat(bridge.frames()).containsExactly(CONNECTED, start, media);
+        assertThat(bridge.headers()).containsEntry("X-Voice-Call-Sid", sid)
+                .containsEntry("X-Voice-Tenant-Id", "acme")
+                .containsEntry("X-Voice-Agent-Key", "support")
+                .containsEntry("X-Voice-Agent-Version-Id", "acme-support-v1")
+                .containsEntry("X-Voice-Caller", "+15555550100")
+                .containsEntry("X-Voice-Direction", "inbound");
+        await().atMost(Duration.ofSeconds(5)).until(() -> bridge.closeCode().isDone());
+        assertThat(bridge.closeCode().join()).isEqualTo(4000);
+    }
+
+    @Test
+    void bridgeCloseCodeReachesTwilio() {
+        String sid = newSid();
+        String token = tokens.mint(sid, "acme", "support", "acme-support-v1", "+15555550100", "inbound");
+        String mark = "{\"event\":\"mark\",\"streamSid\":\"MZ1\",\"mark\":{\"name\":\"bridge-close\"}}";
+        StepVerifier.create(closeCodeAfter(CONNECTED, start(sid, token), mark))
+                .expectNext(4001)
+                .verifyComplete();
+    }
+
+    @Test
+    void rejectsForgedExpiredReusedOrMismatchedTokensWithPolicyViolation() {
+        String sid = newSid();
+        int before = BRIDGE_CONNECTIONS.size();
+        StepVerifier.create(closeCodeAfter(CONNECTED, start(sid, "forged.token"), media(1)))
+                .expectNext(1008).verifyComplete();
+        StepVerifier.create(closeCodeAfter(CONNECTED, start(sid, null), media(1)))
+                .expectNext(1008).verifyComplete();
+
+        String other = tokens.mint(newSid(), "acme", "support", "v1", "+15555550100", "inbound");
+        StepVerifier.create(closeCodeAfter(CONNECTED, start(sid, other), media(1)))
+                .expectNext(1008).verifyComplete();
+
+        MediaTokens shortLived = new MediaTokens(List.of("media-secret"), Duration.ofSeconds(-1),
+                java.time.Clock.systemUTC());
+        String expired = shortLived.mint(sid, "acme", "support", "v1", "+15555550100", "inbound");
+        StepVerifier.create(closeCodeAfter(CONNECTED, start(sid, expired), media(1)))
+                .expectNext(1008).verifyComplete();
+        assertThat(BRIDGE_CONNECTIONS).hasSize(before);
+
+        String token = tokens.mint(sid, "acme", "support", "v1", "+15555550100", "inbound");
+        tokens.consume(token, sid);
+        StepVerifier.create(closeCodeAfter(CONNECTED, start(sid, token), media(1)))
+                .expectNext(1008).verifyComplete();
+        assertThat(BRIDGE_CONNECTIONS).hasSize(before);
+    }
+
+    @Test
+    void refusesGarbageOrAudioBeforeStartAndStreamsThatNeverStart() {
+        int before = BRIDGE_CONNECTIONS.size();
+        StepVerifier.create(closeCodeAfter("hello"))
+                .expectNext(1003).verifyComplete();
+        StepVerifier.create(closeCodeAfter(CONNECTED, "{\"no\":\"event\"}"))
+                .expectNext(1008).verifyComplete();
+        StepVerifier.create(closeCodeAfter(CONNECTED, media(1)))
+                .expectNext(1008).verifyComplete();
+        StepVerifier.create(closeCodeAfter(CONNECTED))
+                .expectNext(1008).verifyComplete();
+        assertThat(BRIDGE_CONNECTIONS).hasSize(before);
+    }
+
+    /** Sends the frames, keeps the socket open and yields the close code the gateway closes it with. */
+    private Mono<Integer> closeCodeAfter(String... frames) {
+        return HttpClient.create().websocket().uri(url()).handle((in, out) -> out
+                        .sendString(Flux.fromArray(frames)).then()
+                        .onErrorResume(e -> Mono.empty())
+                        .thenMany(Flux.<Integer>never())
+                        .mergeWith(in.receiveCloseStatus().map(WebSocketCloseStatus::code))
+                        .take(1))
+                .next()
+                .timeout(Duration.ofSeconds(10));
+    }
+
+    private String url() {
+        return "ws://localhost:" + port + "/api/v1/media-stream";
+    }
+
+    static final String CONNECTED = "{\"event\":\"connected\",\"protocol\":\"Call\",\"version\":\"1.0.0\"}";
+
+    static String start(String callSid, String token) {
+        String params = token == null ? "{}" : "{\"token\":\"" + token + "\"}";
+        return "{\"event\":\"start\",\"sequenceNumber\":\"1\",\"streamSid\":\"MZ1\",\"start\":{\"streamSid\":\"MZ1\","
+                + "\"accountSid\":\"AC1\",\"callSid\":\"" + callSid + "\",\"tracks\":[\"inbound\"],"
+                + "\"customParameters\":" + params + ",\"mediaFormat\":{\"encoding\":\"audio/x-mulaw\","
+                + "\"sampleRate\":8000,\"channels\":1}}}";
+    }
+
+    static String media(int sequence) {
+        return "{\"event\":\"media\",\"sequenceNumber\":\"" + (sequence + 1) + "\",\"streamSid\":\"MZ1\",\"media\":"
+                + "{\"track\":\"inbound\",\"chunk\":\"" + sequence + "\",\"timestamp\":\"" + sequence * 20
+                + "\",\"payload\":\"//////////8=\"}}";
+    }
+
+    static String newSid() {
+        return "CA" + UUID.randomUUID().toString().replace("-", "");
+    }
+}

@@ -1,0 +1,270 @@
+package dev.voiceagent.gateway.outbound;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.voiceagent.contracts.CallEvents.CallCreated;
+import dev.voiceagent.contracts.EventCodec;
+import dev.voiceagent.contracts.Topics;
+import dev.voiceagent.gateway.testing.KafkaEvents;
+import dev.voiceagent.gateway.testing.Tenants;
+import dev.voiceagent.support.tenant.TenantDirectory;
+import dev.voiceagent.testkit.infra.VoiceInfrastructure;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
+import org.springframework.http.MediaType;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import reactor.core.publisher.Mono;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+
+/** make-call against a stand-in Twilio REST API (reached through the configurable API base) and the proxied routes. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "voice.twilio.account-sid=AC0123456789abcdef0123456789abcdef",
+        "voice.twilio.auth-token=make-call-token",
+        "voice.twilio.timeout=3s",
+        "voice.gateway.public-base-url=https://voice.example.com",
+        "voice.gateway.media-token-secrets=make-call-secret",
+        "voice.gateway.upstream-timeout=2s"})
+@AutoConfigureWebTestClient
+@VoiceInfrastructure
+class MakeCallIT {
+
+    static final List<Map<String, List<String>>> CREATES = new CopyOnWriteArrayList<>();
+    static final AtomicInteger TWILIO_FAILURES = new AtomicInteger();
+    static final DisposableServer TWILIO = HttpServer.create().port(0)
+            .route(routes -> routes.post("/2010-04-01/Accounts/{account}/Calls.json", (request, response) ->
+                    request.receive().aggregate().asString().defaultIfEmpty("").flatMap(body -> {
+                        if (TWILIO_FAILURES.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                            return response.status(500).header("Content-Type", "application/json")
+                                    .sendString(Mono.just("{\"code\":20500,\"message\":\"Internal\",\"status\":500}"))
+                                    .then();
+                        }
+                        CREATES.add(form(body));
+                        String sid = "CA" + UUID.randomUUID().toString().replace("-", "");
+                        String to = form(body).get("To").get(0);
+                        String from = form(body).get("From").get(0);
+                        return response.status(201).header("Content-Type", "application/json")
+                                .sendString(Mono.just(callJson(request.param("account"), sid, to, from))).then();
+                    })))
+            .bindNow();
+    static final DisposableServer UPSTREAM = HttpServer.create().port(0)
+            .route(routes -> routes.route(request -> true, (request, response) ->
+                    request.receive().aggregate().asString().defaultIfEmpty("").flatMap(body -> response.status(207)
+                            .header("Content-Type", "application/json")
+                            .header("X-Upstream-Saw-Admin-Key", String.valueOf(request.requestHeaders().get("x-admin-key")))
+                            .sendString(Mono.just("{\"method\":\"" + request.method().name() + "\",\"uri\":\""
+                                    + request.uri() + "\",\"body\":" + (body.isEmpty() ? "null" : body) + "}"))
+                            .then())))
+            .bindNow();
+
+    @DynamicPropertySource
+    static void endpoints(DynamicPropertyRegistry registry) {
+        registry.add("voice.twilio.api-base-url", () -> "http://localhost:" + TWILIO.port());
+        registry.add("voice.gateway.config-url", () -> "http://localhost:" + UPSTREAM.port());
+        registry.add("voice.gateway.evaluation-url", () -> "http://localhost:" + UPSTREAM.port());
+        registry.add("voice.gateway.callback-url", () -> "http://localhost:" + closedPort());
+    }
+
+    @AfterAll
+    static void stop() {
+        TWILIO.disposeNow();
+        UPSTREAM.disposeNow();
+    }
+
+    @Autowired WebTestClient web;
+    @Autowired TenantDirectory directory;
+    @Autowired CircuitBreaker twilioCircuitBreaker;
+    @Value("${spring.kafka.bootstrap-servers}") String bootstrap;
+
+    @BeforeEach
+    void setUp() {
+        directory.apply(Tenants.tenant("acme", "acme-key", "+15555550000", true));
+        directory.apply(Tenants.tenant("globex", "globex-key", "+15555550001", true));
+        twilioCircuitBreaker.reset();
+        TWILIO_FAILURES.set(0);
+    }
+
+    @Test
+    void placesTheCallThroughTwilioWritesTheLogAndPublishesCallCreated() {
+        int before = CREATES.size();
+        var response = web.post().uri("/api/v1/make-call").header("x-api-key", "acme-key")
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("{\"to\":\"+15555550100\",\"agent_key\":\"sales\",\"greeting\":\"Hi there\"}")
+                .exchange()
+                .expectStatus().isOk()
+                .expectBody()
+                .jsonPath("$.ok").isEqualTo(true)
+                .jsonPath("$.status").isEqualTo("queued")
+                .jsonPath("$.to").isEqualTo("+15555550100")
+                .jsonPath("$.from").isEqualTo("+15555550000")
+                .returnResult();
+        String sid = com.jayway.jsonpath.JsonPath.read(new String(response.getResponseBody()), "$.call_sid");
+
+        assertThat(CREATES).hasSize(before + 1);
+        Map<String, List<String>> create = CREATES.get(before);
+        assertThat(create.get("To")).containsExactly("+15555550100");
+        assertThat(create.get("From")).containsExactly("+15555550000");
+        assertThat(create.get("Url")).containsExactly("https://voice.example.com/api/v1/incoming-call");
+        assertThat(create.get("StatusCallback")).containsExactly("https://voice.example.com/api/v1/call-status");
+        assertThat(create.get("StatusCallbackEvent")).containsExactlyInAnyOrder("initiated", "ringing", "answered",
+                "completed");
+
+        web.get().uri("/api/v1/call-logs/{sid}", sid).header("x-api-key", "acme-key").exchange()
+                .expectStatus().isOk()
+                .expectBody()
+                .jsonPath("$.status").isEqualTo("queued")
+                .jsonPath("$.direction").isEqualTo("outbound-api")
+                .jsonPath("$.agent_key").isEqualTo("sales")
+                .jsonPath("$.agent_version_id").isEqualTo("acme-sales-v3");
+        web.get().uri("/api/v1/call-logs/{sid}", sid).header("x-api-key", "globex-key").exchange()
+                .expectStatus().isNotFound();
+
+        try (KafkaEvents events = new KafkaEvents(bootstrap, Topics.CALL_EVENTS)) {
+            var records = events.await(e -> sid.equals(e.callSid()) && e.data() instanceof CallCreated, 1,
+                    Duration.ofSeconds(10));
+            assertThat(records).hasSize(1);
+            assertThat(records.get(0).key()).isEqualTo(sid);
+            var envelope = EventCodec.decode(records.get(0).value()).orElseThrow();
+            assertThat(envelope.tenantId()).isEqualTo("acme");
+            assertThat(envelope.source()).isEqualTo("gateway-service");
+            assertThat(((CallCreated) envelope.data()).direction()).isEqualTo("outbound-api");
+            assertThat(((CallCreated) envelope.data()).agentVersionId()).isEqualTo("acme-sales-v3");
+        }
+    }
+
+    @Test
+    void retryWithTheSameIdempotencyKeyReturnsTheFirstResultWithoutASecondCall() {
+        int before = CREATES.size();
+        String key = UUID.randomUUID().toString();
+        String first = makeCall("acme-key", key, "{\"to\":\"+15555550101\"}").expectStatus().isOk()
+                .expectBody(String.class).returnResult().getResponseBody();
+        String second = makeCall("acme-key", key, "{\"to\":\"+15555550101\"}").expectStatus().isOk()
+                .expectHeader().valueEquals("Idempotent-Replayed", "true")
+                .expectBody(String.class).returnResult().getResponseBody();
+        assertThat(second).isEqualTo(first);
+        assertThat(CREATES).hasSize(before + 1);
+
+        makeCall("acme-key", key, "{\"to\":\"+15555550102\"}").expectStatus().isEqualTo(422)
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+        // the key is per tenant: another tenant's identical key is a new request
+        makeCall("globex-key", key, "{\"to\":\"+15555550101\"}").expectStatus().isOk();
+        assertThat(CREATES).hasSize(before + 2);
+    }
+
+    @Test
+    void badRequestsGetClearProblems() {
+        web.post().uri("/api/v1/make-call").contentType(MediaType.APPLICATION_JSON).bodyValue("{\"to\":\"+15555550100\"}")
+                .exchange().expectStatus().isUnauthorized()
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+        makeCall("wrong-key", null, "{\"to\":\"+15555550100\"}").expectStatus().isUnauthorized();
+        makeCall("acme-key", null, "{\"to\":\"555-0100\"}").expectStatus().isBadRequest()
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody().jsonPath("$.errors[0].field").isEqualTo("to");
+        makeCall("acme-key", null, "{\"from\":\"+15555550000\"}").expectStatus().isBadRequest()
+                .expectBody().jsonPath("$.errors[0].field").isEqualTo("to");
+        makeCall("acme-key", null, "{\"to\":\"+15555550100\",\"from\":\"0100\"}").expectStatus().isBadRequest()
+                .expectBody().jsonPath("$.errors[0].field").isEqualTo("from");
+        makeCall("acme-key", null, "{\"to\":\"+15555550100\",\"agent_key\":\"nobody\"}").expectStatus().isBadRequest()
+                .expectBody().jsonPath("$.errors[0].field").isEqualTo("agent_key");
+        makeCall("acme-key", null, "{\"to\":15555550100}").expectStatus().isBadRequest();
+        makeCall("acme-key", null, "{\"to\":\"+15555550100\",\"surprise\":1}").expectStatus().isBadRequest();
+        makeCall("acme-key", null, "{\"to\":").expectStatus().isBadRequest()
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+        makeCall("acme-key", null, "[]").expectStatus().isBadRequest();
+        makeCall("acme-key", null, "").expectStatus().isBadRequest();
+        makeCall("acme-key", null, "{\"to\":\"+15555550100\",\"greeting\":\"" + "x".repeat(20_000) + "\"}")
+                .expectStatus().isEqualTo(413)
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+        makeCall("acme-key", "", "{\"to\":\"+15555550100\"}").expectStatus().isBadRequest();
+    }
+
+    @Test
+    void twilioFailuresAreProblemsAndAnOpenBreakerAnswers503Fast() {
+        TWILIO_FAILURES.set(10);
+        makeCall("acme-key", null, "{\"to\":\"+15555550100\"}").expectStatus().isEqualTo(502)
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+
+        twilioCircuitBreaker.transitionToOpenState();
+        int before = CREATES.size();
+        long started = System.nanoTime();
+        makeCall("acme-key", null, "{\"to\":\"+15555550100\"}").expectStatus().isEqualTo(503)
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(1));
+        assertThat(CREATES).hasSize(before);
+    }
+
+    @Test
+    void publicRoutesAreProxiedWithHeadersAndBodies() {
+        web.put().uri("/api/v1/admin/tenants/acme/runtime-config?dry_run=true").header("x-admin-key", "admin")
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("{\"model\":\"gpt-realtime\"}")
+                .exchange()
+                .expectStatus().isEqualTo(207)
+                .expectHeader().valueEquals("X-Upstream-Saw-Admin-Key", "admin")
+                .expectBody()
+                .jsonPath("$.method").isEqualTo("PUT")
+                .jsonPath("$.uri").isEqualTo("/api/v1/admin/tenants/acme/runtime-config?dry_run=true")
+                .jsonPath("$.body.model").isEqualTo("gpt-realtime");
+        web.get().uri("/api/v1/evaluations/sessions/CA1").exchange()
+                .expectStatus().isEqualTo(207)
+                .expectBody().jsonPath("$.uri").isEqualTo("/api/v1/evaluations/sessions/CA1");
+        web.get().uri("/api/v1/callbacks?status=open").exchange()
+                .expectStatus().isEqualTo(502)
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+    }
+
+    private WebTestClient.ResponseSpec makeCall(String apiKey, String idempotencyKey, String body) {
+        return web.post().uri("/api/v1/make-call")
+                .header("x-api-key", apiKey)
+                .headers(h -> {
+                    if (idempotencyKey != null) {
+                        h.set("Idempotency-Key", idempotencyKey);
+                    }
+                })
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(body)
+                .exchange();
+    }
+
+    static Map<String, List<String>> form(String body) {
+        Map<String, List<String>> params = new java.util.LinkedHashMap<>();
+        for (String pair : body.split("&")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0) {
+                params.computeIfAbsent(java.net.URLDecoder.decode(pair.substring(0, eq), java.nio.charset.StandardCharsets.UTF_8),
+                        k -> new java.util.ArrayList<>())
+                        .add(java.net.URLDecoder.decode(pair.substring(eq + 1), java.nio.charset.StandardCharsets.UTF_8));
+            }
+        }
+        return params;
+    }
+
+    static String callJson(String account, String sid, String to, String from) {
+        return "{\"sid\":\"" + sid + "\",\"account_sid\":\"" + account + "\",\"to\":\"" + to + "\",\"from\":\"" + from
+                + "\",\"status\":\"queued\",\"direction\":\"outbound-api\",\"api_version\":\"2010-04-01\","
+                + "\"uri\":\"/2010-04-01/Accounts/" + account + "/Calls/" + sid + ".json\"}";
+    }
+
+    static int closedPort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

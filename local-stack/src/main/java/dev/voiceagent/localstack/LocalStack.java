@@ -116,10 +116,12 @@ public final class LocalStack implements AutoCloseable {
         properties.putAll(own);
         properties.put("server.port", port);
         long started = System.nanoTime();
+        // as command-line arguments: they outrank the service's own file, as an operator's settings would
+        String[] args = properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue())
+                .toArray(String[]::new);
         ConfigurableApplicationContext context = new SpringApplicationBuilder(application)
-                .properties(properties)
                 .registerShutdownHook(false)
-                .run();
+                .run(args);
         running.push(context);
         log.info("{} up on port {} in {} ms", context.getEnvironment().getProperty("spring.application.name"), port,
                 (System.nanoTime() - started) / 1_000_000);

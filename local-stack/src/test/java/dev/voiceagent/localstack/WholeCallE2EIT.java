@@ -17,6 +17,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
@@ -51,13 +52,13 @@ class WholeCallE2EIT {
 
     @Test
     void outboundCallRunsThroughEveryService() {
-        Map<?, ?> created = gateway.post().uri("/api/v1/make-call")
+        Map<String, Object> created = gateway.post().uri("/api/v1/make-call")
                 .header("x-api-key", "demo-key")
                 .contentType(MediaType.APPLICATION_JSON)
                 .bodyValue("{\"to\":\"+15555550100\"}")
                 .exchange()
                 .expectStatus().is2xxSuccessful()
-                .expectBody(Map.class).returnResult().getResponseBody();
+                .expectBody(new ParameterizedTypeReference<Map<String, Object>>() { }).returnResult().getResponseBody();
         assertThat(created).containsEntry("ok", true).containsEntry("status", "queued")
                 .containsEntry("to", "+15555550100").containsEntry("from", "+15555550000");
         String callSid = (String) created.get("call_sid");
@@ -85,21 +86,21 @@ class WholeCallE2EIT {
             assertThat(replyCopy || seen.topic().equals(seen.envelope().type().topic())).isTrue();
         });
 
-        List<ToolEvents.ToolCompleted> results = payloads(events, EventType.TOOL_COMPLETED, Topics.TOOL_RESULTS);
+        List<ToolEvents.ToolCompleted> results = payloads(events, ToolEvents.ToolCompleted.class, Topics.TOOL_RESULTS);
         assertThat(results).extracting(ToolEvents.ToolCompleted::tool).contains("lookup", "callback");
         assertThat(results).allMatch(r -> ToolEvents.ToolCompleted.OK.equals(r.status()));
         ToolEvents.ToolCompleted lookup = results.stream().filter(r -> r.tool().equals("lookup")).findFirst().orElseThrow();
         assertThat(lookup.output()).containsEntry("found", true);
         assertThat(String.valueOf(lookup.output().get("balance"))).isEqualTo("42.50");
 
-        SessionOutcome outcome = payloads(events, EventType.SESSION_OUTCOME, Topics.OUTCOMES).get(0);
+        SessionOutcome outcome = payloads(events, SessionOutcome.class, Topics.OUTCOMES).get(0);
         assertThat(outcome.outcome()).isEqualTo(Outcome.CALLBACK_CREATED);
         assertThat(outcome.intent()).isEqualTo("dispute");
         assertThat(outcome.callerTurns()).isGreaterThanOrEqualTo(3);
         assertThat(outcome.timeToFirstAudioMs()).isNotNull();
-        assertThat(payloads(events, EventType.SESSION_OUTCOME, Topics.OUTCOMES)).hasSize(1);
+        assertThat(payloads(events, SessionOutcome.class, Topics.OUTCOMES)).hasSize(1);
 
-        CallbackRequested callback = payloads(events, EventType.CALLBACK_REQUESTED, Topics.CALLBACKS).get(0);
+        CallbackRequested callback = payloads(events, CallbackRequested.class, Topics.CALLBACKS).get(0);
         assertThat(callback.reason()).contains("disputed charge");
 
         gateway.get().uri("/api/v1/evaluations/sessions/{sid}", callSid).header("x-api-key", "demo-key")
@@ -127,9 +128,8 @@ class WholeCallE2EIT {
                 .exchange().returnResult(Map.class).getResponseBody().blockFirst(Duration.ofSeconds(5));
     }
 
-    @SuppressWarnings("unchecked")
-    private static <T> List<T> payloads(List<TopicRecorder.Seen> events, EventType type, String topic) {
-        return events.stream().filter(s -> s.envelope().type() == type && s.topic().equals(topic))
-                .map(s -> (T) s.envelope().data()).toList();
+    private static <T> List<T> payloads(List<TopicRecorder.Seen> events, Class<T> payload, String topic) {
+        return events.stream().filter(s -> payload.isInstance(s.envelope().data()) && s.topic().equals(topic))
+                .map(s -> payload.cast(s.envelope().data())).toList();
     }
 }

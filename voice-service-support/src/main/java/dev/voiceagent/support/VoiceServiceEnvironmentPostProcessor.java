@@ -91,6 +91,9 @@ public class VoiceServiceEnvironmentPostProcessor implements EnvironmentPostProc
         p.put("management.endpoint.health.group.ready.show-details", "always");
         p.put("management.metrics.tags.application", service.name());
         p.put("management.tracing.sampling.probability", "1.0");
+        // metrics are scraped from /metrics; traces leave by OTLP only where a collector is configured
+        p.put("management.otlp.metrics.export.enabled", "false");
+        p.put("management.tracing.export.otlp.enabled", "false");
         p.put("management.opentelemetry.resource-attributes.service.name", service.name());
         return p;
     }

@@ -1,5 +1,6 @@
 package dev.voiceagent.evaluation;
 
+import dev.voiceagent.testkit.kafka.TopicProbe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

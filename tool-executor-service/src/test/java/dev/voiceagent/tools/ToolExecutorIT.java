@@ -1,5 +1,6 @@
 package dev.voiceagent.tools;
 
+import dev.voiceagent.testkit.kafka.TopicProbe;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.voiceagent.contracts.CallbackRequested;

@@ -12,6 +12,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import dev.voiceagent.support.tenant.TenantAuthenticator;
 import dev.voiceagent.support.tenant.TenantDirectory;
 import org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration;
 import org.springframework.context.annotation.Bean;
@@ -89,6 +90,13 @@ public class VoiceSupportAutoConfiguration {
     @ConditionalOnMissingBean
     TenantDirectory tenantDirectory() {
         return new TenantDirectory();
+    }
+
+    @Bean
+    @ConditionalOnProperty(name = "voice.tenant-directory.enabled", havingValue = "true")
+    @ConditionalOnMissingBean
+    TenantAuthenticator tenantAuthenticator(TenantDirectory directory) {
+        return new TenantAuthenticator(directory);
     }
 
     @Bean

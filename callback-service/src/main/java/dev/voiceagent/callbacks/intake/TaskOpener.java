@@ -1,6 +1,6 @@
 package dev.voiceagent.callbacks.intake;
 
-import dev.voiceagent.callbacks.support.PhoneNumbers;
+import dev.voiceagent.support.PhoneNumbers;
 import dev.voiceagent.callbacks.task.CallbackTask;
 import dev.voiceagent.callbacks.task.SlaPolicy;
 import dev.voiceagent.callbacks.task.TaskRepository;

@@ -1,6 +1,6 @@
 package dev.voiceagent.callbacks.queue;
 
-import dev.voiceagent.callbacks.support.TenantKeys;
+import dev.voiceagent.support.tenant.TenantAuthenticator;
 import dev.voiceagent.callbacks.task.CallbackTask;
 import dev.voiceagent.callbacks.task.HistoryEntry;
 import dev.voiceagent.callbacks.task.TaskRepository;
@@ -34,10 +34,10 @@ public class CallbackQueueHandler {
     private static final int MAX_LIMIT = 200;
 
     private final TaskRepository tasks;
-    private final TenantKeys tenants;
+    private final TenantAuthenticator tenants;
     private final TransactionalOperator tx;
 
-    public CallbackQueueHandler(TaskRepository tasks, TenantKeys tenants, ReactiveTransactionManager transactions) {
+    public CallbackQueueHandler(TaskRepository tasks, TenantAuthenticator tenants, ReactiveTransactionManager transactions) {
         this.tasks = tasks;
         this.tenants = tenants;
         this.tx = TransactionalOperator.create(transactions);

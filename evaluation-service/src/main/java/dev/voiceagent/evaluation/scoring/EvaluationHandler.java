@@ -1,7 +1,7 @@
 package dev.voiceagent.evaluation.scoring;
 
 import dev.voiceagent.evaluation.rubric.Scorecard;
-import dev.voiceagent.evaluation.support.TenantKeys;
+import dev.voiceagent.support.tenant.TenantAuthenticator;
 import dev.voiceagent.support.Problems;
 import java.time.Instant;
 import java.util.List;
@@ -22,9 +22,9 @@ import reactor.core.publisher.Mono;
 public class EvaluationHandler {
 
     private final EvaluationRepository evaluations;
-    private final TenantKeys tenants;
+    private final TenantAuthenticator tenants;
 
-    public EvaluationHandler(EvaluationRepository evaluations, TenantKeys tenants) {
+    public EvaluationHandler(EvaluationRepository evaluations, TenantAuthenticator tenants) {
         this.evaluations = evaluations;
         this.tenants = tenants;
     }

@@ -1,6 +1,6 @@
 package dev.voiceagent.gateway.calllog;
 
-import dev.voiceagent.gateway.support.TenantAuthenticator;
+import dev.voiceagent.support.tenant.TenantAuthenticator;
 import dev.voiceagent.support.Problems;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;

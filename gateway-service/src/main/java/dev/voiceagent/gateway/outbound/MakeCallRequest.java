@@ -3,7 +3,7 @@ package dev.voiceagent.gateway.outbound;
 import dev.voiceagent.contracts.TenantConfigPublished;
 import dev.voiceagent.contracts.TenantConfigPublished.AgentView;
 import dev.voiceagent.gateway.support.Agents;
-import dev.voiceagent.gateway.support.PhoneNumbers;
+import dev.voiceagent.support.PhoneNumbers;
 import dev.voiceagent.support.Problems;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

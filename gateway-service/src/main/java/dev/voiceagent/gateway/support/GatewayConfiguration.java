@@ -1,5 +1,6 @@
 package dev.voiceagent.gateway.support;
 
+import dev.voiceagent.support.tenant.TenantAuthenticator;
 import com.twilio.http.TwilioRestClient;
 import dev.voiceagent.gateway.calllog.CallLogHandler;
 import dev.voiceagent.gateway.calllog.CallLogRepository;

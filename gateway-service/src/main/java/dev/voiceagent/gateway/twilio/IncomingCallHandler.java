@@ -10,7 +10,7 @@ import dev.voiceagent.gateway.calllog.CallStatus;
 import dev.voiceagent.gateway.media.MediaTokens;
 import dev.voiceagent.gateway.support.Agents;
 import dev.voiceagent.gateway.support.GatewayProperties;
-import dev.voiceagent.gateway.support.PhoneNumbers;
+import dev.voiceagent.support.PhoneNumbers;
 import dev.voiceagent.support.EventPublisher;
 import dev.voiceagent.support.tenant.TenantDirectory;
 import java.time.Duration;

@@ -1,8 +1,7 @@
 package dev.voiceagent.bridge.session;
 
 import dev.voiceagent.contracts.TenantConfigPublished;
-import dev.voiceagent.support.Problems;
-import dev.voiceagent.support.tenant.TenantDirectory;
+import dev.voiceagent.support.tenant.TenantAuthenticator;
 import java.util.List;
 import java.util.Map;
 import org.springframework.web.reactive.function.server.ServerRequest;
@@ -12,17 +11,16 @@ import reactor.core.publisher.Mono;
 /** {@code GET /api/v1/active-sessions}: the caller tenant's live calls on this instance, with their state. */
 public class ActiveSessionsHandler {
 
-    private final TenantDirectory tenants;
+    private final TenantAuthenticator tenants;
     private final SessionRegistry registry;
 
-    public ActiveSessionsHandler(TenantDirectory tenants, SessionRegistry registry) {
+    public ActiveSessionsHandler(TenantAuthenticator tenants, SessionRegistry registry) {
         this.tenants = tenants;
         this.registry = registry;
     }
 
     public Mono<ServerResponse> list(ServerRequest request) {
-        return Mono.justOrEmpty(tenants.byApiKey(request.headers().firstHeader("x-api-key")))
-                .switchIfEmpty(Mono.error(() -> Problems.unauthorized("A valid x-api-key header is required.")))
+        return tenants.tenant(request)
                 .map(TenantConfigPublished::tenantId)
                 .flatMap(tenantId -> {
                     List<SessionView> sessions = registry.forTenant(tenantId);

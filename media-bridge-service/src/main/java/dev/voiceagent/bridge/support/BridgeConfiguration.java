@@ -12,6 +12,7 @@ import dev.voiceagent.bridge.session.SessionRegistry;
 import dev.voiceagent.bridge.tools.PendingToolCalls;
 import dev.voiceagent.bridge.tools.ToolReplyListener;
 import dev.voiceagent.support.EventPublisher;
+import dev.voiceagent.support.tenant.TenantAuthenticator;
 import dev.voiceagent.support.tenant.TenantDirectory;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Map;
@@ -92,7 +93,7 @@ public class BridgeConfiguration {
     }
 
     @Bean
-    RouterFunction<ServerResponse> activeSessionsRoutes(TenantDirectory tenants, SessionRegistry registry) {
+    RouterFunction<ServerResponse> activeSessionsRoutes(TenantAuthenticator tenants, SessionRegistry registry) {
         ActiveSessionsHandler handler = new ActiveSessionsHandler(tenants, registry);
         return RouterFunctions.route().GET("/api/v1/active-sessions", handler::list).build();
     }

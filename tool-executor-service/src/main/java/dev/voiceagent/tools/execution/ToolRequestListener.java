@@ -5,7 +5,7 @@ import dev.voiceagent.contracts.EventEnvelope;
 import dev.voiceagent.contracts.ToolEvents.ToolRequested;
 import dev.voiceagent.contracts.Topics;
 import dev.voiceagent.contracts.VoiceEvent;
-import dev.voiceagent.tools.support.PhoneNumbers;
+import dev.voiceagent.support.PhoneNumbers;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;

@@ -1,4 +1,4 @@
-package dev.voiceagent.evaluation;
+package dev.voiceagent.testkit.kafka;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,16 +12,16 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /** Reads a topic from the beginning with a plain Kafka consumer and collects the records a test looks for. */
-final class TopicProbe {
+public final class TopicProbe {
 
     private final String bootstrap;
 
-    TopicProbe(String bootstrap) {
+    public TopicProbe(String bootstrap) {
         this.bootstrap = bootstrap;
     }
 
     /** Polls until {@code count} matching records arrived, then keeps polling for {@code settle} to catch extras. */
-    List<ConsumerRecord<String, String>> await(String topic, Predicate<ConsumerRecord<String, String>> match,
+    public List<ConsumerRecord<String, String>> await(String topic, Predicate<ConsumerRecord<String, String>> match,
                                                int count, Duration timeout, Duration settle) {
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,

@@ -1,14 +1,11 @@
-package dev.voiceagent.gateway.support;
+package dev.voiceagent.support.tenant;
 
 import dev.voiceagent.contracts.TenantConfigPublished;
 import dev.voiceagent.support.Problems;
-import dev.voiceagent.support.tenant.TenantDirectory;
-import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import reactor.core.publisher.Mono;
 
 /** Resolves the calling tenant from the {@code x-api-key} header; 401 problem when the key is unknown. */
-@Component
 public class TenantAuthenticator {
 
     public static final String API_KEY_HEADER = "x-api-key";

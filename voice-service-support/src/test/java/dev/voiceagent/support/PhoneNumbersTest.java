@@ -1,4 +1,4 @@
-package dev.voiceagent.gateway.support;
+package dev.voiceagent.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

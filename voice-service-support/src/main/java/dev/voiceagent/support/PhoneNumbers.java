@@ -1,4 +1,4 @@
-package dev.voiceagent.gateway.support;
+package dev.voiceagent.support;
 
 import java.util.regex.Pattern;
 

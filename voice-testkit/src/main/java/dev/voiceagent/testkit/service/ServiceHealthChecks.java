@@ -1,0 +1,45 @@
+package dev.voiceagent.testkit.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.voiceagent.testkit.infra.VoiceInfrastructure;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
+import org.springframework.http.MediaType;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+/**
+ * The operational contract every service keeps: readiness and liveness groups, Prometheus metrics tagged with
+ * the service name, and problem+json for unknown routes. A service's test extends this class; the service's
+ * own application is found from the subclass's package, with a real broker and database.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@AutoConfigureWebTestClient
+@VoiceInfrastructure
+public abstract class ServiceHealthChecks {
+
+    @Autowired
+    protected WebTestClient web;
+
+    @Value("${spring.application.name}")
+    protected String serviceName;
+
+    @Test
+    void reportsReadinessLivenessAndMetrics() {
+        web.get().uri("/health/ready").exchange().expectStatus().isOk()
+                .expectBody().jsonPath("$.status").isEqualTo("UP");
+        web.get().uri("/health/live").exchange().expectStatus().isOk();
+        web.get().uri("/metrics").exchange().expectStatus().isOk()
+                .expectBody(String.class).value(body -> assertThat(body)
+                        .contains("application=\"" + serviceName + "\""));
+    }
+
+    @Test
+    void unknownRouteIsProblemJson() {
+        web.get().uri("/no-such-route").exchange().expectStatus().isNotFound()
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+    }
+}

@@ -8,7 +8,7 @@ import dev.voiceagent.gateway.calllog.CallStatusService;
 import dev.voiceagent.gateway.media.BridgeRelay;
 import dev.voiceagent.gateway.media.MediaStreamHandler;
 import dev.voiceagent.gateway.media.MediaTokens;
-import dev.voiceagent.gateway.outbound.ApiBaseRewritingHttpClient;
+import dev.voiceagent.support.twilio.TwilioApiHttpClient;
 import dev.voiceagent.gateway.outbound.IdempotencyRepository;
 import dev.voiceagent.gateway.outbound.MakeCallHandler;
 import dev.voiceagent.gateway.outbound.TwilioCallClient;
@@ -115,7 +115,7 @@ public class GatewayConfiguration implements WebFluxConfigurer {
         String sid = twilio.accountSid() == null || twilio.accountSid().isBlank() ? "AC_unconfigured" : twilio.accountSid();
         String token = twilio.hasAuthToken() ? twilio.authToken() : "unconfigured";
         return new TwilioRestClient.Builder(sid, token)
-                .httpClient(new ApiBaseRewritingHttpClient(twilio.apiBaseUrl()))
+                .httpClient(new TwilioApiHttpClient(twilio.apiBaseUrl()))
                 .build();
     }
 

@@ -1,5 +1,6 @@
 package dev.voiceagent.testkit.twilio;
 
+import dev.voiceagent.support.twilio.TwilioApiHttpClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -77,7 +78,7 @@ class TwilioSimulatorTest {
                 .withAccount(SID, TOKEN)
                 .withScenario(scenario)
                 .withPauseBeforeSpeaking(Duration.ofMillis(200)));
-        client = new TwilioRestClient.Builder(SID, TOKEN).httpClient(new TwilioSimulatorHttpClient(twilio.baseUrl())).build();
+        client = new TwilioRestClient.Builder(SID, TOKEN).httpClient(new TwilioApiHttpClient(twilio.baseUrl())).build();
     }
 
     @AfterEach
@@ -166,7 +167,7 @@ class TwilioSimulatorTest {
     @Test
     void rejectsBadBasicAuth() {
         TwilioRestClient wrong = new TwilioRestClient.Builder(SID, "not-the-token")
-                .httpClient(new TwilioSimulatorHttpClient(twilio.baseUrl())).build();
+                .httpClient(new TwilioApiHttpClient(twilio.baseUrl())).build();
 
         assertThatThrownBy(() -> Call.creator(new PhoneNumber("+15555550100"), new PhoneNumber("+15555550000"),
                 URI.create(appUrl("/twiml"))).create(wrong))

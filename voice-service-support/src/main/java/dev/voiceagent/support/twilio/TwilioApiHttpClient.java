@@ -1,4 +1,4 @@
-package dev.voiceagent.gateway.outbound;
+package dev.voiceagent.support.twilio;
 
 import com.twilio.http.NetworkHttpClient;
 import com.twilio.http.Request;
@@ -11,13 +11,13 @@ import java.util.Map;
  * {@code voice.twilio.api-base-url} instead (a Twilio simulator locally, a regional or proxy endpoint elsewhere).
  * The SDK has no base-URL setting of its own.
  */
-public class ApiBaseRewritingHttpClient extends NetworkHttpClient {
+public class TwilioApiHttpClient extends NetworkHttpClient {
 
     static final String TWILIO_API = "https://api.twilio.com";
 
     private final String apiBase;
 
-    public ApiBaseRewritingHttpClient(String apiBase) {
+    public TwilioApiHttpClient(String apiBase) {
         this.apiBase = apiBase.endsWith("/") ? apiBase.substring(0, apiBase.length() - 1) : apiBase;
     }
 
@@ -27,7 +27,7 @@ public class ApiBaseRewritingHttpClient extends NetworkHttpClient {
     }
 
     /** The same request against the configured base; untouched when it is not for the Twilio API host. */
-    Request rewrite(Request request) {
+    public Request rewrite(Request request) {
         String url = request.getUrl();
         if (TWILIO_API.equals(apiBase) || url == null || !url.startsWith(TWILIO_API + "/")) {
             return request;

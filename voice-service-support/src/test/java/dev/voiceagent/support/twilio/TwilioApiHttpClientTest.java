@@ -1,4 +1,4 @@
-package dev.voiceagent.gateway.outbound;
+package dev.voiceagent.support.twilio;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,7 +7,7 @@ import com.twilio.http.Request;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class ApiBaseRewritingHttpClientTest {
+class TwilioApiHttpClientTest {
 
     @Test
     void rewritesTwilioApiRequestsToTheConfiguredBase() {
@@ -18,7 +18,7 @@ class ApiBaseRewritingHttpClientTest {
         request.addPostParam("StatusCallbackEvent", "completed");
         request.addQueryParam("PageSize", "5");
 
-        Request rewritten = new ApiBaseRewritingHttpClient("http://localhost:9999/").rewrite(request);
+        Request rewritten = new TwilioApiHttpClient("http://localhost:9999/").rewrite(request);
 
         assertThat(rewritten.constructURL().toString())
                 .isEqualTo("http://localhost:9999/2010-04-01/Accounts/AC1/Calls.json?PageSize=5");
@@ -30,8 +30,8 @@ class ApiBaseRewritingHttpClientTest {
     @Test
     void leavesRequestsAloneWhenTheBaseIsTwilio() {
         Request request = new Request(HttpMethod.GET, "https://api.twilio.com/2010-04-01/Accounts/AC1/Calls.json");
-        assertThat(new ApiBaseRewritingHttpClient("https://api.twilio.com").rewrite(request)).isSameAs(request);
+        assertThat(new TwilioApiHttpClient("https://api.twilio.com").rewrite(request)).isSameAs(request);
         Request other = new Request(HttpMethod.GET, "https://messaging.twilio.com/v1/Services");
-        assertThat(new ApiBaseRewritingHttpClient("http://localhost:1").rewrite(other)).isSameAs(other);
+        assertThat(new TwilioApiHttpClient("http://localhost:1").rewrite(other)).isSameAs(other);
     }
 }

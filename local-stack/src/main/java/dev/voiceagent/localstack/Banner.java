@@ -9,7 +9,8 @@ final class Banner {
     static String describe(LocalStack stack) {
         LocalStackOptions o = stack.options();
         StringBuilder b = new StringBuilder("\n=== voice agent platform: local stack is up ===\n\n");
-        stack.ports().forEach((name, port) -> b.append(String.format("  %-22s http://localhost:%d%n", name, port)));
+        stack.ports().entrySet().stream().sorted(java.util.Map.Entry.comparingByValue())
+                .forEach(e -> b.append(String.format("  %-22s http://localhost:%d%n", e.getKey(), e.getValue())));
         b.append(String.format("  %-22s %s%n", "kafka", stack.kafkaBootstrapServers()));
         b.append(String.format("  %-22s %s%n", "postgres", stack.database().jdbcUrl()));
         b.append(String.format("  %-22s %s%n", "public API (gateway)", stack.gatewayUrl()));

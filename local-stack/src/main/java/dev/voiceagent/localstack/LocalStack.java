@@ -142,8 +142,9 @@ public final class LocalStack implements AutoCloseable {
         return "http://localhost:" + ports.get(name);
     }
 
+    /** Service and simulator ports, in the order they were assigned. */
     public Map<String, Integer> ports() {
-        return Map.copyOf(ports);
+        return java.util.Collections.unmodifiableMap(ports);
     }
 
     public String kafkaBootstrapServers() {

@@ -1,6 +1,7 @@
 package dev.voiceagent.localstack;
 
 import java.util.concurrent.CountDownLatch;
+import sun.misc.Signal;
 
 /** {@code bin/local-stack}: runs the suite in the foreground until Ctrl-C or SIGTERM. */
 public final class LocalStackMain {
@@ -10,13 +11,16 @@ public final class LocalStackMain {
 
     public static void main(String[] args) throws InterruptedException {
         LocalStack stack = LocalStack.start(LocalStackOptions.fromEnvironment(System.getenv(), true));
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            System.out.println("\nstopping the local stack...");
-            stack.close();
-            stopped.countDown();
-        }, "local-stack-shutdown"));
+        CountDownLatch stop = new CountDownLatch(1);
+        // Signals are handled here rather than in a shutdown hook: JVM hooks run concurrently, and the embedded
+        // broker's own hook deletes its log directory while the services would still be draining.
+        Signal.handle(new Signal("INT"), signal -> stop.countDown());
+        Signal.handle(new Signal("TERM"), signal -> stop.countDown());
         System.out.println(Banner.describe(stack));
-        stopped.await();
+        stop.await();
+        System.out.println("\nstopping the local stack...");
+        stack.close();
+        System.out.println("stopped.");
+        System.exit(0);
     }
 }

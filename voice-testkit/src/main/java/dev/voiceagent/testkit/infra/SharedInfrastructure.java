@@ -65,10 +65,10 @@ public final class SharedInfrastructure {
     }
 
     /** A broker this JVM started; {@link #close()} stops it. */
-    public record RunningKafka(String bootstrapServers, EmbeddedKafkaKraftBroker broker) implements AutoCloseable {
+    public record RunningKafka(String bootstrapServers, AutoCloseable broker) implements AutoCloseable {
         @Override
-        public void close() {
-            broker.destroy();
+        public void close() throws Exception {
+            broker.close();
         }
     }
 
@@ -84,12 +84,17 @@ public final class SharedInfrastructure {
         }
     }
 
-    /** Starts an embedded KRaft broker on the given port (0 picks a free one). */
+    /**
+     * Starts a KRaft broker in this JVM: on a free port, Spring Kafka's embedded broker; on a given port (the
+     * local stack's 9092, which that broker cannot bind), a single-node {@link KraftBroker}.
+     */
     public static RunningKafka startEmbeddedKafka(int port) {
-        EmbeddedKafkaKraftBroker broker = new EmbeddedKafkaKraftBroker(1, 3);
         if (port > 0) {
-            broker.kafkaPorts(port);
+            KraftBroker broker = KraftBroker.start(port);
+            log.info("Kafka (KRaft) at {}", broker.bootstrapServers());
+            return new RunningKafka(broker.bootstrapServers(), broker);
         }
+        EmbeddedKafkaKraftBroker broker = new EmbeddedKafkaKraftBroker(1, 3);
         broker.brokerProperties(java.util.Map.of(
                 "auto.create.topics.enable", "true",
                 "group.initial.rebalance.delay.ms", "0",
@@ -98,7 +103,7 @@ public final class SharedInfrastructure {
                 "transaction.state.log.min.isr", "1"));
         broker.afterPropertiesSet();
         log.info("embedded Kafka (KRaft) at {}", broker.getBrokersAsString());
-        return new RunningKafka(broker.getBrokersAsString(), broker);
+        return new RunningKafka(broker.getBrokersAsString(), broker::destroy);
     }
 
     /** Starts an embedded PostgreSQL (real binaries) on the given port (0 picks a free one). */

@@ -1,0 +1,100 @@
+package dev.voiceagent.testkit.infra;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Properties;
+import java.util.stream.Stream;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+
+/**
+ * A single-node Kafka broker in KRaft mode (broker and controller in one) on a fixed client port, as an
+ * operator would run it: storage formatted with the storage tool, then the server started. Used where the
+ * port must be known in advance (the local stack's {@code localhost:9092}); its log directory is its own and
+ * is removed on {@link #close()}.
+ */
+public final class KraftBroker implements AutoCloseable {
+
+    private final KafkaRaftServer server;
+    private final Path logDir;
+    private final String bootstrapServers;
+
+    private KraftBroker(KafkaRaftServer server, Path logDir, String bootstrapServers) {
+        this.server = server;
+        this.logDir = logDir;
+        this.bootstrapServers = bootstrapServers;
+    }
+
+    /** Formats a fresh log directory and starts the broker on {@code localhost:port}. */
+    public static KraftBroker start(int port) {
+        try {
+            Path logDir = Files.createTempDirectory("voice-kraft-");
+            int controllerPort = freePort();
+            Properties config = new Properties();
+            config.put("process.roles", "broker,controller");
+            config.put("node.id", "1");
+            config.put("controller.quorum.voters", "1@localhost:" + controllerPort);
+            config.put("listeners", "PLAINTEXT://localhost:" + port + ",CONTROLLER://localhost:" + controllerPort);
+            config.put("advertised.listeners", "PLAINTEXT://localhost:" + port);
+            config.put("controller.listener.names", "CONTROLLER");
+            config.put("inter.broker.listener.name", "PLAINTEXT");
+            config.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+            config.put("log.dirs", logDir.toString());
+            config.put("num.partitions", "3");
+            config.put("offsets.topic.replication.factor", "1");
+            config.put("transaction.state.log.replication.factor", "1");
+            config.put("transaction.state.log.min.isr", "1");
+            config.put("group.initial.rebalance.delay.ms", "0");
+            config.put("auto.create.topics.enable", "true");
+            format(logDir, config);
+            KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(config, false), Time.SYSTEM);
+            server.startup();
+            return new KraftBroker(server, logDir, "localhost:" + port);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Kafka broker could not start", e);
+        }
+    }
+
+    private static void format(Path logDir, Properties config) throws IOException {
+        Path file = logDir.resolve("server.properties");
+        try (var writer = Files.newBufferedWriter(file)) {
+            config.store(writer, "local KRaft broker");
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int rc = kafka.tools.StorageTool.execute(new String[] {"format", "-t", Uuid.randomUuid().toString(),
+                "-c", file.toString()}, new PrintStream(out, true, StandardCharsets.UTF_8));
+        if (rc != 0) {
+            throw new IllegalStateException("formatting Kafka storage failed: " + out.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    @Override
+    public void close() {
+        server.shutdown();
+        server.awaitShutdown();
+        try (Stream<Path> files = Files.walk(logDir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not remove " + logDir, e);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}

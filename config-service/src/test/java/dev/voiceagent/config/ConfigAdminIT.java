@@ -240,16 +240,120 @@ class ConfigAdminIT {
         admin(HttpMethod.PUT, "/tenants/" + tenant + "/agents/support/rollout",
                 "{\"splits\":[{\"agent_version_id\":\"support-v1\",\"percent\":60},{\"agent_version_id\":\"support-v3\",\"percent\":40}]}")
                 .expectStatus().isBadRequest().expectBody().jsonPath("$.errors[0].field").isEqualTo("splits[1].agent_version_id");
-        admin(HttpMethod.PUT, "/tenants/" + tenant + "/agents/support/rollout",
-                "{\"splits\":[{\"agent_version_id\":\"support-v1\",\"percent\":40},{\"agent_version_id\":\"support-v2\",\"percent\":60}]}")
+        String sixtyForV2 = "{\"splits\":[{\"agent_version_id\":\"support-v1\",\"percent\":40},"
+                + "{\"agent_version_id\":\"support-v2\",\"percent\":60}],\"pins\":{\"+15555550100\":\"support-v2\"}}";
+        admin(HttpMethod.PUT, "/tenants/" + tenant + "/agents/support/rollout", sixtyForV2)
+                .expectStatus().isEqualTo(409).expectBody().jsonPath("$.errors[0].field").isEqualTo("splits[1].percent");
+        admin(HttpMethod.PUT, "/tenants/" + tenant + "/agents/support/versions/support-v2/gate-result",
+                "{\"passed\":true,\"score\":0.93}").expectStatus().isOk();
+        admin(HttpMethod.PUT, "/tenants/" + tenant + "/agents/support/rollout", sixtyForV2)
                 .expectStatus().isOk().expectBody().jsonPath("$.default_version_id").isEqualTo("support-v2");
-        topic.await(tenant, v -> v.agents().get(0).agentVersionId().equals("support-v2"));
-        admin(HttpMethod.GET, "/tenants/" + tenant + "/agents/support/rollout/resolve?caller=%2B15555550100", null)
-                .expectStatus().isOk().expectBody().jsonPath("$.agent_version_id").exists();
+        TenantConfigPublished split = topic.await(tenant, v -> v.agents().get(0).agentVersionId().equals("support-v2"));
+        assertThat(split.agents().get(0).rollout().splits()).extracting(TenantConfigPublished.Split::percent)
+                .containsExactly(40.0, 60.0);
+        assertThat(split.agents().get(0).versions()).extracting(TenantConfigPublished.VersionView::agentVersionId)
+                .containsExactly("support-v2", "support-v1");
+        admin(HttpMethod.GET, "/tenants/" + tenant + "/agents/support/rollout/resolve?caller=+15555550100", null)
+                .expectStatus().isOk().expectBody()
+                .jsonPath("$.agent_version_id").isEqualTo("support-v2")
+                .jsonPath("$.reason").isEqualTo("caller_pin");
 
         admin(HttpMethod.POST, "/tenants/" + tenant + "/agents/support/rollout/rollback", null)
                 .expectStatus().isOk().expectBody().jsonPath("$.default_version_id").isEqualTo("support-v1");
         topic.await(tenant, v -> v.agents().get(0).agentVersionId().equals("support-v1"));
+    }
+
+    @Test
+    void launchGateDecidesWhetherAVersionMayTakeMoreThanTheCanaryShare() {
+        createTenant(tenant);
+        admin(HttpMethod.PUT, "/tenants/" + tenant + "/agents/support",
+                "{\"intents\":[{\"name\":\"balance\",\"class\":\"resolvable\",\"tools\":[\"lookup\"]}]}")
+                .expectStatus().isOk();
+        admin(HttpMethod.POST, "/tenants/" + tenant + "/agents/support/versions", null).expectStatus().isCreated();
+        admin(HttpMethod.PUT, "/tenants/" + tenant + "/agents/support",
+                "{\"intents\":[{\"name\":\"balance\",\"class\":\"resolvable\",\"tools\":[\"lookup\",\"sms\"]}]}")
+                .expectStatus().isOk();
+        admin(HttpMethod.POST, "/tenants/" + tenant + "/agents/support/versions", null).expectStatus().isCreated();
+
+        admin(HttpMethod.PUT, "/tenants/" + tenant + "/agents/support/rollout",
+                "{\"splits\":[{\"agent_version_id\":\"support-v2\",\"percent\":10},{\"agent_version_id\":\"support-v1\",\"percent\":90}]}")
+                .expectStatus().isOk();
+        TenantConfigPublished canary = topic.await(tenant, v -> v.agents().get(0).rollout().splits().size() == 2);
+        var agent = canary.agents().get(0);
+        assertThat(agent.agentVersionId()).isEqualTo("support-v1");
+        assertThat(agent.allowedToolsOf("support-v2")).containsExactly("lookup", "sms");
+        assertThat(agent.allowedToolsOf("support-v1")).containsExactly("lookup");
+
+        admin(HttpMethod.POST, "/tenants/" + tenant + "/agents/support/rollout/promote", "{\"agent_version_id\":\"support-v2\"}")
+                .expectStatus().isEqualTo(409).expectBody()
+                .jsonPath("$.errors[0].field").isEqualTo("agent_version_id")
+                .jsonPath("$.detail").value(d -> assertThat((String) d).contains("no launch gate result", "10%"));
+        admin(HttpMethod.PUT, "/tenants/" + tenant + "/agents/support/versions/support-v2/gate-result",
+                "{\"passed\":false,\"score\":0.41,\"evaluation_id\":\"ev_9\"}").expectStatus().isOk();
+        admin(HttpMethod.POST, "/tenants/" + tenant + "/agents/support/rollout/promote", "{\"agent_version_id\":\"support-v2\"}")
+                .expectStatus().isEqualTo(409).expectBody()
+                .jsonPath("$.detail").value(d -> assertThat((String) d).contains("latest launch gate failed", "0.41"));
+        admin(HttpMethod.PUT, "/tenants/" + tenant + "/agents/support/rollout",
+                "{\"splits\":[{\"agent_version_id\":\"support-v1\",\"percent\":100}],\"pinned_version_id\":\"support-v2\"}")
+                .expectStatus().isEqualTo(409).expectBody().jsonPath("$.errors[0].field").isEqualTo("pinned_version_id");
+        admin(HttpMethod.GET, "/tenants/" + tenant + "/agents/support/rollout", null).expectStatus().isOk()
+                .expectBody().jsonPath("$.splits.length()").isEqualTo(2);
+
+        admin(HttpMethod.PUT, "/tenants/" + tenant + "/agents/support/versions/support-v2/gate-result",
+                "{\"passed\":true,\"score\":0.91}").expectStatus().isOk();
+        admin(HttpMethod.GET, "/tenants/" + tenant + "/agents/support/versions/support-v2/gate-result", null)
+                .expectStatus().isOk().expectBody().jsonPath("$.passed").isEqualTo(true).jsonPath("$.source").isEqualTo("admin");
+        admin(HttpMethod.POST, "/tenants/" + tenant + "/agents/support/rollout/promote", "{\"agent_version_id\":\"support-v2\"}")
+                .expectStatus().isOk();
+        topic.await(tenant, v -> v.agents().get(0).agentVersionId().equals("support-v2"));
+
+        // the first version held every call before, so going back to it needs no gate
+        admin(HttpMethod.POST, "/tenants/" + tenant + "/agents/support/rollout/promote", "{\"agent_version_id\":\"support-v1\"}")
+                .expectStatus().isOk();
+        admin(HttpMethod.GET, "/tenants/" + tenant + "/audit?action=agent.gate_result_recorded&limit=1", null)
+                .expectStatus().isOk().expectBody()
+                .jsonPath("$.length()").isEqualTo(1)
+                .jsonPath("$[0].after.passed").isEqualTo(true)
+                .jsonPath("$[0].before.passed").isEqualTo(false);
+    }
+
+    @Test
+    void limitsReachTheViewAndTwoTenantsMayShareAnAgentKey() {
+        createTenant(tenant);
+        admin(HttpMethod.PUT, "/tenants/" + tenant + "/runtime-config",
+                "{\"model\":\"gpt-realtime\",\"voice\":\"alloy\",\"system_prompt_key\":\"support_default\",\"limits\":{\"max_tool_calls\":7}}")
+                .expectStatus().isOk();
+        TenantConfigPublished view = topic.await(tenant, v -> v.runtimeConfig().limits().maxToolCalls() != null);
+        assertThat(view.limits().maxConcurrentCalls()).isEqualTo(5);
+        assertThat(view.runtimeConfig().limits().maxToolCalls()).isEqualTo(7);
+
+        String other = "t-" + UUID.randomUUID().toString().substring(0, 8);
+        createTenant(other);
+        String contract = "{\"intents\":[{\"name\":\"balance\",\"class\":\"resolvable\",\"tools\":[\"lookup\"]}]}";
+        for (String id : new String[] {tenant, other}) {
+            admin(HttpMethod.PUT, "/tenants/" + id + "/agents/shared", contract).expectStatus().isOk();
+            admin(HttpMethod.POST, "/tenants/" + id + "/agents/shared/versions", null).expectStatus().isCreated()
+                    .expectBody().jsonPath("$.agent_version_id").isEqualTo("shared-v1");
+        }
+    }
+
+    @Test
+    void auditPagesBackAndFilters() {
+        createTenant(tenant);
+        for (String voice : new String[] {"verse", "coral", "sage"}) {
+            admin(HttpMethod.PUT, "/tenants/" + tenant + "/runtime-config", "{\"model\":\"gpt-realtime\",\"voice\":\""
+                    + voice + "\",\"system_prompt_key\":\"support_default\"}").expectStatus().isOk();
+        }
+        var newest = admin(HttpMethod.GET, "/tenants/" + tenant + "/audit?limit=2", null).expectStatus().isOk()
+                .expectBody(java.util.List.class).returnResult().getResponseBody();
+        assertThat(newest).hasSize(2);
+        Object oldestShown = ((Map<?, ?>) newest.get(1)).get("id");
+        admin(HttpMethod.GET, "/tenants/" + tenant + "/audit?before=" + oldestShown, null).expectStatus().isOk()
+                .expectBody().jsonPath("$[0].after.voice").isEqualTo("verse")
+                .jsonPath("$[0].before.voice").isEqualTo("alloy");
+        admin(HttpMethod.GET, "/tenants/" + tenant + "/audit?action=tenant.created", null).expectStatus().isOk()
+                .expectBody().jsonPath("$.length()").isEqualTo(1);
+        admin(HttpMethod.GET, "/tenants/" + tenant + "/audit?action=DROP%20TABLE", null).expectStatus().isBadRequest();
     }
 
     @Test

@@ -78,6 +78,38 @@ class EventCodecTest {
         assertThat(Topics.ALL).allMatch(t -> t.matches("voice\\.[a-z.]+\\.v1"));
     }
 
+    @Test
+    void aTenantViewPublishedBeforeVersionsAndLimitsDecodesWithEmptyValues() throws IOException {
+        String old;
+        try (InputStream in = EventCodecTest.class.getResourceAsStream("/tenant_published_before_versions.json")) {
+            old = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        var view = (TenantConfigPublished) EventCodec.decode(old).orElseThrow().data();
+        assertThat(view.agents()).singleElement().satisfies(agent -> {
+            assertThat(agent.agentVersionId()).isEqualTo("default-v1");
+            assertThat(agent.versions()).isEmpty();
+            assertThat(agent.rollout()).isEqualTo(TenantConfigPublished.Rollout.NONE);
+            assertThat(agent.allowedToolsOf("anything")).containsExactly("lookup", "callback", "noop");
+        });
+        assertThat(view.limits()).isEqualTo(TenantConfigPublished.TenantLimits.NONE);
+        assertThat(view.runtimeConfig().limits()).isEqualTo(TenantConfigPublished.CallLimits.NONE);
+        assertThat(view).isEqualTo(new TenantConfigPublished(view.tenantId(), view.displayName(), view.enabled(),
+                view.phoneNumbers(), view.timeZone(), view.runtimeConfig(), view.apiKeyHashes(), view.agents(),
+                view.revision()));
+    }
+
+    @Test
+    void agentViewKnowsEachVersionsTools() {
+        var view = (TenantConfigPublished) SampleEvents.sample(EventType.TENANT_CONFIG_PUBLISHED).data();
+        var support = view.agents().get(0);
+        assertThat(support.allowedToolsOf("support-v2")).contains("sms");
+        assertThat(support.allowedToolsOf("support-v1")).doesNotContain("sms");
+        String json = EventCodec.encode(SampleEvents.sample(EventType.TENANT_CONFIG_PUBLISHED));
+        var root = EventCodec.mapper().readTree(json);
+        assertThat(root.at("/data/agents/0/versions/0/intents/1/class").asString()).isEqualTo("must_transfer");
+        assertThat(root.at("/data/agents/0/rollout/pins").get("+15555550100").asString()).isEqualTo("support-v2");
+    }
+
     @SuppressWarnings("unchecked")
     private static EventEnvelope<VoiceEvent> castEnvelope(EventEnvelope<?> e) {
         return (EventEnvelope<VoiceEvent>) e;

@@ -39,17 +39,42 @@ final class SampleEvents {
                     null, "call_8b21");
             case EVALUATION_COMPLETED -> new EvaluationCompleted("ev_1", "default-v1", Outcome.RESOLVED, 0.92, true,
                     Map.of("resolution", 1.0, "policy", 1.0, "responsiveness", 0.75));
-            case TENANT_CONFIG_PUBLISHED -> new TenantConfigPublished("demo", "Demo Bank", true, List.of("+15555550000"),
-                    "America/New_York",
-                    new TenantConfigPublished.RuntimeConfig("gpt-realtime", "alloy", "support_default", 1,
-                            "You are a helpful support agent.", null, "en", "Thanks for calling Demo Bank."),
-                    List.of("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"),
-                    List.of(new TenantConfigPublished.AgentView("default", "default-v1",
-                            List.of("lookup", "callback", "noop"), null)), 7);
+            case TENANT_CONFIG_PUBLISHED -> tenantConfig();
             case LOG_LINE -> new LogLine("INFO", "media stream started");
         };
         String callSid = type == EventType.TENANT_CONFIG_PUBLISHED ? null : CALL;
         return new EventEnvelope<>("00000000-0000-4000-8000-" + String.format("%012d", type.ordinal()), type,
                 "test-service", TIME, "demo", callSid, EventEnvelope.SCHEMA_VERSION, data);
+    }
+
+    private static TenantConfigPublished tenantConfig() {
+        var runtime = new TenantConfigPublished.RuntimeConfig("gpt-realtime", "alloy", "support_default", 1,
+                "You are a helpful support agent.", null, "en", "Thanks for calling Demo Bank.",
+                new TenantConfigPublished.CallLimits(900, 20, 8, 2));
+        var hours = new TenantConfigPublished.BusinessHours("America/New_York",
+                List.of(new TenantConfigPublished.Window("mon", "09:00", "17:00"),
+                        new TenantConfigPublished.Window("fri", "09:00", "13:00")));
+        var limits = new TenantConfigPublished.HandoffLimits(3, 3, "transfer", "transfer", 0.5);
+        var targets = List.of(new TenantConfigPublished.HandoffTarget("billing_desk", "+15555550199"));
+        var v1 = new TenantConfigPublished.VersionView("support-v1", List.of("lookup", "callback", "noop"),
+                List.of(new TenantConfigPublished.IntentView("account_inquiry", "resolvable", List.of("lookup"), null),
+                        new TenantConfigPublished.IntentView("dispute", "must_transfer", List.of("callback", "noop"),
+                                "billing_desk")),
+                targets, hours, "callback", limits, List.of("ai_disclosure"), "+15555550199");
+        var v2 = new TenantConfigPublished.VersionView("support-v2", List.of("lookup", "sms", "callback", "noop"),
+                List.of(new TenantConfigPublished.IntentView("account_inquiry", "resolvable", List.of("lookup", "sms"),
+                                null),
+                        new TenantConfigPublished.IntentView("dispute", "must_transfer", List.of("callback", "noop"),
+                                "billing_desk")),
+                targets, hours, "callback", limits, List.of("ai_disclosure", "recording"), "+15555550199");
+        var rollout = new TenantConfigPublished.Rollout(List.of(new TenantConfigPublished.Split("support-v2", 10),
+                new TenantConfigPublished.Split("support-v1", 90)), true, Map.of("+15555550100", "support-v2"), null);
+        return new TenantConfigPublished("demo", "Demo Bank", true, List.of("+15555550000"), "America/New_York",
+                runtime, List.of("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"),
+                List.of(new TenantConfigPublished.AgentView("support", "support-v1", List.of("lookup", "callback", "noop"),
+                                "+15555550199", List.of(v2, v1), rollout),
+                        new TenantConfigPublished.AgentView("default", "default-v1", List.of("lookup", "callback", "noop"),
+                                null)),
+                7, new TenantConfigPublished.TenantLimits(5, 30, 1800));
     }
 }

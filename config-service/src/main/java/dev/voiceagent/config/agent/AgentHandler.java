@@ -7,11 +7,17 @@ import dev.voiceagent.config.support.Actors;
 import dev.voiceagent.config.support.Ids;
 import dev.voiceagent.config.support.JsonFields;
 import dev.voiceagent.config.tenant.TenantRepository;
+import dev.voiceagent.config.support.ConfigProperties;
 import dev.voiceagent.support.Problems;
+import dev.voiceagent.support.tenant.RolloutSelector;
+import java.math.BigDecimal;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.http.HttpStatus;
+import org.springframework.web.ErrorResponseException;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -22,34 +28,46 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.JsonNodeFactory;
 
 /**
  * Agents: {@code PUT/GET …/agents/{agent_key}} (the contract), {@code POST/GET …/versions} (immutable snapshots),
- * {@code GET/PUT …/rollout}, {@code POST …/rollout/promote}, {@code POST …/rollout/rollback} and
- * {@code GET …/rollout/resolve?caller=} (which version a caller gets).
+ * {@code PUT/GET …/versions/{id}/gate-result} (launch gates), {@code GET/PUT …/rollout},
+ * {@code POST …/rollout/promote}, {@code POST …/rollout/rollback} and {@code GET …/rollout/resolve?caller=}
+ * (which version a caller gets). A rollout that gives a version more than the canary share, more than it had,
+ * is refused (409, naming the field) unless the version's latest launch gate passed.
  */
 @RestController
 @RequestMapping("/api/v1/admin/tenants/{tenant_id}/agents")
 public class AgentHandler {
 
-    /** Which version a caller is served, and the sticky bucket that decided it. */
-    public record Resolution(String agentKey, String agentVersionId, int bucket) {
+    /**
+     * Which version a caller is served, the caller's sticky bucket, and why ({@code caller_pin}, {@code pinned},
+     * {@code split} or {@code default}).
+     */
+    public record Resolution(String agentKey, String agentVersionId, int bucket, String reason) {
     }
+
+    private static final String PROMOTED = "agent.rollout_promoted";
 
     private final TenantRepository tenants;
     private final AgentRepository agents;
     private final RuntimeConfigRepository runtimeConfigs;
     private final ConfigChanges changes;
+    private final LaunchGates gates;
+    private final ConfigProperties.Rollout rules;
 
     public AgentHandler(TenantRepository tenants, AgentRepository agents, RuntimeConfigRepository runtimeConfigs,
-                        ConfigChanges changes) {
+                        ConfigChanges changes, LaunchGates gates, ConfigProperties properties) {
         this.tenants = tenants;
         this.agents = agents;
         this.runtimeConfigs = runtimeConfigs;
         this.changes = changes;
+        this.gates = gates;
+        this.rules = properties.rollout();
     }
 
     @PutMapping("/{agent_key}")
@@ -112,6 +130,33 @@ public class AgentHandler {
                         + agentKey + "'.")));
     }
 
+    /**
+     * Records a launch gate result for a version (the evaluation service's gate event will replace this admin
+     * route as the source; both land in the same table). The latest result counts.
+     */
+    @PutMapping("/{agent_key}/versions/{version_id}/gate-result")
+    public Mono<LaunchGates.GateResult> putGateResult(@PathVariable("tenant_id") String tenantId,
+                                                      @PathVariable("agent_key") String agentKey,
+                                                      @PathVariable("version_id") String versionId,
+                                                      @RequestBody JsonNode body,
+                                                      @RequestHeader(name = Actors.HEADER, required = false) String actor) {
+        return tenants.requireExisting(tenantId).then(requireVersion(tenantId, agentKey, versionId))
+                .then(Mono.fromCallable(() -> LaunchGates.GateReport.parse(body)))
+                .flatMap(report -> changes.apply(new Change(tenantId, Actors.of(actor), "agent.gate_result_recorded"),
+                        gates.latest(tenantId, versionId),
+                        gates.record(tenantId, agentKey, versionId, report, "admin")));
+    }
+
+    @GetMapping("/{agent_key}/versions/{version_id}/gate-result")
+    public Mono<LaunchGates.GateResult> gateResult(@PathVariable("tenant_id") String tenantId,
+                                                   @PathVariable("agent_key") String agentKey,
+                                                   @PathVariable("version_id") String versionId) {
+        return tenants.requireExisting(tenantId).then(requireVersion(tenantId, agentKey, versionId))
+                .then(gates.latest(tenantId, versionId))
+                .switchIfEmpty(Mono.error(() -> Problems.notFound("Version '" + versionId
+                        + "' has no launch gate result yet.")));
+    }
+
     @GetMapping("/{agent_key}/rollout")
     public Mono<RolloutPolicy> rollout(@PathVariable("tenant_id") String tenantId,
                                        @PathVariable("agent_key") String agentKey) {
@@ -136,7 +181,7 @@ public class AgentHandler {
                 .then(Mono.fromCallable(() -> JsonFields.body(body, Set.of("agent_version_id"))
                         .requiredString("agent_version_id", 100)))
                 .flatMap(versionId -> setRollout(tenantId, agentKey, RolloutPolicy.single(versionId), actor,
-                        "agent.rollout_promoted"));
+                        PROMOTED));
     }
 
     /** Restores the previous rollout policy in one call. */
@@ -153,10 +198,14 @@ public class AgentHandler {
     @GetMapping("/{agent_key}/rollout/resolve")
     public Mono<Resolution> resolve(@PathVariable("tenant_id") String tenantId,
                                     @PathVariable("agent_key") String agentKey,
-                                    @RequestParam("caller") String caller) {
+                                    @RequestParam("caller") String rawCaller) {
+        // an unencoded "+" in a query string arrives as a space: "?caller=+1555…" must still mean +1555…
+        String caller = rawCaller.startsWith(" ") ? "+" + rawCaller.strip() : rawCaller.strip();
         return tenants.requireExisting(tenantId).then(requireRollout(tenantId, agentKey))
-                .map(policy -> new Resolution(agentKey, policy.choose(agentKey, caller),
-                        RolloutPolicy.bucket(agentKey, caller)));
+                .map(policy -> policy.select(agentKey, caller))
+                .map(selection -> new Resolution(agentKey, selection.agentVersionId(),
+                        RolloutPolicy.bucket(agentKey, caller),
+                        selection.reason().name().toLowerCase(java.util.Locale.ROOT)));
     }
 
     private Mono<AgentVersion> cutVersion(String tenantId, String agentKey, String note) {
@@ -171,28 +220,67 @@ public class AgentHandler {
 
     private Mono<RolloutPolicy> setRollout(String tenantId, String agentKey, RolloutPolicy policy, String actor,
                                            String action) {
+        Mono<RolloutPolicy> current = agents.find(tenantId, agentKey).mapNotNull(AgentRepository.Agent::rollout);
         Mono<RolloutPolicy> work = requireVersions(tenantId, agentKey, policy)
+                .then(agents.policies(tenantId, agentKey).collectList())
+                .flatMap(earlier -> requireGates(tenantId, policy, earlier, PROMOTED.equals(action)))
                 .then(agents.setRollout(tenantId, agentKey, policy))
                 .thenReturn(policy);
-        return changes.apply(new Change(tenantId, Actors.of(actor), action),
-                agents.find(tenantId, agentKey).mapNotNull(AgentRepository.Agent::rollout), work);
+        return changes.apply(new Change(tenantId, Actors.of(actor), action), current, work);
+    }
+
+    /**
+     * Refuses (409, naming the field and the reason) a share above the canary cap, above any the version held
+     * before, without a passed launch gate.
+     */
+    private Mono<Void> requireGates(String tenantId, RolloutPolicy policy, List<RolloutPolicy> earlier,
+                                    boolean promote) {
+        long cap = RolloutSelector.basisPoints(rules.canaryMaxPercent());
+        return Flux.fromIterable(policy.needingGate(earlier, cap))
+                .concatMap(versionId -> gates.latest(tenantId, versionId)
+                        .map(Optional::of)
+                        .defaultIfEmpty(Optional.empty())
+                        .flatMap(gate -> gate.filter(LaunchGates.GateResult::passed).isPresent() ? Mono.<Void>empty()
+                                : Mono.error(gateRefusal(promote ? "agent_version_id" : gateField(policy, versionId),
+                                        versionId, gate.orElse(null)))))
+                .then();
+    }
+
+    private static String gateField(RolloutPolicy policy, String versionId) {
+        String field = policy.fieldOf(versionId);
+        return field.startsWith("splits[") ? field + ".percent" : field;
+    }
+
+    private ErrorResponseException gateRefusal(String field, String versionId, LaunchGates.GateResult gate) {
+        String why = gate == null ? "it has no launch gate result"
+                : "its latest launch gate failed (" + gate.recordedAt()
+                        + (gate.score() == null ? "" : ", score " + gate.score()) + ")";
+        String detail = versionId + " may take at most " + BigDecimal.valueOf(rules.canaryMaxPercent())
+                .stripTrailingZeros().toPlainString() + "% of calls until its launch gate passes; " + why;
+        ErrorResponseException refusal = Problems.of(HttpStatus.CONFLICT, "Launch gate not passed",
+                field + ": " + detail);
+        refusal.getBody().setProperty("errors", List.of(Map.of("field", field, "detail", detail)));
+        refusal.getBody().setProperty("agent_version_id", versionId);
+        return refusal;
     }
 
     private Mono<Void> requireVersions(String tenantId, String agentKey, RolloutPolicy policy) {
-        return reactor.core.publisher.Flux.fromIterable(policy.versionIds())
+        return Flux.fromIterable(policy.versionIds())
                 .concatMap(id -> agents.version(tenantId, agentKey, id)
-                        .switchIfEmpty(Mono.error(() -> Problems.invalidField(fieldOf(policy, id),
+                        .switchIfEmpty(Mono.error(() -> Problems.invalidField(versionField(policy, id),
                                 "no version '" + id + "' of agent '" + agentKey + "'"))))
                 .then();
     }
 
-    private static String fieldOf(RolloutPolicy policy, String versionId) {
-        for (int i = 0; i < policy.splits().size(); i++) {
-            if (policy.splits().get(i).agentVersionId().equals(versionId)) {
-                return "splits[" + i + "].agent_version_id";
-            }
-        }
-        return "pinned_version_id";
+    private static String versionField(RolloutPolicy policy, String versionId) {
+        String field = policy.fieldOf(versionId);
+        return field.startsWith("splits[") ? field + ".agent_version_id" : field;
+    }
+
+    private Mono<AgentVersion> requireVersion(String tenantId, String agentKey, String versionId) {
+        return agents.version(tenantId, agentKey, versionId)
+                .switchIfEmpty(Mono.error(() -> Problems.notFound("No version '" + versionId + "' of agent '"
+                        + agentKey + "'.")));
     }
 
     private Mono<AgentRepository.Agent> requireAgent(String tenantId, String agentKey) {

@@ -110,6 +110,18 @@ public class AgentRepository {
         return remember.then(writeRollout(tenantId, agentKey, policy));
     }
 
+    /** The current policy and up to 100 earlier ones (the rollback history), newest first. */
+    public Flux<RolloutPolicy> policies(String tenantId, String agentKey) {
+        return db.sql("(SELECT policy::text AS policy, 0 AS rank, 0::BIGINT AS id FROM agent_rollouts "
+                        + "WHERE tenant_id = :tenant AND agent_key = :key) UNION ALL (SELECT policy::text, 1, id "
+                        + "FROM agent_rollout_history WHERE tenant_id = :tenant AND agent_key = :key "
+                        + "ORDER BY id DESC LIMIT 100) ORDER BY rank, id DESC")
+                .bind("tenant", tenantId)
+                .bind("key", agentKey)
+                .map((row, meta) -> RolloutPolicy.fromJson(json.readTree(row.get("policy", String.class))))
+                .all();
+    }
+
     /** Restores the most recent previous policy (and forgets it, so rolling back again goes further back). */
     public Mono<RolloutPolicy> rollback(String tenantId, String agentKey) {
         return db.sql("DELETE FROM agent_rollout_history WHERE id = (SELECT MAX(id) FROM agent_rollout_history "

@@ -1,5 +1,6 @@
 package dev.voiceagent.config.audit;
 
+import dev.voiceagent.config.support.Rows;
 import io.r2dbc.postgresql.codec.Json;
 import java.time.Instant;
 import org.springframework.r2dbc.core.DatabaseClient;
@@ -39,11 +40,20 @@ public class AuditLog {
     }
 
     public Flux<Entry> list(String tenantId, int limit) {
-        return db.sql("SELECT id, tenant_id, actor, action, before::text AS before, after::text AS after, created_at "
-                        + "FROM audit_log WHERE tenant_id = :tenant ORDER BY id DESC LIMIT :limit")
+        return list(tenantId, limit, null, null);
+    }
+
+    /** Newest first; {@code beforeId} and {@code action} narrow the list when not null. */
+    public Flux<Entry> list(String tenantId, int limit, Long beforeId, String action) {
+        var spec = db.sql("SELECT id, tenant_id, actor, action, before::text AS before, after::text AS after, "
+                        + "created_at FROM audit_log WHERE tenant_id = :tenant "
+                        + "AND (CAST(:before AS BIGINT) IS NULL OR id < :before) "
+                        + "AND (CAST(:action AS TEXT) IS NULL OR action = :action) ORDER BY id DESC LIMIT :limit")
                 .bind("tenant", tenantId)
-                .bind("limit", limit)
-                .map((row, meta) -> new Entry(row.get("id", Long.class), row.get("tenant_id", String.class),
+                .bind("limit", limit);
+        spec = Rows.bindNullable(spec, "before", beforeId, Long.class);
+        spec = Rows.bindNullable(spec, "action", action, String.class);
+        return spec.map((row, meta) -> new Entry(row.get("id", Long.class), row.get("tenant_id", String.class),
                         row.get("actor", String.class), row.get("action", String.class),
                         parse(row.get("before", String.class)), parse(row.get("after", String.class)),
                         row.get("created_at", Instant.class)))

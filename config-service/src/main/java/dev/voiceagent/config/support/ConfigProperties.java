@@ -7,7 +7,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * Settings of the config service ({@code voice.config.*}): the model and voice allow-lists, what a new tenant
- * starts with, the agent served until a tenant defines its own, and the publishing cadence.
+ * starts with, the agent served until a tenant defines its own, the publishing cadence and the rollout rules.
  */
 @ConfigurationProperties("voice.config")
 public record ConfigProperties(
@@ -17,7 +17,8 @@ public record ConfigProperties(
         List<String> voices,
         @DefaultValue NewTenant newTenant,
         @DefaultValue DefaultAgent defaultAgent,
-        @DefaultValue Publishing publishing) {
+        @DefaultValue Publishing publishing,
+        @DefaultValue Rollout rollout) {
 
     /** What every tenant gets on creation, so the documented runtime-config example works at once. */
     public record NewTenant(
@@ -47,5 +48,15 @@ public record ConfigProperties(
             @DefaultValue("2s") Duration interval,
             @DefaultValue("5s") Duration awaitOnWrite,
             @DefaultValue("100") int batchSize) {
+    }
+
+    /**
+     * Rollout rules: a version may take more than {@code canaryMaxPercent} of an agent's calls (or be pinned or
+     * promoted) only if its latest launch gate passed; {@code newestVersions} is how many of an agent's newest
+     * versions the published view describes besides those the rollout names (so make-call can ask for them).
+     */
+    public record Rollout(
+            @DefaultValue("10") double canaryMaxPercent,
+            @DefaultValue("1") int newestVersions) {
     }
 }

@@ -15,7 +15,7 @@ class RuntimeConfigRequestTest {
 
     static final JsonMapper JSON = JsonMapper.builder().build();
     static final ConfigProperties PROPERTIES = new ConfigProperties(List.of("gpt-realtime"), List.of("alloy", "verse"),
-            null, null, null);
+            null, null, null, null);
 
     @Test
     void acceptsTheDocumentedBody() {

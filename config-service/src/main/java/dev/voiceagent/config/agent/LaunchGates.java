@@ -1,0 +1,78 @@
+package dev.voiceagent.config.agent;
+
+import dev.voiceagent.config.support.JsonFields;
+import dev.voiceagent.config.support.Rows;
+import java.time.Instant;
+import java.util.Set;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.stereotype.Repository;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Launch gate results of agent versions. The latest result of a version decides whether a rollout may give it
+ * more than the canary share. Results arrive through {@code PUT …/versions/{id}/gate-result} for now; the
+ * evaluation service's gate event will feed the same {@link #record} when it exists.
+ */
+@Repository
+public class LaunchGates {
+
+    /** A gate result as recorded and shown. */
+    public record GateResult(String agentVersionId, boolean passed, Double score, String evaluationId, String detail,
+                             String source, Instant recordedAt) {
+    }
+
+    /** What a caller reports: {@code {passed, score?, evaluation_id?, detail?}}. */
+    public record GateReport(boolean passed, Double score, String evaluationId, String detail) {
+
+        public static GateReport parse(JsonNode body) {
+            JsonFields fields = JsonFields.body(body, Set.of("passed", "score", "evaluation_id", "detail"));
+            boolean passed = fields.optionalBoolean("passed")
+                    .orElseThrow(() -> dev.voiceagent.support.Problems.invalidField("passed", "is required"));
+            return new GateReport(passed, fields.optionalNumber("score", 0.0, 1.0).orElse(null),
+                    fields.optionalString("evaluation_id", 100).orElse(null),
+                    fields.optionalString("detail", 1_000).orElse(null));
+        }
+    }
+
+    private static final String COLUMNS = "agent_version_id, passed, score, evaluation_id, detail, source, recorded_at";
+
+    private final DatabaseClient db;
+
+    public LaunchGates(DatabaseClient db) {
+        this.db = db;
+    }
+
+    public Mono<GateResult> record(String tenantId, String agentKey, String versionId, GateReport report,
+                                   String source) {
+        var spec = db.sql("INSERT INTO launch_gate_results (tenant_id, agent_key, agent_version_id, passed, score, "
+                        + "evaluation_id, detail, source) VALUES (:tenant, :key, :version, :passed, :score, "
+                        + ":evaluation, :detail, :source) RETURNING " + COLUMNS)
+                .bind("tenant", tenantId)
+                .bind("key", agentKey)
+                .bind("version", versionId)
+                .bind("passed", report.passed())
+                .bind("source", source);
+        spec = Rows.bindNullable(spec, "score", report.score(), Double.class);
+        spec = Rows.bindNullable(spec, "evaluation", report.evaluationId(), String.class);
+        spec = Rows.bindNullable(spec, "detail", report.detail(), String.class);
+        return spec.map((row, meta) -> result(row)).one();
+    }
+
+    /** The version's latest gate result; empty when it has none. */
+    public Mono<GateResult> latest(String tenantId, String versionId) {
+        return db.sql("SELECT " + COLUMNS + " FROM launch_gate_results WHERE tenant_id = :tenant "
+                        + "AND agent_version_id = :version ORDER BY id DESC LIMIT 1")
+                .bind("tenant", tenantId)
+                .bind("version", versionId)
+                .map((row, meta) -> result(row))
+                .one();
+    }
+
+    private static GateResult result(io.r2dbc.spi.Readable row) {
+        return new GateResult(row.get("agent_version_id", String.class),
+                Boolean.TRUE.equals(row.get("passed", Boolean.class)), row.get("score", Double.class),
+                row.get("evaluation_id", String.class), row.get("detail", String.class),
+                row.get("source", String.class), Rows.instant(row.get("recorded_at")));
+    }
+}

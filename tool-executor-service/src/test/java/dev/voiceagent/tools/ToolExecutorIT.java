@@ -122,11 +122,11 @@ class ToolExecutorIT {
     }
 
     @Test
-    void allowedToolThatIsNotBuiltYetFailsWithAReason() {
+    void smsToANumberThatIsNotE164FailsWithAReason() {
         ToolCompleted completed = completed(awaitOne(REPLY_TOPIC,
-                request("sms", Map.of("body", "hi"), true, CALLER)));
+                request("sms", Map.of("body", "hi", "to", "555-0100"), true, CALLER)));
         assertThat(completed.status()).isEqualTo(ToolCompleted.FAILED);
-        assertThat(completed.reason()).contains("not available yet");
+        assertThat(completed.reason()).contains("full phone number");
     }
 
     @Test

@@ -48,20 +48,33 @@ public class CallbackTool implements Tool {
         if (reason == null) {
             return Mono.just(ToolResult.failed("I need a short reason for the callback before I can arrange it."));
         }
-        String callbackId = callbackId(call.tenantId(), call.request().toolCallId());
         String preferredText = call.argument("preferred_time");
         Instant preferred = parseTime(preferredText);
         String fullReason = preferred == null && preferredText != null
                 ? reason + " (preferred time: " + preferredText + ")" : reason;
-        CallbackRequested requested = new CallbackRequested(callbackId, fullReason, priority(call.argument("priority")),
-                call.request().callerNumber(), preferred, call.request().toolCallId());
+        return request(call.tenantId(), call.callSid(), call.request().callerNumber(), call.request().toolCallId(),
+                fullReason, priority(call.argument("priority")), preferred)
+                .map(callbackId -> {
+                    Map<String, Object> output = new LinkedHashMap<>();
+                    output.put("callback_id", callbackId);
+                    output.put("status", "queued");
+                    return ToolResult.ok(output);
+                });
+    }
+
+    /**
+     * Publishes {@code voice.callback.requested} for a tool call (also used by escalation when a transfer cannot
+     * happen) and answers the callback id; the ids derive from the tool call id, so a repeat names the same task.
+     */
+    public Mono<String> request(String tenantId, String callSid, String callerNumber, String toolCallId,
+                                String reason, String priority, Instant preferred) {
+        String callbackId = callbackId(tenantId, toolCallId);
+        CallbackRequested requested = new CallbackRequested(callbackId, reason, priority(priority), callerNumber,
+                preferred, toolCallId);
         EventEnvelope<CallbackRequested> envelope = new EventEnvelope<>(deterministicId("event:" + callbackId),
-                EventType.CALLBACK_REQUESTED, events.source(), Instant.now(), call.tenantId(), call.callSid(),
+                EventType.CALLBACK_REQUESTED, events.source(), Instant.now(), tenantId, callSid,
                 EventEnvelope.SCHEMA_VERSION, requested);
-        Map<String, Object> output = new LinkedHashMap<>();
-        output.put("callback_id", callbackId);
-        output.put("status", "queued");
-        return events.publish(envelope).thenReturn(ToolResult.ok(output));
+        return events.publish(envelope).thenReturn(callbackId);
     }
 
     /** Deterministic per (tenant, tool call). */

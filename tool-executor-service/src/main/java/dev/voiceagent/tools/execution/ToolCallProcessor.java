@@ -3,6 +3,7 @@ package dev.voiceagent.tools.execution;
 import dev.voiceagent.contracts.ToolName;
 import dev.voiceagent.support.tenant.TenantDirectory;
 import dev.voiceagent.tools.execution.ToolCallRepository.StoredToolCall;
+import dev.voiceagent.tools.scope.PaymentRequests;
 import dev.voiceagent.tools.scope.ToolScope;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -63,6 +64,10 @@ public class ToolCallProcessor {
         ToolScope.Decision decision = ToolScope.check(tenants.byId(call.tenantId()),
                 call.request().agentVersionId(), call.request().tool());
         if (decision instanceof ToolScope.Allowed allowed) {
+            if (PaymentRequests.isPaymentRequest(allowed.tool(), call.request().intent(), call.arguments())) {
+                log.info("tool call {} ({}) refused: payment request", call.request().toolCallId(), allowed.tool().wire());
+                return Mono.just(ToolResult.refused("payment", PaymentRequests.REFUSAL));
+            }
             return run(allowed.tool(), call);
         }
         return Mono.just(ToolResult.denied(((ToolScope.Denied) decision).reason()));

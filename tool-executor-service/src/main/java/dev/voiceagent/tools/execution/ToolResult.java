@@ -18,6 +18,14 @@ public record ToolResult(String status, Map<String, Object> output, String reaso
         return notOk(ToolCompleted.DENIED, reason);
     }
 
+    /** A refusal by policy; {@code refusal} names the policy (e.g. {@code payment}) for analytics. */
+    public static ToolResult refused(String refusal, String reason) {
+        ToolResult denied = denied(reason);
+        Map<String, Object> output = new LinkedHashMap<>(denied.output());
+        output.put("refusal", refusal);
+        return new ToolResult(denied.status(), output, reason);
+    }
+
     public static ToolResult failed(String reason) {
         return notOk(ToolCompleted.FAILED, reason);
     }

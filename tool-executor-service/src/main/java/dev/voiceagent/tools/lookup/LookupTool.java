@@ -7,21 +7,31 @@ import dev.voiceagent.tools.execution.ToolResult;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 
 /**
  * {@code lookup}: finds an account of the request's tenant by account, order or caller number and answers
  * {@code {found, account_number, name, balance, currency, status}} (plus {@code order} for an order lookup),
- * within {@link AccountAccessPolicy}. The balance is a decimal string, so no float rounding reaches the caller.
+ * within {@link AccountAccessPolicy}, from the tenant's own backend when a connector is configured (the Postgres
+ * store when not, or when the backend fails). The balance is a decimal string, so no float rounding reaches the caller.
  */
 @Component
 public class LookupTool implements Tool {
 
-    private final AccountRepository accounts;
+    private static final Logger log = LoggerFactory.getLogger(LookupTool.class);
 
-    public LookupTool(AccountRepository accounts) {
+    private final AccountRepository accounts;
+    private final LookupConnectorRepository connectors;
+    private final LookupConnectorClient connectorClient;
+
+    public LookupTool(AccountRepository accounts, LookupConnectorRepository connectors,
+                      LookupConnectorClient connectorClient) {
         this.accounts = accounts;
+        this.connectors = connectors;
+        this.connectorClient = connectorClient;
     }
 
     @Override
@@ -36,10 +46,23 @@ public class LookupTool implements Tool {
             return Mono.just(ToolResult.failed(
                     "I need an account number, an order number or a phone number to look that up."));
         }
-        return accounts.find(call.tenantId(), key.get())
-                .map(Optional::of)
-                .defaultIfEmpty(Optional.empty())
+        return find(call.tenantId(), key.get())
                 .flatMap(found -> answer(call, key.get(), found.orElse(null)));
+    }
+
+    /** From the tenant's backend when one is configured; from the Postgres store without one or when it fails. */
+    private Mono<Optional<Account>> find(String tenantId, LookupKey key) {
+        Mono<Optional<Account>> store = accounts.find(tenantId, key).map(Optional::of).defaultIfEmpty(Optional.empty());
+        return connectors.find(tenantId)
+                .flatMap(connector -> connectorClient.find(tenantId, connector, key)
+                        .map(Optional::of)
+                        .defaultIfEmpty(Optional.empty())
+                        .onErrorResume(e -> {
+                            log.warn("tenant {}: lookup connector failed ({}); using the stored accounts", tenantId,
+                                    e.getClass().getSimpleName());
+                            return store;
+                        }))
+                .switchIfEmpty(store);
     }
 
     private Mono<ToolResult> answer(ToolCall call, LookupKey key, Account account) {
@@ -49,6 +72,9 @@ public class LookupTool implements Tool {
             Map<String, Object> output = found(account);
             if (key.kind() != LookupKey.Kind.ORDER_NUMBER) {
                 return Mono.just(ToolResult.ok(output));
+            }
+            if (account.orders() != null && !account.orders().isEmpty()) {
+                return Mono.just(ToolResult.ok(withOrder(output, account.orders().get(0))));
             }
             return accounts.findOrder(call.tenantId(), key.value())
                     .map(order -> withOrder(output, order))

@@ -55,7 +55,7 @@ public final class ToolScope {
      * The agent whose version the request names; failing that (no version, or a version the rollout no longer
      * serves) the tenant's {@code default} agent, or its only agent.
      */
-    static Optional<AgentView> agentFor(TenantConfigPublished tenant, String agentVersionId) {
+    public static Optional<AgentView> agentFor(TenantConfigPublished tenant, String agentVersionId) {
         List<AgentView> agents = tenant.agents() == null ? List.of() : tenant.agents();
         if (agentVersionId != null) {
             Optional<AgentView> exact = agents.stream()

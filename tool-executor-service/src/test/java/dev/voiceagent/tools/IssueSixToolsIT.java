@@ -1,0 +1,516 @@
+package dev.voiceagent.tools;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.twilio.http.TwilioRestClient;
+import com.twilio.rest.api.v2010.account.Call;
+import com.twilio.type.PhoneNumber;
+import dev.voiceagent.contracts.CallbackRequested;
+import dev.voiceagent.contracts.EventCodec;
+import dev.voiceagent.contracts.EventEnvelope;
+import dev.voiceagent.contracts.ToolEvents.ToolCompleted;
+import dev.voiceagent.contracts.ToolEvents.ToolRequested;
+import dev.voiceagent.contracts.Topics;
+import dev.voiceagent.support.EventPublisher;
+import dev.voiceagent.support.tenant.TenantDirectory;
+import dev.voiceagent.testkit.infra.VoiceInfrastructure;
+import dev.voiceagent.testkit.kafka.TopicProbe;
+import dev.voiceagent.testkit.twilio.SimulatedMessage;
+import dev.voiceagent.testkit.twilio.TwilioSignatures;
+import dev.voiceagent.testkit.twilio.TwilioSimulator;
+import dev.voiceagent.tools.execution.ToolCall;
+import dev.voiceagent.tools.execution.ToolCallProcessor;
+import dev.voiceagent.tools.execution.ToolCallRepository;
+import dev.voiceagent.tools.execution.ToolResult;
+import dev.voiceagent.tools.execution.ToolExecutorProperties;
+import dev.voiceagent.tools.sms.SmsProperties;
+import dev.voiceagent.tools.sms.SmsRepository;
+import dev.voiceagent.tools.sms.SmsTool;
+import dev.voiceagent.tools.twilio.TwilioClient;
+import dev.voiceagent.tools.twilio.TwilioConfiguration;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.DayOfWeek;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
+import org.springframework.http.MediaType;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import org.springframework.web.reactive.function.BodyInserters;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+import reactor.test.StepVerifier;
+
+/** sms, scheduling, escalation, evaluation, the lookup connector and refusals against Postgres, Kafka and the Twilio simulator. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.DEFINED_PORT,
+        properties = {"voice.admin-key=it-admin-key", "voice.tools.timeout=10s", "voice.twilio.timeout=4s"})
+@AutoConfigureWebTestClient
+@VoiceInfrastructure
+class IssueSixToolsIT {
+
+    static final String SID = "ACit0000000000000000000000000001";
+    static final String TOKEN = "it-twilio-token";
+    static final String TENANT = "six";
+    static final String CLOSED_TENANT = "six-closed";
+    static final String VERSION = "six-v1";
+    static final String TENANT_NUMBER = "+15555550000";
+    static final String HUMAN = "+15555550999";
+    static final String REPLY_TOPIC = Topics.toolReplies("it-six");
+    static final Duration WAIT = Duration.ofSeconds(20);
+    static final int PORT = freePort();
+    static final TwilioSimulator SIM = TwilioSimulator.start(TwilioSimulator.Options.defaults().withAccount(SID, TOKEN));
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) {
+        registry.add("server.port", () -> PORT);
+        registry.add("voice.tools.public-base-url", () -> "http://localhost:" + PORT);
+        registry.add("voice.twilio.api-base-url", SIM::baseUrl);
+        registry.add("voice.twilio.account-sid", () -> SID);
+        registry.add("voice.twilio.auth-token", () -> TOKEN);
+        DayOfWeek notToday = LocalDate.now(ZoneOffset.UTC).getDayOfWeek().plus(3);
+        registry.add("voice.tools.escalation.business-hours." + CLOSED_TENANT,
+                () -> notToday.name().substring(0, 3) + " 00:00-23:59");
+    }
+
+    @AfterAll
+    static void stopSimulator() {
+        SIM.close();
+    }
+
+    @Autowired ToolCallProcessor processor;
+    @Autowired ToolCallRepository results;
+    @Autowired SmsTool smsTool;
+    @Autowired TenantDirectory directory;
+    @Autowired EventPublisher events;
+    @Autowired DatabaseClient db;
+    @Autowired WebTestClient web;
+    @Autowired TwilioRestClient twilio;
+    @Autowired SmsRepository smsRepository;
+    @Autowired SmsProperties smsProperties;
+    @Autowired ToolExecutorProperties toolProperties;
+    @Value("${spring.kafka.bootstrap-servers}") String bootstrap;
+
+    @BeforeEach
+    void tenants() {
+        directory.apply(TestTenants.tenant(TENANT, TENANT_NUMBER, "America/New_York",
+                TestTenants.agent("default", VERSION, TestTenants.ALL_TOOLS, HUMAN)));
+        directory.apply(TestTenants.tenant(CLOSED_TENANT, "+15555550001", "UTC",
+                TestTenants.agent("default", VERSION, TestTenants.ALL_TOOLS, HUMAN)));
+    }
+
+    // ---- sms
+
+    @Test
+    void smsGoesOutThroughTwilioFromTheTenantsNumberAndDeliveryCallbacksUpdateIt() {
+        String caller = uniqueNumber();
+        ToolResult result = run(TENANT, "sms", Map.of("body", "Your reference is 42"), false, caller);
+
+        assertThat(result.status()).isEqualTo(ToolCompleted.OK);
+        String sid = (String) result.output().get("message_sid");
+        SimulatedMessage message = SIM.messages().stream().filter(m -> m.sid().equals(sid)).findFirst().orElseThrow();
+        assertThat(message.from()).isEqualTo(TENANT_NUMBER);
+        assertThat(message.to()).isEqualTo(caller);
+        assertThat(message.statusCallback()).startsWith("http://localhost:" + PORT + "/api/v1/sms-status?ref=sms_");
+        StepVerifier.create(Flux.interval(Duration.ofMillis(100))
+                        .concatMap(tick -> smsStatus(sid))
+                        .filter("delivered"::equals).next().timeout(WAIT))
+                .expectNext("delivered").verifyComplete();
+        assertThat(SIM.messages().stream().filter(m -> m.sid().equals(sid)).findFirst().orElseThrow().webhooks())
+                .allSatisfy(hook -> assertThat(hook.responseStatus()).isEqualTo(204));
+    }
+
+    @Test
+    void aRedeliveredSmsRequestNeverSendsASecondMessage() {
+        String caller = uniqueNumber();
+        String callSid = callSid();
+        String toolCallId = "call_" + UUID.randomUUID();
+        var request = new ToolRequested(toolCallId, "sms", Map.of("body", "once only " + toolCallId), VERSION,
+                "support", false, caller, REPLY_TOPIC);
+        EventEnvelope<ToolRequested> envelope = EventEnvelope.of("media-bridge-service", TENANT, callSid, request);
+        StepVerifier.create(events.publish(envelope).then(events.publish(envelope))
+                .then(events.publish(EventEnvelope.of("media-bridge-service", TENANT, callSid, request))))
+                .verifyComplete();
+
+        List<ConsumerRecord<String, String>> replies = new TopicProbe(bootstrap).await(REPLY_TOPIC,
+                r -> r.value().contains(toolCallId), 3, WAIT, Duration.ofSeconds(1));
+        assertThat(replies).hasSize(3);
+        assertThat(replies.stream().map(r -> EventCodec.decode(r.value()).orElseThrow().id()).distinct()).hasSize(1);
+        assertThat(SIM.messages().stream().filter(m -> m.body().equals("once only " + toolCallId))).hasSize(1);
+    }
+
+    @Test
+    void concurrentDeliveriesThatRacePastTheResultStoreStillSendOneMessage() {
+        String caller = uniqueNumber();
+        ToolCall call = call(TENANT, "sms", Map.of("body", "raced " + caller), false, caller);
+        StepVerifier.create(Flux.range(0, 4)
+                        .flatMap(i -> smsTool.execute(call).subscribeOn(Schedulers.parallel()))
+                        .collectList())
+                .assertNext(all -> assertThat(all).allSatisfy(r -> assertThat(r.status()).isEqualTo(ToolCompleted.OK)))
+                .verifyComplete();
+        assertThat(SIM.messages().stream().filter(m -> m.body().equals("raced " + caller))).hasSize(1);
+    }
+
+    @Test
+    void smsRefusesInvalidNumbersOtherPeoplesNumbersOptedOutNumbersAndTooManyTexts() {
+        String caller = uniqueNumber();
+        assertThat(run(TENANT, "sms", Map.of("body", "x", "to", "555-0100"), true, caller).status())
+                .isEqualTo(ToolCompleted.FAILED);
+        assertThat(run(TENANT, "sms", Map.of("body", "x", "to", uniqueNumber()), false, caller).reason())
+                .contains("only text the number you're calling from");
+
+        web.put().uri("/api/v1/admin/tenants/{t}/opt-outs/{n}", TENANT, caller).header("x-admin-key", "it-admin-key")
+                .exchange().expectStatus().isOk().expectBody().jsonPath("$.opted_out").isEqualTo(true);
+        ToolResult optedOut = run(TENANT, "sms", Map.of("body", "hello"), false, caller);
+        assertThat(optedOut.status()).isEqualTo(ToolCompleted.DENIED);
+        assertThat(optedOut.reason()).contains("asked not to receive texts");
+        web.delete().uri("/api/v1/admin/tenants/{t}/opt-outs/{n}", TENANT, caller).header("x-admin-key", "it-admin-key")
+                .exchange().expectStatus().isNoContent();
+
+        for (int i = 0; i < 3; i++) {
+            assertThat(run(TENANT, "sms", Map.of("body", "text " + i), false, caller).status())
+                    .isEqualTo(ToolCompleted.OK);
+        }
+        ToolResult fourth = run(TENANT, "sms", Map.of("body", "one too many"), false, caller);
+        assertThat(fourth.status()).isEqualTo(ToolCompleted.DENIED);
+        assertThat(fourth.reason()).contains("several texts");
+
+        String other = uniqueNumber();
+        assertThat(run(TENANT, "sms", Map.of("body", "STOP"), false, other).output()).containsEntry("opted_out", true);
+        assertThat(run(TENANT, "sms", Map.of("body", "hello again"), false, other).status())
+                .isEqualTo(ToolCompleted.DENIED);
+        assertThat(SIM.messages().stream().filter(m -> m.to().equals(other))).isEmpty();
+    }
+
+    @Test
+    void statusCallbacksWithoutAValidSignatureAreRefused() {
+        web.post().uri("/api/v1/sms-status?ref=sms_x").header("X-Twilio-Signature", "bogus")
+                .contentType(MediaType.APPLICATION_FORM_URLENCODED)
+                .body(BodyInserters.fromFormData("MessageSid", "SM1").with("MessageStatus", "delivered"))
+                .exchange().expectStatus().isForbidden();
+    }
+
+    @Test
+    void whenTwilioIsUnreachableSmsFailsWithAClearReasonAndTheBreakerOpens() {
+        CircuitBreakerRegistry isolated = CircuitBreakerRegistry.ofDefaults();
+        TwilioClient down = new TwilioClient(TwilioConfiguration.restClient(SID, TOKEN,
+                "http://localhost:" + freePort(), Duration.ofSeconds(1)),
+                isolated.circuitBreaker("down-messages", TwilioConfiguration.breakerConfig()),
+                isolated.circuitBreaker("down-calls", TwilioConfiguration.breakerConfig()), Duration.ofSeconds(1));
+        SmsTool tool = new SmsTool(smsRepository, down, directory, smsProperties, toolProperties);
+        String caller = uniqueNumber();
+
+        ToolResult first = execute(tool, call(TENANT, "sms", Map.of("body", "down"), false, caller));
+        assertThat(first.status()).isEqualTo(ToolCompleted.FAILED);
+        assertThat(first.reason()).contains("couldn't be sent");
+        execute(tool, call(TENANT, "sms", Map.of("body", "down again"), false, caller));
+        assertThat(isolated.circuitBreaker("down-messages").getState().name()).isEqualTo("OPEN");
+        ToolResult fastFail = execute(tool, call(TENANT, "sms", Map.of("body", "still down"), false, caller));
+        assertThat(fastFail.reason()).contains("can't be sent right now");
+        StepVerifier.create(db.sql("SELECT count(*) AS n FROM sms_messages WHERE to_number = :to AND status = 'rejected'")
+                        .bind("to", caller).map(row -> row.get("n", Long.class)).one())
+                .expectNext(3L).verifyComplete();
+    }
+
+    // ---- escalation
+
+    @Test
+    void escalationTransfersTheLiveCallToTheContractsHumanWithContext() {
+        String callSid = liveCall();
+        ToolCall call = new ToolCall(TENANT, callSid, new ToolRequested("call_" + UUID.randomUUID(), "escalation",
+                Map.of("summary", "Disputes a late fee"), VERSION, "billing", true, uniqueNumber(), REPLY_TOPIC));
+        ToolResult result = process(call);
+
+        assertThat(result.output()).containsEntry("outcome", "transferred");
+        var simulated = SIM.call(callSid).orElseThrow();
+        assertThat(simulated.transferredTo()).isEqualTo(HUMAN);
+        String twiml = simulated.twimlReceived().get(simulated.twimlReceived().size() - 1);
+        assertThat(twiml).contains("<Dial").contains("/whisper").contains("/dial-result");
+        int updates = simulated.twimlReceived().size();
+
+        String escalationId = (String) result.output().get("escalation_id");
+        String whisperPath = "/api/v1/escalations/" + escalationId + "/whisper";
+        Map<String, String> form = Map.of("CallSid", "CAhuman", "AccountSid", SID);
+        web.post().uri(whisperPath)
+                .header("X-Twilio-Signature", TwilioSignatures.sign(TOKEN, "http://localhost:" + PORT + whisperPath, form))
+                .contentType(MediaType.APPLICATION_FORM_URLENCODED)
+                .body(BodyInserters.fromFormData("CallSid", "CAhuman").with("AccountSid", SID))
+                .exchange().expectStatus().isOk()
+                .expectBody(String.class).value(body -> assertThat(body).contains("billing").contains("late fee"));
+
+        ToolResult again = process(call);
+        assertThat(again.output()).containsEntry("outcome", "transferred");
+        assertThat(SIM.call(callSid).orElseThrow().twimlReceived()).hasSize(updates);
+    }
+
+    @Test
+    void whenTheCallUpdateFailsEscalationCreatesACallbackInstead() {
+        String toolCallId = "call_" + UUID.randomUUID();
+        ToolCall call = new ToolCall(TENANT, "CA" + "0".repeat(32), new ToolRequested(toolCallId, "escalation",
+                Map.of("reason", "angry"), VERSION, "complaint", true, uniqueNumber(), REPLY_TOPIC));
+        ToolResult result = process(call);
+
+        assertThat(result.output()).containsEntry("outcome", "callback_created").containsEntry("why", "transfer_failed");
+        List<ConsumerRecord<String, String>> callbacks = new TopicProbe(bootstrap).await(Topics.CALLBACKS,
+                r -> r.value().contains(toolCallId), 1, WAIT, Duration.ZERO);
+        assertThat(callbacks).hasSize(1);
+        CallbackRequested requested = (CallbackRequested) EventCodec.decode(callbacks.get(0).value()).orElseThrow().data();
+        assertThat(requested.callbackId()).isEqualTo(result.output().get("callback_id"));
+        assertThat(requested.priority()).isEqualTo("high");
+    }
+
+    @Test
+    void outOfHoursEscalationCreatesACallbackWithoutTouchingTheCall() {
+        String callSid = liveCall();
+        int before = SIM.call(callSid).orElseThrow().twimlReceived().size();
+        ToolResult result = run(CLOSED_TENANT, callSid, "escalation", Map.of("reason", "wants a human"), true,
+                uniqueNumber());
+        assertThat(result.output()).containsEntry("outcome", "callback_created").containsEntry("why", "out_of_hours");
+        assertThat(SIM.call(callSid).orElseThrow().twimlReceived()).hasSize(before);
+    }
+
+    @Test
+    void anUnansweredTransferBecomesACallback() {
+        String callSid = liveCall();
+        ToolResult result = run(TENANT, callSid, "escalation", Map.of("summary", "needs a human"), true, uniqueNumber());
+        String path = "/api/v1/escalations/" + result.output().get("escalation_id") + "/dial-result";
+        Map<String, String> form = Map.of("DialCallStatus", "no-answer", "CallSid", callSid);
+        web.post().uri(path)
+                .header("X-Twilio-Signature", TwilioSignatures.sign(TOKEN, "http://localhost:" + PORT + path, form))
+                .contentType(MediaType.APPLICATION_FORM_URLENCODED)
+                .body(BodyInserters.fromFormData("DialCallStatus", "no-answer").with("CallSid", callSid))
+                .exchange().expectStatus().isOk()
+                .expectBody(String.class).value(body -> assertThat(body).contains("call you back"));
+        StepVerifier.create(db.sql("SELECT outcome FROM escalations WHERE escalation_id = :id")
+                        .bind("id", result.output().get("escalation_id")).map(row -> row.get("outcome", String.class)).one())
+                .expectNext("callback_created").verifyComplete();
+    }
+
+    // ---- evaluation, refusals
+
+    @Test
+    void evaluationRequestIsAToolResultOnTheResultsTopic() {
+        ToolCall call = call(TENANT, "evaluation", Map.of(), false, uniqueNumber());
+        assertThat(process(call).output()).isEqualTo(Map.of("requested", true));
+        List<ConsumerRecord<String, String>> records = new TopicProbe(bootstrap).await(Topics.TOOL_RESULTS,
+                r -> r.value().contains(call.request().toolCallId()), 1, WAIT, Duration.ZERO);
+        ToolCompleted completed = (ToolCompleted) EventCodec.decode(records.get(0).value()).orElseThrow().data();
+        assertThat(completed.tool()).isEqualTo("evaluation");
+        assertThat(completed.output()).containsEntry("requested", true);
+    }
+
+    @Test
+    void paymentRequestsAreRefusedButMayBeHandedToAHuman() {
+        String caller = uniqueNumber();
+        ToolResult byIntent = process(new ToolCall(TENANT, callSid(), new ToolRequested("call_" + UUID.randomUUID(),
+                "lookup", Map.of(), VERSION, "make_payment", true, caller, REPLY_TOPIC)));
+        assertThat(byIntent.status()).isEqualTo(ToolCompleted.DENIED);
+        assertThat(byIntent.output()).containsEntry("refusal", "payment");
+        ToolResult cardNumber = run(TENANT, "sms", Map.of("body", "card 4111 1111 1111 1111"), false, caller);
+        assertThat(cardNumber.status()).isEqualTo(ToolCompleted.DENIED);
+        assertThat(cardNumber.reason()).contains("payments or card details");
+        assertThat(SIM.messages().stream().filter(m -> m.to().equals(caller))).isEmpty();
+        assertThat(run(TENANT, "callback", Map.of("reason", "wants a payment plan"), false, caller).status())
+                .isEqualTo(ToolCompleted.OK);
+    }
+
+    // ---- scheduling
+
+    @Test
+    void schedulingListsBooksReschedulesAndCancelsInTheTenantsTimeZone() {
+        String resource = "dentist-" + UUID.randomUUID().toString().substring(0, 8);
+        List<String> slots = addSlots(resource, 3);
+        String caller = uniqueNumber();
+
+        ToolResult free = run(TENANT, "scheduling", Map.of("action", "available", "resource", resource), false, caller);
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> listed = (List<Map<String, Object>>) free.output().get("slots");
+        assertThat(listed).extracting(s -> s.get("slot_id")).containsExactlyElementsOf(slots);
+        assertThat(free.output()).containsEntry("time_zone", "America/New_York");
+        assertThat((String) listed.get(0).get("starts_at")).matches(".*T.*-0[45]:00");
+
+        ToolResult booked = run(TENANT, "scheduling", Map.of("action", "book", "slot_id", slots.get(0)), false, caller);
+        assertThat(booked.output()).containsEntry("booked", true).containsEntry("slot_id", slots.get(0));
+        String bookingId = (String) booked.output().get("booking_id");
+
+        ToolResult stranger = run(TENANT, "scheduling", Map.of("action", "cancel", "booking_id", bookingId), false,
+                uniqueNumber());
+        assertThat(stranger.status()).isEqualTo(ToolCompleted.DENIED);
+
+        ToolResult moved = run(TENANT, "scheduling", Map.of("action", "reschedule", "booking_id", bookingId,
+                "starts_at", listed.get(1).get("starts_at"), "resource", resource), false, caller);
+        assertThat(moved.output()).containsEntry("booked", true).containsEntry("slot_id", slots.get(1));
+
+        ToolResult cancelled = run(TENANT, "scheduling", Map.of("action", "cancel", "booking_id", bookingId), false,
+                caller);
+        assertThat(cancelled.output()).containsEntry("status", "cancelled");
+        ToolResult again = run(TENANT, "scheduling", Map.of("action", "available", "resource", resource), false, caller);
+        assertThat((List<?>) again.output().get("slots")).hasSize(3);
+    }
+
+    @Test
+    void twentyConcurrentBookingsOfOneSlotBookItExactlyOnce() {
+        String resource = "room-" + UUID.randomUUID().toString().substring(0, 8);
+        String slot = addSlots(resource, 1).get(0);
+        List<ToolCall> calls = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            calls.add(call(TENANT, "scheduling", Map.of("action", "book", "slot_id", slot), false, uniqueNumber()));
+        }
+        StepVerifier.create(Flux.fromIterable(calls)
+                        .flatMap(call -> processor.process(call).subscribeOn(Schedulers.parallel()), 20)
+                        .then())
+                .verifyComplete();
+        List<ToolResult> all = calls.stream().map(this::stored).toList();
+        assertThat(all).filteredOn(r -> ToolCompleted.OK.equals(r.status())).hasSize(1);
+        assertThat(all).filteredOn(r -> ToolCompleted.FAILED.equals(r.status()))
+                .hasSize(19)
+                .allSatisfy(r -> assertThat(r.reason()).contains("just been taken"));
+        StepVerifier.create(db.sql("SELECT count(*) AS n FROM bookings WHERE slot_id = :slot AND status = 'booked'")
+                        .bind("slot", slot).map(row -> row.get("n", Long.class)).one())
+                .expectNext(1L).verifyComplete();
+    }
+
+    // ---- lookup connector
+
+    @Test
+    void lookupAsksTheTenantsBackendAndFallsBackToTheStoreWhenItFails() {
+        web.put().uri("/api/v1/admin/tenants/{t}/accounts", TENANT).header("x-admin-key", "it-admin-key")
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("{\"accounts\":[{\"account_number\":\"7001\",\"caller_number\":\"+15555557001\","
+                        + "\"name\":\"Stored Name\",\"balance\":1.50,\"currency\":\"USD\"}]}")
+                .exchange().expectStatus().isOk();
+        AtomicReference<String> seenAuth = new AtomicReference<>();
+        DisposableServer backend = HttpServer.create().port(0)
+                .route(routes -> routes.get("/accounts", (req, res) -> {
+                    seenAuth.set(req.requestHeaders().get("Authorization"));
+                    return res.header("content-type", "application/json").sendString(Mono.just(
+                            "{\"account_number\":\"7001\",\"caller_number\":\"+15555557001\",\"name\":\"Backend Name\","
+                                    + "\"balance\":\"9.99\",\"currency\":\"usd\",\"status\":\"active\"}"));
+                }))
+                .bindNow();
+        try {
+            web.put().uri("/api/v1/admin/tenants/{t}/connectors/lookup", TENANT).header("x-admin-key", "it-admin-key")
+                    .contentType(MediaType.APPLICATION_JSON)
+                    .bodyValue(Map.of("url", "http://localhost:" + backend.port() + "/accounts",
+                            "auth_header", "Bearer tenant-secret"))
+                    .exchange().expectStatus().isOk()
+                    .expectBody().jsonPath("$.has_auth_header").isEqualTo(true).jsonPath("$.auth_header").doesNotExist();
+            ToolResult fromBackend = run(TENANT, "lookup", Map.of("account_number", "7001"), true, uniqueNumber());
+            assertThat(fromBackend.output()).containsEntry("name", "Backend Name").containsEntry("balance", "9.99")
+                    .containsEntry("currency", "USD");
+            assertThat(seenAuth.get()).isEqualTo("Bearer tenant-secret");
+        } finally {
+            backend.disposeNow();
+        }
+        ToolResult fallback = run(TENANT, "lookup", Map.of("account_number", "7001"), true, uniqueNumber());
+        assertThat(fallback.output()).containsEntry("name", "Stored Name");
+        web.delete().uri("/api/v1/admin/tenants/{t}/connectors/lookup", TENANT).header("x-admin-key", "it-admin-key")
+                .exchange().expectStatus().isNoContent();
+    }
+
+    // ---- helpers
+
+    private List<String> addSlots(String resource, int count) {
+        Instant start = Instant.now().plus(2, ChronoUnit.DAYS).truncatedTo(ChronoUnit.HOURS);
+        StringBuilder body = new StringBuilder("{\"slots\":[");
+        for (int i = 0; i < count; i++) {
+            Instant from = start.plus(i, ChronoUnit.HOURS);
+            body.append(i == 0 ? "" : ",").append("{\"resource\":\"").append(resource).append("\",\"starts_at\":\"")
+                    .append(from).append("\",\"ends_at\":\"").append(from.plus(30, ChronoUnit.MINUTES)).append("\"}");
+        }
+        List<String> ids = new ArrayList<>();
+        web.put().uri("/api/v1/admin/tenants/{t}/slots", TENANT).header("x-admin-key", "it-admin-key")
+                .contentType(MediaType.APPLICATION_JSON).bodyValue(body.append("]}").toString())
+                .exchange().expectStatus().isOk()
+                .expectBody(Map.class).value(answer -> ((List<?>) answer.get("slots"))
+                        .forEach(slot -> ids.add((String) ((Map<?, ?>) slot).get("slot_id"))));
+        return ids;
+    }
+
+    /** A call that stays in the simulator (it does nothing but exist) for escalation to update. */
+    private String liveCall() {
+        AtomicReference<String> sid = new AtomicReference<>();
+        StepVerifier.create(Mono.fromCallable(() -> Call.creator(new PhoneNumber("+15555550123"),
+                                new PhoneNumber(TENANT_NUMBER), new com.twilio.type.Twiml("<Response><Pause length=\"5\"/></Response>"))
+                        .create(twilio).getSid())
+                        .subscribeOn(Schedulers.boundedElastic()))
+                .consumeNextWith(sid::set).verifyComplete();
+        return sid.get();
+    }
+
+    private Mono<String> smsStatus(String messageSid) {
+        return db.sql("SELECT status FROM sms_messages WHERE message_sid = :sid").bind("sid", messageSid)
+                .map(row -> row.get("status", String.class)).one();
+    }
+
+    private ToolResult run(String tenant, String tool, Map<String, Object> args, boolean authenticated, String caller) {
+        return run(tenant, callSid(), tool, args, authenticated, caller);
+    }
+
+    private ToolResult run(String tenant, String callSid, String tool, Map<String, Object> args, boolean authenticated,
+                           String caller) {
+        return process(new ToolCall(tenant, callSid, new ToolRequested("call_" + UUID.randomUUID(), tool, args,
+                VERSION, "support", authenticated, caller, REPLY_TOPIC)));
+    }
+
+    private ToolCall call(String tenant, String tool, Map<String, Object> args, boolean authenticated, String caller) {
+        return new ToolCall(tenant, callSid(), new ToolRequested("call_" + UUID.randomUUID(), tool, args, VERSION,
+                "support", authenticated, caller, REPLY_TOPIC));
+    }
+
+    private static ToolResult execute(SmsTool tool, ToolCall call) {
+        AtomicReference<ToolResult> result = new AtomicReference<>();
+        StepVerifier.create(tool.execute(call)).consumeNextWith(result::set).verifyComplete();
+        return result.get();
+    }
+
+    private ToolResult process(ToolCall call) {
+        StepVerifier.create(processor.process(call)).verifyComplete();
+        return stored(call);
+    }
+
+    private ToolResult stored(ToolCall call) {
+        AtomicReference<ToolResult> result = new AtomicReference<>();
+        StepVerifier.create(results.find(call.tenantId(), call.request().toolCallId()))
+                .consumeNextWith(stored -> result.set(stored.result())).verifyComplete();
+        return result.get();
+    }
+
+    private static String callSid() {
+        return "CA" + UUID.randomUUID().toString().replace("-", "");
+    }
+
+    private static String uniqueNumber() {
+        return "+1555" + String.format(Locale.ROOT, "%07d", (int) (Math.random() * 10_000_000));
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

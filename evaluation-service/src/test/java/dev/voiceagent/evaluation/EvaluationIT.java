@@ -97,8 +97,8 @@ class EvaluationIT {
                 .jsonPath("$.evaluation_id").isEqualTo(evaluation.evaluationId())
                 .jsonPath("$.passed").isEqualTo(true)
                 .jsonPath("$.outcome").isEqualTo("resolved")
-                .jsonPath("$.rubric_version").isEqualTo("rules-v1")
-                .jsonPath("$.criteria.length()").isEqualTo(7)
+                .jsonPath("$.rubric_version").isEqualTo("rules-v2")
+                .jsonPath("$.criteria.length()").isEqualTo(11)
                 .jsonPath("$.criteria[0].name").isEqualTo("resolution")
                 .jsonPath("$.criteria[0].detail").isEqualTo("outcome resolved");
         web.get().uri("/api/v1/evaluations/sessions/{c}", callSid).header("x-api-key", "other-key")

@@ -1,5 +1,6 @@
 package dev.voiceagent.callbacks.intake;
 
+import dev.voiceagent.callbacks.reconcile.CallLogReconciler;
 import dev.voiceagent.contracts.CallbackRequested;
 import dev.voiceagent.contracts.EventCodec;
 import dev.voiceagent.contracts.EventEnvelope;
@@ -26,9 +27,11 @@ public class CallbackIntakeListener {
     private static final Logger log = LoggerFactory.getLogger(CallbackIntakeListener.class);
 
     private final TaskOpener opener;
+    private final CallLogReconciler reconciler;
 
-    public CallbackIntakeListener(TaskOpener opener) {
+    public CallbackIntakeListener(TaskOpener opener, CallLogReconciler reconciler) {
         this.opener = opener;
+        this.reconciler = reconciler;
     }
 
     @KafkaListener(id = "callback-requests", topics = Topics.CALLBACKS)
@@ -41,14 +44,17 @@ public class CallbackIntakeListener {
         return Mono.empty();
     }
 
+    /** Every outcome is noted for reconciliation; a {@code callback_created} one also opens a task. */
     @KafkaListener(id = "callback-outcomes", topics = Topics.OUTCOMES)
     public Mono<Void> onOutcome(ConsumerRecord<String, String> record) {
         Optional<EventEnvelope<VoiceEvent>> envelope = decode(record);
-        if (envelope.isPresent() && envelope.get().data() instanceof SessionOutcome outcome
-                && outcome.outcome() == Outcome.CALLBACK_CREATED && envelope.get().callSid() != null) {
-            return opener.fromOutcome(envelope.get(), outcome);
+        if (envelope.isEmpty() || !(envelope.get().data() instanceof SessionOutcome outcome)
+                || outcome.outcome() == null || envelope.get().callSid() == null) {
+            return Mono.empty();
         }
-        return Mono.empty();
+        Mono<Void> noted = reconciler.onOutcome(envelope.get(), outcome.outcome().wire());
+        return outcome.outcome() == Outcome.CALLBACK_CREATED
+                ? noted.then(opener.fromOutcome(envelope.get(), outcome)) : noted;
     }
 
     private static Optional<EventEnvelope<VoiceEvent>> decode(ConsumerRecord<String, String> record) {

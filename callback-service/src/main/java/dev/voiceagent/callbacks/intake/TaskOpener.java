@@ -1,6 +1,7 @@
 package dev.voiceagent.callbacks.intake;
 
 import dev.voiceagent.support.PhoneNumbers;
+import dev.voiceagent.callbacks.reconcile.CallLogReconciler;
 import dev.voiceagent.callbacks.task.CallbackTask;
 import dev.voiceagent.callbacks.task.SlaPolicy;
 import dev.voiceagent.callbacks.task.TaskRepository;
@@ -31,10 +32,13 @@ public class TaskOpener {
     private final TaskRepository tasks;
     private final SlaPolicy sla;
     private final TransactionalOperator tx;
+    private final CallLogReconciler reconciler;
 
-    public TaskOpener(TaskRepository tasks, SlaPolicy sla, ReactiveTransactionManager transactions) {
+    public TaskOpener(TaskRepository tasks, SlaPolicy sla, ReactiveTransactionManager transactions,
+                      CallLogReconciler reconciler) {
         this.tasks = tasks;
         this.sla = sla;
+        this.reconciler = reconciler;
         this.tx = TransactionalOperator.create(transactions);
     }
 
@@ -75,7 +79,8 @@ public class TaskOpener {
     private Mono<Void> insert(CallbackTask task, String detail) {
         log.info("opening callback task {} ({}, due {}) for call {} (caller {})", task.id(), task.priority(),
                 task.dueAt(), task.callSid(), PhoneNumbers.mask(task.callerNumber()));
-        return tasks.insert(task).then(tasks.addHistory(task.id(), "opened", task.source(), detail));
+        return tasks.insert(task).then(tasks.addHistory(task.id(), "opened", task.source(), detail))
+                .then(reconciler.flagIfNotConnected(task));
     }
 
     private static String taskId(String seed) {

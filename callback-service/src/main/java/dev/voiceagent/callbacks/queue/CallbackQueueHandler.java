@@ -1,8 +1,11 @@
 package dev.voiceagent.callbacks.queue;
 
 import dev.voiceagent.support.tenant.TenantAuthenticator;
+import dev.voiceagent.callbacks.sla.QueuePolicyProperties;
+import dev.voiceagent.callbacks.sla.SlaState;
 import dev.voiceagent.callbacks.task.CallbackTask;
 import dev.voiceagent.callbacks.task.HistoryEntry;
+import dev.voiceagent.callbacks.task.SlaPolicy;
 import dev.voiceagent.callbacks.task.TaskRepository;
 import dev.voiceagent.contracts.TenantConfigPublished;
 import dev.voiceagent.support.Problems;
@@ -22,25 +25,32 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Mono;
 
 /**
- * The tenant's callback queue ({@code x-api-key}): {@code GET /api/v1/callbacks?status=&limit=&offset=},
- * {@code GET /api/v1/callbacks/{id}} (with history), {@code POST /api/v1/callbacks/{id}/claim} {@code {owner}}
- * and {@code POST /api/v1/callbacks/{id}/complete} {@code {owner, disposition?}}. Another tenant's task is 404;
- * a claim or completion that lost to another owner is 409.
+ * The tenant's callback queue ({@code x-api-key}): {@code GET /api/v1/callbacks?status=&sla=&owner=&limit=&offset=},
+ * {@code GET /api/v1/callbacks/{id}} (with history), {@code POST /api/v1/callbacks/{id}/claim} {@code {owner}},
+ * {@code POST …/complete} {@code {owner, disposition?}}, {@code POST …/reassign} {@code {owner, actor?}} and
+ * {@code POST …/cancel} {@code {actor?, reason?}}. Another tenant's task is 404; a change the task's state does not
+ * allow (lost claim, closed task) is 409.
  */
 @Configuration
 public class CallbackQueueHandler {
 
-    private static final Set<String> STATUSES = Set.of(CallbackTask.OPEN, CallbackTask.CLAIMED, CallbackTask.DONE);
+    private static final Set<String> STATUSES = Set.of(CallbackTask.OPEN, CallbackTask.CLAIMED, CallbackTask.DONE,
+            CallbackTask.EXPIRED, CallbackTask.CANCELLED);
     private static final int MAX_LIMIT = 200;
 
     private final TaskRepository tasks;
     private final TenantAuthenticator tenants;
     private final TransactionalOperator tx;
+    private final double atRiskShare;
+    private final SlaPolicy sla;
 
-    public CallbackQueueHandler(TaskRepository tasks, TenantAuthenticator tenants, ReactiveTransactionManager transactions) {
+    public CallbackQueueHandler(TaskRepository tasks, TenantAuthenticator tenants, ReactiveTransactionManager transactions,
+                                QueuePolicyProperties policy, SlaPolicy sla) {
+        this.sla = sla;
         this.tasks = tasks;
         this.tenants = tenants;
         this.tx = TransactionalOperator.create(transactions);
+        this.atRiskShare = policy.atRiskShare();
     }
 
     @Bean
@@ -50,20 +60,28 @@ public class CallbackQueueHandler {
                 .GET("/api/v1/callbacks/{id}", this::get)
                 .POST("/api/v1/callbacks/{id}/claim", this::claim)
                 .POST("/api/v1/callbacks/{id}/complete", this::complete)
+                .POST("/api/v1/callbacks/{id}/reassign", this::reassign)
+                .POST("/api/v1/callbacks/{id}/cancel", this::cancel)
                 .build();
     }
 
     Mono<ServerResponse> list(ServerRequest request) {
         String status = request.queryParam("status").orElse(null);
         if (status != null && !STATUSES.contains(status)) {
-            return Mono.error(Problems.invalidField("status", "must be one of open, claimed, done"));
+            return Mono.error(Problems.invalidField("status", "must be one of open, claimed, done, expired, cancelled"));
         }
+        String slaParam = request.queryParam("sla").orElse(null);
+        SlaState slaState = slaParam == null ? null : SlaState.fromWire(slaParam).orElse(null);
+        if (slaParam != null && slaState == null) {
+            return Mono.error(Problems.invalidField("sla", "must be one of on_track, at_risk, breached"));
+        }
+        String owner = request.queryParam("owner").filter(o -> !o.isBlank()).orElse(null);
         int limit = intParam(request, "limit", 50, 1, MAX_LIMIT);
         int offset = intParam(request, "offset", 0, 0, Integer.MAX_VALUE);
         Instant now = Instant.now();
         return tenants.tenant(request)
-                .flatMap(tenant -> tasks.list(tenant.tenantId(), status, limit, offset)
-                        .map(task -> TaskView.of(task, now, null)).collectList())
+                .flatMap(tenant -> tasks.list(tenant.tenantId(), status, slaState, owner, atRiskShare, limit, offset)
+                        .map(task -> TaskView.of(task, sla.window(task.priority()), now, atRiskShare, null)).collectList())
                 .flatMap(items -> json(Map.of("callbacks", items, "limit", limit, "offset", offset)));
     }
 
@@ -117,16 +135,67 @@ public class CallbackQueueHandler {
                                 .flatMap(task -> Mono.error(Problems.conflict(conflict(task)))));
     }
 
+    Mono<ServerResponse> reassign(ServerRequest request) {
+        String id = request.pathVariable("id");
+        return tenants.tenant(request)
+                .zipWith(request.bodyToMono(ChangeBody.class)
+                        .filter(b -> b.owner() != null && !b.owner().isBlank() && b.owner().length() <= 200)
+                        .switchIfEmpty(Mono.error(() -> Problems.invalidField("owner",
+                                "is required (at most 200 characters)"))))
+                .flatMap(t -> reassign(t.getT1().tenantId(), id, t.getT2()))
+                .flatMap(CallbackQueueHandler::json);
+    }
+
+    Mono<ServerResponse> cancel(ServerRequest request) {
+        String id = request.pathVariable("id");
+        return tenants.tenant(request)
+                .zipWith(request.bodyToMono(ChangeBody.class).defaultIfEmpty(new ChangeBody(null, null, null)))
+                .flatMap(t -> cancel(t.getT1().tenantId(), id, t.getT2()))
+                .flatMap(CallbackQueueHandler::json);
+    }
+
+    private Mono<TaskView> reassign(String tenantId, String id, ChangeBody body) {
+        String owner = body.owner().trim();
+        String actor = blankTo(body.actor(), owner);
+        Mono<Boolean> changed = tasks.reassign(tenantId, id, owner)
+                .flatMap(previous -> tasks.addHistory(id, "reassigned", actor,
+                        (previous.isEmpty() ? "unassigned" : previous) + " -> " + owner).thenReturn(true))
+                .defaultIfEmpty(false);
+        return tx.transactional(changed).flatMap(ok -> ok ? withHistory(tenantId, id) : refuse(tenantId, id));
+    }
+
+    private Mono<TaskView> cancel(String tenantId, String id, ChangeBody body) {
+        Mono<Long> cancelled = tasks.cancel(tenantId, id)
+                .flatMap(n -> n == 0 ? Mono.just(n)
+                        : tasks.addHistory(id, "cancelled", blankTo(body.actor(), "api"), body.reason()).thenReturn(n));
+        return tx.transactional(cancelled).flatMap(n -> n > 0 ? withHistory(tenantId, id) : refuse(tenantId, id));
+    }
+
+    /** A change that did not apply: 404 for a task the tenant does not have, else 409 with why. */
+    private Mono<TaskView> refuse(String tenantId, String id) {
+        return tasks.find(tenantId, id)
+                .switchIfEmpty(Mono.error(Problems.notFound("No callback " + id + ".")))
+                .flatMap(task -> Mono.error(Problems.conflict(conflict(task))));
+    }
+
+    private static String blankTo(String value, String fallback) {
+        return value == null || value.isBlank() ? fallback : value.trim();
+    }
+
     private Mono<TaskView> withHistory(String tenantId, String id) {
         return tasks.find(tenantId, id)
                 .switchIfEmpty(Mono.error(Problems.notFound("No callback " + id + ".")))
                 .zipWhen(task -> tasks.history(task.id()).collectList())
-                .map(t -> TaskView.of(t.getT1(), Instant.now(), t.getT2()));
+                .map(t -> TaskView.of(t.getT1(), sla.window(t.getT1().priority()), Instant.now(), atRiskShare, t.getT2()));
     }
 
     private static String conflict(CallbackTask task) {
-        return CallbackTask.DONE.equals(task.status()) ? "The callback is already done."
-                : "The callback is held by " + task.owner() + ".";
+        return switch (task.status()) {
+            case CallbackTask.DONE -> "The callback is already done.";
+            case CallbackTask.EXPIRED -> "The callback has expired.";
+            case CallbackTask.CANCELLED -> "The callback was cancelled.";
+            default -> "The callback is held by " + task.owner() + ".";
+        };
     }
 
     private static Mono<CompleteBody> owner(ServerRequest request) {
@@ -161,17 +230,26 @@ public class CallbackQueueHandler {
     record CompleteBody(String owner, String disposition) {
     }
 
-    /** The public shape of a task; {@code history} only on the single-task read. */
-    public record TaskView(String id, String callbackId, String callSid, String callerNumber, String reason,
-                           String priority, Instant preferredTime, Instant dueAt, boolean overdue, String status,
-                           String owner, String disposition, String source, Instant createdAt, Instant updatedAt,
-                           List<HistoryEntry> history) {
+    /** Body of reassign ({@code owner, actor?}) and cancel ({@code actor?, reason?}). */
+    record ChangeBody(String owner, String actor, String reason) {
+    }
 
-        static TaskView of(CallbackTask t, Instant now, List<HistoryEntry> history) {
+    /**
+     * The public shape of a task; {@code sla_state} only while it is open or claimed, {@code flag} when
+     * reconciliation found something, {@code history} only on the single-task read.
+     */
+    public record TaskView(String id, String callbackId, String callSid, String callerNumber, String reason,
+                           String priority, Instant preferredTime, Instant dueAt, boolean overdue, String slaState,
+                           String status, String owner, String disposition, String source, String flag,
+                           Instant createdAt, Instant updatedAt, List<HistoryEntry> history) {
+
+        static TaskView of(CallbackTask t, java.time.Duration window, Instant now, double atRiskShare,
+                           List<HistoryEntry> history) {
+            SlaState sla = SlaState.of(t, window, now, atRiskShare);
             boolean overdue = !CallbackTask.DONE.equals(t.status()) && t.dueAt().isBefore(now);
             return new TaskView(t.id(), t.callbackId(), t.callSid(), t.callerNumber(), t.reason(), t.priority(),
-                    t.preferredTime(), t.dueAt(), overdue, t.status(), t.owner(), t.disposition(), t.source(),
-                    t.createdAt(), t.updatedAt(), history);
+                    t.preferredTime(), t.dueAt(), overdue, sla == null ? null : sla.wire(), t.status(), t.owner(),
+                    t.disposition(), t.source(), t.flag(), t.createdAt(), t.updatedAt(), history);
         }
     }
 }

@@ -27,6 +27,19 @@ public class SlaPolicy {
         return sla.containsKey(p) ? p : NORMAL;
     }
 
+    /** The SLA window of a priority: a task is due this long after it was requested. */
+    public Duration window(String priority) {
+        return sla.getOrDefault(priority(priority), sla.getOrDefault(NORMAL, FALLBACK));
+    }
+
+    /** SQL for the SLA window of each row's {@code priority} (configured durations, inlined as seconds). */
+    public String windowSql() {
+        StringBuilder sql = new StringBuilder("(CASE priority");
+        sla.forEach((priority, window) -> sql.append(" WHEN '").append(priority.replace("'", ""))
+                .append("' THEN INTERVAL '").append(window.toSeconds()).append(" seconds'"));
+        return sql.append(" ELSE INTERVAL '").append(window(NORMAL).toSeconds()).append(" seconds' END)").toString();
+    }
+
     public Instant dueAt(String priority, Instant requestedAt) {
         return requestedAt.plus(sla.getOrDefault(priority(priority), sla.getOrDefault(NORMAL, FALLBACK)));
     }

@@ -3,6 +3,7 @@ package dev.voiceagent.callbacks.task;
 import io.r2dbc.spi.Readable;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import dev.voiceagent.callbacks.sla.SlaState;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.r2dbc.core.DatabaseClient.GenericExecuteSpec;
 import org.springframework.stereotype.Repository;
@@ -14,9 +15,11 @@ import reactor.core.publisher.Mono;
 public class TaskRepository {
 
     private final DatabaseClient db;
+    private final String windowSql;
 
-    public TaskRepository(DatabaseClient db) {
+    public TaskRepository(DatabaseClient db, SlaPolicy sla) {
         this.db = db;
+        this.windowSql = sla.windowSql();
     }
 
     /** Serialises task creation for one call within the current transaction. */
@@ -45,15 +48,90 @@ public class TaskRepository {
                 .map(TaskRepository::toTask).one();
     }
 
-    public Flux<CallbackTask> list(String tenantId, String status, int limit, int offset) {
-        String where = status == null ? "" : " AND status = :status";
-        GenericExecuteSpec spec = db.sql("SELECT * FROM callback_tasks WHERE tenant_id = :tenant" + where
+    /**
+     * The tenant's tasks by due time, optionally of one status, one SLA state ({@code on_track|at_risk|breached};
+     * only active tasks have one) and one owner.
+     */
+    public Flux<CallbackTask> list(String tenantId, String status, SlaState sla, String owner, double atRiskShare,
+                                   int limit, int offset) {
+        StringBuilder where = new StringBuilder(" WHERE tenant_id = :tenant");
+        if (status != null) {
+            where.append(" AND status = :status");
+        }
+        if (owner != null) {
+            where.append(" AND owner = :owner");
+        }
+        if (sla != null) {
+            where.append(" AND status IN ('open', 'claimed') AND ").append(slaCondition(sla));
+        }
+        GenericExecuteSpec spec = db.sql("SELECT * FROM callback_tasks" + where
                         + " ORDER BY due_at, id LIMIT :limit OFFSET :offset")
                 .bind("tenant", tenantId).bind("limit", limit).bind("offset", offset);
         if (status != null) {
             spec = spec.bind("status", status);
         }
+        if (owner != null) {
+            spec = spec.bind("owner", owner);
+        }
+        if (sla != null && sla != SlaState.BREACHED) {
+            spec = spec.bind("share", atRiskShare);
+        }
         return spec.map(TaskRepository::toTask).all();
+    }
+
+    /** SQL for an SLA state, in step with {@link SlaState#of}: binds {@code :share} unless breached. */
+    String slaCondition(SlaState sla) {
+        String riskStarts = "due_at - " + windowSql + " * CAST(:share AS double precision)";
+        return switch (sla) {
+            case BREACHED -> "due_at <= now()";
+            case AT_RISK -> "due_at > now() AND " + riskStarts + " <= now()";
+            case ON_TRACK -> riskStarts + " > now()";
+        };
+    }
+
+    /** Active tasks (of any tenant) in this SLA state with no notification of this kind yet. */
+    public Flux<CallbackTask> needingNotification(SlaState sla, String kind, double atRiskShare) {
+        GenericExecuteSpec spec = db.sql("SELECT * FROM callback_tasks t WHERE status IN ('open', 'claimed') AND "
+                        + slaCondition(sla) + " AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.task_id = t.id "
+                        + "AND n.kind = :kind) ORDER BY due_at LIMIT 200")
+                .bind("kind", kind);
+        if (sla != SlaState.BREACHED) {
+            spec = spec.bind("share", atRiskShare);
+        }
+        return spec.map(TaskRepository::toTask).all();
+    }
+
+    /** Open or claimed → cancelled; the number of rows changed says whether it happened. */
+    public Mono<Long> cancel(String tenantId, String id) {
+        return db.sql("UPDATE callback_tasks SET status = 'cancelled', updated_at = now() "
+                        + "WHERE id = :id AND tenant_id = :tenant AND status IN ('open', 'claimed')")
+                .bind("id", id).bind("tenant", tenantId).fetch().rowsUpdated();
+    }
+
+    /** Open or claimed → claimed by {@code owner}; answers the previous owner ("" when none), empty if not active. */
+    public Mono<String> reassign(String tenantId, String id, String owner) {
+        return db.sql("UPDATE callback_tasks t SET status = 'claimed', owner = :owner, updated_at = now() "
+                        + "FROM (SELECT id, owner AS previous FROM callback_tasks WHERE id = :id AND tenant_id = :tenant "
+                        + "FOR UPDATE) p WHERE t.id = p.id AND t.status IN ('open', 'claimed') "
+                        + "RETURNING COALESCE(p.previous, '') AS previous")
+                .bind("id", id).bind("tenant", tenantId).bind("owner", owner)
+                .map(row -> row.get("previous", String.class)).one();
+    }
+
+    /** Expires active tasks due before {@code cutoff}; answers the expired task ids. */
+    public Flux<String> expireDueBefore(Instant cutoff, boolean includeClaimed) {
+        return db.sql("UPDATE callback_tasks SET status = 'expired', updated_at = now() WHERE due_at <= :cutoff AND "
+                        + (includeClaimed ? "status IN ('open', 'claimed')" : "status = 'open'") + " RETURNING id")
+                .bind("cutoff", cutoff)
+                .map(row -> row.get("id", String.class)).all();
+    }
+
+    /** Flags the call's active, unflagged tasks; answers their ids. */
+    public Flux<String> flagCall(String tenantId, String callSid, String flag) {
+        return db.sql("UPDATE callback_tasks SET flag = :flag, updated_at = now() WHERE tenant_id = :tenant "
+                        + "AND call_sid = :callSid AND status IN ('open', 'claimed') AND flag IS NULL RETURNING id")
+                .bind("flag", flag).bind("tenant", tenantId).bind("callSid", callSid)
+                .map(row -> row.get("id", String.class)).all();
     }
 
     public Mono<Void> insert(CallbackTask t) {
@@ -131,7 +209,7 @@ public class TaskRepository {
                 row.get("priority", String.class), instant(row, "preferred_time"), instant(row, "due_at"),
                 row.get("status", String.class), row.get("owner", String.class),
                 row.get("disposition", String.class), row.get("source", String.class),
-                instant(row, "created_at"), instant(row, "updated_at"));
+                instant(row, "created_at"), instant(row, "updated_at"), row.get("flag", String.class));
     }
 
     private static Instant instant(Readable row, String column) {

@@ -1,5 +1,6 @@
 package dev.voiceagent.evaluation.scoring;
 
+import dev.voiceagent.evaluation.judge.JudgeVerdict;
 import dev.voiceagent.evaluation.rubric.Scorecard;
 import dev.voiceagent.support.tenant.TenantAuthenticator;
 import dev.voiceagent.support.Problems;
@@ -46,12 +47,13 @@ public class EvaluationHandler {
     static EvaluationView view(StoredEvaluation e) {
         return new EvaluationView(e.evaluationId(), e.callSid(), e.agentVersionId(), e.outcome(), e.intent(),
                 e.scorecard().score(), e.scorecard().passed(), e.scorecard().rubricVersion(), e.evaluatedAt(),
-                e.scorecard().criteria());
+                e.scorecard().criteria(), e.timeToFirstAudioMs(), e.synthetic(), e.judge());
     }
 
     /** The public shape of an evaluation. */
     public record EvaluationView(String evaluationId, String callSid, String agentVersionId, String outcome,
                                  String intent, double score, boolean passed, String rubricVersion,
-                                 Instant evaluatedAt, List<Scorecard.Criterion> criteria) {
+                                 Instant evaluatedAt, List<Scorecard.Criterion> criteria,
+                                 Long timeToFirstAudioMs, boolean synthetic, JudgeVerdict judge) {
     }
 }

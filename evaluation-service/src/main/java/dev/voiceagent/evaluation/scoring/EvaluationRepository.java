@@ -1,14 +1,19 @@
 package dev.voiceagent.evaluation.scoring;
 
 import dev.voiceagent.contracts.EventCodec;
+import dev.voiceagent.evaluation.insight.EvaluationQuery;
+import dev.voiceagent.evaluation.judge.JudgeVerdict;
 import dev.voiceagent.evaluation.rubric.Scorecard;
 import io.r2dbc.postgresql.codec.Json;
 import io.r2dbc.spi.Readable;
 import java.time.OffsetDateTime;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.r2dbc.core.DatabaseClient.GenericExecuteSpec;
 import org.springframework.stereotype.Repository;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import tools.jackson.core.type.TypeReference;
 
@@ -39,9 +44,11 @@ public class EvaluationRepository {
     /** Inserts unless the call already has an evaluation; answers the call's evaluation either way. */
     public Mono<StoredEvaluation> insertFirst(StoredEvaluation e) {
         GenericExecuteSpec spec = db.sql("INSERT INTO evaluations (evaluation_id, tenant_id, call_sid, "
-                        + "agent_version_id, outcome, intent, score, passed, criteria, rubric_version, event_id) "
-                        + "VALUES (:id, :tenant, :callSid, :version, :outcome, :intent, :score, :passed, :criteria, "
-                        + ":rubric, :eventId) ON CONFLICT (call_sid) DO NOTHING")
+                        + "agent_key, agent_version_id, outcome, intent, score, passed, criteria, rubric_version, "
+                        + "event_id, time_to_first_audio_ms, synthetic) VALUES (:id, :tenant, :callSid, :agentKey, "
+                        + ":version, :outcome, :intent, :score, :passed, :criteria, :rubric, :eventId, :ttfa, "
+                        + "EXISTS (SELECT 1 FROM synthetic_run_calls WHERE call_sid = :callSid)) "
+                        + "ON CONFLICT (call_sid) DO NOTHING")
                 .bind("id", e.evaluationId())
                 .bind("tenant", e.tenantId())
                 .bind("callSid", e.callSid())
@@ -53,6 +60,8 @@ public class EvaluationRepository {
                 .bind("eventId", e.eventId());
         spec = e.agentVersionId() == null ? spec.bindNull("version", String.class) : spec.bind("version", e.agentVersionId());
         spec = e.intent() == null ? spec.bindNull("intent", String.class) : spec.bind("intent", e.intent());
+        spec = e.agentKey() == null ? spec.bindNull("agentKey", String.class) : spec.bind("agentKey", e.agentKey());
+        spec = e.timeToFirstAudioMs() == null ? spec.bindNull("ttfa", Long.class) : spec.bind("ttfa", e.timeToFirstAudioMs());
         return spec.fetch().rowsUpdated().then(findByCallSid(e.callSid()));
     }
 
@@ -61,15 +70,71 @@ public class EvaluationRepository {
                 .bind("id", evaluationId).fetch().rowsUpdated();
     }
 
-    private static StoredEvaluation toStored(Readable row) {
+    /** The tenant's evaluations matching the query, oldest first, at most {@link EvaluationQuery#MAX_SESSIONS}. */
+    public Flux<StoredEvaluation> search(EvaluationQuery q) {
+        StringBuilder sql = new StringBuilder("SELECT * FROM evaluations WHERE tenant_id = :tenant");
+        Map<String, Object> binds = new LinkedHashMap<>();
+        binds.put("tenant", q.tenantId());
+        if (q.agentKey() != null) {
+            // evaluations of a version the tenant view did not describe have no agent key: the version decides
+            sql.append(" AND (agent_key = :agentKey OR (agent_key IS NULL AND agent_version_id IS NOT NULL")
+                    .append(q.agentVersionId() == null ? " AND false" : "").append("))");
+            binds.put("agentKey", q.agentKey());
+        }
+        if (q.agentVersionId() != null) {
+            sql.append(" AND agent_version_id = :version");
+            binds.put("version", q.agentVersionId());
+        }
+        if (q.from() != null) {
+            sql.append(" AND evaluated_at >= :from");
+            binds.put("from", q.from());
+        }
+        if (q.to() != null) {
+            sql.append(" AND evaluated_at < :to");
+            binds.put("to", q.to());
+        }
+        if (q.syntheticOnly()) {
+            sql.append(" AND synthetic");
+        }
+        if (q.runId() != null) {
+            sql.append(" AND call_sid IN (SELECT call_sid FROM synthetic_run_calls WHERE run_id = :run)");
+            binds.put("run", q.runId());
+        }
+        sql.append(" ORDER BY evaluated_at, evaluation_id LIMIT ").append(EvaluationQuery.MAX_SESSIONS);
+        GenericExecuteSpec spec = db.sql(sql.toString());
+        for (Map.Entry<String, Object> bind : binds.entrySet()) {
+            spec = spec.bind(bind.getKey(), bind.getValue());
+        }
+        return spec.map(EvaluationRepository::toStored).all();
+    }
+
+    /** Records the model judge's verdict once (a redelivered outcome does not ask the judge again). */
+    public Mono<Long> saveJudge(String evaluationId, JudgeVerdict verdict) {
+        return db.sql("UPDATE evaluations SET judge = :judge WHERE evaluation_id = :id AND judge IS NULL")
+                .bind("id", evaluationId)
+                .bind("judge", Json.of(EventCodec.mapper().writeValueAsString(verdict)))
+                .fetch().rowsUpdated();
+    }
+
+    /** Marks the evaluations of calls placed by a synthetic run (whichever of the two arrives second). */
+    public Mono<Long> markSynthetic(String callSid) {
+        return db.sql("UPDATE evaluations SET synthetic = true WHERE call_sid = :callSid AND NOT synthetic")
+                .bind("callSid", callSid).fetch().rowsUpdated();
+    }
+
+    static StoredEvaluation toStored(Readable row) {
         List<Scorecard.Criterion> criteria = EventCodec.mapper()
                 .readValue(row.get("criteria", Json.class).asString(), CRITERIA);
         Scorecard scorecard = new Scorecard(row.get("rubric_version", String.class),
                 row.get("score", Double.class), Boolean.TRUE.equals(row.get("passed", Boolean.class)), criteria);
         OffsetDateTime published = row.get("published_at", OffsetDateTime.class);
+        Json judge = row.get("judge", Json.class);
         return new StoredEvaluation(row.get("evaluation_id", String.class), row.get("tenant_id", String.class),
-                row.get("call_sid", String.class), row.get("agent_version_id", String.class),
-                row.get("outcome", String.class), row.get("intent", String.class), scorecard,
+                row.get("call_sid", String.class), row.get("agent_key", String.class),
+                row.get("agent_version_id", String.class), row.get("outcome", String.class),
+                row.get("intent", String.class), scorecard, row.get("time_to_first_audio_ms", Long.class),
+                Boolean.TRUE.equals(row.get("synthetic", Boolean.class)),
+                judge == null ? null : EventCodec.mapper().readValue(judge.asString(), JudgeVerdict.class),
                 row.get("event_id", String.class), row.get("evaluated_at", OffsetDateTime.class).toInstant(),
                 published == null ? null : published.toInstant());
     }

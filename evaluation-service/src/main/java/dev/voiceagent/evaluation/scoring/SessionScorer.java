@@ -2,11 +2,22 @@ package dev.voiceagent.evaluation.scoring;
 
 import dev.voiceagent.contracts.EventEnvelope;
 import dev.voiceagent.contracts.SessionOutcome;
+import dev.voiceagent.contracts.TenantConfigPublished;
+import dev.voiceagent.contracts.TenantConfigPublished.AgentView;
+import dev.voiceagent.contracts.TenantConfigPublished.IntentView;
+import dev.voiceagent.contracts.TenantConfigPublished.VersionView;
+import dev.voiceagent.evaluation.judge.JudgeClient;
 import dev.voiceagent.evaluation.rubric.Rubric;
 import dev.voiceagent.evaluation.rubric.Scorecard;
 import dev.voiceagent.evaluation.rubric.SessionEvidence;
+import dev.voiceagent.evaluation.rubric.SessionEvidence.Contract;
 import dev.voiceagent.evaluation.session.EvidenceRepository;
+import dev.voiceagent.evaluation.synthetic.SyntheticRepository;
+import dev.voiceagent.support.tenant.TenantDirectory;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,7 +27,8 @@ import reactor.core.publisher.Mono;
 /**
  * Scores a finished session once: the first outcome of a call is scored with the evidence stored so far and
  * stored; the completion event goes out until it has been published once (so a crash between store and send is
- * repaired by the redelivered outcome, and a second outcome never creates a second evaluation).
+ * repaired by the redelivered outcome, and a second outcome never creates a second evaluation). Then the result
+ * is handed to a synthetic run that placed the call, and the optional model judge is asked once.
  */
 @Component
 public class SessionScorer {
@@ -27,40 +39,100 @@ public class SessionScorer {
     private final EvaluationRepository evaluations;
     private final EvaluationPublisher publisher;
     private final Rubric rubric;
+    private final TenantDirectory directory;
+    private final JudgeClient judge;
+    private final SyntheticRepository synthetic;
 
     public SessionScorer(EvidenceRepository evidence, EvaluationRepository evaluations,
-                         EvaluationPublisher publisher, Rubric rubric) {
+                         EvaluationPublisher publisher, Rubric rubric, TenantDirectory directory, JudgeClient judge,
+                         SyntheticRepository synthetic) {
         this.evidence = evidence;
         this.evaluations = evaluations;
         this.publisher = publisher;
         this.rubric = rubric;
+        this.directory = directory;
+        this.judge = judge;
+        this.synthetic = synthetic;
     }
 
     public Mono<Void> onOutcome(EventEnvelope<?> envelope, SessionOutcome outcome) {
         return evaluations.findByCallSid(envelope.callSid())
                 .switchIfEmpty(Mono.defer(() -> score(envelope, outcome)))
-                .filter(stored -> stored.publishedAt() == null)
-                .flatMap(stored -> publisher.publish(stored).then(evaluations.markPublished(stored.evaluationId())))
+                .flatMap(stored -> publishOnce(stored)
+                        .then(synthetic.recordEvaluation(stored))
+                        .then(judgeOnce(envelope, outcome, stored)));
+    }
+
+    private Mono<Void> publishOnce(StoredEvaluation stored) {
+        return stored.publishedAt() != null ? Mono.empty()
+                : publisher.publish(stored).then(evaluations.markPublished(stored.evaluationId())).then();
+    }
+
+    private Mono<Void> judgeOnce(EventEnvelope<?> envelope, SessionOutcome outcome, StoredEvaluation stored) {
+        if (!judge.enabled() || stored.judge() != null) {
+            return Mono.empty();
+        }
+        return gather(envelope, outcome)
+                .flatMap(judge::judge)
+                .doOnNext(v -> log.info("call {} judged by the model: {} {}", stored.callSid(), v.status(), v.score()))
+                .flatMap(v -> evaluations.saveJudge(stored.evaluationId(), v))
                 .then();
     }
 
     private Mono<StoredEvaluation> score(EventEnvelope<?> envelope, SessionOutcome outcome) {
         String callSid = envelope.callSid();
-        return Mono.zip(evidence.turns(callSid).collectList(), evidence.toolResults(callSid).collectList())
-                .map(found -> rubric.score(new SessionEvidence(outcome, found.getT1(), found.getT2())))
-                .doOnNext(card -> log.info("call {} scored {} ({}) by {}", callSid, card.score(),
-                        card.passed() ? "pass" : "fail", card.rubricVersion()))
-                .map(card -> toStored(envelope, outcome, card))
+        return gather(envelope, outcome)
+                .map(found -> new Scored(found, rubric.score(found)))
+                .doOnNext(s -> log.info("call {} scored {} ({}) by {}", callSid, s.card().score(),
+                        s.card().passed() ? "pass" : "fail", s.card().rubricVersion()))
+                .map(s -> toStored(envelope, outcome, s.evidence().contract(), s.card()))
                 .flatMap(evaluations::insertFirst);
     }
 
-    private static StoredEvaluation toStored(EventEnvelope<?> envelope, SessionOutcome outcome, Scorecard card) {
+    private Mono<SessionEvidence> gather(EventEnvelope<?> envelope, SessionOutcome outcome) {
+        String callSid = envelope.callSid();
+        Contract contract = contract(directory.byId(envelope.tenantId()), outcome.agentVersionId());
+        return Mono.zip(evidence.turns(callSid).collectList(), evidence.toolResults(callSid).collectList(),
+                        evidence.states(callSid))
+                .map(found -> new SessionEvidence(outcome, found.getT1(), found.getT2(), found.getT3(), contract));
+    }
+
+    /** The agent that owns the version and, when the tenant's view describes the version, its consents and intents. */
+    static Contract contract(Optional<TenantConfigPublished> tenant, String versionId) {
+        if (tenant.isEmpty() || versionId == null) {
+            return Contract.UNKNOWN;
+        }
+        for (AgentView agent : tenant.get().agents()) {
+            Optional<VersionView> version = agent.version(versionId);
+            if (version.isPresent()) {
+                Map<String, String> classes = new LinkedHashMap<>();
+                for (IntentView intent : version.get().intents()) {
+                    if (intent.name() != null && intent.intentClass() != null) {
+                        classes.put(intent.name(), intent.intentClass());
+                    }
+                }
+                return new Contract(agent.agentKey(), version.get().consents(), classes);
+            }
+            if (versionId.equals(agent.agentVersionId())) {
+                return new Contract(agent.agentKey(), null, Map.of());
+            }
+        }
+        return Contract.UNKNOWN;
+    }
+
+    private static StoredEvaluation toStored(EventEnvelope<?> envelope, SessionOutcome outcome, Contract contract,
+                                             Scorecard card) {
         String evaluationId = "ev_" + deterministic("evaluation:" + envelope.callSid()).replace("-", "");
-        return new StoredEvaluation(evaluationId, envelope.tenantId(), envelope.callSid(), outcome.agentVersionId(),
-                outcome.outcome().wire(), outcome.intent(), card, deterministic("event:" + evaluationId), null, null);
+        return new StoredEvaluation(evaluationId, envelope.tenantId(), envelope.callSid(), contract.agentKey(),
+                outcome.agentVersionId(), outcome.outcome().wire(), outcome.intent(), card,
+                outcome.timeToFirstAudioMs(), false, null, deterministic("event:" + evaluationId), null, null);
     }
 
     private static String deterministic(String seed) {
         return UUID.nameUUIDFromBytes(seed.getBytes(StandardCharsets.UTF_8)).toString();
+    }
+
+    /** Evidence and the scorecard it earned. */
+    private record Scored(SessionEvidence evidence, Scorecard card) {
     }
 }

@@ -1,10 +1,12 @@
 package dev.voiceagent.evaluation.scoring;
 
+import dev.voiceagent.evaluation.judge.JudgeVerdict;
 import dev.voiceagent.evaluation.rubric.Scorecard;
 import java.time.Instant;
 
-/** An evaluation as stored: one per call SID. */
-public record StoredEvaluation(String evaluationId, String tenantId, String callSid, String agentVersionId,
-                               String outcome, String intent, Scorecard scorecard, String eventId,
+/** An evaluation as stored: one per call SID, with the model judge's verdict kept apart from the rule score. */
+public record StoredEvaluation(String evaluationId, String tenantId, String callSid, String agentKey,
+                               String agentVersionId, String outcome, String intent, Scorecard scorecard,
+                               Long timeToFirstAudioMs, boolean synthetic, JudgeVerdict judge, String eventId,
                                Instant evaluatedAt, Instant publishedAt) {
 }

@@ -4,6 +4,7 @@ import dev.voiceagent.contracts.EventEnvelope;
 import dev.voiceagent.contracts.ToolEvents.ToolCompleted;
 import dev.voiceagent.contracts.TranscriptTurn;
 import dev.voiceagent.evaluation.rubric.SessionEvidence;
+import java.util.Map;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.r2dbc.core.DatabaseClient.GenericExecuteSpec;
 import org.springframework.stereotype.Repository;
@@ -51,12 +52,34 @@ public class EvidenceRepository {
     }
 
     public Flux<SessionEvidence.Turn> turns(String callSid) {
-        return db.sql("SELECT role, text, turn_index FROM transcript_turns WHERE call_sid = :callSid "
+        return db.sql("SELECT role, text, turn_index, offset_ms FROM transcript_turns WHERE call_sid = :callSid "
                         + "ORDER BY turn_index, received_at")
                 .bind("callSid", callSid)
                 .map(row -> new SessionEvidence.Turn(row.get("role", String.class), row.get("text", String.class),
-                        row.get("turn_index", Integer.class)))
+                        row.get("turn_index", Integer.class), row.get("offset_ms", Long.class)))
                 .all();
+    }
+
+    /** Stores the latest value of each reported state key (values as text; later events overwrite earlier ones). */
+    public Mono<Long> saveState(EventEnvelope<?> envelope, Map<String, Object> state) {
+        return Flux.fromIterable(state.entrySet())
+                .filter(e -> e.getKey() != null && e.getValue() != null)
+                .concatMap(e -> nullable(db.sql("INSERT INTO session_states (call_sid, state_key, value, tenant_id) "
+                                + "VALUES (:callSid, :key, :value, :tenant) ON CONFLICT (call_sid, state_key) "
+                                + "DO UPDATE SET value = EXCLUDED.value, updated_at = now()")
+                        .bind("callSid", envelope.callSid())
+                        .bind("key", e.getKey())
+                        .bind("value", String.valueOf(e.getValue())), "tenant", envelope.tenantId())
+                        .fetch().rowsUpdated())
+                .reduce(0L, Long::sum);
+    }
+
+    public Mono<Map<String, String>> states(String callSid) {
+        return db.sql("SELECT state_key, value FROM session_states WHERE call_sid = :callSid")
+                .bind("callSid", callSid)
+                .map(row -> Map.entry(row.get("state_key", String.class), String.valueOf(row.get("value", String.class))))
+                .all()
+                .collectMap(Map.Entry::getKey, Map.Entry::getValue);
     }
 
     public Flux<SessionEvidence.ToolResult> toolResults(String callSid) {

@@ -2,6 +2,7 @@ package dev.voiceagent.evaluation.session;
 
 import dev.voiceagent.contracts.EventCodec;
 import dev.voiceagent.contracts.EventEnvelope;
+import dev.voiceagent.contracts.SessionEvents.SessionStateChanged;
 import dev.voiceagent.contracts.ToolEvents.ToolCompleted;
 import dev.voiceagent.contracts.Topics;
 import dev.voiceagent.contracts.TranscriptTurn;
@@ -15,7 +16,8 @@ import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 
 /**
- * Consumes {@link Topics#TRANSCRIPTS} and {@link Topics#TOOL_RESULTS} into per-call evidence. Unknown types are
+ * Consumes {@link Topics#TRANSCRIPTS}, {@link Topics#TOOL_RESULTS} and {@link Topics#SESSION_EVENTS} (state changes)
+ * into per-call evidence. Unknown types are
  * skipped, records without a call SID too; undecodable records go to the dead-letter topic.
  */
 @Component
@@ -44,6 +46,17 @@ public class SessionEvidenceListener {
         if (envelope.isPresent() && envelope.get().data() instanceof ToolCompleted result
                 && result.toolCallId() != null) {
             return evidence.saveToolResult(envelope.get(), result).then();
+        }
+        return Mono.empty();
+    }
+
+    /** The agent's tracked state (consent, identity, intent): the latest value per key is evidence for rules-v2. */
+    @KafkaListener(id = "evaluation-session-events", topics = Topics.SESSION_EVENTS)
+    public Mono<Void> onSessionEvent(ConsumerRecord<String, String> record) {
+        Optional<EventEnvelope<VoiceEvent>> envelope = decode(record);
+        if (envelope.isPresent() && envelope.get().data() instanceof SessionStateChanged changed
+                && changed.state() != null) {
+            return evidence.saveState(envelope.get(), changed.state()).then();
         }
         return Mono.empty();
     }

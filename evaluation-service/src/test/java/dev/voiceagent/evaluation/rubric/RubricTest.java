@@ -36,7 +36,8 @@ class RubricTest {
         assertThat(card.score()).isEqualTo(1.0);
         assertThat(card.passed()).isTrue();
         assertThat(card.criteria()).extracting(Scorecard.Criterion::name).containsExactly("resolution",
-                "tool_policy", "escalation", "responsiveness", "tool_reliability", "responded", "interruptions");
+                "tool_policy", "escalation", "responsiveness", "tool_reliability", "responded", "interruptions",
+                "consents", "authentication", "dead_air", "intent_outcome");
         assertThat(card.criteria().stream().mapToDouble(Scorecard.Criterion::weight).sum()).isEqualTo(1.0,
                 org.assertj.core.data.Offset.offset(1e-9));
     }
@@ -97,5 +98,76 @@ class RubricTest {
         Scorecard unanswered = rubric.score(evidence(outcome(Outcome.FAILED, 500L, 3, 0, 0, List.of(), null)));
         assertThat(criterion(unanswered, "responded")).isEqualTo(0.0);
         assertThat(unanswered.passed()).isFalse();
+    }
+
+    static SessionEvidence withTurns(SessionOutcome outcome, List<SessionEvidence.Turn> turns,
+                                     java.util.Map<String, String> state, SessionEvidence.Contract contract,
+                                     SessionEvidence.ToolResult... results) {
+        return new SessionEvidence(outcome, turns, List.of(results), state, contract);
+    }
+
+    @Test
+    void requiredConsentsMustBeAskedByTheAgent() {
+        var contract = new SessionEvidence.Contract("support", List.of("ai_disclosure", "recording"), java.util.Map.of());
+        SessionOutcome o = outcome(Outcome.RESOLVED, 500L, 1, 1, 0, List.of(), null);
+        Scorecard asked = rubric.score(withTurns(o, List.of(
+                new SessionEvidence.Turn("agent", "Hi, I'm a virtual assistant. This call may be Recorded.", 0, 0)),
+                java.util.Map.of(), contract));
+        Scorecard half = rubric.score(withTurns(o, List.of(
+                new SessionEvidence.Turn("agent", "Hi, I'm a virtual assistant.", 0, 0),
+                new SessionEvidence.Turn("caller", "this call is recorded?", 1, 900)),
+                java.util.Map.of(), contract));
+        assertThat(criterion(asked, "consents")).isEqualTo(1.0);
+        assertThat(criterion(half, "consents")).isEqualTo(0.5);
+        assertThat(half.criteria().stream().filter(c -> c.name().equals("consents")).findFirst().orElseThrow()
+                .detail()).isEqualTo("not asked: recording");
+        assertThat(half.passed()).isFalse();
+        Scorecard configured = new Rubric(new RubricProperties(Duration.ofMillis(1000), 0.7), new RubricChecks(
+                java.util.Map.of("recording", List.of("monitored")), List.of("recording"), null, null, null, null))
+                .score(withTurns(o, List.of(new SessionEvidence.Turn("agent", "calls are monitored", 0, 0)),
+                        java.util.Map.of(), SessionEvidence.Contract.UNKNOWN));
+        assertThat(criterion(configured, "consents")).isEqualTo(1.0);
+    }
+
+    @Test
+    void accountDataAfterFailedAuthenticationFails() {
+        SessionOutcome failedAuth = outcome(Outcome.FAILED_AUTHENTICATION, 500L, 2, 2, 0,
+                List.of(new ToolSummary("t1", "lookup", "ok", 40)), null);
+        assertThat(criterion(rubric.score(evidence(failedAuth)), "authentication")).isEqualTo(0.0);
+        SessionOutcome resolved = outcome(Outcome.RESOLVED, 500L, 2, 2, 0,
+                List.of(new ToolSummary("t1", "lookup", "ok", 40)), null);
+        assertThat(criterion(rubric.score(withTurns(resolved, List.of(), java.util.Map.of("caller_identity", "failed"),
+                null)), "authentication")).isEqualTo(0.0);
+        assertThat(criterion(rubric.score(withTurns(resolved, List.of(), java.util.Map.of("caller_identity", "Verified"),
+                null)), "authentication")).isEqualTo(1.0);
+        assertThat(criterion(rubric.score(evidence(outcome(Outcome.FAILED_AUTHENTICATION, 500L, 2, 2, 0, List.of(),
+                null))), "authentication")).isEqualTo(1.0);
+    }
+
+    @Test
+    void slowAgentRepliesAndSlowToolsAreDeadAir() {
+        SessionOutcome o = outcome(Outcome.RESOLVED, 500L, 2, 2, 0, List.of(), null);
+        Scorecard card = rubric.score(withTurns(o, List.of(
+                new SessionEvidence.Turn("caller", "hello", 0, 1000),
+                new SessionEvidence.Turn("agent", "hi", 1, 7000),
+                new SessionEvidence.Turn("caller", "balance?", 2, 20000),
+                new SessionEvidence.Turn("agent", "42", 3, 21000)), java.util.Map.of(), null,
+                new SessionEvidence.ToolResult("t1", "lookup", "ok", null, 4000)));
+        assertThat(criterion(card, "dead_air")).isEqualTo(0.5);
+        assertThat(criterion(rubric.score(evidence(o)), "dead_air")).isEqualTo(1.0);
+    }
+
+    @Test
+    void theOutcomeMustFitTheIntentsClass() {
+        var contract = new SessionEvidence.Contract("support", List.of(), java.util.Map.of(
+                "account_balance", "must_transfer"));
+        assertThat(criterion(rubric.score(withTurns(outcome(Outcome.RESOLVED, 500L, 1, 1, 0, List.of(), null),
+                List.of(), java.util.Map.of(), contract)), "intent_outcome")).isEqualTo(0.0);
+        assertThat(criterion(rubric.score(withTurns(outcome(Outcome.TRANSFERRED, 500L, 1, 1, 0, List.of(), null),
+                List.of(), java.util.Map.of(), contract)), "intent_outcome")).isEqualTo(1.0);
+        assertThat(criterion(rubric.score(evidence(outcome(Outcome.TRANSFERRED, 500L, 1, 1, 0, List.of(), null))),
+                "intent_outcome")).isEqualTo(0.7);
+        assertThat(criterion(rubric.score(evidence(outcome(Outcome.ABANDONED, 500L, 1, 1, 0, List.of(), null))),
+                "intent_outcome")).isEqualTo(0.0);
     }
 }

@@ -1,0 +1,109 @@
+package dev.voiceagent.callbacks.reconcile;
+
+import dev.voiceagent.callbacks.sla.QueuePolicyProperties;
+import dev.voiceagent.callbacks.task.CallbackTask;
+import dev.voiceagent.callbacks.task.SlaPolicy;
+import dev.voiceagent.callbacks.task.TaskRepository;
+import dev.voiceagent.contracts.CallEvents.CallCreated;
+import dev.voiceagent.contracts.CallEvents.CallStatusChanged;
+import dev.voiceagent.contracts.EventEnvelope;
+import dev.voiceagent.support.PhoneNumbers;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Set;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.ReactiveTransactionManager;
+import org.springframework.transaction.reactive.TransactionalOperator;
+import reactor.core.publisher.Mono;
+
+/**
+ * Reconciles tasks with call logs: a call that ended {@code no-answer}, {@code busy}, {@code failed} or
+ * {@code canceled} flags its active tasks (also tasks opened after the status arrived); a {@code completed} call
+ * whose session sent no outcome within the grace period opens a task {@code unknown_outcome}.
+ */
+@Component
+public class CallLogReconciler {
+
+    private static final Logger log = LoggerFactory.getLogger(CallLogReconciler.class);
+    public static final Set<String> NOT_CONNECTED = Set.of("no-answer", "busy", "failed", "canceled");
+    public static final String UNKNOWN_OUTCOME = "unknown_outcome";
+
+    private final CallRecordRepository calls;
+    private final TaskRepository tasks;
+    private final SlaPolicy sla;
+    private final QueuePolicyProperties policy;
+    private final TransactionalOperator tx;
+
+    public CallLogReconciler(CallRecordRepository calls, TaskRepository tasks, SlaPolicy sla,
+                             QueuePolicyProperties policy, ReactiveTransactionManager transactions) {
+        this.calls = calls;
+        this.tasks = tasks;
+        this.sla = sla;
+        this.policy = policy;
+        this.tx = TransactionalOperator.create(transactions);
+    }
+
+    public Mono<Void> onCreated(EventEnvelope<?> envelope, CallCreated created) {
+        boolean outbound = created.direction() != null && created.direction().toLowerCase(Locale.ROOT).startsWith("outbound");
+        return calls.created(envelope.tenantId(), envelope.callSid(), outbound ? created.to() : created.from());
+    }
+
+    public Mono<Void> onStatus(EventEnvelope<?> envelope, CallStatusChanged changed) {
+        String status = changed.status().toLowerCase(Locale.ROOT);
+        Mono<Void> record = calls.status(envelope.tenantId(), envelope.callSid(), status, envelope.time());
+        if (!NOT_CONNECTED.contains(status)) {
+            return record;
+        }
+        return tx.transactional(record.then(flag(envelope.tenantId(), envelope.callSid(), status)));
+    }
+
+    public Mono<Void> onOutcome(EventEnvelope<?> envelope, String outcome) {
+        return calls.outcome(envelope.tenantId(), envelope.callSid(), outcome);
+    }
+
+    /** For a task just opened: flags it if its call is already known not to have connected. */
+    public Mono<Void> flagIfNotConnected(CallbackTask task) {
+        if (task.callSid() == null) {
+            return Mono.empty();
+        }
+        return calls.statusOf(task.callSid()).filter(NOT_CONNECTED::contains)
+                .flatMap(status -> flag(task.tenantId(), task.callSid(), status));
+    }
+
+    private Mono<Void> flag(String tenantId, String callSid, String status) {
+        String flag = "call_" + status.replace('-', '_');
+        return tasks.flagCall(tenantId, callSid, flag)
+                .concatMap(id -> tasks.addHistory(id, "flagged", "call-log", "the call ended " + status))
+                .then();
+    }
+
+    /** Opens {@code unknown_outcome} tasks for completed calls without an outcome; answers how many. */
+    public Mono<Long> openUnknownOutcomes(Instant now) {
+        if (!policy.reconciliation().enabled()) {
+            return Mono.just(0L);
+        }
+        return calls.completedWithoutOutcome(now.minus(policy.reconciliation().unknownOutcomeAfter()))
+                .concatMap(call -> tx.transactional(tasks.lockCall(call.tenantId(), call.callSid())
+                        .then(tasks.findByCall(call.tenantId(), call.callSid()).hasElements())
+                        .flatMap(exists -> exists ? Mono.just(false) : open(call, now).thenReturn(true))
+                        .flatMap(opened -> calls.reconciled(call.callSid()).thenReturn(opened))))
+                .filter(Boolean::booleanValue)
+                .count();
+    }
+
+    private Mono<Void> open(CallRecordRepository.CompletedCall call, Instant now) {
+        String id = "task_" + UUID.nameUUIDFromBytes(("reconciliation:" + call.tenantId() + "/" + call.callSid())
+                .getBytes(StandardCharsets.UTF_8)).toString().replace("-", "");
+        CallbackTask task = new CallbackTask(id, null, call.tenantId(), call.callSid(), call.callerNumber(),
+                UNKNOWN_OUTCOME, SlaPolicy.NORMAL, null, sla.dueAt(SlaPolicy.NORMAL, now), CallbackTask.OPEN, null,
+                null, "reconciliation", null, null);
+        log.info("opening task {} for call {} (caller {}): completed without an outcome", id, call.callSid(),
+                PhoneNumbers.mask(call.callerNumber()));
+        return tasks.insert(task).then(tasks.addHistory(id, "opened", "reconciliation",
+                "the call completed but its session reported no outcome"));
+    }
+}

@@ -1,0 +1,94 @@
+package dev.voiceagent.callbacks.sla;
+
+import dev.voiceagent.callbacks.notify.SlaNotifier;
+import dev.voiceagent.callbacks.reconcile.CallLogReconciler;
+import dev.voiceagent.callbacks.task.TaskRepository;
+import java.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.ReactiveTransactionManager;
+import org.springframework.transaction.reactive.TransactionalOperator;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * The queue's scheduled work, every {@code voice.callbacks.sweep-interval}: raise SLA notifications, deliver due
+ * ones, expire tasks long past due (when the policy says so), open tasks for completed calls without an outcome.
+ * A managed lifecycle bean: one tracked pipeline, started with the context and disposed when it stops; a failed
+ * sweep is logged and the next tick runs.
+ */
+@Component
+public class QueueSweeper implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(QueueSweeper.class);
+
+    private final TaskRepository tasks;
+    private final SlaNotifier notifier;
+    private final CallLogReconciler reconciler;
+    private final QueuePolicyProperties policy;
+    private final TransactionalOperator tx;
+    private volatile Disposable sweeping;
+
+    public QueueSweeper(TaskRepository tasks, SlaNotifier notifier, CallLogReconciler reconciler,
+                        QueuePolicyProperties policy, ReactiveTransactionManager transactions) {
+        this.tasks = tasks;
+        this.notifier = notifier;
+        this.reconciler = reconciler;
+        this.policy = policy;
+        this.tx = TransactionalOperator.create(transactions);
+    }
+
+    /** One sweep; public so tests and operators can run it on demand. */
+    public Mono<Void> sweep() {
+        Instant now = Instant.now();
+        return notifier.raise()
+                .then(notifier.deliver())
+                .then(expire(now))
+                .then(reconciler.openUnknownOutcomes(now))
+                .then();
+    }
+
+    Mono<Long> expire(Instant now) {
+        QueuePolicyProperties.Expiry expiry = policy.expiry();
+        if (!expiry.enabled()) {
+            return Mono.just(0L);
+        }
+        return tx.transactional(tasks.expireDueBefore(now.minus(expiry.afterDue()), expiry.includeClaimed())
+                        .concatMap(id -> tasks.addHistory(id, "expired", "callback-service",
+                                "still not done " + expiry.afterDue() + " after its due time").thenReturn(id))
+                        .count())
+                .doOnNext(n -> {
+                    if (n > 0) {
+                        log.info("expired {} callback tasks", n);
+                    }
+                });
+    }
+
+    @Override
+    public void start() {
+        sweeping = Flux.interval(policy.sweepInterval(), policy.sweepInterval())
+                .onBackpressureDrop()
+                .concatMap(tick -> sweep().onErrorResume(e -> {
+                    log.warn("callback queue sweep failed: {}", e.toString());
+                    return Mono.empty();
+                }), 1)
+                .subscribe();
+    }
+
+    @Override
+    public void stop() {
+        Disposable d = sweeping;
+        if (d != null) {
+            d.dispose();
+        }
+        sweeping = null;
+    }
+
+    @Override
+    public boolean isRunning() {
+        return sweeping != null && !sweeping.isDisposed();
+    }
+}

@@ -17,7 +17,7 @@ public class CallLogRepository {
 
     private static final String COLUMNS = "call_sid, tenant_id, direction, from_number, to_number, status, "
             + "duration_seconds, agent_key, agent_version_id, outcome, intent, escalation_reason, session_duration_ms, "
-            + "greeting, created_at, updated_at";
+            + "greeting, created_at, updated_at, machine_detection, voicemail_policy, voicemail_message, answered_by";
 
     private final DatabaseClient db;
 
@@ -29,8 +29,10 @@ public class CallLogRepository {
     public Mono<Boolean> insertIfAbsent(CallLog log) {
         CallStatus status = CallStatus.fromWire(log.status()).orElse(CallStatus.QUEUED);
         DatabaseClient.GenericExecuteSpec spec = db.sql("INSERT INTO call_logs (call_sid, tenant_id, direction, "
-                        + "from_number, to_number, status, status_rank, agent_key, agent_version_id, greeting) VALUES (:sid, "
-                        + ":tenant, :direction, :from, :to, :status, :rank, :agentKey, :agentVersion, :greeting) "
+                        + "from_number, to_number, status, status_rank, agent_key, agent_version_id, greeting, "
+                        + "machine_detection, voicemail_policy, voicemail_message) VALUES (:sid, "
+                        + ":tenant, :direction, :from, :to, :status, :rank, :agentKey, :agentVersion, :greeting, "
+                        + ":machineDetection, :voicemailPolicy, :voicemailMessage) "
                         + "ON CONFLICT (call_sid) DO NOTHING")
                 .bind("sid", log.callSid())
                 .bind("tenant", log.tenantId())
@@ -42,6 +44,10 @@ public class CallLogRepository {
         spec = nullable(spec, "agentKey", log.agentKey());
         spec = nullable(spec, "agentVersion", log.agentVersionId());
         spec = nullable(spec, "greeting", log.greeting());
+        MachineDetection amd = log.machineDetection();
+        spec = nullable(spec, "machineDetection", amd == null ? null : amd.mode());
+        spec = nullable(spec, "voicemailPolicy", amd == null ? null : amd.voicemailPolicy());
+        spec = nullable(spec, "voicemailMessage", amd == null ? null : amd.voicemailMessage());
         return spec.fetch().rowsUpdated().map(rows -> rows > 0);
     }
 
@@ -89,9 +95,48 @@ public class CallLogRepository {
                 .fetch().rowsUpdated();
     }
 
-    /** Stores a session outcome; emits the number of rows changed (0 when the call log is unknown). */
+    /**
+     * Calls of the tenant that have not reached a terminal status, counting only those younger than
+     * {@code maxAge} (a call whose final status callback was lost must not hold a slot forever).
+     */
+    public Mono<Long> countLive(String tenantId, java.time.Duration maxAge) {
+        return countLiveExcept(tenantId, "", maxAge);
+    }
+
+    /** {@link #countLive} without the given call (a repeated webhook must not count its own call). */
+    public Mono<Long> countLiveExcept(String tenantId, String callSid, java.time.Duration maxAge) {
+        return db.sql("SELECT count(*) AS n FROM call_logs WHERE tenant_id = :tenant AND status_rank < 4 "
+                        + "AND call_sid <> :sid AND created_at > now() - make_interval(secs => :seconds)")
+                .bind("tenant", tenantId)
+                .bind("sid", callSid)
+                .bind("seconds", (double) maxAge.toSeconds())
+                .map(row -> row.get("n", Long.class))
+                .one();
+    }
+
+    /**
+     * Records Twilio's {@code AnsweredBy}; a machine (or fax) makes the outcome {@code no_answer}. Emits the
+     * updated log, empty for an unknown call.
+     */
+    public Mono<CallLog> recordAnsweredBy(String callSid, String answeredBy, boolean machine) {
+        return db.sql("UPDATE call_logs SET answered_by = :answeredBy, "
+                        + "outcome = CASE WHEN :machine THEN 'no_answer' ELSE outcome END, updated_at = now() "
+                        + "WHERE call_sid = :sid RETURNING " + COLUMNS)
+                .bind("sid", callSid)
+                .bind("answeredBy", answeredBy)
+                .bind("machine", machine)
+                .map(CallLogRepository::toCallLog)
+                .one();
+    }
+
+    /**
+     * Stores a session outcome; emits the number of rows changed (0 when the call log is unknown). A call a
+     * machine answered keeps {@code no_answer}: the session that talked to the voicemail did not reach a person.
+     */
     public Mono<Long> applyOutcome(String callSid, SessionOutcome outcome) {
-        DatabaseClient.GenericExecuteSpec spec = db.sql("UPDATE call_logs SET outcome = :outcome, "
+        DatabaseClient.GenericExecuteSpec spec = db.sql("UPDATE call_logs SET outcome = CASE WHEN outcome = "
+                        + "'no_answer' AND (answered_by LIKE 'machine%' OR answered_by = 'fax') THEN outcome "
+                        + "ELSE :outcome END, "
                         + "intent = COALESCE(:intent, intent), escalation_reason = COALESCE(:reason, escalation_reason), "
                         + "session_duration_ms = :durationMs, "
                         + "agent_version_id = COALESCE(agent_version_id, :agentVersion), updated_at = now() "
@@ -133,7 +178,14 @@ public class CallLogRepository {
                 row.get("agent_version_id", String.class), row.get("outcome", String.class),
                 row.get("intent", String.class), row.get("escalation_reason", String.class),
                 row.get("session_duration_ms", Long.class), row.get("greeting", String.class),
-                instant(row, "created_at"), instant(row, "updated_at"));
+                instant(row, "created_at"), instant(row, "updated_at"), machineDetection(row),
+                row.get("answered_by", String.class));
+    }
+
+    private static MachineDetection machineDetection(Readable row) {
+        String mode = row.get("machine_detection", String.class);
+        return mode == null ? null : new MachineDetection(mode, row.get("voicemail_policy", String.class),
+                row.get("voicemail_message", String.class));
     }
 
     private static Instant instant(Readable row, String column) {

@@ -1,5 +1,6 @@
 package dev.voiceagent.gateway.media;
 
+import dev.voiceagent.gateway.logstream.CallLogLines;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,11 +24,13 @@ public class MediaStreamHandler implements WebSocketHandler {
     private final MediaTokens tokens;
     private final BridgeRelay relay;
     private final Duration startTimeout;
+    private final CallLogLines lines;
 
-    public MediaStreamHandler(MediaTokens tokens, BridgeRelay relay, Duration startTimeout) {
+    public MediaStreamHandler(MediaTokens tokens, BridgeRelay relay, Duration startTimeout, CallLogLines lines) {
         this.tokens = tokens;
         this.relay = relay;
         this.startTimeout = startTimeout;
+        this.lines = lines;
     }
 
     /** One received frame: its text, a binary frame (Twilio sends only text), or the start deadline passing. */
@@ -92,8 +95,11 @@ public class MediaStreamHandler implements WebSocketHandler {
             return close(session, CloseStatus.POLICY_VIOLATION.withReason(e.getMessage()));
         }
         log.info("media stream {} for call {} accepted", start.streamSid(), claims.callSid());
+        lines.info(claims.tenantId(), claims.callSid(), "media stream " + start.streamSid() + " connected");
         Flux<String> preamble = connected == null ? Flux.just(frame.text()) : Flux.just(connected, frame.text());
-        return relay.relay(session, claims, preamble.concatWith(relayed(rest)));
+        return relay.relay(session, claims, preamble.concatWith(relayed(rest)))
+                .doFinally(signal -> lines.info(claims.tenantId(), claims.callSid(),
+                        "media stream " + start.streamSid() + " closed"));
     }
 
     private static Flux<String> relayed(Flux<Frame> frames) {

@@ -9,7 +9,9 @@ import dev.voiceagent.gateway.support.GatewayProperties;
 import dev.voiceagent.support.PhoneNumbers;
 import dev.voiceagent.gateway.support.RequestBodies;
 import dev.voiceagent.support.tenant.TenantAuthenticator;
-import dev.voiceagent.support.EventPublisher;
+import dev.voiceagent.gateway.limits.RateLimits;
+import dev.voiceagent.gateway.logstream.CallLogLines;
+import dev.voiceagent.gateway.outbox.CallEventOutbox;
 import dev.voiceagent.support.Problems;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,8 +23,9 @@ import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * {@code POST /api/v1/make-call}: places an outbound call for the tenant of the API key, writes its call log and
- * publishes {@code voice.call.created}. With an {@code Idempotency-Key}, a retry answers the first result.
+ * {@code POST /api/v1/make-call}: places an outbound call for the tenant of the API key (429 at its concurrent-call
+ * limit), writes its call log and, in the same transaction, {@code voice.call.created} to the outbox. With an
+ * {@code Idempotency-Key}, a retry answers the first result. Optional answering-machine detection.
  */
 public class MakeCallHandler {
 
@@ -36,20 +39,24 @@ public class MakeCallHandler {
     private final TwilioCallClient twilio;
     private final CallLogRepository calls;
     private final IdempotencyRepository idempotency;
-    private final EventPublisher events;
     private final JsonMapper json;
     private final GatewayProperties properties;
+    private final CallEventOutbox outbox;
+    private final RateLimits limits;
+    private final CallLogLines lines;
 
     public MakeCallHandler(TenantAuthenticator auth, TwilioCallClient twilio, CallLogRepository calls,
-                           IdempotencyRepository idempotency, EventPublisher events, JsonMapper json,
-                           GatewayProperties properties) {
+                           IdempotencyRepository idempotency, CallEventOutbox outbox, JsonMapper json,
+                           GatewayProperties properties, RateLimits limits, CallLogLines lines) {
         this.auth = auth;
         this.twilio = twilio;
         this.calls = calls;
         this.idempotency = idempotency;
-        this.events = events;
+        this.outbox = outbox;
         this.json = json;
         this.properties = properties;
+        this.limits = limits;
+        this.lines = lines;
     }
 
     /** The answer to a placed call. */
@@ -99,26 +106,44 @@ public class MakeCallHandler {
     }
 
     private Mono<MakeCallResponse> place(TenantConfigPublished tenant, MakeCallRequest call) {
-        return twilio.create(call.to(), call.from())
+        return withinCallLimits(tenant).then(twilio.create(call.to(), call.from(), call.machineDetection())
                 .flatMap(callSid -> record(tenant.tenantId(), callSid, call))
-                .map(callSid -> new MakeCallResponse(true, callSid, CallStatus.QUEUED.wire(), call.to(), call.from()));
+                .map(callSid -> new MakeCallResponse(true, callSid, CallStatus.QUEUED.wire(), call.to(), call.from())));
     }
 
     private Mono<String> record(String tenantId, String callSid, MakeCallRequest call) {
         log.info("call {} placed for tenant {} to {}", callSid, tenantId, PhoneNumbers.mask(call.to()));
         CallLog callLog = CallLog.opened(callSid, tenantId, CallLog.OUTBOUND_API, call.from(), call.to(),
-                CallStatus.QUEUED, call.agentKey(), call.agentVersionId(), call.greeting());
+                CallStatus.QUEUED, call.agentKey(), call.agentVersionId(), call.greeting())
+                .withMachineDetection(call.machineDetection());
         CallCreated event = new CallCreated(CallLog.OUTBOUND_API, call.from(), call.to(), call.agentKey(),
                 call.agentVersionId());
-        return calls.insertIfAbsent(callLog)
-                .then(events.publish(tenantId, callSid, event)
-                        .then()
-                        .onErrorResume(e -> {
-                            // the call is already ringing; failing the request would invite a second call
-                            log.error("could not publish voice.call.created for call {}: {}", callSid, e.toString());
-                            return Mono.empty();
-                        }))
+        // the log and its event commit together; the relay publishes the event even if Kafka is down right now
+        Mono<Boolean> write = calls.insertIfAbsent(callLog)
+                .flatMap(created -> created ? outbox.add(outbox.envelope(tenantId, callSid, event)).thenReturn(true)
+                        : Mono.just(false));
+        return outbox.inTransaction(write)
+                .doOnNext(created -> lines.info(tenantId, callSid, "outbound call queued at Twilio to "
+                        + PhoneNumbers.mask(call.to()) + (call.machineDetection() == null ? ""
+                        : " with machine detection " + call.machineDetection().mode() + ", voicemail policy "
+                        + call.machineDetection().voicemailPolicy())))
                 .thenReturn(callSid);
+    }
+
+    /** Refuses a call placed too fast (token bucket) or while the tenant has as many live calls as it may. */
+    private Mono<TenantConfigPublished> withinCallLimits(TenantConfigPublished tenant) {
+        if (!limits.enabled()) {
+            return Mono.just(tenant);
+        }
+        long wait = limits.placeCall(tenant.tenantId());
+        if (wait > 0) {
+            return Mono.error(RateLimits.tooManyRequests("Calls are being placed too fast for this tenant.", wait));
+        }
+        int limit = limits.concurrentCalls(tenant);
+        return calls.countLive(tenant.tenantId(), properties.limits().maxCallAge())
+                .flatMap(live -> live < limit ? Mono.just(tenant)
+                        : Mono.error(RateLimits.tooManyRequests("The tenant has " + live + " live calls; the limit is "
+                                + limit + ".", limits.concurrencyRetryAfterSeconds())));
     }
 
     private static Mono<ServerResponse> created(MakeCallResponse response) {

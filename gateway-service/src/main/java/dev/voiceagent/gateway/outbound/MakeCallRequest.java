@@ -2,6 +2,7 @@ package dev.voiceagent.gateway.outbound;
 
 import dev.voiceagent.contracts.TenantConfigPublished;
 import dev.voiceagent.contracts.TenantConfigPublished.AgentView;
+import dev.voiceagent.gateway.calllog.MachineDetection;
 import dev.voiceagent.gateway.support.Agents;
 import dev.voiceagent.support.PhoneNumbers;
 import dev.voiceagent.support.Problems;
@@ -15,10 +16,13 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /** A validated make-call request: numbers in E.164, the agent resolved against the tenant's published view. */
-public record MakeCallRequest(String to, String from, String agentKey, String agentVersionId, String greeting) {
+public record MakeCallRequest(String to, String from, String agentKey, String agentVersionId, String greeting,
+                              MachineDetection machineDetection) {
 
     static final int MAX_GREETING = 500;
-    private static final Set<String> FIELDS = Set.of("to", "from", "agent_key", "agent_version_id", "greeting");
+    static final int MAX_VOICEMAIL_MESSAGE = 1000;
+    private static final Set<String> FIELDS = Set.of("to", "from", "agent_key", "agent_version_id", "greeting",
+            "machine_detection", "voicemail_policy", "voicemail_message");
 
     /** Parses and validates the JSON body; every problem is a 400 naming its field. */
     public static MakeCallRequest parse(JsonMapper json, String body, TenantConfigPublished tenant) {
@@ -57,13 +61,50 @@ public record MakeCallRequest(String to, String from, String agentKey, String ag
         if (greeting != null && greeting.length() > MAX_GREETING) {
             throw Problems.invalidField("greeting", "must be at most " + MAX_GREETING + " characters");
         }
-        return new MakeCallRequest(to, from, agent == null ? null : agent.agentKey(), version, greeting);
+        return new MakeCallRequest(to, from, agent == null ? null : agent.agentKey(), version, greeting,
+                machineDetection(root));
+    }
+
+    /** {@code machine_detection} with its {@code voicemail_policy} (default hangup) and {@code voicemail_message}. */
+    private static MachineDetection machineDetection(JsonNode root) {
+        String mode = text(root, "machine_detection");
+        String policy = text(root, "voicemail_policy");
+        String message = text(root, "voicemail_message");
+        if (mode == null) {
+            if (policy != null) {
+                throw Problems.invalidField("voicemail_policy", "requires machine_detection");
+            }
+            if (message != null) {
+                throw Problems.invalidField("voicemail_message", "requires machine_detection");
+            }
+            return null;
+        }
+        if (!MachineDetection.MODES.contains(mode)) {
+            throw Problems.invalidField("machine_detection", "must be Enable or DetectMessageEnd");
+        }
+        if (policy == null) {
+            policy = MachineDetection.HANGUP;
+        } else if (!MachineDetection.POLICIES.contains(policy)) {
+            throw Problems.invalidField("voicemail_policy", "must be hangup or leave_message");
+        }
+        if (MachineDetection.LEAVE_MESSAGE.equals(policy) && message == null) {
+            throw Problems.invalidField("voicemail_message", "is required with voicemail_policy leave_message");
+        }
+        if (MachineDetection.HANGUP.equals(policy) && message != null) {
+            throw Problems.invalidField("voicemail_message", "is only used with voicemail_policy leave_message");
+        }
+        if (message != null && message.length() > MAX_VOICEMAIL_MESSAGE) {
+            throw Problems.invalidField("voicemail_message", "must be at most " + MAX_VOICEMAIL_MESSAGE + " characters");
+        }
+        return new MachineDetection(mode, policy, message);
     }
 
     /** Hex SHA-256 of the request, to tell an honest retry from a different request under the same key. */
     public String fingerprint() {
         String canonical = String.join("\u0000", to, from, String.valueOf(agentKey), String.valueOf(agentVersionId),
-                String.valueOf(greeting));
+                String.valueOf(greeting))
+                // appended only when present, so fingerprints stored before machine detection existed still match
+                + (machineDetection == null ? "" : "\u0000" + machineDetection);
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
                     .digest(canonical.getBytes(StandardCharsets.UTF_8)));

@@ -3,7 +3,10 @@ package dev.voiceagent.gateway.outbound;
 import com.twilio.exception.ApiConnectionException;
 import com.twilio.exception.ApiException;
 import com.twilio.http.TwilioRestClient;
+import com.twilio.http.HttpMethod;
 import com.twilio.rest.api.v2010.account.Call;
+import com.twilio.rest.api.v2010.account.CallCreator;
+import dev.voiceagent.gateway.calllog.MachineDetection;
 import com.twilio.type.PhoneNumber;
 import dev.voiceagent.support.Problems;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
@@ -29,24 +32,62 @@ public class TwilioCallClient {
     private final CircuitBreaker breaker;
     private final Duration timeout;
     private final String publicBase;
+    private final boolean asyncAmd;
 
-    public TwilioCallClient(TwilioRestClient client, CircuitBreaker breaker, Duration timeout, String publicBase) {
+    public TwilioCallClient(TwilioRestClient client, CircuitBreaker breaker, Duration timeout, String publicBase,
+                            boolean asyncAmd) {
         this.client = client;
         this.breaker = breaker;
         this.timeout = timeout;
         this.publicBase = publicBase;
+        this.asyncAmd = asyncAmd;
     }
 
     /** The SID of the created call. */
     public Mono<String> create(String to, String from) {
-        return Mono.fromCallable(() -> Call.creator(new PhoneNumber(to), new PhoneNumber(from),
-                                URI.create(publicBase + "/api/v1/incoming-call"))
-                        .setStatusCallback(URI.create(publicBase + "/api/v1/call-status"))
-                        .setStatusCallbackEvent(STATUS_EVENTS)
-                        .create(client))
-                .subscribeOn(Schedulers.boundedElastic())
+        return create(to, from, null);
+    }
+
+    /**
+     * The SID of the created call; with {@code machineDetection}, Twilio's answering-machine detection runs
+     * asynchronously (when {@code asyncAmd}) and reports to {@code /api/v1/amd-status}, or synchronously and
+     * reports {@code AnsweredBy} with the TwiML request.
+     */
+    public Mono<String> create(String to, String from, MachineDetection machineDetection) {
+        return remote(Mono.fromCallable(() -> creator(to, from, machineDetection).create(client)).map(Call::getSid));
+    }
+
+    private CallCreator creator(String to, String from, MachineDetection machineDetection) {
+        CallCreator creator = Call.creator(new PhoneNumber(to), new PhoneNumber(from),
+                        URI.create(publicBase + "/api/v1/incoming-call"))
+                .setStatusCallback(URI.create(publicBase + "/api/v1/call-status"))
+                .setStatusCallbackEvent(STATUS_EVENTS);
+        if (machineDetection != null) {
+            creator.setMachineDetection(machineDetection.mode());
+            if (asyncAmd) {
+                creator.setAsyncAmd("true")
+                        .setAsyncAmdStatusCallback(URI.create(publicBase + "/api/v1/amd-status"))
+                        .setAsyncAmdStatusCallbackMethod(HttpMethod.POST);
+            }
+        }
+        return creator;
+    }
+
+    /** Replaces a live call's instructions with {@code <Say>message</Say><Hangup/>}. */
+    public Mono<Void> sayAndHangUp(String callSid, String twiml) {
+        return remote(Mono.fromCallable(() -> Call.updater(callSid).setTwiml(twiml).update(client))).then();
+    }
+
+    /** Ends a live call. */
+    public Mono<Void> hangUp(String callSid) {
+        return remote(Mono.fromCallable(() -> Call.updater(callSid).setStatus(Call.UpdateStatus.COMPLETED)
+                .update(client))).then();
+    }
+
+    /** The SDK blocks: off the event loop, with a timeout, inside the breaker. */
+    private <T> Mono<T> remote(Mono<T> call) {
+        return call.subscribeOn(Schedulers.boundedElastic())
                 .timeout(timeout)
-                .map(Call::getSid)
                 .transformDeferred(CircuitBreakerOperator.of(breaker))
                 .onErrorMap(TwilioCallClient::toProblem);
     }

@@ -4,7 +4,20 @@ import dev.voiceagent.support.tenant.TenantAuthenticator;
 import com.twilio.http.TwilioRestClient;
 import dev.voiceagent.gateway.calllog.CallLogHandler;
 import dev.voiceagent.gateway.calllog.CallLogRepository;
+import dev.voiceagent.gateway.amd.AmdStatusHandler;
 import dev.voiceagent.gateway.calllog.CallStatusService;
+import dev.voiceagent.gateway.limits.RateLimitFilter;
+import dev.voiceagent.gateway.limits.RateLimits;
+import dev.voiceagent.gateway.logstream.CallLogLines;
+import dev.voiceagent.gateway.logstream.CallLogStreamHandler;
+import dev.voiceagent.gateway.logstream.CallLogStreams;
+import dev.voiceagent.gateway.logstream.LogLineListener;
+import dev.voiceagent.gateway.outbox.CallEventOutbox;
+import dev.voiceagent.gateway.outbox.OutboxRelay;
+import dev.voiceagent.gateway.prewarm.SessionPrewarmer;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.transaction.ReactiveTransactionManager;
+import org.springframework.transaction.reactive.TransactionalOperator;
 import dev.voiceagent.gateway.media.BridgeRelay;
 import dev.voiceagent.gateway.media.MediaStreamHandler;
 import dev.voiceagent.gateway.media.MediaTokens;
@@ -51,7 +64,10 @@ import reactor.netty.http.client.WebsocketClientSpec;
 import reactor.netty.http.server.WebsocketServerSpec;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Wires the gateway: settings checks at startup, Twilio client and breaker, media relay, routes. */
+/**
+ * Wires the gateway: settings checks at startup, Twilio client and breaker, media relay, call-event outbox, live
+ * log streams, limits, session pre-warm, routes.
+ */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties({GatewayProperties.class, TwilioProperties.class})
 public class GatewayConfiguration implements WebFluxConfigurer {
@@ -101,13 +117,100 @@ public class GatewayConfiguration implements WebFluxConfigurer {
 
     @Bean
     IncomingCallHandler incomingCallHandler(TwilioWebhookReader webhooks, TenantDirectory directory,
-                                            CallLogRepository calls, MediaTokens tokens, EventPublisher events) {
-        return new IncomingCallHandler(webhooks, directory, calls, tokens, events, gateway);
+                                            CallLogRepository calls, MediaTokens tokens, EventPublisher events,
+                                            CallEventOutbox outbox, RateLimits limits, CallLogLines lines,
+                                            SessionPrewarmer prewarmer) {
+        return new IncomingCallHandler(webhooks, directory, calls, tokens, events, gateway, outbox, limits, lines,
+                prewarmer);
+    }
+
+    @Bean
+    CallStatusService callStatusService(CallLogRepository calls, CallEventOutbox outbox, CallLogLines lines,
+                                        CallLogStreams streams) {
+        return new CallStatusService(calls, outbox, lines, streams);
     }
 
     @Bean
     CallStatusHandler callStatusHandler(TwilioWebhookReader webhooks, CallStatusService statuses) {
         return new CallStatusHandler(webhooks, statuses);
+    }
+
+    @Bean
+    AmdStatusHandler amdStatusHandler(TwilioWebhookReader webhooks, CallLogRepository calls, TwilioCallClient client,
+                                      CallLogLines lines) {
+        return new AmdStatusHandler(webhooks, calls, client, lines);
+    }
+
+    @Bean
+    TransactionalOperator transactionalOperator(ReactiveTransactionManager transactionManager) {
+        return TransactionalOperator.create(transactionManager);
+    }
+
+    @Bean
+    OutboxRelay outboxRelay(DatabaseClient db, TransactionalOperator tx, EventPublisher events) {
+        return new OutboxRelay(db, tx, events, gateway.outbox());
+    }
+
+    @Bean
+    CallEventOutbox callEventOutbox(DatabaseClient db, TransactionalOperator tx, EventPublisher events,
+                                    OutboxRelay relay) {
+        return new CallEventOutbox(db, tx, events, relay);
+    }
+
+    @Bean
+    CallLogStreams callLogStreams() {
+        return new CallLogStreams(gateway.logStream().buffer(), gateway.logStream().closeGrace());
+    }
+
+    @Bean
+    CallLogLines callLogLines(EventPublisher events, CallLogStreams streams) {
+        return new CallLogLines(events, streams, gateway.logStream().publishQueue());
+    }
+
+    /** Registered so that the lifecycle starts and stops the log-line publishing loop. */
+    @Bean
+    BackgroundSender<?> logLinePublisher(CallLogLines lines) {
+        return lines.sender();
+    }
+
+    @Bean
+    LogLineListener logLineListener(CallLogStreams streams, CallLogLines lines) {
+        return new LogLineListener(streams, lines);
+    }
+
+    @Bean
+    CallLogStreamHandler callLogStreamHandler(TenantAuthenticator auth, CallLogRepository calls,
+                                              CallLogStreams streams) {
+        return new CallLogStreamHandler(auth, calls, streams, gateway.logStream());
+    }
+
+    @Bean
+    RateLimits rateLimits() {
+        return new RateLimits(gateway.limits());
+    }
+
+    @Bean
+    RateLimitFilter rateLimitFilter(RateLimits limits, TenantDirectory directory) {
+        return new RateLimitFilter(limits, directory,
+                new SignedUrlResolver(gateway.publicBase(), gateway.trustedProxies()));
+    }
+
+    @Bean
+    SessionPrewarmer sessionPrewarmer(WebClient.Builder builder) {
+        GatewayProperties.Prewarm prewarm = gateway.prewarm();
+        HttpClient http = HttpClient.create()
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) prewarm.timeout().toMillis());
+        WebClient client = builder.clone()
+                .clientConnector(new org.springframework.http.client.reactive.ReactorClientHttpConnector(http))
+                .build();
+        return new SessionPrewarmer(client, gateway.bridgeApiUrl(), prewarm.timeout(), prewarm.enabled(),
+                prewarm.queue(), prewarm.concurrency());
+    }
+
+    /** Registered so that the lifecycle starts and stops the pre-warm loop. */
+    @Bean
+    BackgroundSender<?> prewarmSender(SessionPrewarmer prewarmer) {
+        return prewarmer.sender();
     }
 
     @Bean(destroyMethod = "")
@@ -134,13 +237,15 @@ public class GatewayConfiguration implements WebFluxConfigurer {
 
     @Bean
     TwilioCallClient twilioCallClient(TwilioRestClient client, CircuitBreaker twilioCircuitBreaker) {
-        return new TwilioCallClient(client, twilioCircuitBreaker, twilio.timeout(), gateway.publicBase());
+        return new TwilioCallClient(client, twilioCircuitBreaker, twilio.timeout(), gateway.publicBase(),
+                gateway.asyncAmd());
     }
 
     @Bean
     MakeCallHandler makeCallHandler(TenantAuthenticator auth, TwilioCallClient client, CallLogRepository calls,
-                                    IdempotencyRepository idempotency, EventPublisher events, JsonMapper json) {
-        return new MakeCallHandler(auth, client, calls, idempotency, events, json, gateway);
+                                    IdempotencyRepository idempotency, CallEventOutbox outbox, JsonMapper json,
+                                    RateLimits limits, CallLogLines lines) {
+        return new MakeCallHandler(auth, client, calls, idempotency, outbox, json, gateway, limits, lines);
     }
 
     @Bean
@@ -154,13 +259,13 @@ public class GatewayConfiguration implements WebFluxConfigurer {
     }
 
     @Bean
-    MediaStreamHandler mediaStreamHandler(MediaTokens tokens) {
+    MediaStreamHandler mediaStreamHandler(MediaTokens tokens, CallLogLines lines) {
         HttpClient http = HttpClient.create()
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) gateway.bridgeConnectTimeout().toMillis());
         var client = new ReactorNettyWebSocketClient(http,
                 () -> WebsocketClientSpec.builder().maxFramePayloadLength(gateway.maxFrameBytes()));
         return new MediaStreamHandler(tokens, new BridgeRelay(client, gateway.bridgeUrl()),
-                gateway.streamStartTimeout());
+                gateway.streamStartTimeout(), lines);
     }
 
     @Bean
@@ -177,14 +282,20 @@ public class GatewayConfiguration implements WebFluxConfigurer {
 
     @Bean
     RouterFunction<ServerResponse> gatewayRoutes(IncomingCallHandler incoming, CallStatusHandler status,
-                                                 MakeCallHandler makeCall, CallLogHandler callLogs,
+                                                 AmdStatusHandler amd, MakeCallHandler makeCall,
+                                                 CallLogHandler callLogs, CallLogStreamHandler logStreams,
                                                  PublicRouteProxy proxy) {
         return RouterFunctions.route()
                 .POST("/api/v1/incoming-call", incoming::handle)
                 .POST("/api/v1/call-status", status::handle)
+                .POST("/api/v1/amd-status", amd::handle)
                 .POST("/api/v1/make-call", makeCall::handle)
                 .GET("/api/v1/call-logs", callLogs::list)
                 .GET("/api/v1/call-logs/{call_sid}", callLogs::get)
+                .GET("/api/v1/calls/{call_sid}/logs/stream", logStreams::stream)
+                .GET("/api/v1/voice-sessions", request -> proxy.forward(gateway.bridgeApiUrl(), request))
+                .GET("/api/v1/voice-sessions/**", request -> proxy.forward(gateway.bridgeApiUrl(), request))
+                .GET("/api/v1/active-sessions", request -> proxy.forward(gateway.bridgeApiUrl(), request))
                 .route(path("/api/v1/admin/**"), request -> proxy.forward(gateway.configUrl(), request))
                 .route(path("/api/v1/evaluations/**"), request -> proxy.forward(gateway.evaluationUrl(), request))
                 .route(path("/api/v1/callbacks/**"), request -> proxy.forward(gateway.callbackUrl(), request))

@@ -23,7 +23,55 @@ public record GatewayProperties(
         @DefaultValue("65536") int maxFrameBytes,
         @DefaultValue("65536") int maxWebhookBytes,
         @DefaultValue("10s") Duration upstreamTimeout,
-        @DefaultValue("24h") Duration idempotencyRetention) {
+        @DefaultValue("24h") Duration idempotencyRetention,
+        @DefaultValue("http://localhost:8082") URI bridgeApiUrl,
+        @DefaultValue("true") boolean asyncAmd,
+        @DefaultValue Limits limits,
+        @DefaultValue LogStream logStream,
+        @DefaultValue Outbox outbox,
+        @DefaultValue Prewarm prewarm) {
+
+    /**
+     * Default rate and concurrency limits ({@code voice.gateway.limits.*}); a tenant's own limits may later come
+     * with its published view. Rates are token buckets: {@code *-per-second} refill, {@code *-burst} capacity.
+     */
+    public record Limits(
+            @DefaultValue("true") boolean enabled,
+            @DefaultValue("100") double ipRequestsPerSecond,
+            @DefaultValue("200") int ipBurst,
+            @DefaultValue("50") double tenantRequestsPerSecond,
+            @DefaultValue("100") int tenantBurst,
+            @DefaultValue("5") double tenantCallsPerSecond,
+            @DefaultValue("20") int tenantCallBurst,
+            @DefaultValue("50") int tenantConcurrentCalls,
+            @DefaultValue("30s") Duration concurrencyRetryAfter,
+            @DefaultValue("4h") Duration maxCallAge,
+            @DefaultValue("100000") int maxTrackedKeys) {
+    }
+
+    /** Live log streams ({@code voice.gateway.log-stream.*}): per-subscriber buffer, heartbeat, lifetime. */
+    public record LogStream(
+            @DefaultValue("256") int buffer,
+            @DefaultValue("15s") Duration heartbeat,
+            @DefaultValue("2s") Duration closeGrace,
+            @DefaultValue("4h") Duration maxDuration,
+            @DefaultValue("10000") int publishQueue) {
+    }
+
+    /** The call-event outbox relay ({@code voice.gateway.outbox.*}). */
+    public record Outbox(
+            @DefaultValue("1s") Duration interval,
+            @DefaultValue("200") int batchSize,
+            @DefaultValue("24h") Duration retention) {
+    }
+
+    /** Model-session pre-warm at incoming-call ({@code voice.gateway.prewarm.*}). */
+    public record Prewarm(
+            @DefaultValue("true") boolean enabled,
+            @DefaultValue("2s") Duration timeout,
+            @DefaultValue("64") int concurrency,
+            @DefaultValue("1000") int queue) {
+    }
 
     /** Production mode refuses to start without the secrets that keep the edge closed. */
     public boolean production() {

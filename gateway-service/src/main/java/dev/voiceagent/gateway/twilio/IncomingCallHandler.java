@@ -7,6 +7,11 @@ import dev.voiceagent.contracts.TenantConfigPublished.AgentView;
 import dev.voiceagent.gateway.calllog.CallLog;
 import dev.voiceagent.gateway.calllog.CallLogRepository;
 import dev.voiceagent.gateway.calllog.CallStatus;
+import dev.voiceagent.gateway.calllog.MachineDetection;
+import dev.voiceagent.gateway.limits.RateLimits;
+import dev.voiceagent.gateway.logstream.CallLogLines;
+import dev.voiceagent.gateway.outbox.CallEventOutbox;
+import dev.voiceagent.gateway.prewarm.SessionPrewarmer;
 import dev.voiceagent.gateway.media.MediaTokens;
 import dev.voiceagent.gateway.support.Agents;
 import dev.voiceagent.gateway.support.GatewayProperties;
@@ -26,7 +31,10 @@ import reactor.core.publisher.Mono;
 /**
  * {@code POST /api/v1/incoming-call}: verified Twilio webhook → TwiML that connects the media stream with a
  * fresh media token. Outbound calls find their call log; inbound calls resolve the tenant by the called number
- * (unknown numbers get a short spoken fallback and a {@code voice.call.unroutable} event, never a 5xx).
+ * (unknown numbers get a short spoken fallback and a {@code voice.call.unroutable} event, never a 5xx; a tenant
+ * at its concurrent-call limit gets a polite busy message). The call log and {@code voice.call.created} commit
+ * together (outbox). Once the TwiML is decided the media bridge is asked, in the background, to pre-warm the
+ * model session. An outbound call that Twilio reports as answered by a machine gets its voicemail policy.
  */
 public class IncomingCallHandler {
 
@@ -41,15 +49,25 @@ public class IncomingCallHandler {
     private final MediaTokens tokens;
     private final EventPublisher events;
     private final GatewayProperties properties;
+    private final CallEventOutbox outbox;
+    private final RateLimits limits;
+    private final CallLogLines lines;
+    private final SessionPrewarmer prewarmer;
 
     public IncomingCallHandler(TwilioWebhookReader webhooks, TenantDirectory directory, CallLogRepository calls,
-                               MediaTokens tokens, EventPublisher events, GatewayProperties properties) {
+                               MediaTokens tokens, EventPublisher events, GatewayProperties properties,
+                               CallEventOutbox outbox, RateLimits limits, CallLogLines lines,
+                               SessionPrewarmer prewarmer) {
         this.webhooks = webhooks;
         this.directory = directory;
         this.calls = calls;
         this.tokens = tokens;
         this.events = events;
         this.properties = properties;
+        this.outbox = outbox;
+        this.limits = limits;
+        this.lines = lines;
+        this.prewarmer = prewarmer;
     }
 
     public Mono<ServerResponse> handle(ServerRequest request) {
@@ -64,11 +82,25 @@ public class IncomingCallHandler {
     }
 
     private Mono<String> outbound(String callSid, Map<String, String> params) {
+        String answeredBy = params.get("AnsweredBy");
         return calls.findByCallSid(callSid)
-                .repeatWhenEmpty(4, attempts -> attempts.delayElements(LOOKUP_RETRY))
-                .map(call -> connect(call.callSid(), call.tenantId(), call.agentKey(), call.agentVersionId(),
-                        call.to(), CallLog.OUTBOUND_API, call.greeting()))
+                .repeatWhenEmpty(attempts -> attempts.take(4).delayElements(LOOKUP_RETRY))
+                .doOnNext(call -> received(call.tenantId(), callSid, CallLog.OUTBOUND_API, params))
+                .flatMap(call -> MachineDetection.answeredByMachine(answeredBy)
+                        ? answeredByMachine(call, answeredBy)
+                        : Mono.just(connect(call.callSid(), call.tenantId(), call.agentKey(), call.agentVersionId(),
+                                call.to(), CallLog.OUTBOUND_API, call.greeting())))
                 .switchIfEmpty(Mono.defer(() -> outboundWithoutLog(callSid, params)));
+    }
+
+    /** Twilio waited for detection (synchronous AMD) and found a machine: apply the call's voicemail policy. */
+    private Mono<String> answeredByMachine(CallLog call, String answeredBy) {
+        MachineDetection amd = call.machineDetection();
+        boolean leaveMessage = amd != null && amd.leavesMessage();
+        lines.info(call.tenantId(), call.callSid(), "answered by " + answeredBy + ": "
+                + (leaveMessage ? "leaving the voicemail message, then hanging up" : "hanging up"));
+        return calls.recordAnsweredBy(call.callSid(), answeredBy, true)
+                .thenReturn(leaveMessage ? TwimlResponses.sayAndHangUp(amd.voicemailMessage()) : TwimlResponses.hangUp());
     }
 
     /** An outbound call we did not place through make-call: route it by its From number, like an inbound call. */
@@ -99,23 +131,58 @@ public class IncomingCallHandler {
         CallStatus status = CallStatus.fromWire(params.get("CallStatus")).orElse(CallStatus.RINGING);
         CallLog call = CallLog.opened(callSid, tenant.tenantId(), direction, nonNull(from), nonNull(to), status,
                 agentKey, version, null);
-        return calls.insertIfAbsent(call)
-                .flatMap(created -> created ? announce(call) : Mono.empty())
-                .thenReturn(connect(callSid, tenant.tenantId(), agentKey, version, caller, direction, null));
+        received(tenant.tenantId(), callSid, direction, params);
+        return admitted(tenant, callSid)
+                .flatMap(admitted -> admitted
+                        ? record(call).thenReturn(connect(callSid, tenant.tenantId(), agentKey, version, caller,
+                                direction, null))
+                        : Mono.just(busy(call)));
     }
 
-    private Mono<Void> announce(CallLog call) {
-        log.info("call {} opened for tenant {} from {}", call.callSid(), call.tenantId(), PhoneNumbers.mask(call.from()));
-        return events.publish(call.tenantId(), call.callSid(), new CallCreated(call.direction(), call.from(), call.to(),
-                        call.agentKey(), call.agentVersionId()))
-                .then()
-                .onErrorResume(e -> logPublishFailure("voice.call.created", call.callSid(), e));
+    /** Whether the tenant is below its concurrent-call limit, not counting this call (Twilio may ask twice). */
+    private Mono<Boolean> admitted(TenantConfigPublished tenant, String callSid) {
+        return calls.countLiveExcept(tenant.tenantId(), callSid, properties.limits().maxCallAge())
+                .map(live -> !limits.enabled() || live < limits.concurrentCalls(tenant));
     }
 
+    private String busy(CallLog call) {
+        log.warn("call {} for tenant {} refused: concurrent-call limit reached", call.callSid(), call.tenantId());
+        lines.warn(call.tenantId(), call.callSid(), "refused with a busy message: concurrent-call limit reached");
+        return TwimlResponses.busy();
+    }
+
+    /** The call log and its {@code voice.call.created} event, in one transaction. */
+    private Mono<Void> record(CallLog call) {
+        Mono<Boolean> write = calls.insertIfAbsent(call)
+                .flatMap(created -> created
+                        ? outbox.add(outbox.envelope(call.tenantId(), call.callSid(), new CallCreated(call.direction(),
+                                call.from(), call.to(), call.agentKey(), call.agentVersionId()))).thenReturn(true)
+                        : Mono.just(false));
+        return outbox.inTransaction(write)
+                .doOnNext(created -> {
+                    if (created) {
+                        log.info("call {} opened for tenant {} from {}", call.callSid(), call.tenantId(),
+                                PhoneNumbers.mask(call.from()));
+                    }
+                })
+                .then();
+    }
+
+    private void received(String tenantId, String callSid, String direction, Map<String, String> params) {
+        String answeredBy = params.get("AnsweredBy");
+        lines.info(tenantId, callSid, "incoming-call webhook received: " + direction + ", status "
+                + params.getOrDefault("CallStatus", "unknown") + ", from " + PhoneNumbers.mask(params.get("From"))
+                + " to " + PhoneNumbers.mask(params.get("To")) + (answeredBy == null ? "" : ", answered by " + answeredBy));
+    }
+
+    /** TwiML that connects the media stream; the bridge is asked to pre-warm the model session meanwhile. */
     private String connect(String callSid, String tenantId, String agentKey, String version, String caller,
                            String direction, String greeting) {
         String token = tokens.mint(callSid, tenantId, agentKey, version, caller, direction);
-        return TwimlResponses.connectStream(properties.mediaStreamUrl(), token, greeting);
+        String twiml = TwimlResponses.connectStream(properties.mediaStreamUrl(), token, greeting);
+        prewarmer.prewarm(new SessionPrewarmer.Prewarm(callSid, tenantId, agentKey, version, caller, direction));
+        lines.info(tenantId, callSid, "answered with a media stream for agent " + agentKey + " (version " + version + ")");
+        return twiml;
     }
 
     private Mono<String> unroutable(String callSid, String to, String from, String reason) {

@@ -38,7 +38,8 @@ public final class SignedUrlResolver {
         return proto.toLowerCase() + "://" + authority + pathAndQuery;
     }
 
-    boolean trusted(InetSocketAddress remote) {
+    /** Whether the peer is a configured trusted proxy (may set X-Forwarded-* headers). */
+    public boolean trusted(InetSocketAddress remote) {
         if (remote == null || remote.getAddress() == null) {
             return false;
         }

@@ -11,6 +11,8 @@ import com.twilio.twiml.voice.Stream;
 public final class TwimlResponses {
 
     public static final String UNROUTABLE_MESSAGE = "Sorry, this number is not available right now. Goodbye.";
+    public static final String BUSY_MESSAGE = "Sorry, all of our lines are busy right now. Please call again in a "
+            + "few minutes. Goodbye.";
 
     private TwimlResponses() {
     }
@@ -29,9 +31,24 @@ public final class TwimlResponses {
 
     /** A short spoken message, then hang up. */
     public static String unroutable() {
+        return sayAndHangUp(UNROUTABLE_MESSAGE);
+    }
+
+    /** The tenant is at its concurrent-call limit: a polite message, then hang up (never an error to Twilio). */
+    public static String busy() {
+        return sayAndHangUp(BUSY_MESSAGE);
+    }
+
+    /** {@code <Say>message</Say><Hangup/>}. */
+    public static String sayAndHangUp(String message) {
         return new VoiceResponse.Builder()
-                .say(new Say.Builder(UNROUTABLE_MESSAGE).build())
+                .say(new Say.Builder(message).build())
                 .hangup(new Hangup.Builder().build())
                 .build().toXml();
+    }
+
+    /** {@code <Hangup/>} alone. */
+    public static String hangUp() {
+        return new VoiceResponse.Builder().hangup(new Hangup.Builder().build()).build().toXml();
     }
 }

@@ -1,0 +1,67 @@
+package dev.voiceagent.gateway.limits;
+
+import dev.voiceagent.contracts.TenantConfigPublished;
+import dev.voiceagent.gateway.support.GatewayProperties;
+import dev.voiceagent.support.Problems;
+import org.springframework.http.HttpStatus;
+import org.springframework.web.ErrorResponseException;
+
+/**
+ * The gateway's limits: requests per client IP, requests per tenant, calls placed per tenant (token buckets) and
+ * live calls per tenant. Every tenant gets {@code voice.gateway.limits.*} for now; {@link #concurrentCalls} is the
+ * one place that will read a tenant's own limits once its published view carries them.
+ */
+public class RateLimits {
+
+    private final GatewayProperties.Limits settings;
+    private final TokenBuckets perIp;
+    private final TokenBuckets perTenant;
+    private final TokenBuckets callsPerTenant;
+
+    public RateLimits(GatewayProperties.Limits settings) {
+        this.settings = settings;
+        this.perIp = new TokenBuckets(settings.ipRequestsPerSecond(), settings.ipBurst(), settings.maxTrackedKeys(),
+                System::nanoTime);
+        this.perTenant = new TokenBuckets(settings.tenantRequestsPerSecond(), settings.tenantBurst(),
+                settings.maxTrackedKeys(), System::nanoTime);
+        this.callsPerTenant = new TokenBuckets(settings.tenantCallsPerSecond(), settings.tenantCallBurst(),
+                settings.maxTrackedKeys(), System::nanoTime);
+    }
+
+    public boolean enabled() {
+        return settings.enabled();
+    }
+
+    /** 0 when the client IP may make another request, else seconds to wait. */
+    public long ip(String ip) {
+        return perIp.tryAcquire(ip);
+    }
+
+    /** 0 when the tenant may make another API request, else seconds to wait. */
+    public long tenant(String tenantId) {
+        return perTenant.tryAcquire(tenantId);
+    }
+
+    /** 0 when the tenant may place another call now, else seconds to wait. */
+    public long placeCall(String tenantId) {
+        return callsPerTenant.tryAcquire(tenantId);
+    }
+
+    /** How many calls the tenant may have live at once. */
+    public int concurrentCalls(TenantConfigPublished tenant) {
+        return settings.tenantConcurrentCalls();
+    }
+
+    /** How long a refused caller should wait before retrying a call over the concurrency limit. */
+    public long concurrencyRetryAfterSeconds() {
+        return Math.max(1, settings.concurrencyRetryAfter().toSeconds());
+    }
+
+    /** A 429 problem with {@code Retry-After}. */
+    public static ErrorResponseException tooManyRequests(String detail, long retryAfterSeconds) {
+        ErrorResponseException problem = Problems.of(HttpStatus.TOO_MANY_REQUESTS, "Too many requests", detail);
+        problem.getBody().setProperty("retry_after_seconds", retryAfterSeconds);
+        problem.getHeaders().set("Retry-After", Long.toString(retryAfterSeconds));
+        return problem;
+    }
+}

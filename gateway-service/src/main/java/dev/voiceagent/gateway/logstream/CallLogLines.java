@@ -1,0 +1,68 @@
+package dev.voiceagent.gateway.logstream;
+
+import dev.voiceagent.contracts.EventEnvelope;
+import dev.voiceagent.contracts.LogLine;
+import dev.voiceagent.gateway.support.BackgroundSender;
+import dev.voiceagent.support.EventPublisher;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The gateway's own log lines about a call (webhook received, status changed, stream connected/closed): shown at
+ * once to this instance's live streams and published to {@code voice.logs.v1} in the background for the rest of
+ * the platform. Messages must already be safe: masked numbers, no secrets.
+ */
+public class CallLogLines {
+
+    public static final String INFO = "info";
+    public static final String WARN = "warn";
+    private static final int REMEMBERED = 4096;
+
+    private final EventPublisher publisher;
+    private final CallLogStreams streams;
+    private final BackgroundSender<EventEnvelope<LogLine>> sender;
+    /** Ids of lines published here, so the topic listener does not show them a second time. */
+    private final Set<String> ownIds = Collections.synchronizedSet(Collections.newSetFromMap(
+            new LinkedHashMap<>(REMEMBERED * 2, 0.75f) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                    return size() > REMEMBERED;
+                }
+            }));
+
+    public CallLogLines(EventPublisher publisher, CallLogStreams streams, int queueCapacity) {
+        this.publisher = publisher;
+        this.streams = streams;
+        this.sender = new BackgroundSender<>("log-line publisher", queueCapacity, 16, publisher::publish);
+    }
+
+    /** The background publisher, registered as a lifecycle bean by the configuration. */
+    public BackgroundSender<EventEnvelope<LogLine>> sender() {
+        return sender;
+    }
+
+    public void info(String tenantId, String callSid, String message) {
+        emit(tenantId, callSid, INFO, message);
+    }
+
+    public void warn(String tenantId, String callSid, String message) {
+        emit(tenantId, callSid, WARN, message);
+    }
+
+    private void emit(String tenantId, String callSid, String level, String message) {
+        if (callSid == null) {
+            return;
+        }
+        EventEnvelope<LogLine> line = EventEnvelope.of(publisher.source(), tenantId, callSid, new LogLine(level, message));
+        ownIds.add(line.id());
+        streams.publish(line);
+        sender.offer(line);
+    }
+
+    /** Whether a line read from the topic was emitted by this instance (and so already shown). */
+    public boolean isOwn(String eventId) {
+        return ownIds.remove(eventId);
+    }
+}

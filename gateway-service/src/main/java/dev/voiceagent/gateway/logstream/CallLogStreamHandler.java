@@ -1,0 +1,82 @@
+package dev.voiceagent.gateway.logstream;
+
+import dev.voiceagent.contracts.EventEnvelope;
+import dev.voiceagent.contracts.LogLine;
+import dev.voiceagent.gateway.calllog.CallLog;
+import dev.voiceagent.gateway.calllog.CallLogRepository;
+import dev.voiceagent.gateway.calllog.CallStatus;
+import dev.voiceagent.gateway.support.GatewayProperties;
+import dev.voiceagent.support.Problems;
+import dev.voiceagent.support.tenant.TenantAuthenticator;
+import java.time.Instant;
+import java.util.Map;
+import org.springframework.http.MediaType;
+import org.springframework.http.codec.ServerSentEvent;
+import org.springframework.web.reactive.function.BodyInserters;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * {@code GET /api/v1/calls/{call_sid}/logs/stream}: the call's live log lines as Server-Sent Events for the tenant
+ * that owns the call (another tenant's call is a 404), with heartbeat comments; the stream ends when the call ends.
+ */
+public class CallLogStreamHandler {
+
+    static final String END = "end";
+
+    private final TenantAuthenticator auth;
+    private final CallLogRepository calls;
+    private final CallLogStreams streams;
+    private final GatewayProperties.LogStream settings;
+
+    public CallLogStreamHandler(TenantAuthenticator auth, CallLogRepository calls, CallLogStreams streams,
+                                GatewayProperties.LogStream settings) {
+        this.auth = auth;
+        this.calls = calls;
+        this.streams = streams;
+        this.settings = settings;
+    }
+
+    /** One line as the stream shows it (snake_case JSON). */
+    public record LogLineView(String callSid, Instant time, String level, String source, String message) {
+
+        static LogLineView of(EventEnvelope<LogLine> line) {
+            return new LogLineView(line.callSid(), line.time(), line.data().level(), line.source(),
+                    line.data().message());
+        }
+    }
+
+    public Mono<ServerResponse> stream(ServerRequest request) {
+        String callSid = request.pathVariable("call_sid");
+        return auth.tenant(request)
+                .flatMap(tenant -> calls.findForTenant(tenant.tenantId(), callSid))
+                .switchIfEmpty(Mono.error(() -> Problems.notFound("No call " + callSid + ".")))
+                .flatMap(call -> ServerResponse.ok()
+                        .contentType(MediaType.TEXT_EVENT_STREAM)
+                        .header("Cache-Control", "no-cache")
+                        .header("X-Accel-Buffering", "no")
+                        .body(BodyInserters.fromServerSentEvents(events(call))));
+    }
+
+    private Flux<ServerSentEvent<Object>> events(CallLog call) {
+        if (CallStatus.fromWire(call.status()).map(CallStatus::terminal).orElse(false)) {
+            return Flux.just(ended(call.status()));
+        }
+        Flux<ServerSentEvent<Object>> lines = streams.watch(call.tenantId(), call.callSid())
+                .map(line -> ServerSentEvent.builder((Object) LogLineView.of(line))
+                        .id(line.id()).event("log").build());
+        Flux<ServerSentEvent<Object>> heartbeats = Flux.interval(settings.heartbeat())
+                .map(tick -> ServerSentEvent.builder().comment("heartbeat").build());
+        // the end event closes the merge, which cancels the heartbeats with it
+        return Flux.merge(lines.concatWith(Mono.fromSupplier(() -> ended("completed"))), heartbeats)
+                .startWith(ServerSentEvent.builder().comment("streaming call " + call.callSid()).build())
+                .takeUntil(event -> END.equals(event.event()))
+                .take(settings.maxDuration());
+    }
+
+    private static ServerSentEvent<Object> ended(String status) {
+        return ServerSentEvent.builder((Object) Map.of("status", status)).event(END).build();
+    }
+}

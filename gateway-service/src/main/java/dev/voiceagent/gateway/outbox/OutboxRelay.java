@@ -1,0 +1,145 @@
+package dev.voiceagent.gateway.outbox;
+
+import dev.voiceagent.contracts.EventCodec;
+import dev.voiceagent.gateway.support.GatewayProperties;
+import dev.voiceagent.support.EventPublisher;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.transaction.reactive.TransactionalOperator;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * Publishes pending {@code outbox_events} rows and marks them published. One pass is one transaction under a
+ * cluster-wide advisory lock (so two gateway instances never interleave one call's events); within a pass each
+ * call's events go out in order, calls in parallel, and a call whose event fails keeps its later events for the
+ * next pass. Runs on every committed write and on a timer; a managed lifecycle bean whose loop is disposed on stop.
+ */
+public class OutboxRelay implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
+    /** Advisory lock key shared by every gateway instance ("voicegwo"). */
+    private static final long RELAY_LOCK = 0x766f69636567776fL;
+
+    private final DatabaseClient db;
+    private final TransactionalOperator tx;
+    private final EventPublisher publisher;
+    private final GatewayProperties.Outbox settings;
+    private final Sinks.Many<Boolean> wakeUps = Sinks.many().multicast().directBestEffort();
+    private volatile Disposable loop;
+
+    public OutboxRelay(DatabaseClient db, TransactionalOperator tx, EventPublisher publisher,
+                       GatewayProperties.Outbox settings) {
+        this.db = db;
+        this.tx = tx;
+        this.publisher = publisher;
+        this.settings = settings;
+    }
+
+    /** Asks for a pass soon; passes requested while one runs collapse into the next. */
+    public void wakeUp() {
+        synchronized (wakeUps) {
+            wakeUps.tryEmitNext(Boolean.TRUE);
+        }
+    }
+
+    @Override
+    public synchronized void start() {
+        if (loop != null) {
+            return;
+        }
+        Flux<Boolean> ticks = Flux.interval(settings.interval(), settings.interval()).map(tick -> Boolean.TRUE);
+        loop = Flux.merge(Flux.just(Boolean.TRUE), wakeUps.asFlux(), ticks)
+                .onBackpressureLatest()
+                .concatMap(signal -> pass(), 1)
+                .subscribe();
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (loop != null) {
+            loop.dispose();
+            loop = null;
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return loop != null;
+    }
+
+    /** Drains until a batch comes back short; failures are logged and retried on the next pass. */
+    private Mono<Void> pass() {
+        return drainBatch()
+                .expand(done -> done >= settings.batchSize() ? drainBatch() : Mono.empty())
+                .then(purge())
+                .doOnError(e -> log.warn("outbox pass failed, retrying on the next pass: {}", e.toString()))
+                .onErrorResume(e -> Mono.empty());
+    }
+
+    private Mono<Integer> drainBatch() {
+        Mono<Integer> batch = db.sql("SELECT pg_try_advisory_xact_lock(:lock) AS locked")
+                .bind("lock", RELAY_LOCK)
+                .map((row, meta) -> Boolean.TRUE.equals(row.get("locked", Boolean.class)))
+                .one()
+                .flatMap(locked -> locked ? publishPending() : Mono.just(0));
+        return tx.transactional(batch);
+    }
+
+    private Mono<Integer> publishPending() {
+        return db.sql("SELECT id, event_key, payload FROM outbox_events WHERE published_at IS NULL ORDER BY id "
+                        + "LIMIT :limit")
+                .bind("limit", settings.batchSize())
+                .map((row, meta) -> new Pending(row.get("id", Long.class), row.get("event_key", String.class),
+                        row.get("payload", String.class)))
+                .all()
+                .collectList()
+                .flatMap(pending -> pending.isEmpty() ? Mono.just(0) : publishAndMark(pending));
+    }
+
+    private Mono<Integer> publishAndMark(List<Pending> pending) {
+        return Flux.fromIterable(pending)
+                .groupBy(Pending::key)
+                .flatMap(this::publishInOrder)
+                .collectList()
+                .flatMap(ids -> ids.isEmpty() ? Mono.just(0) : markPublished(ids).thenReturn(ids.size()))
+                // a short batch that still failed must not look drained: report the batch size instead
+                .map(published -> published < pending.size() ? 0 : published);
+    }
+
+    /** One call's events in id order; stops at the first failure so that nothing overtakes it. */
+    private Flux<Long> publishInOrder(Flux<Pending> call) {
+        return call.concatMap(row -> publish(row).thenReturn(row.id()))
+                .onErrorResume(e -> {
+                    log.warn("outbox: publishing a call event failed, will retry: {}", e.toString());
+                    return Mono.empty();
+                });
+    }
+
+    private Mono<Void> publish(Pending row) {
+        return EventCodec.decode(row.payload()).map(publisher::publish).orElseGet(() -> {
+            log.error("outbox row {} holds an event type this version cannot decode; marking it published", row.id());
+            return Mono.empty();
+        });
+    }
+
+    private Mono<Void> markPublished(List<Long> ids) {
+        return db.sql("UPDATE outbox_events SET published_at = now() WHERE id = ANY(:ids)")
+                .bind("ids", ids.toArray(Long[]::new))
+                .then();
+    }
+
+    private Mono<Void> purge() {
+        return db.sql("DELETE FROM outbox_events WHERE published_at < now() - make_interval(secs => :seconds)")
+                .bind("seconds", (double) settings.retention().toSeconds())
+                .then();
+    }
+
+    private record Pending(long id, String key, String payload) {
+    }
+}

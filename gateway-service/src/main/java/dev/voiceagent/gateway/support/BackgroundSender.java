@@ -1,0 +1,83 @@
+package dev.voiceagent.gateway.support;
+
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * A bounded, tracked queue of side jobs that must never hold up a request (pre-warm calls, log-line publishes):
+ * {@link #offer} never blocks and drops when the queue is full; one loop runs the jobs with bounded concurrency
+ * and is disposed when the application stops. Each job must bring its own timeout and swallow its own errors.
+ */
+public class BackgroundSender<T> implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(BackgroundSender.class);
+
+    private final String name;
+    private final Sinks.Many<T> queue;
+    private final Function<T, Mono<Void>> job;
+    private final int concurrency;
+    private final AtomicLong dropped = new AtomicLong();
+    private volatile Disposable loop;
+
+    public BackgroundSender(String name, int capacity, int concurrency, Function<T, Mono<Void>> job) {
+        this.name = name;
+        this.queue = Sinks.many().unicast().onBackpressureBuffer(new ArrayBlockingQueue<>(capacity));
+        this.job = job;
+        this.concurrency = concurrency;
+    }
+
+    /** Queues one job; false (and counted) when the queue is full or the sender stopped. */
+    public boolean offer(T item) {
+        Sinks.EmitResult result;
+        synchronized (queue) {
+            result = queue.tryEmitNext(item);
+        }
+        if (result.isFailure()) {
+            long total = dropped.incrementAndGet();
+            if (total == 1 || total % 1000 == 0) {
+                log.warn("{} queue refused a job ({}); {} dropped so far", name, result, total);
+            }
+            return false;
+        }
+        return true;
+    }
+
+    /** Jobs refused so far because the queue was full. */
+    public long dropped() {
+        return dropped.get();
+    }
+
+    @Override
+    public synchronized void start() {
+        if (loop == null) {
+            loop = queue.asFlux()
+                    .flatMap(item -> Mono.defer(() -> job.apply(item)).onErrorResume(this::failed), concurrency)
+                    .subscribe();
+        }
+    }
+
+    private Mono<Void> failed(Throwable e) {
+        log.warn("{} job failed: {}", name, e.toString());
+        return Mono.empty();
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (loop != null) {
+            loop.dispose();
+            loop = null;
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return loop != null;
+    }
+}

@@ -1,0 +1,177 @@
+package dev.voiceagent.gateway.bench;
+
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import dev.voiceagent.gateway.testing.Tenants;
+import dev.voiceagent.gateway.twilio.TwilioSignatures;
+import dev.voiceagent.support.tenant.TenantDirectory;
+import dev.voiceagent.testkit.infra.VoiceInfrastructure;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.ByteBufFlux;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.http.server.HttpServer;
+import reactor.netty.resources.ConnectionProvider;
+
+/**
+ * Load benchmark of {@code POST /api/v1/incoming-call}: signed Twilio webhooks for new inbound calls at a steady
+ * rate against a running gateway (real Postgres and Kafka, pre-warm sent to a stand-in bridge), then a latency
+ * report. Skipped unless {@code -Dbench=true}:
+ * {@code mvn -o -pl gateway-service test -Dtest=IncomingCallBenchmark -Dbench=true} (optional
+ * {@code -Dbench.rate=500 -Dbench.seconds=20 -Dbench.warmup=5}). Budget: p99 under 20 ms.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "voice.twilio.auth-token=" + IncomingCallBenchmark.TOKEN,
+        "voice.gateway.public-base-url=https://voice.example.com",
+        "voice.gateway.media-token-secrets=bench-secret",
+        "voice.gateway.limits.tenant-concurrent-calls=1000000",
+        "logging.level.dev.voiceagent=WARN"})
+@VoiceInfrastructure
+class IncomingCallBenchmark {
+
+    static final String TOKEN = "bench-token";
+    private static final String URL = "https://voice.example.com/api/v1/incoming-call";
+    private static final int TENANTS = 50;
+
+    static final AtomicLong PREWARMS = new AtomicLong();
+    static final DisposableServer BRIDGE = HttpServer.create().port(0)
+            .route(routes -> routes.post("/internal/v1/sessions/prewarm", (request, response) ->
+                    request.receive().then(Mono.fromRunnable(PREWARMS::incrementAndGet)).then(response.status(202).send())))
+            .bindNow();
+
+    @DynamicPropertySource
+    static void bridge(DynamicPropertyRegistry registry) {
+        registry.add("voice.gateway.bridge-api-url", () -> "http://localhost:" + BRIDGE.port());
+    }
+
+    @AfterAll
+    static void stop() {
+        BRIDGE.disposeNow();
+    }
+
+    @LocalServerPort int port;
+    @Autowired TenantDirectory directory;
+
+    @Test
+    void incomingCallLatencyUnderSteadyLoad() {
+        assumeThat(Boolean.getBoolean("bench")).as("benchmarks run with -Dbench=true").isTrue();
+        int rate = Integer.getInteger("bench.rate", 500);
+        int seconds = Integer.getInteger("bench.seconds", 20);
+        int warmup = Integer.getInteger("bench.warmup", 5);
+        for (int i = 0; i < TENANTS; i++) {
+            directory.apply(Tenants.tenant("bench" + i, "bench" + i + "-key", number(i), true));
+        }
+        ConnectionProvider pool = ConnectionProvider.builder("bench").maxConnections(500)
+                .pendingAcquireMaxCount(-1).build();
+        HttpClient client = HttpClient.create(pool).baseUrl("http://localhost:" + port);
+        try {
+            run(client, rate, warmup);
+            Result result = run(client, rate, seconds);
+            System.out.println(result.report(rate, seconds));
+        } finally {
+            pool.disposeLater().block(Duration.ofSeconds(5));
+        }
+    }
+
+    private Result run(HttpClient client, int rate, int seconds) {
+        int total = rate * seconds;
+        long[] latencies = new long[total];
+        AtomicInteger index = new AtomicInteger();
+        AtomicInteger errors = new AtomicInteger();
+        long periodNanos = 1_000_000_000L / rate;
+        long started = System.nanoTime();
+        // open loop: requests are due on a fixed schedule whether or not earlier ones have answered
+        Flux.interval(Duration.ofNanos(periodNanos))
+                .onBackpressureBuffer()
+                .take(total)
+                .flatMap(tick -> request(client, (int) (tick % TENANTS))
+                        .doOnNext(sample -> {
+                            latencies[index.getAndIncrement()] = sample.nanos();
+                            if (!sample.ok()) {
+                                errors.incrementAndGet();
+                            }
+                        }), 4096)
+                .blockLast(Duration.ofSeconds(seconds * 10L + 60L));
+        long elapsed = System.nanoTime() - started;
+        return new Result(Arrays.copyOf(latencies, index.get()), errors.get(), elapsed);
+    }
+
+    private Mono<Sample> request(HttpClient client, int tenant) {
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("AccountSid", "AC00000000000000000000000000000000");
+        params.put("CallSid", "CA" + UUID.randomUUID().toString().replace("-", ""));
+        params.put("CallStatus", "ringing");
+        params.put("Direction", "inbound");
+        params.put("From", "+15555550100");
+        params.put("To", number(tenant));
+        String body = params.entrySet().stream()
+                .map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+                .collect(Collectors.joining("&"));
+        String signature = TwilioSignatures.sign(TOKEN, URL, params);
+        return Mono.defer(() -> {
+            long start = System.nanoTime();
+            return client.headers(h -> h.set(HttpHeaderNames.CONTENT_TYPE, "application/x-www-form-urlencoded")
+                            .set("X-Twilio-Signature", signature))
+                    .post().uri("/api/v1/incoming-call")
+                    .send(ByteBufFlux.fromString(Mono.just(body)))
+                    .responseSingle((response, content) -> content.asString().defaultIfEmpty("")
+                            .map(text -> new Sample(System.nanoTime() - start,
+                                    response.status().code() == 200 && text.contains("<Stream"))))
+                    .onErrorResume(e -> Mono.just(new Sample(System.nanoTime() - start, false)));
+        });
+    }
+
+    private static String number(int tenant) {
+        return "+1555557" + String.format("%04d", tenant);
+    }
+
+    private record Sample(long nanos, boolean ok) {
+    }
+
+    private record Result(long[] latencies, int errors, long elapsedNanos) {
+
+        String report(int rate, int seconds) {
+            long[] sorted = latencies.clone();
+            Arrays.sort(sorted);
+            double achieved = sorted.length / (elapsedNanos / 1e9);
+            return String.format("%n=== incoming-call benchmark ===%n"
+                            + "target rate    %d req/s for %d s%n"
+                            + "requests       %d (errors %d)%n"
+                            + "achieved rate  %.1f req/s%n"
+                            + "latency p50    %.2f ms%n"
+                            + "latency p95    %.2f ms%n"
+                            + "latency p99    %.2f ms%n"
+                            + "latency max    %.2f ms%n"
+                            + "pre-warms seen %d%n",
+                    rate, seconds, sorted.length, errors, achieved, ms(sorted, 0.50), ms(sorted, 0.95),
+                    ms(sorted, 0.99), sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1e6, PREWARMS.get());
+        }
+
+        private static double ms(long[] sorted, double quantile) {
+            if (sorted.length == 0) {
+                return 0;
+            }
+            int i = (int) Math.min(sorted.length - 1, Math.ceil(quantile * sorted.length) - 1);
+            return sorted[Math.max(0, i)] / 1e6;
+        }
+    }
+}

@@ -4,6 +4,7 @@ import dev.voiceagent.contracts.TenantConfigPublished;
 import dev.voiceagent.contracts.TenantConfigPublished.AgentView;
 import dev.voiceagent.gateway.calllog.MachineDetection;
 import dev.voiceagent.gateway.support.Agents;
+import dev.voiceagent.support.tenant.RolloutSelector;
 import dev.voiceagent.support.PhoneNumbers;
 import dev.voiceagent.support.Problems;
 import java.nio.charset.StandardCharsets;
@@ -53,10 +54,12 @@ public record MakeCallRequest(String to, String from, String agentKey, String ag
         if (requestedAgent != null && agent == null) {
             throw Problems.invalidField("agent_key", "the tenant has no agent '" + requestedAgent + "'");
         }
-        String version = text(root, "agent_version_id");
-        if (version == null && agent != null) {
-            version = agent.agentVersionId();
+        String requestedVersion = text(root, "agent_version_id");
+        if (requestedVersion != null && (agent == null || !RolloutSelector.knows(agent, requestedVersion))) {
+            throw Problems.invalidField("agent_version_id", "is not a published version of the agent");
         }
+        // an explicit version wins; otherwise the rollout picks one for the callee, sticky where configured
+        String version = agent == null ? null : RolloutSelector.select(agent, to, requestedVersion).agentVersionId();
         String greeting = text(root, "greeting");
         if (greeting != null && greeting.length() > MAX_GREETING) {
             throw Problems.invalidField("greeting", "must be at most " + MAX_GREETING + " characters");

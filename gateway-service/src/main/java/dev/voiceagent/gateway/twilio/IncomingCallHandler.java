@@ -14,6 +14,7 @@ import dev.voiceagent.gateway.outbox.CallEventOutbox;
 import dev.voiceagent.gateway.prewarm.SessionPrewarmer;
 import dev.voiceagent.gateway.media.MediaTokens;
 import dev.voiceagent.gateway.support.Agents;
+import dev.voiceagent.support.tenant.RolloutSelector;
 import dev.voiceagent.gateway.support.GatewayProperties;
 import dev.voiceagent.support.PhoneNumbers;
 import dev.voiceagent.support.EventPublisher;
@@ -127,7 +128,8 @@ public class IncomingCallHandler {
                               String caller, Map<String, String> params) {
         Optional<AgentView> agent = Agents.choose(tenant, null);
         String agentKey = agent.map(AgentView::agentKey).orElse(null);
-        String version = agent.map(AgentView::agentVersionId).orElse(null);
+        // the rollout picks the version once, here, and the call keeps it (sticky per caller where configured)
+        String version = agent.map(a -> RolloutSelector.select(a, caller).agentVersionId()).orElse(null);
         CallStatus status = CallStatus.fromWire(params.get("CallStatus")).orElse(CallStatus.RINGING);
         CallLog call = CallLog.opened(callSid, tenant.tenantId(), direction, nonNull(from), nonNull(to), status,
                 agentKey, version, null);

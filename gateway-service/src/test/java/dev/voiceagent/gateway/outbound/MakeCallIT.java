@@ -148,6 +148,23 @@ class MakeCallIT {
     }
 
     @Test
+    void theRolloutPicksTheVersionUnlessOneIsRequested() {
+        String pinned = callSid(makeCall("acme-key", null,
+                "{\"to\":\"" + Tenants.PINNED_CALLEE + "\",\"agent_key\":\"sales\"}"));
+        String requested = callSid(makeCall("acme-key", null, "{\"to\":\"" + Tenants.PINNED_CALLEE
+                + "\",\"agent_key\":\"sales\",\"agent_version_id\":\"acme-sales-v3\"}"));
+        web.get().uri("/api/v1/call-logs/{sid}", pinned).header("x-api-key", "acme-key").exchange()
+                .expectBody().jsonPath("$.agent_version_id").isEqualTo("acme-sales-v4");
+        web.get().uri("/api/v1/call-logs/{sid}", requested).header("x-api-key", "acme-key").exchange()
+                .expectBody().jsonPath("$.agent_version_id").isEqualTo("acme-sales-v3");
+    }
+
+    private static String callSid(WebTestClient.ResponseSpec response) {
+        byte[] body = response.expectStatus().isOk().expectBody().returnResult().getResponseBody();
+        return com.jayway.jsonpath.JsonPath.read(new String(body), "$.call_sid");
+    }
+
+    @Test
     void retryWithTheSameIdempotencyKeyReturnsTheFirstResultWithoutASecondCall() {
         int before = CREATES.size();
         String key = UUID.randomUUID().toString();
@@ -181,6 +198,8 @@ class MakeCallIT {
                 .expectBody().jsonPath("$.errors[0].field").isEqualTo("from");
         makeCall("acme-key", null, "{\"to\":\"+15555550100\",\"agent_key\":\"nobody\"}").expectStatus().isBadRequest()
                 .expectBody().jsonPath("$.errors[0].field").isEqualTo("agent_key");
+        makeCall("acme-key", null, "{\"to\":\"+15555550100\",\"agent_key\":\"sales\",\"agent_version_id\":\"nope\"}")
+                .expectStatus().isBadRequest().expectBody().jsonPath("$.errors[0].field").isEqualTo("agent_version_id");
         makeCall("acme-key", null, "{\"to\":15555550100}").expectStatus().isBadRequest();
         makeCall("acme-key", null, "{\"to\":\"+15555550100\",\"surprise\":1}").expectStatus().isBadRequest();
         makeCall("acme-key", null, "{\"to\":").expectStatus().isBadRequest()

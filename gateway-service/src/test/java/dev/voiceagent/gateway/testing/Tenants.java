@@ -8,7 +8,15 @@ import java.util.List;
 /** Tenant views for tests, as the config service would publish them. */
 public final class Tenants {
 
+    /** A number the sales agent's rollout pins to its canary version. */
+    public static final String PINNED_CALLEE = "+15555550177";
+
     private Tenants() {
+    }
+
+    private static TenantConfigPublished.VersionView canary(String versionId) {
+        return new TenantConfigPublished.VersionView(versionId, List.of("noop"), List.of(), List.of(), null, null,
+                null, List.of(), null);
     }
 
     public static TenantConfigPublished tenant(String id, String apiKey, String number, boolean enabled) {
@@ -17,7 +25,9 @@ public final class Tenants {
                         null, "en", null),
                 List.of(ApiKeys.hash(apiKey)),
                 List.of(new AgentView("support", id + "-support-v1", List.of("lookup", "noop"), null),
-                        new AgentView("sales", id + "-sales-v3", List.of("noop"), null)),
+                        new AgentView("sales", id + "-sales-v3", List.of("noop"), null, List.of(canary(id + "-sales-v4")),
+                                new TenantConfigPublished.Rollout(List.of(), true,
+                                        java.util.Map.of(PINNED_CALLEE, id + "-sales-v4"), null))),
                 1);
     }
 }

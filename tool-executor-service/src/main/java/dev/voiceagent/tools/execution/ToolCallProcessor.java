@@ -62,7 +62,7 @@ public class ToolCallProcessor {
 
     private Mono<ToolResult> decide(ToolCall call) {
         ToolScope.Decision decision = ToolScope.check(tenants.byId(call.tenantId()),
-                call.request().agentVersionId(), call.request().tool());
+                call.request().agentVersionId(), call.request().intent(), call.request().tool());
         if (decision instanceof ToolScope.Allowed allowed) {
             if (PaymentRequests.isPaymentRequest(allowed.tool(), call.request().intent(), call.arguments())) {
                 log.info("tool call {} ({}) refused: payment request", call.request().toolCallId(), allowed.tool().wire());

@@ -8,8 +8,9 @@ import java.util.Optional;
 
 /**
  * Decides whether a tool may run for a request: the tenant must be known and enabled, the agent serving the
- * call must be found in the tenant's view, and the tool must be in that agent's {@code allowed_tools}. Every
- * refusal carries a sentence the model can say to the caller.
+ * call must be found in the tenant's view, and the tool must be in the allowed set of the call's agent version
+ * — narrowed to the current intent's tools when the version's contract lists that intent. Every refusal carries
+ * a sentence the model can say to the caller.
  */
 public final class ToolScope {
 
@@ -32,6 +33,12 @@ public final class ToolScope {
     }
 
     public static Decision check(Optional<TenantConfigPublished> tenant, String agentVersionId, String toolName) {
+        return check(tenant, agentVersionId, null, toolName);
+    }
+
+    /** As {@link #check(Optional, String, String)}, within the tools the contract gives {@code intent}. */
+    public static Decision check(Optional<TenantConfigPublished> tenant, String agentVersionId, String intent,
+                                 String toolName) {
         Optional<ToolName> tool = ToolName.find(toolName);
         if (tool.isEmpty()) {
             return new Denied("I don't have a tool called " + quoted(toolName) + ", so I can't do that.");
@@ -43,12 +50,32 @@ public final class ToolScope {
         if (agent.isEmpty()) {
             return new Denied("I'm not set up to use " + tool.get().wire() + " in this conversation.");
         }
-        List<String> allowed = agent.get().allowedTools() == null ? List.of() : agent.get().allowedTools();
+        List<String> allowed = allowedTools(agent.get(), agentVersionId);
         if (!allowed.contains(tool.get().wire())) {
             return new Denied("I'm not allowed to use " + tool.get().wire()
                     + " in this conversation, so I can't do that for you.");
         }
+        if (!intentAllows(agent.get(), agentVersionId, intent, tool.get().wire())) {
+            return new Denied("I can't use " + tool.get().wire() + " for this kind of request, so I can't do that.");
+        }
         return new Allowed(tool.get(), agent.get());
+    }
+
+    /** The version's tool set (the default version's when the view does not describe the requested one). */
+    static List<String> allowedTools(AgentView agent, String agentVersionId) {
+        List<String> tools = agentVersionId == null ? agent.allowedTools() : agent.allowedToolsOf(agentVersionId);
+        return tools == null ? List.of() : tools;
+    }
+
+    /** An intent the version's contract names allows only its own tools; unnamed intents are not narrowed. */
+    static boolean intentAllows(AgentView agent, String agentVersionId, String intent, String tool) {
+        if (intent == null || agentVersionId == null) {
+            return true;
+        }
+        return agent.version(agentVersionId)
+                .flatMap(version -> version.intents().stream().filter(i -> intent.equals(i.name())).findFirst())
+                .map(i -> i.tools() == null || i.tools().contains(tool))
+                .orElse(true);
     }
 
     /**
@@ -59,7 +86,8 @@ public final class ToolScope {
         List<AgentView> agents = tenant.agents() == null ? List.of() : tenant.agents();
         if (agentVersionId != null) {
             Optional<AgentView> exact = agents.stream()
-                    .filter(a -> agentVersionId.equals(a.agentVersionId())).findFirst();
+                    .filter(a -> agentVersionId.equals(a.agentVersionId()) || a.version(agentVersionId).isPresent())
+                    .findFirst();
             if (exact.isPresent()) {
                 return exact;
             }

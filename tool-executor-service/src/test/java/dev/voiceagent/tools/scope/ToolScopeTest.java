@@ -60,4 +60,28 @@ class ToolScopeTest {
         var unknownTool = ToolScope.check(Optional.of(tenant(true, SUPPORT)), "support-v2", "transfer_money");
         assertThat(((ToolScope.Denied) unknownTool).reason()).contains("'transfer_money'");
     }
+
+    static final AgentView ROLLING = new AgentView("billing", "billing-v1", List.of("lookup"), null,
+            List.of(new TenantConfigPublished.VersionView("billing-v2", List.of("lookup", "sms", "callback"),
+                    List.of(new TenantConfigPublished.IntentView("balance", "resolvable", List.of("lookup"), null),
+                            new TenantConfigPublished.IntentView("dispute", "must_transfer", List.of("callback"),
+                                    "billing_desk")),
+                    List.of(), null, null, null, List.of(), null)),
+            TenantConfigPublished.Rollout.NONE);
+
+    @Test
+    void eachVersionHasItsOwnToolSet() {
+        var tenant = Optional.of(tenant(true, ROLLING));
+        assertThat(ToolScope.check(tenant, "billing-v2", "sms")).isInstanceOf(ToolScope.Allowed.class);
+        assertThat(ToolScope.check(tenant, "billing-v1", "sms")).isInstanceOf(ToolScope.Denied.class);
+    }
+
+    @Test
+    void anIntentTheContractNamesOnlyGetsItsOwnTools() {
+        var tenant = Optional.of(tenant(true, ROLLING));
+        assertThat(ToolScope.check(tenant, "billing-v2", "balance", "lookup")).isInstanceOf(ToolScope.Allowed.class);
+        assertThat(ToolScope.check(tenant, "billing-v2", "balance", "callback")).isInstanceOf(ToolScope.Denied.class);
+        assertThat(ToolScope.check(tenant, "billing-v2", "dispute", "lookup")).isInstanceOf(ToolScope.Denied.class);
+        assertThat(ToolScope.check(tenant, "billing-v2", "small_talk", "sms")).isInstanceOf(ToolScope.Allowed.class);
+    }
 }

@@ -95,6 +95,15 @@ public class VoiceServiceEnvironmentPostProcessor implements EnvironmentPostProc
         p.put("management.otlp.metrics.export.enabled", "false");
         p.put("management.tracing.export.otlp.enabled", "false");
         p.put("management.opentelemetry.resource-attributes.service.name", service.name());
+        // one trace per call: W3C traceparent on HTTP and Kafka, consumer context kept in reactive listeners
+        p.put("management.tracing.propagation.type", "w3c");
+        // latency SLOs are read from histograms (Prometheus buckets) and, for a quick look, from percentiles
+        p.put("management.metrics.distribution.percentiles-histogram.http.server.requests", "true");
+        p.put("management.metrics.distribution.percentiles.http.server.requests", "0.5,0.95,0.99");
+        p.put("management.metrics.distribution.percentiles-histogram.http.client.requests", "true");
+        p.put("management.metrics.distribution.percentiles-histogram.spring.kafka.listener", "true");
+        p.put("management.metrics.distribution.percentiles-histogram.spring.kafka.template", "true");
+        p.put("voice.logging.json", "false");
         return p;
     }
 

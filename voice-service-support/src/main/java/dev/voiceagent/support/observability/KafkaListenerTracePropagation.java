@@ -1,0 +1,109 @@
+package dev.voiceagent.support.observability;
+
+import io.micrometer.context.ContextSnapshot;
+import io.micrometer.context.ContextSnapshotFactory;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.Arrays;
+import java.util.List;
+import org.aopalliance.intercept.MethodInterceptor;
+import org.aopalliance.intercept.MethodInvocation;
+import org.springframework.aop.framework.Advised;
+import org.springframework.aop.framework.ProxyFactory;
+import org.springframework.aop.support.AopUtils;
+import org.springframework.aop.support.StaticMethodMatcherPointcutAdvisor;
+import org.springframework.beans.factory.BeanClassLoaderAware;
+import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.kafka.annotation.KafkaHandler;
+import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.util.ClassUtils;
+import org.springframework.util.ReflectionUtils;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Keeps a Kafka consumer's trace in the reactive pipeline its {@code @KafkaListener} method returns, so that the
+ * events the pipeline publishes carry the consumed record's trace.
+ *
+ * <p>Spring Kafka opens the listener observation around the method call and subscribes to a returned
+ * {@link Mono} with {@code toFuture()}, which captures no thread-locals: the pipeline's later stages (after a
+ * database round trip, on another thread) would run without the observation and the producer would start a new
+ * trace. This post-processor snapshots the thread-locals (the current observation among them) when the method
+ * returns and writes them into the pipeline's Reactor context, from which automatic context propagation
+ * ({@code spring.reactor.context-propagation=auto}) restores them on every thread the pipeline runs on.
+ *
+ * <p>It runs before Spring Kafka's annotation post-processor, so the listener endpoints are registered on the
+ * proxy; a bean that is already a Spring AOP proxy gets one more advisor instead of a second proxy.
+ */
+public class KafkaListenerTracePropagation implements BeanPostProcessor, BeanClassLoaderAware, Ordered {
+
+    private final StaticMethodMatcherPointcutAdvisor advisor = new StaticMethodMatcherPointcutAdvisor(
+            new ContextCapturingInterceptor()) {
+        @Override
+        public boolean matches(Method method, Class<?> targetClass) {
+            return isReactiveListener(method);
+        }
+    };
+
+    private ClassLoader classLoader = ClassUtils.getDefaultClassLoader();
+
+    @Override
+    public int getOrder() {
+        // Spring Kafka's KafkaListenerAnnotationBeanPostProcessor has the lowest precedence; run just before it
+        return Ordered.LOWEST_PRECEDENCE - 10;
+    }
+
+    @Override
+    public void setBeanClassLoader(ClassLoader classLoader) {
+        this.classLoader = classLoader;
+    }
+
+    @Override
+    public Object postProcessAfterInitialization(Object bean, String beanName) {
+        Class<?> target = AopUtils.getTargetClass(bean);
+        List<Method> listeners = Arrays.stream(ReflectionUtils.getUniqueDeclaredMethods(target))
+                .filter(KafkaListenerTracePropagation::isReactiveListener).toList();
+        // a proxy cannot intercept final classes or private methods (Spring Kafka would then refuse the proxy)
+        if (listeners.isEmpty() || Modifier.isFinal(target.getModifiers())
+                || listeners.stream().anyMatch(m -> Modifier.isPrivate(m.getModifiers()) || Modifier.isFinal(m.getModifiers()))) {
+            return bean;
+        }
+        if (bean instanceof Advised advised && !advised.isFrozen()) {
+            advised.addAdvisor(0, advisor);
+            return bean;
+        }
+        ProxyFactory proxy = new ProxyFactory(bean);
+        proxy.setProxyTargetClass(true);
+        proxy.addAdvisor(advisor);
+        return proxy.getProxy(classLoader);
+    }
+
+    static boolean isReactiveListener(Method method) {
+        boolean listener = AnnotatedElementUtils.hasAnnotation(method, KafkaListener.class)
+                || AnnotatedElementUtils.hasAnnotation(method, KafkaHandler.class);
+        return listener && (Mono.class.isAssignableFrom(method.getReturnType())
+                || Flux.class.isAssignableFrom(method.getReturnType()));
+    }
+
+    /** Writes the thread-locals of the listener call into the returned pipeline's context. */
+    static final class ContextCapturingInterceptor implements MethodInterceptor {
+
+        private final ContextSnapshotFactory snapshots = ContextSnapshotFactory.builder().build();
+
+        @Override
+        public Object invoke(MethodInvocation invocation) throws Throwable {
+            Object result = invocation.proceed();
+            if (result instanceof Mono<?> mono) {
+                ContextSnapshot snapshot = snapshots.captureAll();
+                return mono.contextWrite(snapshot::updateContext);
+            }
+            if (result instanceof Flux<?> flux) {
+                ContextSnapshot snapshot = snapshots.captureAll();
+                return flux.contextWrite(snapshot::updateContext);
+            }
+            return result;
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package dev.voiceagent.support.observability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.aop.support.AopUtils;
+import org.springframework.kafka.annotation.KafkaListener;
+import reactor.core.publisher.Hooks;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+import reactor.test.StepVerifier;
+
+class KafkaListenerTracePropagationTest {
+
+    /** Stands in for a service's listener: what its pipeline sees once it has left the consumer thread. */
+    public static class SampleListener {
+
+        @KafkaListener(topics = "voice.sample.v1")
+        public Mono<Observation> onRecord(String record) {
+            return Mono.fromCallable(() -> ObservationRegistryHolder.registry.getCurrentObservation())
+                    .subscribeOn(Schedulers.boundedElastic());
+        }
+
+        public Mono<String> notAListener() {
+            return Mono.just("plain");
+        }
+    }
+
+    /** Spring Kafka also calls package-private listener methods; private ones cannot be proxied. */
+    static class PackagePrivateListener {
+
+        @KafkaListener(topics = "voice.sample.v1")
+        Mono<Observation> onRecord(String record) {
+            return Mono.fromCallable(() -> ObservationRegistryHolder.registry.getCurrentObservation())
+                    .subscribeOn(Schedulers.boundedElastic());
+        }
+    }
+
+    static class PrivateListener {
+
+        @KafkaListener(topics = "voice.sample.v1")
+        private Mono<Void> onRecord(String record) {
+            return Mono.empty();
+        }
+    }
+
+    static final class ObservationRegistryHolder {
+        static ObservationRegistry registry;
+    }
+
+    private final ObservationRegistry registry = ObservationRegistry.create();
+
+    @BeforeEach
+    void enablePropagation() {
+        registry.observationConfig().observationHandler(context -> true);
+        ObservationRegistryHolder.registry = registry;
+        ObservationThreadLocalAccessor.getInstance().setObservationRegistry(registry);
+        Hooks.enableAutomaticContextPropagation();
+    }
+
+    @AfterEach
+    void disablePropagation() {
+        Hooks.disableAutomaticContextPropagation();
+    }
+
+    @Test
+    void keepsTheConsumerObservationInTheReturnedPipeline() {
+        SampleListener listener = (SampleListener) new KafkaListenerTracePropagation()
+                .postProcessAfterInitialization(new SampleListener(), "sampleListener");
+        assertThat(AopUtils.isCglibProxy(listener)).isTrue();
+
+        Observation consumer = Observation.start("voice.sample.v1 process", registry);
+        Mono<Observation> pipeline;
+        try (Observation.Scope scope = consumer.openScope()) {
+            pipeline = listener.onRecord("record");
+        }
+        StepVerifier.create(pipeline).expectNext(consumer).verifyComplete();
+        consumer.stop();
+    }
+
+    @Test
+    void withoutItThePipelineLosesTheObservation() {
+        Observation consumer = Observation.start("voice.sample.v1 process", registry);
+        Mono<Observation> pipeline;
+        try (Observation.Scope scope = consumer.openScope()) {
+            pipeline = new SampleListener().onRecord("record");
+        }
+        StepVerifier.create(pipeline).verifyComplete();
+        consumer.stop();
+    }
+
+    @Test
+    void coversPackagePrivateListenerMethods() {
+        PackagePrivateListener listener = (PackagePrivateListener) new KafkaListenerTracePropagation()
+                .postProcessAfterInitialization(new PackagePrivateListener(), "packagePrivateListener");
+        Observation consumer = Observation.start("voice.sample.v1 process", registry);
+        Mono<Observation> pipeline;
+        try (Observation.Scope scope = consumer.openScope()) {
+            pipeline = listener.onRecord("record");
+        }
+        StepVerifier.create(pipeline).expectNext(consumer).verifyComplete();
+        consumer.stop();
+    }
+
+    @Test
+    void leavesBeansItCannotProxyAlone() {
+        PrivateListener listener = new PrivateListener();
+        assertThat(new KafkaListenerTracePropagation().postProcessAfterInitialization(listener, "private"))
+                .isSameAs(listener);
+    }
+
+    @Test
+    void leavesBeansWithoutReactiveListenersAlone() {
+        Object plain = new Object();
+        assertThat(new KafkaListenerTracePropagation().postProcessAfterInitialization(plain, "plain")).isSameAs(plain);
+    }
+
+    @Test
+    void tagsPipelinesWithTheCallForTheirLogs() {
+        Mono<String> callSid = Mono.deferContextual(context -> Mono.just(CallLogContext.of(context).callSid()));
+        StepVerifier.create(callSid.transform(CallLogContext.forCall("demo", "CA1"))).expectNext("CA1").verifyComplete();
+    }
+}

@@ -14,7 +14,6 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.MediaType;
@@ -107,8 +106,6 @@ class TracePropagationE2EIT {
      * context across Twilio (Twilio sends no traceparent) and to the bridge; see docs/observability.md.
      */
     @Test
-    @Disabled("needs gateway-service: the call's traceparent in the media token and on the internal bridge "
-            + "WebSocket handshake, and as parent of the status-callback spans (docs/observability.md)")
     void theCallsFirstRequestAndTheSessionShareOneTrace() {
         String callTrace = newTraceId();
         String callSid = makeCall(callTrace);

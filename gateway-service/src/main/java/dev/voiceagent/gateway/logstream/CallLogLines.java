@@ -3,6 +3,9 @@ package dev.voiceagent.gateway.logstream;
 import dev.voiceagent.contracts.EventEnvelope;
 import dev.voiceagent.contracts.LogLine;
 import dev.voiceagent.gateway.support.BackgroundSender;
+import dev.voiceagent.gateway.support.CallTraces;
+import dev.voiceagent.support.observability.TraceContinuation;
+import io.micrometer.observation.ObservationRegistry;
 import dev.voiceagent.support.EventPublisher;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -22,7 +25,8 @@ public class CallLogLines {
 
     private final EventPublisher publisher;
     private final CallLogStreams streams;
-    private final BackgroundSender<EventEnvelope<LogLine>> sender;
+    private final BackgroundSender<QueuedLine> sender;
+    private final CallTraces traces;
     /** Ids of lines published here, so the topic listener does not show them a second time. */
     private final Set<String> ownIds = Collections.synchronizedSet(Collections.newSetFromMap(
             new LinkedHashMap<>(REMEMBERED * 2, 0.75f) {
@@ -32,14 +36,23 @@ public class CallLogLines {
                 }
             }));
 
-    public CallLogLines(EventPublisher publisher, CallLogStreams streams, int queueCapacity) {
+    public CallLogLines(EventPublisher publisher, CallLogStreams streams, int queueCapacity, CallTraces traces,
+                        ObservationRegistry observations) {
         this.publisher = publisher;
         this.streams = streams;
-        this.sender = new BackgroundSender<>("log-line publisher", queueCapacity, 16, publisher::publish);
+        this.traces = traces;
+        // a queued line is published later, in the trace of the request that logged it
+        this.sender = new BackgroundSender<>("log-line publisher", queueCapacity, 16,
+                queued -> TraceContinuation.continuing(observations, "log line publish", queued.traceparent(),
+                        publisher.publish(queued.line())));
+    }
+
+    /** A line waiting to be published, with the trace it belongs to. */
+    public record QueuedLine(EventEnvelope<LogLine> line, String traceparent) {
     }
 
     /** The background publisher, registered as a lifecycle bean by the configuration. */
-    public BackgroundSender<EventEnvelope<LogLine>> sender() {
+    public BackgroundSender<QueuedLine> sender() {
         return sender;
     }
 
@@ -51,14 +64,26 @@ public class CallLogLines {
         emit(tenantId, callSid, WARN, message);
     }
 
+    /**
+     * A line about a call whose trace this thread does not carry (the media stream: Twilio opens it with no trace
+     * headers); {@code traceparent} is the call's, from its media token.
+     */
+    public void info(String tenantId, String callSid, String message, String traceparent) {
+        emit(tenantId, callSid, INFO, message, traceparent);
+    }
+
     private void emit(String tenantId, String callSid, String level, String message) {
+        emit(tenantId, callSid, level, message, traces.current());
+    }
+
+    private void emit(String tenantId, String callSid, String level, String message, String traceparent) {
         if (callSid == null) {
             return;
         }
         EventEnvelope<LogLine> line = EventEnvelope.of(publisher.source(), tenantId, callSid, new LogLine(level, message));
         ownIds.add(line.id());
         streams.publish(line);
-        sender.offer(line);
+        sender.offer(new QueuedLine(line, traceparent));
     }
 
     /** Whether a line read from the topic was emitted by this instance (and so already shown). */

@@ -1,5 +1,6 @@
 package dev.voiceagent.gateway.media;
 
+import dev.voiceagent.gateway.support.CallTraces;
 import java.net.URI;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +42,10 @@ public class BridgeRelay {
         setIfPresent(headers, "X-Voice-Agent-Version-Id", claims.agentVersionId());
         setIfPresent(headers, "X-Voice-Caller", claims.caller());
         setIfPresent(headers, "X-Voice-Direction", claims.direction());
+        if (CallTraces.valid(claims.traceparent())) {
+            // the bridge's handshake continues the call's trace; its session spans follow from there
+            headers.set(CallTraces.TRACEPARENT, claims.traceparent());
+        }
         return headers;
     }
 

@@ -95,11 +95,12 @@ public class MediaStreamHandler implements WebSocketHandler {
             return close(session, CloseStatus.POLICY_VIOLATION.withReason(e.getMessage()));
         }
         log.info("media stream {} for call {} accepted", start.streamSid(), claims.callSid());
-        lines.info(claims.tenantId(), claims.callSid(), "media stream " + start.streamSid() + " connected");
+        lines.info(claims.tenantId(), claims.callSid(), "media stream " + start.streamSid() + " connected",
+                claims.traceparent());
         Flux<String> preamble = connected == null ? Flux.just(frame.text()) : Flux.just(connected, frame.text());
         return relay.relay(session, claims, preamble.concatWith(relayed(rest)))
                 .doFinally(signal -> lines.info(claims.tenantId(), claims.callSid(),
-                        "media stream " + start.streamSid() + " closed"));
+                        "media stream " + start.streamSid() + " closed", claims.traceparent()));
     }
 
     private static Flux<String> relayed(Flux<Frame> frames) {

@@ -59,6 +59,12 @@ public class MediaTokens {
 
     public String mint(String callSid, String tenantId, String agentKey, String agentVersionId, String caller,
                        String direction) {
+        return mint(callSid, tenantId, agentKey, agentVersionId, caller, direction, null);
+    }
+
+    /** As above, carrying the call's W3C traceparent (ignored when null). */
+    public String mint(String callSid, String tenantId, String agentKey, String agentVersionId, String caller,
+                       String direction, String traceparent) {
         byte[] id = new byte[12];
         RANDOM.nextBytes(id);
         ObjectNode claims = JSON.createObjectNode()
@@ -70,6 +76,9 @@ public class MediaTokens {
                 .put("caller", caller)
                 .put("dir", direction)
                 .put("exp", clock.instant().plus(ttl).getEpochSecond());
+        if (traceparent != null) {
+            claims.put("tp", traceparent);
+        }
         String payload = ENCODER.encodeToString(JSON.writeValueAsBytes(claims));
         return payload + "." + ENCODER.encodeToString(sign(secrets.get(0), payload));
     }
@@ -114,7 +123,7 @@ public class MediaTokens {
             JsonNode node = JSON.readTree(json);
             return new MediaTokenClaims(text(node, "jti"), text(node, "sid"), text(node, "tid"), text(node, "ak"),
                     text(node, "av"), text(node, "caller"), text(node, "dir"),
-                    Instant.ofEpochSecond(node.path("exp").asLong()));
+                    Instant.ofEpochSecond(node.path("exp").asLong()), text(node, "tp"));
         } catch (JacksonException e) {
             throw new MediaTokenException("media token malformed");
         }

@@ -12,6 +12,7 @@ import dev.voiceagent.support.Problems;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
+import dev.voiceagent.gateway.support.CallTraces;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -30,12 +31,14 @@ public class TwilioCallClient {
 
     private final TwilioRestClient client;
     private final CircuitBreaker breaker;
+    private final CallTraces traces;
     private final Duration timeout;
     private final String publicBase;
     private final boolean asyncAmd;
 
     public TwilioCallClient(TwilioRestClient client, CircuitBreaker breaker, Duration timeout, String publicBase,
-                            boolean asyncAmd) {
+                            boolean asyncAmd, CallTraces traces) {
+        this.traces = traces;
         this.client = client;
         this.breaker = breaker;
         this.timeout = timeout;
@@ -54,23 +57,31 @@ public class TwilioCallClient {
      * reports {@code AnsweredBy} with the TwiML request.
      */
     public Mono<String> create(String to, String from, MachineDetection machineDetection) {
-        return remote(Mono.fromCallable(() -> creator(to, from, machineDetection).create(client)).map(Call::getSid));
+        // the callbacks Twilio makes for this call carry the trace of the request that created it
+        return Mono.defer(() -> {
+            String traceparent = traces.current();
+            return remote(Mono.fromCallable(() -> creator(to, from, machineDetection, traceparent).create(client)));
+        }).map(Call::getSid);
     }
 
-    private CallCreator creator(String to, String from, MachineDetection machineDetection) {
+    private CallCreator creator(String to, String from, MachineDetection machineDetection, String traceparent) {
         CallCreator creator = Call.creator(new PhoneNumber(to), new PhoneNumber(from),
-                        URI.create(publicBase + "/api/v1/incoming-call"))
-                .setStatusCallback(URI.create(publicBase + "/api/v1/call-status"))
+                        callback("/api/v1/incoming-call", traceparent))
+                .setStatusCallback(callback("/api/v1/call-status", traceparent))
                 .setStatusCallbackEvent(STATUS_EVENTS);
         if (machineDetection != null) {
             creator.setMachineDetection(machineDetection.mode());
             if (asyncAmd) {
                 creator.setAsyncAmd("true")
-                        .setAsyncAmdStatusCallback(URI.create(publicBase + "/api/v1/amd-status"))
+                        .setAsyncAmdStatusCallback(callback("/api/v1/amd-status", traceparent))
                         .setAsyncAmdStatusCallbackMethod(HttpMethod.POST);
             }
         }
         return creator;
+    }
+
+    private URI callback(String path, String traceparent) {
+        return URI.create(CallTraces.withTraceparent(publicBase + path, traceparent));
     }
 
     /** Replaces a live call's instructions with {@code <Say>message</Say><Hangup/>}. */

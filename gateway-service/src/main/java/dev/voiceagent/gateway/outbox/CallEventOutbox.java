@@ -3,6 +3,7 @@ package dev.voiceagent.gateway.outbox;
 import dev.voiceagent.contracts.EventCodec;
 import dev.voiceagent.contracts.EventEnvelope;
 import dev.voiceagent.contracts.VoiceEvent;
+import dev.voiceagent.gateway.support.CallTraces;
 import dev.voiceagent.support.EventPublisher;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.transaction.reactive.TransactionalOperator;
@@ -18,8 +19,11 @@ public class CallEventOutbox {
     private final TransactionalOperator tx;
     private final EventPublisher publisher;
     private final OutboxRelay relay;
+    private final CallTraces traces;
 
-    public CallEventOutbox(DatabaseClient db, TransactionalOperator tx, EventPublisher publisher, OutboxRelay relay) {
+    public CallEventOutbox(DatabaseClient db, TransactionalOperator tx, EventPublisher publisher, OutboxRelay relay,
+                           CallTraces traces) {
+        this.traces = traces;
         this.db = db;
         this.tx = tx;
         this.publisher = publisher;
@@ -33,11 +37,14 @@ public class CallEventOutbox {
 
     /** Inserts the event; must run inside {@link #inTransaction}'s pipeline to share its transaction. */
     public Mono<Void> add(EventEnvelope<?> envelope) {
-        return db.sql("INSERT INTO outbox_events (event_id, event_key, payload) VALUES (:id, :key, :payload)")
+        String traceparent = traces.current();
+        var insert = db.sql("INSERT INTO outbox_events (event_id, event_key, payload, traceparent) "
+                        + "VALUES (:id, :key, :payload, :traceparent)")
                 .bind("id", envelope.id())
                 .bind("key", envelope.key())
-                .bind("payload", EventCodec.encode(envelope))
-                .then();
+                .bind("payload", EventCodec.encode(envelope));
+        return (traceparent == null ? insert.bindNull("traceparent", String.class)
+                : insert.bind("traceparent", traceparent)).then();
     }
 
     /** Runs {@code work} (the state change plus its {@link #add}s) in one transaction, then wakes the relay. */

@@ -10,6 +10,8 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.Disposable;
+import dev.voiceagent.support.observability.TraceContinuation;
+import io.micrometer.observation.ObservationRegistry;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -29,12 +31,14 @@ public class OutboxRelay implements SmartLifecycle {
     private final DatabaseClient db;
     private final TransactionalOperator tx;
     private final EventPublisher publisher;
+    private final ObservationRegistry observations;
     private final GatewayProperties.Outbox settings;
     private final Sinks.Many<Boolean> wakeUps = Sinks.many().multicast().directBestEffort();
     private volatile Disposable loop;
 
     public OutboxRelay(DatabaseClient db, TransactionalOperator tx, EventPublisher publisher,
-                       GatewayProperties.Outbox settings) {
+                       GatewayProperties.Outbox settings, ObservationRegistry observations) {
+        this.observations = observations;
         this.db = db;
         this.tx = tx;
         this.publisher = publisher;
@@ -92,11 +96,11 @@ public class OutboxRelay implements SmartLifecycle {
     }
 
     private Mono<Integer> publishPending() {
-        return db.sql("SELECT id, event_key, payload FROM outbox_events WHERE published_at IS NULL ORDER BY id "
+        return db.sql("SELECT id, event_key, payload, traceparent FROM outbox_events WHERE published_at IS NULL ORDER BY id "
                         + "LIMIT :limit")
                 .bind("limit", settings.batchSize())
                 .map((row, meta) -> new Pending(row.get("id", Long.class), row.get("event_key", String.class),
-                        row.get("payload", String.class)))
+                        row.get("payload", String.class), row.get("traceparent", String.class)))
                 .all()
                 .collectList()
                 .flatMap(pending -> pending.isEmpty() ? Mono.just(0) : publishAndMark(pending));
@@ -122,7 +126,10 @@ public class OutboxRelay implements SmartLifecycle {
     }
 
     private Mono<Void> publish(Pending row) {
-        return EventCodec.decode(row.payload()).map(publisher::publish).orElseGet(() -> {
+        return EventCodec.decode(row.payload())
+                .map(envelope -> TraceContinuation.continuing(observations, "outbox publish", row.traceparent(),
+                        publisher.publish(envelope)))
+                .orElseGet(() -> {
             log.error("outbox row {} holds an event type this version cannot decode; marking it published", row.id());
             return Mono.empty();
         });
@@ -140,6 +147,6 @@ public class OutboxRelay implements SmartLifecycle {
                 .then();
     }
 
-    private record Pending(long id, String key, String payload) {
+    private record Pending(long id, String key, String payload, String traceparent) {
     }
 }

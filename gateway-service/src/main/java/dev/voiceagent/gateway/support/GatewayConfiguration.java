@@ -119,9 +119,9 @@ public class GatewayConfiguration implements WebFluxConfigurer {
     IncomingCallHandler incomingCallHandler(TwilioWebhookReader webhooks, TenantDirectory directory,
                                             CallLogRepository calls, MediaTokens tokens, EventPublisher events,
                                             CallEventOutbox outbox, RateLimits limits, CallLogLines lines,
-                                            SessionPrewarmer prewarmer) {
+                                            SessionPrewarmer prewarmer, CallTraces traces) {
         return new IncomingCallHandler(webhooks, directory, calls, tokens, events, gateway, outbox, limits, lines,
-                prewarmer);
+                prewarmer, traces);
     }
 
     @Bean
@@ -147,14 +147,16 @@ public class GatewayConfiguration implements WebFluxConfigurer {
     }
 
     @Bean
-    OutboxRelay outboxRelay(DatabaseClient db, TransactionalOperator tx, EventPublisher events) {
-        return new OutboxRelay(db, tx, events, gateway.outbox());
+    OutboxRelay outboxRelay(DatabaseClient db, TransactionalOperator tx, EventPublisher events,
+                            ObjectProvider<io.micrometer.observation.ObservationRegistry> observations) {
+        return new OutboxRelay(db, tx, events, gateway.outbox(),
+                observations.getIfAvailable(() -> io.micrometer.observation.ObservationRegistry.NOOP));
     }
 
     @Bean
     CallEventOutbox callEventOutbox(DatabaseClient db, TransactionalOperator tx, EventPublisher events,
-                                    OutboxRelay relay) {
-        return new CallEventOutbox(db, tx, events, relay);
+                                    OutboxRelay relay, CallTraces traces) {
+        return new CallEventOutbox(db, tx, events, relay, traces);
     }
 
     @Bean
@@ -163,8 +165,10 @@ public class GatewayConfiguration implements WebFluxConfigurer {
     }
 
     @Bean
-    CallLogLines callLogLines(EventPublisher events, CallLogStreams streams) {
-        return new CallLogLines(events, streams, gateway.logStream().publishQueue());
+    CallLogLines callLogLines(EventPublisher events, CallLogStreams streams, CallTraces traces,
+                              ObjectProvider<io.micrometer.observation.ObservationRegistry> observations) {
+        return new CallLogLines(events, streams, gateway.logStream().publishQueue(), traces,
+                observations.getIfAvailable(() -> io.micrometer.observation.ObservationRegistry.NOOP));
     }
 
     /** Registered so that the lifecycle starts and stops the log-line publishing loop. */
@@ -236,9 +240,21 @@ public class GatewayConfiguration implements WebFluxConfigurer {
     }
 
     @Bean
-    TwilioCallClient twilioCallClient(TwilioRestClient client, CircuitBreaker twilioCircuitBreaker) {
+    TwilioCallClient twilioCallClient(TwilioRestClient client, CircuitBreaker twilioCircuitBreaker,
+                                      CallTraces traces) {
         return new TwilioCallClient(client, twilioCircuitBreaker, twilio.timeout(), gateway.publicBase(),
-                gateway.asyncAmd());
+                gateway.asyncAmd(), traces);
+    }
+
+    @Bean
+    CallTraces callTraces(ObjectProvider<io.micrometer.tracing.Tracer> tracer,
+                          ObjectProvider<io.micrometer.tracing.propagation.Propagator> propagator) {
+        return new CallTraces(tracer.getIfAvailable(), propagator.getIfAvailable());
+    }
+
+    @Bean
+    TwilioTraceContextDecorator twilioTraceContextDecorator() {
+        return new TwilioTraceContextDecorator();
     }
 
     @Bean

@@ -14,6 +14,7 @@ import dev.voiceagent.gateway.outbox.CallEventOutbox;
 import dev.voiceagent.gateway.prewarm.SessionPrewarmer;
 import dev.voiceagent.gateway.media.MediaTokens;
 import dev.voiceagent.gateway.support.Agents;
+import dev.voiceagent.gateway.support.CallTraces;
 import dev.voiceagent.support.tenant.RolloutSelector;
 import dev.voiceagent.gateway.support.GatewayProperties;
 import dev.voiceagent.support.PhoneNumbers;
@@ -48,6 +49,7 @@ public class IncomingCallHandler {
     private final TenantDirectory directory;
     private final CallLogRepository calls;
     private final MediaTokens tokens;
+    private final CallTraces traces;
     private final EventPublisher events;
     private final GatewayProperties properties;
     private final CallEventOutbox outbox;
@@ -58,7 +60,8 @@ public class IncomingCallHandler {
     public IncomingCallHandler(TwilioWebhookReader webhooks, TenantDirectory directory, CallLogRepository calls,
                                MediaTokens tokens, EventPublisher events, GatewayProperties properties,
                                CallEventOutbox outbox, RateLimits limits, CallLogLines lines,
-                               SessionPrewarmer prewarmer) {
+                               SessionPrewarmer prewarmer, CallTraces traces) {
+        this.traces = traces;
         this.webhooks = webhooks;
         this.directory = directory;
         this.calls = calls;
@@ -180,7 +183,7 @@ public class IncomingCallHandler {
     /** TwiML that connects the media stream; the bridge is asked to pre-warm the model session meanwhile. */
     private String connect(String callSid, String tenantId, String agentKey, String version, String caller,
                            String direction, String greeting) {
-        String token = tokens.mint(callSid, tenantId, agentKey, version, caller, direction);
+        String token = tokens.mint(callSid, tenantId, agentKey, version, caller, direction, traces.current());
         String twiml = TwimlResponses.connectStream(properties.mediaStreamUrl(), token, greeting);
         prewarmer.prewarm(new SessionPrewarmer.Prewarm(callSid, tenantId, agentKey, version, caller, direction));
         lines.info(tenantId, callSid, "answered with a media stream for agent " + agentKey + " (version " + version + ")");

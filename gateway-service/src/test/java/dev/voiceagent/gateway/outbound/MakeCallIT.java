@@ -119,8 +119,12 @@ class MakeCallIT {
         Map<String, List<String>> create = CREATES.get(before);
         assertThat(create.get("To")).containsExactly("+15555550100");
         assertThat(create.get("From")).containsExactly("+15555550000");
-        assertThat(create.get("Url")).containsExactly("https://voice.example.com/api/v1/incoming-call");
-        assertThat(create.get("StatusCallback")).containsExactly("https://voice.example.com/api/v1/call-status");
+        // Twilio keeps (and signs) webhook query strings: they carry the make-call request's trace context
+        String traceparent = "traceparent=00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}";
+        assertThat(create.get("Url")).singleElement().asString()
+                .matches("https://voice\\.example\\.com/api/v1/incoming-call\\?" + traceparent);
+        assertThat(create.get("StatusCallback")).singleElement().asString()
+                .matches("https://voice\\.example\\.com/api/v1/call-status\\?" + traceparent);
         assertThat(create.get("StatusCallbackEvent")).containsExactlyInAnyOrder("initiated", "ringing", "answered",
                 "completed");
 

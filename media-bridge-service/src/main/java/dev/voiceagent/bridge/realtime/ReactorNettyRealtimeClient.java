@@ -9,11 +9,12 @@ import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
 import reactor.netty.http.client.WebsocketClientSpec;
 import reactor.netty.http.websocket.WebsocketInbound;
 import reactor.netty.http.websocket.WebsocketOutbound;
 
-/** {@link RealtimeClient} over the Reactor Netty WebSocket client; one shared {@link HttpClient}. */
+/** {@link RealtimeClient} over the Reactor Netty WebSocket client; one shared, unpooled {@link HttpClient}. */
 public class ReactorNettyRealtimeClient implements RealtimeClient {
 
     private static final Logger log = LoggerFactory.getLogger(ReactorNettyRealtimeClient.class);
@@ -27,7 +28,9 @@ public class ReactorNettyRealtimeClient implements RealtimeClient {
         this.codec = codec;
         String bearer = properties.apiKey() == null || properties.apiKey().isBlank() ? null
                 : "Bearer " + properties.apiKey();
-        this.http = HttpClient.create()
+        // one socket per call for the whole call: a pooled provider would cap concurrent model sessions at the
+        // pool's size (16 on two cores) and queue the rest
+        this.http = HttpClient.create(ConnectionProvider.newConnection())
                 .option(io.netty.channel.ChannelOption.CONNECT_TIMEOUT_MILLIS,
                         (int) properties.connectTimeout().toMillis())
                 .headers(h -> {

@@ -23,6 +23,10 @@ public sealed interface RealtimeClientEvent {
     record UserText(String text) implements RealtimeClientEvent {
     }
 
+    /** An earlier agent turn, replayed as text when a model session is rebuilt with the conversation so far. */
+    record AssistantText(String text) implements RealtimeClientEvent {
+    }
+
     /** The result of a function call; {@code output} is a string (JSON text or a speakable reason). */
     record FunctionCallOutput(String callId, String output) implements RealtimeClientEvent {
     }

@@ -2,6 +2,7 @@ package dev.voiceagent.bridge.realtime;
 
 import static dev.voiceagent.bridge.realtime.RealtimeEvents.*;
 
+import dev.voiceagent.bridge.realtime.RealtimeClientEvent.AssistantText;
 import dev.voiceagent.bridge.realtime.RealtimeClientEvent.FunctionCallOutput;
 import dev.voiceagent.bridge.realtime.RealtimeClientEvent.FunctionTool;
 import dev.voiceagent.bridge.realtime.RealtimeClientEvent.InputAudioAppend;
@@ -114,6 +115,12 @@ public final class RealtimeCodec {
             item.put("type", "message");
             item.put("role", "user");
             item.putArray("content").addObject().put("type", "input_text").put("text", text.text());
+        } else if (event instanceof AssistantText text) {
+            root.put("type", CONVERSATION_ITEM_CREATE);
+            ObjectNode item = root.putObject("item");
+            item.put("type", "message");
+            item.put("role", "assistant");
+            item.putArray("content").addObject().put("type", "output_text").put("text", text.text());
         } else if (event instanceof FunctionCallOutput output) {
             root.put("type", CONVERSATION_ITEM_CREATE);
             ObjectNode item = root.putObject("item");

@@ -8,7 +8,8 @@ import java.util.List;
 /**
  * The outcome vocabulary applied to a finished session (docs/call-flow.md §5): failed on a fatal error, then
  * callback_created if a callback succeeded, transferred if an escalation succeeded, resolved if the caller spoke
- * and the agent answered, otherwise abandoned.
+ * and the agent answered, otherwise abandoned (always abandoned after an idle hang-up). A failed hand-over is a
+ * failure: the reason travels in the outcome's escalation_reason.
  */
 final class OutcomeRules {
 
@@ -16,6 +17,12 @@ final class OutcomeRules {
     }
 
     static Outcome decide(String failure, List<ToolSummary> tools, boolean callerSpoke, boolean agentAnswered) {
+        return decide(failure, tools, callerSpoke, agentAnswered, false);
+    }
+
+    /** As above; a call the bridge hung up on after repeated silence is abandoned unless a hand-over succeeded. */
+    static Outcome decide(String failure, List<ToolSummary> tools, boolean callerSpoke,
+                                  boolean agentAnswered, boolean idleHangup) {
         if (failure != null) {
             return Outcome.FAILED;
         }
@@ -24,6 +31,9 @@ final class OutcomeRules {
         }
         if (succeeded(tools, "escalation")) {
             return Outcome.TRANSFERRED;
+        }
+        if (idleHangup) {
+            return Outcome.ABANDONED;
         }
         if (callerSpoke && agentAnswered) {
             return Outcome.RESOLVED;

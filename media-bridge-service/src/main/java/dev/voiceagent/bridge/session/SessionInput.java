@@ -4,7 +4,11 @@ import dev.voiceagent.bridge.realtime.RealtimeServerEvent;
 import dev.voiceagent.bridge.twilio.TwilioStreamMessage;
 import dev.voiceagent.contracts.ToolEvents.ToolCompleted;
 
-/** Everything that can happen to a session, serialized into one lane so its state has one writer at a time. */
+/**
+ * Everything that can happen to a session, serialized into one lane so its state has one writer at a time. Model
+ * inputs carry the generation of the model connection they came from: after a reconnect, late events of the old
+ * connection are recognised and dropped.
+ */
 sealed interface SessionInput {
 
     record FromTwilio(TwilioStreamMessage message) implements SessionInput {
@@ -13,13 +17,13 @@ sealed interface SessionInput {
     record TwilioClosed() implements SessionInput {
     }
 
-    record FromModel(RealtimeServerEvent event) implements SessionInput {
+    record FromModel(int generation, RealtimeServerEvent event) implements SessionInput {
     }
 
-    record ModelClosed() implements SessionInput {
+    record ModelClosed(int generation) implements SessionInput {
     }
 
-    record ModelFailed(Throwable error) implements SessionInput {
+    record ModelFailed(int generation, Throwable error) implements SessionInput {
     }
 
     record ToolReplied(ToolCompleted reply) implements SessionInput {
@@ -32,5 +36,13 @@ sealed interface SessionInput {
     }
 
     record StartTimedOut() implements SessionInput {
+    }
+
+    /** The session's watchdog: stalls, the model's session limit, idle callers. */
+    record Tick() implements SessionInput {
+    }
+
+    /** A successful hand-over had its time to take the call away; end the session. */
+    record HandoverDone() implements SessionInput {
     }
 }

@@ -1,11 +1,13 @@
 package dev.voiceagent.bridge.session;
 
+import dev.voiceagent.bridge.realtime.ModelConnection;
 import dev.voiceagent.bridge.realtime.RealtimeClientEvent;
+import dev.voiceagent.bridge.realtime.RealtimeClientEvent.AssistantText;
 import dev.voiceagent.bridge.realtime.RealtimeClientEvent.FunctionCallOutput;
 import dev.voiceagent.bridge.realtime.RealtimeClientEvent.InputAudioAppend;
 import dev.voiceagent.bridge.realtime.RealtimeClientEvent.ItemTruncate;
+import dev.voiceagent.bridge.realtime.RealtimeClientEvent.ResponseCancel;
 import dev.voiceagent.bridge.realtime.RealtimeClientEvent.ResponseCreate;
-import dev.voiceagent.bridge.realtime.RealtimeClientEvent.SessionUpdate;
 import dev.voiceagent.bridge.realtime.RealtimeClientEvent.UserText;
 import dev.voiceagent.bridge.realtime.RealtimeServerEvent;
 import dev.voiceagent.bridge.realtime.RealtimeServerEvent.FunctionCallArgumentsDone;
@@ -14,17 +16,22 @@ import dev.voiceagent.bridge.realtime.RealtimeServerEvent.OutputAudioDelta;
 import dev.voiceagent.bridge.realtime.RealtimeServerEvent.OutputAudioTranscriptDone;
 import dev.voiceagent.bridge.realtime.RealtimeServerEvent.ResponseCreated;
 import dev.voiceagent.bridge.realtime.RealtimeServerEvent.ResponseDone;
+import dev.voiceagent.bridge.realtime.RealtimeServerEvent.SessionCreated;
+import dev.voiceagent.bridge.realtime.RealtimeServerEvent.SessionUpdated;
 import dev.voiceagent.bridge.realtime.RealtimeServerEvent.SpeechStarted;
 import dev.voiceagent.bridge.realtime.RealtimeServerEvent.SpeechStopped;
 import dev.voiceagent.bridge.session.SessionInput.FromModel;
 import dev.voiceagent.bridge.session.SessionInput.FromTwilio;
+import dev.voiceagent.bridge.session.SessionInput.HandoverDone;
 import dev.voiceagent.bridge.session.SessionInput.ModelClosed;
 import dev.voiceagent.bridge.session.SessionInput.ModelFailed;
 import dev.voiceagent.bridge.session.SessionInput.StartTimedOut;
+import dev.voiceagent.bridge.session.SessionInput.Tick;
 import dev.voiceagent.bridge.session.SessionInput.ToolReplied;
 import dev.voiceagent.bridge.session.SessionInput.ToolSlow;
 import dev.voiceagent.bridge.session.SessionInput.ToolTimedOut;
 import dev.voiceagent.bridge.session.SessionInput.TwilioClosed;
+import dev.voiceagent.bridge.support.BridgeProperties;
 import dev.voiceagent.bridge.support.Masking;
 import dev.voiceagent.bridge.support.PriorityLane;
 import dev.voiceagent.bridge.tools.ToolCatalog;
@@ -61,13 +68,17 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import io.micrometer.observation.Observation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.web.reactive.socket.CloseStatus;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.FluxSink;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import tools.jackson.core.JacksonException;
@@ -77,7 +88,9 @@ import tools.jackson.core.type.TypeReference;
  * One live call: Twilio media on one side, the realtime model on the other, the agent's state in between. Every
  * input (Twilio frames, model events, tool replies, timers) is serialized into one lane and handled by one
  * writer at a time; outputs leave through bounded priority lanes (interruptions ahead of queued audio) and an
- * ordered event lane to Kafka. Nothing here blocks or waits on a database.
+ * ordered event lane to Kafka. The caller never hears silence by design: a lost or stalled model is reconnected
+ * once with the conversation so far, and if that fails the bridge plays its own fallback clip and hands the call
+ * over. Nothing here blocks or waits on a database.
  */
 public final class VoiceSession {
 
@@ -87,30 +100,47 @@ public final class VoiceSession {
     private static final Sinks.EmitFailureHandler RETRY_CONCURRENT =
             Sinks.EmitFailureHandler.busyLooping(Duration.ofMillis(100));
     private static final Duration END_GRACE = Duration.ofSeconds(5);
+    private static final String RESUME_INSTRUCTIONS =
+            "The connection dropped for a moment. Apologize in a few words and continue where you left off.";
+    private static final String DTMF_REFUSAL = "{\"ok\":false,\"reason\":\"Sending keypad tones is not possible on "
+            + "this phone line. Read the digits to the caller instead, or ask them to press the keys themselves.\"}";
 
     /** Where the session is in its life. */
     public enum Phase { WAITING_FOR_START, ACTIVE, ENDED }
 
     private final CallContext call;
     private final AgentView agent;
-    private final TenantConfigPublished.RuntimeConfig runtime;
     private final SessionDependencies deps;
+    private final BridgeProperties.Resilience resilience;
+    private final BridgeProperties.Idle idle;
+    private final SessionSetup setup;
     private final String model;
     private final String voice;
     private final String agentVersionId;
+    private final String recordId = UUID.randomUUID().toString();
 
     private final PriorityLane<TwilioStreamMessage> toTwilio;
-    private final PriorityLane<RealtimeClientEvent> toModel;
-    private final Sinks.Many<SessionInput> inputs = Sinks.many().unicast().onBackpressureBuffer();
+    // Flux.create's sink takes next() from many threads at once (it queues and drains); a Sinks.Many would make
+    // concurrent emitters (netty threads, timers, tool replies) busy-spin, which starves two cores under load
+    private final Flux<SessionInput> inputs = Flux.create(sink -> inputSink = sink, FluxSink.OverflowStrategy.BUFFER);
+    private volatile FluxSink<SessionInput> inputSink;
     private final Sinks.Many<EventEnvelope<?>> events = Sinks.many().unicast().onBackpressureBuffer();
     private final Disposable.Composite resources = Disposables.composite();
     private final Sinks.Empty<Void> ended = Sinks.empty();
+    private final SessionSpans spans;
 
     private final Playback playback = new Playback();
     private final Map<String, PendingTool> tools = new LinkedHashMap<>();
     private final List<ToolSummary> toolSummaries = new ArrayList<>();
+    private final List<VoiceSessionRecord.FunctionCall> functionCalls = new ArrayList<>();
+    private final List<VoiceSessionRecord.Turn> transcript = new ArrayList<>();
+    private final Set<String> tags = new TreeSet<>();
     private final Set<String> truncatedItems = new HashSet<>();
     private final ArrayDeque<ResponseCreate> queuedResponses = new ArrayDeque<>();
+    private ModelConnection link;
+    private Disposable linkEvents;
+    private int generation;
+    private boolean modelReady;
     private boolean responseActive;
     private boolean callerSpoke;
     private boolean agentAnswered;
@@ -121,6 +151,16 @@ public final class VoiceSession {
     private Long firstAudioMs;
     private String failure;
     private CloseStatus closeStatus = CloseStatus.NORMAL;
+    private long lastModelEventMs;
+    private long lastActivityMs;
+    private int idlePrompts;
+    private boolean idleHangup;
+    private long idleHangupAtMs;
+    private int reconnects;
+    private int failedAuthentications;
+    private boolean handingOver;
+    private boolean idleEnded;
+    private int handovers;
 
     private volatile Phase phase = Phase.WAITING_FOR_START;
     private volatile Map<String, Object> state = Map.of();
@@ -133,13 +173,15 @@ public final class VoiceSession {
     public VoiceSession(CallContext call, TenantConfigPublished tenant, AgentView agent, SessionDependencies deps) {
         this.call = call;
         this.agent = agent;
-        this.runtime = tenant.runtimeConfig();
         this.deps = deps;
-        this.model = orDefault(runtime == null ? null : runtime.model(), deps.realtimeSettings().defaultModel());
-        this.voice = orDefault(runtime == null ? null : runtime.voice(), deps.realtimeSettings().defaultVoice());
+        this.resilience = deps.bridge().resilience();
+        this.idle = deps.bridge().idle();
+        this.setup = SessionSetup.of(tenant, agent, deps.realtimeSettings());
+        this.model = setup.model();
+        this.voice = setup.voice();
         this.agentVersionId = orDefault(call.agentVersionId(), agent.agentVersionId());
         this.toTwilio = new PriorityLane<>(deps.bridge().twilioQueueFrames(), dropped -> deps.metrics().frameDropped());
-        this.toModel = new PriorityLane<>(deps.bridge().modelQueueFrames(), dropped -> deps.metrics().frameDropped());
+        this.spans = new SessionSpans(deps.observations(), call);
     }
 
     /** Frames for Twilio (through the gateway); completes when the session ends. */
@@ -159,7 +201,7 @@ public final class VoiceSession {
                 .onErrorResume(e -> Mono.empty())
                 .concatWith(Mono.fromSupplier(TwilioClosed::new))
                 .takeUntilOther(ended.asMono().then(Mono.delay(END_GRACE, deps.timers())));
-        Mono<Void> processing = Flux.merge(twilio, inputs.asFlux())
+        Mono<Void> processing = Flux.merge(twilio, inputs)
                 .doOnNext(this::handle)
                 .then();
         Mono<Void> publishing = events.asFlux().concatMap(this::publishQuietly).then();
@@ -217,21 +259,30 @@ public final class VoiceSession {
         if (input instanceof FromTwilio twilio) {
             onTwilio(twilio.message());
         } else if (input instanceof FromModel model) {
-            onModel(model.event());
+            if (model.generation() == generation) {
+                onModel(model.event());
+            }
         } else if (input instanceof ToolReplied replied) {
             onToolReply(replied.reply());
         } else if (input instanceof ToolSlow slow) {
             onToolSlow(slow.toolCallId());
         } else if (input instanceof ToolTimedOut timedOut) {
             onToolTimeout(timedOut.toolCallId());
+        } else if (input instanceof Tick) {
+            onTick();
         } else if (input instanceof TwilioClosed) {
             end("twilio_closed", null, CloseStatus.NORMAL);
-        } else if (input instanceof ModelClosed) {
-            end("model_closed", "the model closed its session", CloseStatus.SERVER_ERROR.withReason("model session closed"));
+        } else if (input instanceof ModelClosed closed) {
+            if (closed.generation() == generation) {
+                modelLost("the model closed its session");
+            }
         } else if (input instanceof ModelFailed failed) {
-            log.warn("call {}: model connection failed: {}", call.callSid(), failed.error().toString());
-            end("model_failed", "model connection failed: " + failed.error().getClass().getSimpleName(),
-                    CloseStatus.SERVER_ERROR.withReason("model session failed"));
+            if (failed.generation() == generation) {
+                log.warn("call {}: model connection failed: {}", call.callSid(), failed.error().toString());
+                modelLost("model connection failed: " + failed.error().getClass().getSimpleName());
+            }
+        } else if (input instanceof HandoverDone) {
+            end("handover", null, CloseStatus.NORMAL);
         } else if (input instanceof StartTimedOut && phase == Phase.WAITING_FOR_START) {
             end("no_start", "no start message", CloseStatus.POLICY_VIOLATION.withReason("no start message"));
         }
@@ -241,8 +292,8 @@ public final class VoiceSession {
 
     private void onTwilio(TwilioStreamMessage message) {
         if (message instanceof Media media) {
-            if (phase == Phase.ACTIVE) {
-                toModel.offerData(new InputAudioAppend(media.payload()));
+            if (phase == Phase.ACTIVE && !handingOver) {
+                link.outbound().offerData(new InputAudioAppend(media.payload()));
                 deps.metrics().frameToModel();
             }
         } else if (message instanceof Mark mark) {
@@ -268,49 +319,94 @@ public final class VoiceSession {
         phase = Phase.ACTIVE;
         streamSid = start.streamSid();
         startedAtMs = now();
+        lastActivityMs = startedAtMs;
         startedAt = Instant.ofEpochMilli(startedAtMs);
-        toModel.offerControl(sessionUpdate());
-        String greeting = runtime == null ? null : runtime.greeting();
-        if (greeting != null && !greeting.isBlank()) {
-            requestResponse(new ResponseCreate(deps.bridge().greetingPrefix() + greeting));
+        ModelConnection prewarmed = deps.links().takePrewarmed(call, model).orElse(null);
+        spans.started(prewarmed != null);
+        if (prewarmed != null) {
+            tags.add("prewarmed");
+            attach(prewarmed, "prewarmed");
+        } else {
+            attach(deps.links().open(model), "stream_start");
         }
-        resources.add(deps.realtime().connect(model, toModel.flux())
-                .<SessionInput>map(FromModel::new)
-                .concatWith(Mono.fromSupplier(ModelClosed::new))
-                .onErrorResume(e -> Mono.just(new ModelFailed(e)))
-                .subscribe(this::emit));
+        if (setup.greeting() != null) {
+            requestResponse(new ResponseCreate(deps.bridge().greetingPrefix() + setup.greeting()));
+        }
+        Duration tick = resilience.watchdogInterval();
+        resources.add(Flux.interval(tick, tick, deps.timers()).subscribe(n -> emit(new Tick())));
         publish(new SessionStarted(streamSid, agentVersionId, model, voice, deps.bridge().instanceId()));
-        log.info("call {}: session started (tenant {}, agent {}, caller {}, model {})", call.callSid(),
-                call.tenantId(), call.agentKey(), Masking.phone(call.callerNumber()), model);
+        record(VoiceSessionRecord.ACTIVE, null);
+        log.info("call {}: session started (tenant {}, agent {}, caller {}, model {}{})", call.callSid(),
+                call.tenantId(), call.agentKey(), Masking.phone(call.callerNumber()), model,
+                prewarmed != null ? ", prewarmed" : "");
     }
 
-    private SessionUpdate sessionUpdate() {
-        String language = runtime == null || runtime.language() == null || runtime.language().length() < 2 ? null
-                : runtime.language().substring(0, 2).toLowerCase(Locale.ROOT);
-        return new SessionUpdate(model, runtime == null ? null : runtime.instructions(), voice,
-                deps.realtimeSettings().transcriptionModel(), language, ToolCatalog.functionsFor(agent.allowedTools()));
+    /** Makes {@code next} the session's model connection: configures it if needed and reads its events. */
+    private void attach(ModelConnection next, String reason) {
+        int gen = ++generation;
+        link = next;
+        modelReady = next.configured();
+        lastModelEventMs = now();
+        spans.modelOpening(reason, next.configured());
+        if (!next.configured()) {
+            next.configure(setup.update());
+        }
+        linkEvents = next.events()
+                .<SessionInput>map(event -> new FromModel(gen, event))
+                .concatWith(Mono.fromSupplier(() -> new ModelClosed(gen)))
+                .onErrorResume(e -> Mono.just(new ModelFailed(gen, e)))
+                .subscribe(this::emit);
+        resources.add(linkEvents);
+        resources.add(next);
+    }
+
+    /**
+     * Lets go of the current model connection; its late events no longer count. A graceful detach sends what is
+     * queued and a normal close (bounded by the client's close grace); otherwise the socket is dropped at once.
+     */
+    private void detach(boolean graceful) {
+        if (link == null) {
+            return;
+        }
+        generation++;
+        if (graceful) {
+            link.close();
+        } else {
+            resources.remove(linkEvents);
+            resources.remove(link);
+            linkEvents.dispose();
+            link.dispose();
+        }
     }
 
     private void onDtmf(Dtmf dtmf) {
-        if (phase != Phase.ACTIVE) {
+        if (phase != Phase.ACTIVE || handingOver) {
             return;
         }
         callerSpoke = true;
-        toModel.offerControl(new UserText("[DTMF " + dtmf.digit() + "]"));
+        callerActive();
+        tags.add("dtmf");
+        link.outbound().offerControl(new UserText("[DTMF " + dtmf.digit() + "]"));
         requestResponse(new ResponseCreate(null));
     }
 
     // ---- model side ----------------------------------------------------------------------------------------
 
     private void onModel(RealtimeServerEvent event) {
+        lastModelEventMs = now();
+        if (handingOver) {
+            return;
+        }
         if (event instanceof OutputAudioDelta delta) {
             onAudio(delta);
         } else if (event instanceof SpeechStarted) {
+            callerActive();
             if (playback.unplayed()) {
                 bargeIn();
             }
         } else if (event instanceof SpeechStopped) {
             callerSpoke = true;
+            callerActive();
         } else if (event instanceof InputTranscriptionCompleted transcript) {
             onCallerTranscript(transcript);
         } else if (event instanceof OutputAudioTranscriptDone transcript) {
@@ -321,9 +417,15 @@ public final class VoiceSession {
             responseActive = true;
         } else if (event instanceof ResponseDone) {
             responseActive = false;
+            lastActivityMs = now();
             ResponseCreate next = queuedResponses.poll();
             if (next != null) {
                 sendResponse(next);
+            }
+        } else if (event instanceof SessionCreated || event instanceof SessionUpdated) {
+            if (!modelReady) {
+                modelReady = true;
+                spans.modelReady();
             }
         } else if (event instanceof RealtimeServerEvent.Error error) {
             log.warn("call {}: model error {} {}: {}", call.callSid(), error.type(), error.code(), error.message());
@@ -337,10 +439,12 @@ public final class VoiceSession {
         if (firstAudioMs == null) {
             firstAudioMs = now() - startedAtMs;
             deps.metrics().firstAudio(Duration.ofMillis(firstAudioMs));
+            spans.firstAudio();
         }
         if (callerSpoke) {
             agentAnswered = true;
         }
+        lastActivityMs = lastModelEventMs;
         String markName = playback.sent(delta.itemId(), delta.delta());
         toTwilio.offerData(Media.outbound(streamSid, delta.delta()));
         toTwilio.offerData(new Mark(streamSid, markName));
@@ -353,8 +457,9 @@ public final class VoiceSession {
         truncatedItems.add(cut.itemId());
         toTwilio.clearData();
         toTwilio.offerControl(new Clear(streamSid));
-        toModel.offerControl(new ItemTruncate(cut.itemId(), 0, cut.audioEndMs()));
+        link.outbound().offerControl(new ItemTruncate(cut.itemId(), 0, cut.audioEndMs()));
         interruptions++;
+        tags.add("barge_in");
         deps.metrics().bargeIn();
         publish(new BargeIn(cut.itemId(), cut.audioEndMs()));
     }
@@ -364,9 +469,9 @@ public final class VoiceSession {
             return;
         }
         callerSpoke = true;
+        callerActive();
         callerTurns++;
-        publish(new TranscriptTurn(TranscriptTurn.CALLER, transcript.transcript().trim(), transcript.itemId(),
-                turnIndex++, now() - startedAtMs));
+        addTurn(TranscriptTurn.CALLER, transcript.transcript().trim(), transcript.itemId());
     }
 
     private void onAgentTranscript(OutputAudioTranscriptDone transcript) {
@@ -377,8 +482,199 @@ public final class VoiceSession {
             agentAnswered = true;
         }
         agentTurns++;
-        publish(new TranscriptTurn(TranscriptTurn.AGENT, transcript.transcript().trim(), transcript.itemId(),
-                turnIndex++, now() - startedAtMs));
+        addTurn(TranscriptTurn.AGENT, transcript.transcript().trim(), transcript.itemId());
+    }
+
+    private void addTurn(String role, String text, String itemId) {
+        long offset = now() - startedAtMs;
+        transcript.add(new VoiceSessionRecord.Turn(role, text, turnIndex, offset));
+        publish(new TranscriptTurn(role, text, itemId, turnIndex++, offset));
+    }
+
+    private void callerActive() {
+        lastActivityMs = now();
+        idlePrompts = 0;
+        idleHangup = false;
+    }
+
+    // ---- watchdog: stalls, session limit, idle caller --------------------------------------------------------
+
+    private void onTick() {
+        if (phase != Phase.ACTIVE || handingOver) {
+            return;
+        }
+        long now = now();
+        if (responseActive && now - lastModelEventMs >= resilience.stallTimeout().toMillis()) {
+            log.warn("call {}: model stalled for {} ms during a response", call.callSid(), now - lastModelEventMs);
+            modelLost("the model stalled during a response");
+            return;
+        }
+        long renewAt = resilience.modelSessionLimit().minus(resilience.renewBefore()).toMillis();
+        if (!responseActive && tools.isEmpty() && now - link.openedAtMs() >= renewAt) {
+            log.info("call {}: renewing the model session before its time limit", call.callSid());
+            tags.add("renewed");
+            rebuildModelSession("renewal", false);
+            return;
+        }
+        checkIdle(now);
+    }
+
+    private void checkIdle(long now) {
+        if (idle.promptAfter().isZero()) {
+            return;
+        }
+        if (responseActive || !tools.isEmpty() || playback.unplayed()) {
+            // the agent talking (or audio still playing) is not silence; a goodbye gets a bounded time to finish
+            if (idleHangup && now - idleHangupAtMs >= 2 * idle.promptAfter().toMillis()) {
+                endIdle();
+            } else if (!idleHangup) {
+                lastActivityMs = now;
+            }
+            return;
+        }
+        if (idleHangup) {
+            endIdle();
+            return;
+        }
+        if (now - lastActivityMs < idle.promptAfter().toMillis()) {
+            return;
+        }
+        lastActivityMs = now;
+        if (idlePrompts >= idle.maxPrompts()) {
+            idleHangup = true;
+            idleHangupAtMs = now;
+            requestResponse(new ResponseCreate(idle.goodbyeInstructions()));
+        } else {
+            idlePrompts++;
+            tags.add("idle_prompted");
+            requestResponse(new ResponseCreate(idle.promptInstructions()));
+        }
+    }
+
+    private void endIdle() {
+        idleEnded = true;
+        tags.add("idle_hangup");
+        end("idle", null, CloseStatus.NORMAL);
+    }
+
+    // ---- model loss: reconnect with the conversation, then fallback and hand-over ----------------------------
+
+    private void modelLost(String reason) {
+        if (handingOver || phase != Phase.ACTIVE) {
+            return;
+        }
+        if (reconnects < resilience.reconnectAttempts()) {
+            reconnects++;
+            tags.add("reconnected");
+            log.info("call {}: reconnecting the model ({})", call.callSid(), reason);
+            rebuildModelSession("reconnect", true);
+        } else {
+            handOver("model_unavailable", reason);
+        }
+    }
+
+    /**
+     * A new model session with the conversation so far: configuration, then every transcript turn replayed as a
+     * conversation item. Tool calls still waiting belong to the old session; their results reach the new one as
+     * text. After a failure mid-response the agent resumes with a short apology.
+     */
+    private void rebuildModelSession(String reason, boolean afterFailure) {
+        boolean wasResponding = responseActive;
+        detach(!afterFailure);
+        responseActive = false;
+        queuedResponses.clear();
+        attach(deps.links().open(model), reason);
+        for (VoiceSessionRecord.Turn turn : transcript) {
+            link.outbound().offerControl(TranscriptTurn.CALLER.equals(turn.role()) ? new UserText(turn.text())
+                    : new AssistantText(turn.text()));
+        }
+        tools.values().forEach(pending -> pending.generation = -1);
+        boolean greetingLost = firstAudioMs == null && transcript.isEmpty() && setup.greeting() != null;
+        if (afterFailure && greetingLost) {
+            requestResponse(new ResponseCreate(deps.bridge().greetingPrefix() + setup.greeting()));
+        } else if (afterFailure && wasResponding) {
+            requestResponse(new ResponseCreate(RESUME_INSTRUCTIONS));
+        }
+    }
+
+    /**
+     * Stops the agent and hands the call to a human: the model is let go, unplayed agent audio is cleared, the
+     * bridge plays its fallback clip itself, and an {@code escalation} (or, when the contract only allows it, a
+     * {@code callback}) goes to the tool executor with the reason. The outcome follows the hand-over's result.
+     */
+    private void handOver(String reason, String detail) {
+        if (handingOver || phase != Phase.ACTIVE) {
+            return;
+        }
+        handingOver = true;
+        escalationReason = reason;
+        tags.add("handover");
+        log.info("call {}: handing over ({}{})", call.callSid(), reason, detail == null ? "" : ": " + detail);
+        if (responseActive && link != null) {
+            link.outbound().offerControl(new ResponseCancel());
+        }
+        queuedResponses.clear();
+        responseActive = false;
+        detach(true);
+        playFallback();
+        String tool = handoverTool();
+        if (tool == null) {
+            end("handover_failed", "hand-over impossible: the agent may use neither escalation nor callback",
+                    CloseStatus.SERVER_ERROR.withReason("hand-over failed"));
+            return;
+        }
+        String callId = "handover-" + call.callSid() + "-" + (++handovers);
+        Map<String, Object> arguments = new LinkedHashMap<>();
+        arguments.put("reason", reason);
+        arguments.put("summary", handoverSummary(detail));
+        if ("callback".equals(tool)) {
+            arguments.put("priority", "high");
+        }
+        PendingTool pending = requestTool(callId, tool, arguments);
+        pending.handover = true;
+    }
+
+    private void playFallback() {
+        if (streamSid == null) {
+            return;
+        }
+        toTwilio.clearData();
+        if (playback.unplayed()) {
+            playback.interrupt();
+            toTwilio.offerControl(new Clear(streamSid));
+        }
+        for (String frame : deps.fallback().frames()) {
+            toTwilio.offerData(Media.outbound(streamSid, frame));
+        }
+    }
+
+    private String handoverTool() {
+        List<String> allowed = agent.allowedTools() == null ? List.of() : agent.allowedTools();
+        return allowed.contains("escalation") ? "escalation" : allowed.contains("callback") ? "callback" : null;
+    }
+
+    private String handoverSummary(String detail) {
+        StringBuilder summary = new StringBuilder(detail == null ? "" : detail + ". ");
+        Object intent = state.get("intent");
+        if (intent != null) {
+            summary.append("Intent: ").append(intent).append(". ");
+        }
+        int from = Math.max(0, transcript.size() - 4);
+        for (VoiceSessionRecord.Turn turn : transcript.subList(from, transcript.size())) {
+            summary.append(turn.role()).append(": ").append(turn.text()).append(' ');
+        }
+        String text = summary.toString().trim();
+        return text.length() > 1000 ? text.substring(0, 1000) : text;
+    }
+
+    private void onHandoverReply(PendingTool pending, String status) {
+        if (ToolCompleted.OK.equals(status)) {
+            // a transfer replaces the call's TwiML and Twilio stops the stream itself; the grace bounds the wait
+            schedule(resilience.handoverGrace(), HandoverDone::new);
+        } else {
+            end("handover_failed", "hand-over failed (" + pending.tool + " " + status + ")",
+                    CloseStatus.SERVER_ERROR.withReason("hand-over failed"));
+        }
     }
 
     // ---- tools ---------------------------------------------------------------------------------------------
@@ -391,29 +687,45 @@ public final class VoiceSession {
             updateSession(callId, arguments);
             return;
         }
+        if (ToolCatalog.SEND_DTMF.equals(name)) {
+            answerTool(callId, DTMF_REFUSAL, null, generation);
+            recordCall(callId, name, arguments, ToolCompleted.DENIED, 0);
+            toolSummaries.add(new ToolSummary(callId, name, ToolCompleted.DENIED, 0));
+            return;
+        }
         if (ToolName.find(name).isEmpty() || agent.allowedTools() == null || !agent.allowedTools().contains(name)) {
-            answerTool(callId, "The tool '" + name + "' is not available to this agent.", null);
+            answerTool(callId, "The tool '" + name + "' is not available to this agent.", null, generation);
+            recordCall(callId, name, arguments, ToolCompleted.DENIED, 0);
             toolSummaries.add(new ToolSummary(callId, name, ToolCompleted.DENIED, 0));
             return;
         }
         if (arguments == null) {
-            answerTool(callId, "The arguments were not valid JSON; please try again.", null);
+            answerTool(callId, "The arguments were not valid JSON; please try again.", null, generation);
+            recordCall(callId, name, null, ToolCompleted.FAILED, 0);
             toolSummaries.add(new ToolSummary(callId, name, ToolCompleted.FAILED, 0));
             return;
         }
-        PendingTool pending = new PendingTool(callId, name, arguments, now());
+        PendingTool pending = requestTool(callId, name, arguments);
+        pending.timers.add(schedule(deps.bridge().fillerThreshold(), () -> new ToolSlow(callId)));
+    }
+
+    private PendingTool requestTool(String callId, String name, Map<String, Object> arguments) {
+        PendingTool pending = new PendingTool(callId, name, arguments, now(), generation,
+                spans.tool(name, callId));
         tools.put(callId, pending);
         deps.pendingTools().register(callId, reply -> emit(new ToolReplied(reply)));
-        pending.timers.add(schedule(deps.bridge().fillerThreshold(), () -> new ToolSlow(callId)));
         pending.timers.add(schedule(deps.bridge().toolTimeout(), () -> new ToolTimedOut(callId)));
         publish(new ToolRequested(callId, name, arguments, agentVersionId, (String) state.get("intent"),
                 "verified".equals(state.get("caller_identity")), call.callerNumber(),
                 Topics.toolReplies(deps.bridge().instanceId())));
+        return pending;
     }
 
     private void updateSession(String callId, Map<String, Object> arguments) {
         Map<String, Object> next = new LinkedHashMap<>(state);
         int changed = 0;
+        String escalate = null;
+        boolean authFailed = false;
         if (arguments != null) {
             for (Map.Entry<String, Object> field : arguments.entrySet()) {
                 if (ToolCatalog.SESSION_FIELDS.contains(field.getKey()) && field.getValue() != null) {
@@ -421,14 +733,25 @@ public final class VoiceSession {
                     changed++;
                 }
             }
+            Object reason = arguments.get(ToolCatalog.ESCALATE_REASON);
+            escalate = reason == null || String.valueOf(reason).isBlank() ? null : String.valueOf(reason);
+            authFailed = ToolCatalog.IDENTITY_FAILED.equals(arguments.get("caller_identity"));
         }
-        if (changed == 0) {
-            answerTool(callId, "{\"ok\":false,\"reason\":\"no known session fields\"}", null);
+        if (changed == 0 && escalate == null) {
+            answerTool(callId, "{\"ok\":false,\"reason\":\"no known session fields\"}", null, generation);
             return;
         }
-        state = Map.copyOf(next);
-        publish(new SessionStateChanged(state));
-        answerTool(callId, "{\"ok\":true}", null);
+        if (changed > 0) {
+            state = Map.copyOf(next);
+            publish(new SessionStateChanged(state));
+        }
+        if (authFailed && ++failedAuthentications >= resilience.maxFailedAuthentications()) {
+            handOver("authentication_failed", failedAuthentications + " failed authentication attempts");
+        } else if (escalate != null) {
+            handOver("contract_limit: " + escalate, null);
+        } else {
+            answerTool(callId, "{\"ok\":true}", null, generation);
+        }
     }
 
     private void onToolReply(ToolCompleted reply) {
@@ -437,20 +760,35 @@ public final class VoiceSession {
             return;
         }
         pending.timers.forEach(this::cancelTimer);
-        String output = ToolCompleted.OK.equals(reply.status())
-                ? EventCodec.mapper().writeValueAsString(reply.output() == null ? Map.of() : reply.output())
-                : orDefault(reply.reason(), "The tool answered " + reply.status() + ".");
-        answerTool(pending.callId, output, null);
         long latency = now() - pending.startedMs;
+        recordCall(pending.callId, pending.tool, pending.arguments, reply.status(), latency);
+        spans.toolDone(pending.span, reply.status());
         toolSummaries.add(new ToolSummary(pending.callId, pending.tool, reply.status(), latency));
+        if (pending.handover) {
+            onHandoverReply(pending, reply.status());
+            return;
+        }
         if ("escalation".equals(pending.tool) && ToolCompleted.OK.equals(reply.status())) {
             escalationReason = String.valueOf(pending.arguments.getOrDefault("reason", "escalated"));
         }
+        if (handingOver) {
+            return;
+        }
+        String output = ToolCompleted.OK.equals(reply.status())
+                ? EventCodec.mapper().writeValueAsString(reply.output() == null ? Map.of() : reply.output())
+                : orDefault(reply.reason(), "The tool answered " + reply.status() + ".");
+        if (reply.output() != null && Boolean.TRUE.equals(reply.output().get("requires_handover"))) {
+            Object why = reply.output().get("handover_reason");
+            handOver("requires_handover: " + (why == null ? pending.tool : why), null);
+            return;
+        }
+        lastActivityMs = now();
+        answerTool(pending.callId, output, null, pending.generation);
     }
 
     private void onToolSlow(String callId) {
         PendingTool pending = tools.get(callId);
-        if (pending != null && !responseActive) {
+        if (pending != null && !responseActive && !handingOver) {
             sendResponse(new ResponseCreate(deps.bridge().fillerInstructions()));
         }
     }
@@ -462,14 +800,37 @@ public final class VoiceSession {
         }
         deps.pendingTools().forget(callId);
         pending.timers.forEach(this::cancelTimer);
-        answerTool(callId, "The tool did not answer in time.", deps.bridge().apologyInstructions());
-        toolSummaries.add(new ToolSummary(callId, pending.tool, ToolCompleted.TIMEOUT, now() - pending.startedMs));
+        long latency = now() - pending.startedMs;
+        recordCall(callId, pending.tool, pending.arguments, ToolCompleted.TIMEOUT, latency);
+        spans.toolDone(pending.span, ToolCompleted.TIMEOUT);
+        toolSummaries.add(new ToolSummary(callId, pending.tool, ToolCompleted.TIMEOUT, latency));
+        if (pending.handover) {
+            onHandoverReply(pending, ToolCompleted.TIMEOUT);
+        } else if (!handingOver) {
+            answerTool(callId, "The tool did not answer in time.", deps.bridge().apologyInstructions(),
+                    pending.generation);
+        }
     }
 
-    /** A function_call_output for the model, then a response so the agent speaks about it. */
-    private void answerTool(String callId, String output, String instructions) {
-        toModel.offerControl(new FunctionCallOutput(callId, output));
+    /**
+     * A function_call_output for the model, then a response so the agent speaks about it. A call made in an
+     * earlier model session (before a reconnect) is unknown to the current one: its result goes in as text.
+     */
+    private void answerTool(String callId, String output, String instructions, int toolGeneration) {
+        if (toolGeneration == generation) {
+            link.outbound().offerControl(new FunctionCallOutput(callId, output));
+        } else {
+            link.outbound().offerControl(new UserText("[result of an earlier request: " + output + "]"));
+        }
         requestResponse(new ResponseCreate(instructions));
+    }
+
+    private void recordCall(String callId, String tool, Map<String, Object> arguments, String status, long latency) {
+        functionCalls.add(new VoiceSessionRecord.FunctionCall(callId, tool, arguments == null ? Map.of() : arguments,
+                status, latency));
+        if (!ToolCompleted.OK.equals(status)) {
+            tags.add("tool_" + status);
+        }
     }
 
     /** One response at a time: a request made while the model is responding waits for its response.done. */
@@ -483,7 +844,8 @@ public final class VoiceSession {
 
     private void sendResponse(ResponseCreate request) {
         responseActive = true;
-        toModel.offerControl(request);
+        lastModelEventMs = now();
+        link.outbound().offerControl(request);
     }
 
     private static Map<String, Object> parseArguments(String json) {
@@ -509,29 +871,56 @@ public final class VoiceSession {
         for (PendingTool pending : tools.values()) {
             deps.pendingTools().forget(pending.callId);
             pending.timers.forEach(this::cancelTimer);
+            spans.toolDone(pending.span, "cancelled");
             toolSummaries.add(new ToolSummary(pending.callId, pending.tool, "cancelled", endedMs - pending.startedMs));
         }
         tools.clear();
-        toModel.complete();
+        if (link != null) {
+            link.close();
+        }
         toTwilio.complete();
         long startMs = wasStarted ? startedAtMs : endedMs;
+        SessionOutcome outcome = outcome(startMs, endedMs);
         publish(new SessionEnded(reason, endedMs - startMs));
-        publish(outcome(startMs, endedMs));
+        publish(outcome);
+        spans.ended(outcome.outcome().wire());
+        if (wasStarted) {
+            record(outcome.outcome().wire(), outcome);
+        }
         events.emitComplete(RETRY_CONCURRENT);
-        inputs.emitComplete(RETRY_CONCURRENT);
+        FluxSink<SessionInput> sink = inputSink;
+        if (sink != null) {
+            sink.complete();
+        }
         ended.emitEmpty(RETRY_CONCURRENT);
         log.info("call {}: session ended ({}){}", call.callSid(), reason, failure == null ? "" : ": " + failure);
     }
 
     private SessionOutcome outcome(long startMs, long endedMs) {
         List<ToolSummary> summaries = List.copyOf(toolSummaries);
-        var outcome = OutcomeRules.decide(failure, summaries, callerSpoke, agentAnswered);
+        var outcome = OutcomeRules.decide(failure, summaries, callerSpoke, agentAnswered, idleEnded);
         String summary = failure != null ? failure
-                : String.format(Locale.ROOT, "%d caller turns, %d agent turns, %d interruptions, %d tool calls",
-                        callerTurns, agentTurns, interruptions, summaries.size());
+                : String.format(Locale.ROOT, "%d caller turns, %d agent turns, %d interruptions, %d tool calls%s",
+                        callerTurns, agentTurns, interruptions, summaries.size(),
+                        escalationReason == null ? "" : "; handed over: " + escalationReason);
         return new SessionOutcome(outcome, (String) state.get("intent"), agentVersionId, call.callerNumber(),
                 Instant.ofEpochMilli(startMs), Instant.ofEpochMilli(endedMs), endedMs - startMs, firstAudioMs,
                 callerTurns, agentTurns, interruptions, summaries, escalationReason, summary);
+    }
+
+    /** Hands the session's record to the recorder (a bounded queue in front of the database); never waits. */
+    private void record(String status, SessionOutcome outcome) {
+        Object intent = state.get("intent");
+        List<String> recordTags = new ArrayList<>(tags);
+        if (intent != null) {
+            recordTags.add("intent:" + intent);
+        }
+        deps.recorder().offer(new VoiceSessionRecord(recordId, call.callSid(), call.tenantId(), call.agentKey(),
+                agentVersionId, call.direction(), call.callerNumber(), streamSid, status,
+                outcome == null ? null : outcome.escalationReason(), startedAt,
+                outcome == null ? null : outcome.endedAt(), outcome == null ? null : outcome.durationMs(),
+                firstAudioMs, state, List.copyOf(transcript), List.copyOf(functionCalls),
+                outcome == null ? null : outcome.summary(), List.copyOf(recordTags), deps.bridge().instanceId()));
     }
 
     // ---- plumbing ------------------------------------------------------------------------------------------
@@ -551,7 +940,10 @@ public final class VoiceSession {
     }
 
     private void emit(SessionInput input) {
-        inputs.emitNext(input, RETRY_CONCURRENT);
+        FluxSink<SessionInput> sink = inputSink;
+        if (sink != null) {
+            sink.next(input);
+        }
     }
 
     private Disposable schedule(Duration delay, java.util.function.Supplier<SessionInput> input) {
@@ -579,13 +971,19 @@ public final class VoiceSession {
         final String tool;
         final Map<String, Object> arguments;
         final long startedMs;
+        final Observation span;
         final List<Disposable> timers = new ArrayList<>(2);
+        int generation;
+        boolean handover;
 
-        PendingTool(String callId, String tool, Map<String, Object> arguments, long startedMs) {
+        PendingTool(String callId, String tool, Map<String, Object> arguments, long startedMs, int generation,
+                    Observation span) {
             this.callId = callId;
             this.tool = tool;
             this.arguments = arguments;
             this.startedMs = startedMs;
+            this.generation = generation;
+            this.span = span;
         }
     }
 }

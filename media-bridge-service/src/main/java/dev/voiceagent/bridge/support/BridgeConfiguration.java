@@ -1,13 +1,20 @@
 package dev.voiceagent.bridge.support;
 
+import dev.voiceagent.bridge.prewarm.PrewarmHandler;
+import dev.voiceagent.bridge.prewarm.PrewarmRegistry;
 import dev.voiceagent.bridge.realtime.ReactorNettyRealtimeClient;
 import dev.voiceagent.bridge.realtime.RealtimeClient;
 import dev.voiceagent.bridge.realtime.RealtimeCodec;
 import dev.voiceagent.bridge.realtime.RealtimeProperties;
+import dev.voiceagent.bridge.records.VoiceSessionRepository;
+import dev.voiceagent.bridge.records.VoiceSessionStore;
+import dev.voiceagent.bridge.records.VoiceSessionsHandler;
 import dev.voiceagent.bridge.session.ActiveSessionsHandler;
+import dev.voiceagent.bridge.session.FallbackPrompt;
 import dev.voiceagent.bridge.session.MediaStreamHandler;
 import dev.voiceagent.bridge.session.SessionDependencies;
 import dev.voiceagent.bridge.session.SessionEventPublisher;
+import dev.voiceagent.bridge.session.SessionRecorder;
 import dev.voiceagent.bridge.session.SessionRegistry;
 import dev.voiceagent.bridge.tools.PendingToolCalls;
 import dev.voiceagent.bridge.tools.ToolReplyListener;
@@ -15,12 +22,15 @@ import dev.voiceagent.support.EventPublisher;
 import dev.voiceagent.support.tenant.TenantAuthenticator;
 import dev.voiceagent.support.tenant.TenantDirectory;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.util.Map;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.web.reactive.HandlerMapping;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
@@ -34,6 +44,7 @@ import reactor.core.scheduler.Schedulers;
 public class BridgeConfiguration {
 
     public static final String MEDIA_STREAM_PATH = "/internal/v1/media-stream";
+    public static final String PREWARM_PATH = "/internal/v1/sessions/prewarm";
 
     @Bean
     BridgeInstance bridgeInstance(BridgeProperties bridge, @Value("${spring.application.name}") String service) {
@@ -71,15 +82,37 @@ public class BridgeConfiguration {
         return new BridgeMetrics(meters, registry::size);
     }
 
+    @Bean(destroyMethod = "dispose")
+    PrewarmRegistry prewarmRegistry(RealtimeClient realtime, BridgeProperties bridge, BridgeMetrics metrics,
+                                    RealtimeProperties realtimeProperties) {
+        return new PrewarmRegistry(realtime, bridge, metrics, Schedulers.parallel(), realtimeProperties.defaultModel());
+    }
+
+    @Bean
+    VoiceSessionRepository voiceSessionRepository(DatabaseClient db) {
+        return new VoiceSessionRepository(db);
+    }
+
+    @Bean
+    VoiceSessionStore voiceSessionStore(VoiceSessionRepository repository, BridgeMetrics metrics,
+                                        BridgeProperties bridge) {
+        return new VoiceSessionStore(repository, metrics, bridge.records().queueCapacity(),
+                bridge.records().writeTimeout());
+    }
+
     @Bean
     SessionDependencies sessionDependencies(RealtimeClient realtime, EventPublisher events, PendingToolCalls pending,
                                             BridgeMetrics metrics, BridgeProperties bridge,
-                                            RealtimeProperties realtimeProperties) {
+                                            RealtimeProperties realtimeProperties, PrewarmRegistry prewarm,
+                                            VoiceSessionStore store, ObjectProvider<ObservationRegistry> observations) {
         // KafkaTemplate.send may block (metadata, full buffer); and when chained after a previous send it would run
         // on the producer's own I/O thread, which then cannot fetch the metadata it waits for
         SessionEventPublisher kafka = envelope -> events.publish(envelope).subscribeOn(Schedulers.boundedElastic());
+        SessionRecorder recorder = bridge.records().enabled() ? store : SessionRecorder.NONE;
         return new SessionDependencies(realtime, kafka, events.source(), pending, metrics, bridge,
-                realtimeProperties, Schedulers.parallel());
+                realtimeProperties, Schedulers.parallel(), prewarm, recorder,
+                observations.getIfAvailable(() -> ObservationRegistry.NOOP),
+                FallbackPrompt.load(bridge.resilience().fallbackPrompt()));
     }
 
     @Bean
@@ -93,8 +126,18 @@ public class BridgeConfiguration {
     }
 
     @Bean
-    RouterFunction<ServerResponse> activeSessionsRoutes(TenantAuthenticator tenants, SessionRegistry registry) {
-        ActiveSessionsHandler handler = new ActiveSessionsHandler(tenants, registry);
-        return RouterFunctions.route().GET("/api/v1/active-sessions", handler::list).build();
+    RouterFunction<ServerResponse> activeSessionsRoutes(TenantAuthenticator tenants, SessionRegistry registry,
+                                                        VoiceSessionRepository repository, TenantDirectory directory,
+                                                        PrewarmRegistry prewarm, RealtimeProperties realtime,
+                                                        BridgeProperties bridge) {
+        ActiveSessionsHandler active = new ActiveSessionsHandler(tenants, registry);
+        VoiceSessionsHandler stored = new VoiceSessionsHandler(tenants, repository);
+        PrewarmHandler prewarming = new PrewarmHandler(directory, registry, prewarm, realtime, bridge.prewarm().ttl());
+        return RouterFunctions.route()
+                .GET("/api/v1/active-sessions", active::list)
+                .GET("/api/v1/voice-sessions", stored::list)
+                .GET("/api/v1/voice-sessions/{id}", stored::get)
+                .POST(PREWARM_PATH, prewarming::prewarm)
+                .build();
     }
 }

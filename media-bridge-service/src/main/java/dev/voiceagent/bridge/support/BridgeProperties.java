@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
@@ -22,12 +23,33 @@ public record BridgeProperties(
         String fillerInstructions,
         @DefaultValue("Apologize briefly: the system did not answer in time. Offer to try again or to arrange a callback.")
         String apologyInstructions,
-        @DefaultValue("Greet the caller with exactly these words, then wait for them: ") String greetingPrefix) {
+        @DefaultValue("Greet the caller with exactly these words, then wait for them: ") String greetingPrefix,
+        @DefaultValue Prewarm prewarm,
+        @DefaultValue Resilience resilience,
+        @DefaultValue Idle idle,
+        @DefaultValue Records records) {
 
+    @ConstructorBinding
     public BridgeProperties {
         if (instanceId == null || instanceId.isBlank()) {
             instanceId = hostName();
         }
+    }
+
+    /** The settings of the foundation, with every newer group at its default. */
+    public BridgeProperties(String instanceId, Duration toolTimeout, Duration fillerThreshold, Duration startTimeout,
+                            int modelQueueFrames, int twilioQueueFrames, String fillerInstructions,
+                            String apologyInstructions, String greetingPrefix) {
+        this(instanceId, toolTimeout, fillerThreshold, startTimeout, modelQueueFrames, twilioQueueFrames,
+                fillerInstructions, apologyInstructions, greetingPrefix, Prewarm.defaults(), Resilience.defaults(),
+                Idle.defaults(), Records.defaults());
+    }
+
+    /** A copy with other resilience, idle and record settings (tests and tools). */
+    public BridgeProperties with(Prewarm prewarm, Resilience resilience, Idle idle) {
+        return new BridgeProperties(instanceId, toolTimeout, fillerThreshold, startTimeout, modelQueueFrames,
+                twilioQueueFrames, fillerInstructions, apologyInstructions, greetingPrefix, prewarm, resilience, idle,
+                records);
     }
 
     private static String hostName() {
@@ -35,6 +57,68 @@ public record BridgeProperties(
             return InetAddress.getLocalHost().getHostName();
         } catch (UnknownHostException e) {
             return "media-bridge";
+        }
+    }
+
+    /**
+     * Fast first turn ({@code voice.bridge.prewarm.*}): a prewarmed model session is kept for {@code ttl} waiting
+     * for its media stream; {@code poolSize} pre-opened, unconfigured connections are kept per model (0 = none) and
+     * replaced after {@code poolMaxAge}.
+     */
+    public record Prewarm(@DefaultValue("30s") Duration ttl, @DefaultValue("0") int poolSize,
+                          @DefaultValue("5m") Duration poolMaxAge, @DefaultValue("1000") int maxPending) {
+
+        public static Prewarm defaults() {
+            return new Prewarm(Duration.ofSeconds(30), 0, Duration.ofMinutes(5), 1000);
+        }
+    }
+
+    /**
+     * Never silence ({@code voice.bridge.resilience.*}): a model that sends nothing for {@code stallTimeout} while a
+     * response is in progress counts as lost; a lost model is reconnected {@code reconnectAttempts} times with the
+     * conversation so far, then the bridge plays {@code fallbackPrompt} (a bundled μ-law clip) and hands the call
+     * over. Sessions are renewed the same way {@code renewBefore} the model's {@code modelSessionLimit}. After
+     * {@code maxFailedAuthentications} failed caller authentications the agent stops and hands over.
+     */
+    public record Resilience(@DefaultValue("15s") Duration stallTimeout,
+                             @DefaultValue("1") int reconnectAttempts,
+                             @DefaultValue("60m") Duration modelSessionLimit,
+                             @DefaultValue("2m") Duration renewBefore,
+                             @DefaultValue("audio/fallback-hold-tones.ulaw") String fallbackPrompt,
+                             @DefaultValue("10s") Duration handoverGrace,
+                             @DefaultValue("3") int maxFailedAuthentications,
+                             @DefaultValue("1s") Duration watchdogInterval) {
+
+        public static Resilience defaults() {
+            return new Resilience(Duration.ofSeconds(15), 1, Duration.ofMinutes(60), Duration.ofMinutes(2),
+                    "audio/fallback-hold-tones.ulaw", Duration.ofSeconds(10), 3, Duration.ofSeconds(1));
+        }
+    }
+
+    /**
+     * Idle caller ({@code voice.bridge.idle.*}): after {@code promptAfter} with neither side speaking the agent
+     * prompts the caller; after {@code maxPrompts} unanswered prompts the bridge hangs up (outcome abandoned unless
+     * the call already achieved something). {@code promptAfter} of 0 switches it off.
+     */
+    public record Idle(@DefaultValue("10s") Duration promptAfter, @DefaultValue("2") int maxPrompts,
+                       @DefaultValue("The caller has been silent. In one short sentence, ask whether they are still there.")
+                       String promptInstructions,
+                       @DefaultValue("Say goodbye in one short sentence: the line seems to be silent.")
+                       String goodbyeInstructions) {
+
+        public static Idle defaults() {
+            return new Idle(Duration.ofSeconds(10), 2,
+                    "The caller has been silent. In one short sentence, ask whether they are still there.",
+                    "Say goodbye in one short sentence: the line seems to be silent.");
+        }
+    }
+
+    /** Voice session records ({@code voice.bridge.records.*}): the bounded queue in front of the database. */
+    public record Records(@DefaultValue("true") boolean enabled, @DefaultValue("10000") int queueCapacity,
+                          @DefaultValue("5s") Duration writeTimeout) {
+
+        public static Records defaults() {
+            return new Records(true, 10_000, Duration.ofSeconds(5));
         }
     }
 }

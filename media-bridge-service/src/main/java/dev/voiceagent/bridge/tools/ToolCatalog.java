@@ -18,6 +18,21 @@ public final class ToolCatalog {
     /** The bridge-local function that updates the session state. */
     public static final String UPDATE_SESSION = "update_session";
 
+    /**
+     * The {@code update_session} argument the agent sets when a contract limit is reached (policy, authentication,
+     * payment, safety, low confidence); the bridge then stops the agent and hands the call over.
+     */
+    public static final String ESCALATE_REASON = "escalate_reason";
+
+    /**
+     * Agent-sent DTMF. Twilio Media Streams cannot send tones to the caller, so the bridge refuses it with a
+     * speakable reason (docs/media-bridge.md) and does not offer it to the model.
+     */
+    public static final String SEND_DTMF = "send_dtmf";
+
+    /** The {@code caller_identity} value that counts as one failed authentication attempt. */
+    public static final String IDENTITY_FAILED = "failed";
+
     /** The state fields {@code update_session} may set. */
     public static final Set<String> SESSION_FIELDS = Set.of("intent", "language", "caller_identity",
             "consent_state", "current_task");
@@ -79,9 +94,11 @@ public final class ToolCatalog {
         Map<String, Object> properties = new LinkedHashMap<>();
         properties.put("intent", string("The caller's intent, e.g. billing_question"));
         properties.put("language", string("The language the caller speaks, ISO 639-1"));
-        properties.put("caller_identity", string("unknown, claimed or verified"));
+        properties.put("caller_identity", string("unknown, claimed, verified, or failed after a failed check"));
         properties.put("consent_state", string("e.g. granted, refused, not_asked"));
         properties.put("current_task", string("What the agent is doing now"));
+        properties.put(ESCALATE_REASON, string("Set only when a policy, authentication, payment, safety or "
+                + "confidence limit is reached: the call is then handed to a human"));
         return new FunctionTool(UPDATE_SESSION, "Record what you learned about the call (intent, language, caller "
                 + "identity, consent, current task). Call it whenever one of these changes.",
                 schema(properties, List.of()));

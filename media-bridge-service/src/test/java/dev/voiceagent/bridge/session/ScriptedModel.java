@@ -9,36 +9,60 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Sinks;
 
-/** A realtime model stand-in for session tests: records what the bridge sends, emits what the test scripts. */
+/**
+ * A realtime model stand-in for session tests: records what the bridge sends, emits what the test scripts. Each
+ * connect is a new connection; the script talks to the latest one, {@code received} spans all of them and
+ * {@link #receivedOn(int)} tells them apart.
+ */
 final class ScriptedModel implements RealtimeClient {
 
     final List<RealtimeClientEvent> received = new CopyOnWriteArrayList<>();
-    private final Sinks.Many<RealtimeServerEvent> events = Sinks.many().unicast().onBackpressureBuffer();
+    final List<List<RealtimeClientEvent>> perConnection = new CopyOnWriteArrayList<>();
+    private final List<Sinks.Many<RealtimeServerEvent>> connections = new CopyOnWriteArrayList<>();
     volatile String model;
     volatile boolean closedByBridge;
 
     @Override
     public Flux<RealtimeServerEvent> connect(String model, Flux<RealtimeClientEvent> outbound) {
         this.model = model;
+        Sinks.Many<RealtimeServerEvent> events = Sinks.many().unicast().onBackpressureBuffer();
+        List<RealtimeClientEvent> mine = new CopyOnWriteArrayList<>();
+        connections.add(events);
+        perConnection.add(mine);
         return Flux.defer(() -> {
-            Disposable sending = outbound.subscribe(received::add, e -> { }, () -> closedByBridge = true);
+            Disposable sending = outbound.subscribe(e -> {
+                received.add(e);
+                mine.add(e);
+            }, e -> { }, () -> closedByBridge = true);
             return events.asFlux().doFinally(signal -> sending.dispose());
         });
     }
 
+    int connections() {
+        return connections.size();
+    }
+
+    private Sinks.Many<RealtimeServerEvent> latest() {
+        return connections.get(connections.size() - 1);
+    }
+
     void emit(RealtimeServerEvent event) {
-        events.tryEmitNext(event).orThrow();
+        latest().tryEmitNext(event).orThrow();
     }
 
     void close() {
-        events.tryEmitComplete().orThrow();
+        latest().tryEmitComplete().orThrow();
     }
 
     void fail(Throwable error) {
-        events.tryEmitError(error).orThrow();
+        latest().tryEmitError(error).orThrow();
     }
 
     <T extends RealtimeClientEvent> List<T> receivedOf(Class<T> type) {
         return received.stream().filter(type::isInstance).map(type::cast).toList();
+    }
+
+    List<RealtimeClientEvent> receivedOn(int connection) {
+        return perConnection.get(connection);
     }
 }

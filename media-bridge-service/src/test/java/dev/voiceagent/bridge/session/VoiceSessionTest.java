@@ -87,19 +87,33 @@ class VoiceSessionTest {
         clock.dispose();
     }
 
+    private static BridgeProperties bridge() {
+        return new BridgeProperties("bridge-test", Duration.ofSeconds(8), Duration.ofMillis(1500),
+                Duration.ofSeconds(10), 250, 500, "FILLER", "APOLOGY", "GREET: ");
+    }
+
     private VoiceSession newSession(String greeting) {
+        return newSession(greeting, bridge());
+    }
+
+    private VoiceSession newSession(String greeting, BridgeProperties bridge) {
+        return newSession(greeting, bridge, null);
+    }
+
+    private VoiceSession newSession(String greeting, BridgeProperties bridge, ModelLinks links) {
         var runtime = new TenantConfigPublished.RuntimeConfig("gpt-realtime", "marin", "support_default", 1,
                 "You are the demo agent.", null, "en-US", greeting);
         var agent = new AgentView("support", "agv-1", List.of("lookup", "callback"), null);
         var tenant = new TenantConfigPublished("demo", "Demo", true, List.of("+15555550000"), "UTC", runtime,
                 List.of(), List.of(agent), 1);
-        var bridge = new BridgeProperties("bridge-test", Duration.ofSeconds(8), Duration.ofMillis(1500),
-                Duration.ofSeconds(10), 250, 500, "FILLER", "APOLOGY", "GREET: ");
         var realtime = new RealtimeProperties(URI.create("ws://localhost/v1/realtime"), "key", "gpt-realtime",
                 "alloy", "gpt-4o-mini-transcribe", Duration.ofSeconds(10), Duration.ofSeconds(2), 1 << 20);
+        var metrics = new BridgeMetrics(new SimpleMeterRegistry(), () -> 0);
         var deps = new SessionDependencies(model, envelope -> Mono.fromRunnable(() -> published.add(envelope)),
-                "media-bridge-service", pending, new BridgeMetrics(new SimpleMeterRegistry(), () -> 0), bridge,
-                realtime, clock);
+                "media-bridge-service", pending, metrics, bridge, realtime, clock,
+                links != null ? links : ModelLinks.direct(model, 250, metrics, clock), SessionRecorder.NONE,
+                io.micrometer.observation.ObservationRegistry.NOOP,
+                FallbackPrompt.load(bridge.resilience().fallbackPrompt()));
         var call = new CallContext(CALL, "demo", "support", null, "+15555550100", "inbound");
         return new VoiceSession(call, tenant, agent, deps);
     }
@@ -381,26 +395,232 @@ class VoiceSessionTest {
     }
 
     @Test
-    void losingTheModelMidCallFailsTheSessionAndClosesTwilioWithServerError() {
+    void losingTheModelMidCallReconnectsOnceWithTheConversationSoFar() {
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                .then(() -> model.emit(new InputTranscriptionCompleted("item_c1", "What is my balance?")))
+                .then(() -> model.emit(new OutputAudioTranscriptDone("r1", "item_a1", "It is 42 dollars.")))
+                .then(() -> model.emit(new ResponseCreated("r2")))
+                .then(model::close)
+                .then(() -> assertThat(model.connections()).isEqualTo(2))
+                .then(() -> twilioSays(new Media(STREAM, "inbound", "1", "20", "fv7+/g==")))
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        List<RealtimeClientEvent> second = model.receivedOn(1);
+        assertThat(second.get(0)).isInstanceOf(SessionUpdate.class);
+        assertThat(second.subList(1, 4)).containsExactly(new UserText("What is my balance?"),
+                new RealtimeClientEvent.AssistantText("It is 42 dollars."),
+                new ResponseCreate("The connection dropped for a moment. Apologize in a few words and continue where "
+                        + "you left off."));
+        assertThat(second).contains(new InputAudioAppend("fv7+/g=="));
+        SessionOutcome outcome = outcome();
+        assertThat(outcome.outcome()).isEqualTo(Outcome.RESOLVED);
+        assertThat(publishedOf(ToolRequested.class)).isEmpty();
+    }
+
+    @Test
+    void aModelLostForGoodGetsTheFallbackClipThenAHandOverThroughTheToolExecutor() {
         started()
                 .then(model::close)
+                .then(() -> model.fail(new IllegalStateException("401")))
+                .then(() -> assertThat(model.connections()).as("one reconnect, not more").isEqualTo(2))
+                .then(() -> {
+                    ToolRequested handover = publishedOf(ToolRequested.class).get(0);
+                    assertThat(pending.complete(new ToolCompleted(handover.toolCallId(), "callback", ToolCompleted.OK,
+                            Map.of("callback_id", "cb-9"), null, 5))).isTrue();
+                })
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(10)))
+                .then(this::socketClosed)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        FallbackPrompt clip = FallbackPrompt.load("audio/fallback-hold-tones.ulaw");
+        assertThat(clip.durationMs()).isBetween(1500L, 4000L);
+        assertThat(toTwilio).filteredOn(Media.class::isInstance).hasSize(clip.frames().size());
+        ToolRequested handover = publishedOf(ToolRequested.class).get(0);
+        assertThat(handover.tool()).as("the agent may not transfer, so a callback").isEqualTo("callback");
+        assertThat(handover.arguments()).containsEntry("reason", "model_unavailable");
+        SessionOutcome outcome = outcome();
+        assertThat(outcome.outcome()).isEqualTo(Outcome.CALLBACK_CREATED);
+        assertThat(outcome.escalationReason()).isEqualTo("model_unavailable");
+        assertThat(publishedOf(SessionEnded.class)).extracting(SessionEnded::reason).containsExactly("handover");
+    }
+
+    @Test
+    void aFailedHandOverFailsTheCallWithTheReasonAndAServerErrorClose() {
+        started()
+                .then(() -> model.fail(new IllegalStateException("401")))
+                .then(() -> model.fail(new IllegalStateException("401")))
+                .then(() -> {
+                    ToolRequested handover = publishedOf(ToolRequested.class).get(0);
+                    pending.complete(new ToolCompleted(handover.toolCallId(), "callback", ToolCompleted.FAILED, null,
+                            "no queue", 5));
+                })
                 .then(this::socketClosed)
                 .assertNext(status -> assertThat(status.getCode()).isEqualTo(1011))
                 .verifyComplete();
 
         SessionOutcome outcome = outcome();
         assertThat(outcome.outcome()).isEqualTo(Outcome.FAILED);
-        assertThat(outcome.summary()).contains("model");
+        assertThat(outcome.escalationReason()).isEqualTo("model_unavailable");
+        assertThat(outcome.summary()).contains("hand-over failed");
     }
 
     @Test
-    void aRefusedModelConnectionFailsTheSession() {
+    void aModelSilentForTheStallTimeoutDuringAResponseIsReconnected() {
         started()
-                .then(() -> model.fail(new IllegalStateException("401")))
-                .then(this::socketClosed)
-                .assertNext(status -> assertThat(status.getCode()).isEqualTo(1011))
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(14)))
+                .then(() -> assertThat(model.connections()).isEqualTo(1))
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(1)))
+                .then(() -> assertThat(model.connections()).isEqualTo(2))
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
                 .verifyComplete();
-        assertThat(outcome().outcome()).isEqualTo(Outcome.FAILED);
+
+        assertThat(model.receivedOn(1)).as("no audio was heard yet, so the greeting is asked for again")
+                .contains(new ResponseCreate("GREET: Hello, thanks for calling."));
+    }
+
+    @Test
+    void theModelSessionIsRenewedBeforeItsTimeLimitAtAQuietMoment() {
+        session = newSession(null, bridge().with(BridgeProperties.Prewarm.defaults(),
+                BridgeProperties.Resilience.defaults(), new BridgeProperties.Idle(Duration.ZERO, 2, "P", "G")));
+        started()
+                .then(() -> model.emit(new InputTranscriptionCompleted("item_c1", "Hello?")))
+                .then(() -> clock.advanceTimeBy(Duration.ofMinutes(57)))
+                .then(() -> assertThat(model.connections()).isEqualTo(1))
+                .then(() -> clock.advanceTimeBy(Duration.ofMinutes(1)))
+                .then(() -> assertThat(model.connections()).isEqualTo(2))
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(model.receivedOn(1)).contains(new UserText("Hello?"));
+        assertThat(model.receivedOn(1)).noneMatch(ResponseCreate.class::isInstance);
+    }
+
+    @Test
+    void anEscalateReasonFromTheAgentStopsItAndHandsOver() {
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r1", "item_f", "call_u", "update_session",
+                        "{\"escalate_reason\":\"payment dispute over limit\"}")))
+                .then(() -> model.emit(new OutputAudioDelta("r1", "item_late", HUNDRED_MS)))
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        ToolRequested handover = publishedOf(ToolRequested.class).get(0);
+        assertThat(handover.tool()).isEqualTo("callback");
+        assertThat(handover.arguments()).containsEntry("reason", "contract_limit: payment dispute over limit");
+        assertThat(toTwilio).as("the stopped agent's audio is not played")
+                .noneMatch(m -> m instanceof Mark mark && mark.name().startsWith("item_late"));
+        assertThat(model.closedByBridge).isTrue();
+        assertThat(outcome().escalationReason()).isEqualTo("contract_limit: payment dispute over limit");
+    }
+
+    @Test
+    void repeatedFailedAuthenticationsHandOver() {
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                .then(() -> {
+                    for (int i = 1; i <= 3; i++) {
+                        model.emit(new FunctionCallArgumentsDone("r" + i, "item_f" + i, "call_" + i, "update_session",
+                                "{\"caller_identity\":\"failed\"}"));
+                        model.emit(new ResponseDone("r" + i, "completed"));
+                    }
+                })
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(publishedOf(ToolRequested.class)).singleElement()
+                .satisfies(r -> assertThat(r.arguments()).containsEntry("reason", "authentication_failed"));
+    }
+
+    @Test
+    void aToolResultThatRequiresAHandOverStopsTheAgent() {
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r1", "item_f", "call_1", "lookup", "{}")))
+                .then(() -> pending.complete(new ToolCompleted("call_1", "lookup", ToolCompleted.OK,
+                        Map.of("requires_handover", true, "handover_reason", "account locked"), null, 3)))
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(publishedOf(ToolRequested.class)).extracting(ToolRequested::tool).containsExactly("lookup", "callback");
+        assertThat(publishedOf(ToolRequested.class).get(1).arguments())
+                .containsEntry("reason", "requires_handover: account locked");
+        assertThat(model.receivedOf(FunctionCallOutput.class)).isEmpty();
+    }
+
+    @Test
+    void anIdleCallerIsPromptedThenTheBridgeHangsUp() {
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                .then(() -> model.emit(new InputTranscriptionCompleted("item_c1", "Hi")))
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(10)))
+                .then(() -> assertThat(model.receivedOf(ResponseCreate.class)).last().extracting(ResponseCreate::instructions)
+                        .asString().contains("still there"))
+                .then(() -> model.emit(new ResponseCreated("p1")))
+                .then(() -> model.emit(new ResponseDone("p1", "completed")))
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(10)))
+                .then(() -> model.emit(new ResponseCreated("p2")))
+                .then(() -> model.emit(new ResponseDone("p2", "completed")))
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(10)))
+                .then(() -> assertThat(model.receivedOf(ResponseCreate.class)).last().extracting(ResponseCreate::instructions)
+                        .asString().contains("goodbye"))
+                .then(() -> model.emit(new ResponseCreated("g")))
+                .then(() -> model.emit(new ResponseDone("g", "completed")))
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(1)))
+                .then(this::socketClosed)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(publishedOf(SessionEnded.class)).extracting(SessionEnded::reason).containsExactly("idle");
+        assertThat(outcome().outcome()).isEqualTo(Outcome.ABANDONED);
+    }
+
+    @Test
+    void agentSentDtmfIsRefusedWithASpeakableReason() {
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r1", "item_f", "call_d", "send_dtmf",
+                        "{\"digits\":\"1234\"}")))
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(model.receivedOf(FunctionCallOutput.class)).singleElement()
+                .satisfies(out -> assertThat(out.output()).contains("not possible on this phone line"));
+        assertThat(publishedOf(ToolRequested.class)).isEmpty();
+    }
+
+    @Test
+    void aPrewarmedModelSessionIsTakenOverAndTheGreetingIsAskedForAtOnce() {
+        var prewarmed = dev.voiceagent.bridge.realtime.ModelConnection.open(model, "gpt-realtime", 0, 250, d -> { });
+        prewarmed.configure(new SessionUpdate("gpt-realtime", "pre", "marin", "t", "en", List.of()));
+        ModelLinks links = new ModelLinks() {
+            @Override
+            public java.util.Optional<dev.voiceagent.bridge.realtime.ModelConnection> takePrewarmed(CallContext call,
+                                                                                                    String m) {
+                return java.util.Optional.of(prewarmed);
+            }
+
+            @Override
+            public dev.voiceagent.bridge.realtime.ModelConnection open(String m) {
+                throw new AssertionError("no new connection expected");
+            }
+        };
+        session = newSession("Hello, thanks for calling.", bridge(), links);
+        started().then(this::hangUp).expectNext(CloseStatus.NORMAL).verifyComplete();
+
+        assertThat(model.connections()).isEqualTo(1);
+        assertThat(model.receivedOf(SessionUpdate.class)).as("configured once, at prewarm time").hasSize(1);
+        assertThat(model.receivedOf(ResponseCreate.class)).containsExactly(new ResponseCreate("GREET: Hello, thanks for calling."));
     }
 
     @Test

@@ -1,0 +1,82 @@
+package dev.voiceagent.bridge.records;
+
+import dev.voiceagent.bridge.session.SessionRecorder;
+import dev.voiceagent.bridge.session.VoiceSessionRecord;
+import dev.voiceagent.bridge.support.BridgeMetrics;
+import java.time.Duration;
+import java.util.concurrent.ArrayBlockingQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * Session records off the audio path: sessions {@link #offer} into a bounded queue (never waiting; a full queue
+ * drops the record and counts it), and one drain writes them to the database in order, each write with a timeout.
+ * The drain runs while the application runs.
+ */
+public class VoiceSessionStore implements SessionRecorder, SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(VoiceSessionStore.class);
+
+    private final VoiceSessionRepository repository;
+    private final BridgeMetrics metrics;
+    private final Duration writeTimeout;
+    private final Sinks.Many<VoiceSessionRecord> queue;
+    private volatile Disposable drain;
+
+    public VoiceSessionStore(VoiceSessionRepository repository, BridgeMetrics metrics, int capacity,
+                             Duration writeTimeout) {
+        this.repository = repository;
+        this.metrics = metrics;
+        this.writeTimeout = writeTimeout;
+        this.queue = Sinks.many().unicast().onBackpressureBuffer(new ArrayBlockingQueue<>(capacity));
+    }
+
+    @Override
+    public void offer(VoiceSessionRecord record) {
+        while (true) {
+            Sinks.EmitResult result = queue.tryEmitNext(record);
+            if (result.isSuccess()) {
+                return;
+            }
+            if (result != Sinks.EmitResult.FAIL_NON_SERIALIZED) {
+                metrics.recordDropped();
+                log.warn("call {}: session record dropped ({})", record.callSid(), result);
+                return;
+            }
+            // another session is emitting right now: its emission takes nanoseconds
+            Thread.onSpinWait();
+        }
+    }
+
+    private Mono<Void> write(VoiceSessionRecord record) {
+        return repository.upsert(record)
+                .timeout(writeTimeout)
+                .onErrorResume(e -> {
+                    log.warn("call {}: could not store the session record: {}", record.callSid(), e.toString());
+                    return Mono.empty();
+                });
+    }
+
+    @Override
+    public void start() {
+        drain = queue.asFlux().concatMap(this::write).subscribe();
+    }
+
+    @Override
+    public void stop() {
+        Disposable running = drain;
+        if (running != null) {
+            running.dispose();
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        Disposable running = drain;
+        return running != null && !running.isDisposed();
+    }
+}

@@ -1,0 +1,102 @@
+package dev.voiceagent.bridge.records;
+
+import dev.voiceagent.bridge.session.VoiceSessionRecord;
+import dev.voiceagent.contracts.TenantConfigPublished;
+import dev.voiceagent.support.Problems;
+import dev.voiceagent.support.tenant.TenantAuthenticator;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Mono;
+
+/**
+ * {@code GET /api/v1/voice-sessions?limit&offset&status&agent_key} and {@code GET /api/v1/voice-sessions/{id}}
+ * ({@code x-api-key}): the tenant's stored voice sessions. Another tenant's session answers 404, like an unknown one.
+ */
+public class VoiceSessionsHandler {
+
+    private static final int DEFAULT_LIMIT = 50;
+    private static final int MAX_LIMIT = 200;
+    private static final java.time.Duration DB_TIMEOUT = java.time.Duration.ofSeconds(5);
+
+    private final TenantAuthenticator tenants;
+    private final VoiceSessionRepository repository;
+
+    public VoiceSessionsHandler(TenantAuthenticator tenants, VoiceSessionRepository repository) {
+        this.tenants = tenants;
+        this.repository = repository;
+    }
+
+    /** A list entry: the session without its transcript and function calls. */
+    public record SessionSummary(String id, String callSid, String agentKey, String agentVersionId, String direction,
+                                 String status, String escalationReason, Instant startedAt, Instant endedAt,
+                                 Long durationMs, Long timeToFirstAudioMs, Map<String, Object> state, String summary,
+                                 List<String> tags) {
+
+        static SessionSummary of(VoiceSessionRecord r) {
+            return new SessionSummary(r.id(), r.callSid(), r.agentKey(), r.agentVersionId(), r.direction(),
+                    r.status(), r.escalationReason(), r.startedAt(), r.endedAt(), r.durationMs(),
+                    r.timeToFirstAudioMs(), r.state(), r.summary(), r.tags());
+        }
+    }
+
+    public Mono<ServerResponse> list(ServerRequest request) {
+        int limit;
+        int offset;
+        try {
+            limit = intParam(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
+            offset = intParam(request, "offset", 0, 0, Integer.MAX_VALUE);
+        } catch (RuntimeException invalid) {
+            return Mono.error(invalid);
+        }
+        String status = text(request, "status");
+        String agentKey = text(request, "agent_key");
+        return tenants.tenant(request).map(TenantConfigPublished::tenantId).flatMap(tenantId ->
+                repository.list(tenantId, status, agentKey, limit, offset)
+                        .map(SessionSummary::of)
+                        .collectList()
+                        .zipWith(repository.count(tenantId, status, agentKey))
+                        .timeout(DB_TIMEOUT)
+                        .flatMap(page -> {
+                            Map<String, Object> body = new LinkedHashMap<>();
+                            body.put("sessions", page.getT1());
+                            body.put("count", page.getT1().size());
+                            body.put("total", page.getT2());
+                            body.put("limit", limit);
+                            body.put("offset", offset);
+                            return ServerResponse.ok().bodyValue(body);
+                        }));
+    }
+
+    public Mono<ServerResponse> get(ServerRequest request) {
+        String id = request.pathVariable("id");
+        return tenants.tenant(request)
+                .flatMap(tenant -> repository.find(tenant.tenantId(), id).timeout(DB_TIMEOUT))
+                .switchIfEmpty(Mono.error(() -> Problems.notFound("No voice session " + id + ".")))
+                .flatMap(session -> ServerResponse.ok().bodyValue(session));
+    }
+
+    private static String text(ServerRequest request, String name) {
+        return request.queryParam(name).map(String::trim).filter(v -> !v.isEmpty()).orElse(null);
+    }
+
+    private static int intParam(ServerRequest request, String name, int fallback, int min, int max) {
+        Optional<String> raw = request.queryParam(name);
+        if (raw.isEmpty() || raw.get().isBlank()) {
+            return fallback;
+        }
+        try {
+            int value = Integer.parseInt(raw.get().trim());
+            if (value < min || value > max) {
+                throw Problems.invalidField(name, "must be between " + min + " and " + max);
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw Problems.invalidField(name, "must be a whole number");
+        }
+    }
+}

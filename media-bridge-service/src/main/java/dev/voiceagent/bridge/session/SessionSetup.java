@@ -1,0 +1,40 @@
+package dev.voiceagent.bridge.session;
+
+import dev.voiceagent.bridge.realtime.RealtimeClientEvent.SessionUpdate;
+import dev.voiceagent.bridge.realtime.RealtimeProperties;
+import dev.voiceagent.bridge.tools.ToolCatalog;
+import dev.voiceagent.contracts.TenantConfigPublished;
+import dev.voiceagent.contracts.TenantConfigPublished.AgentView;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * How a call's model session is configured, derived once from the tenant's runtime config and the agent: model,
+ * voice, the {@code session.update} and the greeting. Shared by the media stream and the prewarm endpoint, so a
+ * prewarmed session is configured exactly like one opened at stream start.
+ */
+public record SessionSetup(String model, String voice, SessionUpdate update, String greeting) {
+
+    public static SessionSetup of(TenantConfigPublished tenant, AgentView agent, RealtimeProperties realtime) {
+        TenantConfigPublished.RuntimeConfig runtime = tenant.runtimeConfig();
+        String model = orDefault(runtime == null ? null : runtime.model(), realtime.defaultModel());
+        String voice = orDefault(runtime == null ? null : runtime.voice(), realtime.defaultVoice());
+        String language = runtime == null || runtime.language() == null || runtime.language().length() < 2 ? null
+                : runtime.language().substring(0, 2).toLowerCase(Locale.ROOT);
+        SessionUpdate update = new SessionUpdate(model, runtime == null ? null : runtime.instructions(), voice,
+                realtime.transcriptionModel(), language, ToolCatalog.functionsFor(agent.allowedTools()));
+        String greeting = runtime == null || runtime.greeting() == null || runtime.greeting().isBlank() ? null
+                : runtime.greeting();
+        return new SessionSetup(model, voice, update, greeting);
+    }
+
+    /** The enabled tenant's agent by key. */
+    public static Optional<AgentView> findAgent(TenantConfigPublished tenant, String agentKey) {
+        return tenant.agents() == null ? Optional.empty()
+                : tenant.agents().stream().filter(a -> agentKey.equals(a.agentKey())).findFirst();
+    }
+
+    static String orDefault(String value, String fallback) {
+        return value == null || value.isBlank() ? fallback : value;
+    }
+}

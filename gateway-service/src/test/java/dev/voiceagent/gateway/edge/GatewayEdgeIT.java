@@ -329,7 +329,8 @@ class GatewayEdgeIT {
         Map<String, List<String>> create = CREATES.get(before);
         assertThat(create.get("MachineDetection")).containsExactly("DetectMessageEnd");
         assertThat(create.get("AsyncAmd")).containsExactly("true");
-        assertThat(create.get("AsyncAmdStatusCallback")).containsExactly(BASE + "/api/v1/amd-status");
+        assertThat(create.get("AsyncAmdStatusCallback")).singleElement().asString()
+                .startsWith(BASE + "/api/v1/amd-status?traceparent=00-");
 
         postSigned(web, "/api/v1/amd-status", Map.of("CallSid", sid, "AccountSid", "AC1",
                 "AnsweredBy", "machine_end_beep")).expectStatus().isNoContent();

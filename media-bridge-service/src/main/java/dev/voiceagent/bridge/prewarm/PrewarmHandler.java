@@ -75,7 +75,7 @@ public class PrewarmHandler {
         }
         CallContext call = new CallContext(body.callSid(), body.tenantId(), body.agentKey(), body.agentVersionId(),
                 body.caller(), body.direction() == null ? "inbound" : body.direction());
-        PrewarmRegistry.Result result = prewarm.prewarm(call, SessionSetup.of(tenant, agent, realtime));
+        PrewarmRegistry.Result result = prewarm.prewarm(call, SessionSetup.of(tenant, agent, body.agentVersionId(), realtime));
         return switch (result) {
             case PREWARMED -> {
                 log.info("call {}: model session prewarmed (tenant {}, agent {}, caller {})", call.callSid(),

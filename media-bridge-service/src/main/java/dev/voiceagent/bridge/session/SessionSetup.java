@@ -15,14 +15,16 @@ import java.util.Optional;
  */
 public record SessionSetup(String model, String voice, SessionUpdate update, String greeting) {
 
-    public static SessionSetup of(TenantConfigPublished tenant, AgentView agent, RealtimeProperties realtime) {
+    /** The setup for the call's agent version: its own tool set when the view describes that version. */
+    public static SessionSetup of(TenantConfigPublished tenant, AgentView agent, String agentVersionId,
+                                  RealtimeProperties realtime) {
         TenantConfigPublished.RuntimeConfig runtime = tenant.runtimeConfig();
         String model = orDefault(runtime == null ? null : runtime.model(), realtime.defaultModel());
         String voice = orDefault(runtime == null ? null : runtime.voice(), realtime.defaultVoice());
         String language = runtime == null || runtime.language() == null || runtime.language().length() < 2 ? null
                 : runtime.language().substring(0, 2).toLowerCase(Locale.ROOT);
         SessionUpdate update = new SessionUpdate(model, runtime == null ? null : runtime.instructions(), voice,
-                realtime.transcriptionModel(), language, ToolCatalog.functionsFor(agent.allowedTools()));
+                realtime.transcriptionModel(), language, ToolCatalog.functionsFor(toolsOf(agent, agentVersionId)));
         String greeting = runtime == null || runtime.greeting() == null || runtime.greeting().isBlank() ? null
                 : runtime.greeting();
         return new SessionSetup(model, voice, update, greeting);
@@ -36,5 +38,12 @@ public record SessionSetup(String model, String voice, SessionUpdate update, Str
 
     static String orDefault(String value, String fallback) {
         return value == null || value.isBlank() ? fallback : value;
+    }
+
+    /** The tools of the call's version; the default version's when the call names none or one the view lacks. */
+    public static java.util.List<String> toolsOf(AgentView agent, String agentVersionId) {
+        java.util.List<String> tools = agentVersionId == null ? agent.allowedTools()
+                : agent.allowedToolsOf(agentVersionId);
+        return tools == null ? java.util.List.of() : tools;
     }
 }

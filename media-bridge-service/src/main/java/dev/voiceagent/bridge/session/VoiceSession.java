@@ -117,6 +117,8 @@ public final class VoiceSession {
     private final String model;
     private final String voice;
     private final String agentVersionId;
+    /** The tool set of this call's agent version. */
+    private final List<String> allowedTools;
     private final String recordId = UUID.randomUUID().toString();
 
     private final PriorityLane<TwilioStreamMessage> toTwilio;
@@ -176,10 +178,11 @@ public final class VoiceSession {
         this.deps = deps;
         this.resilience = deps.bridge().resilience();
         this.idle = deps.bridge().idle();
-        this.setup = SessionSetup.of(tenant, agent, deps.realtimeSettings());
+        this.agentVersionId = orDefault(call.agentVersionId(), agent.agentVersionId());
+        this.allowedTools = SessionSetup.toolsOf(agent, agentVersionId);
+        this.setup = SessionSetup.of(tenant, agent, agentVersionId, deps.realtimeSettings());
         this.model = setup.model();
         this.voice = setup.voice();
-        this.agentVersionId = orDefault(call.agentVersionId(), agent.agentVersionId());
         this.toTwilio = new PriorityLane<>(deps.bridge().twilioQueueFrames(), dropped -> deps.metrics().frameDropped());
         this.spans = new SessionSpans(deps.observations(), call);
     }
@@ -649,7 +652,7 @@ public final class VoiceSession {
     }
 
     private String handoverTool() {
-        List<String> allowed = agent.allowedTools() == null ? List.of() : agent.allowedTools();
+        List<String> allowed = allowedTools;
         return allowed.contains("escalation") ? "escalation" : allowed.contains("callback") ? "callback" : null;
     }
 
@@ -693,7 +696,7 @@ public final class VoiceSession {
             toolSummaries.add(new ToolSummary(callId, name, ToolCompleted.DENIED, 0));
             return;
         }
-        if (ToolName.find(name).isEmpty() || agent.allowedTools() == null || !agent.allowedTools().contains(name)) {
+        if (ToolName.find(name).isEmpty() || !allowedTools.contains(name)) {
             answerTool(callId, "The tool '" + name + "' is not available to this agent.", null, generation);
             recordCall(callId, name, arguments, ToolCompleted.DENIED, 0);
             toolSummaries.add(new ToolSummary(callId, name, ToolCompleted.DENIED, 0));

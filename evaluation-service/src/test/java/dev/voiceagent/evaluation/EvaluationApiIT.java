@@ -4,15 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.voiceagent.contracts.EventCodec;
+import dev.voiceagent.contracts.EventType;
+import dev.voiceagent.contracts.LaunchGateEvaluated;
 import dev.voiceagent.contracts.Outcome;
 import dev.voiceagent.contracts.SessionOutcome;
 import dev.voiceagent.contracts.SessionOutcome.ToolSummary;
 import dev.voiceagent.contracts.TenantConfigPublished;
 import dev.voiceagent.contracts.ToolEvents.ToolCompleted;
+import dev.voiceagent.contracts.Topics;
+import dev.voiceagent.evaluation.gate.GatePublisher;
 import dev.voiceagent.support.EventPublisher;
 import dev.voiceagent.support.tenant.ApiKeys;
 import dev.voiceagent.support.tenant.TenantDirectory;
 import dev.voiceagent.testkit.infra.VoiceInfrastructure;
+import dev.voiceagent.testkit.kafka.TopicProbe;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -23,10 +29,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
 import org.springframework.r2dbc.core.DatabaseClient;
@@ -50,6 +59,7 @@ class EvaluationApiIT {
     @Autowired EventPublisher events;
     @Autowired TenantDirectory directory;
     @Autowired DatabaseClient db;
+    @Value("${spring.kafka.bootstrap-servers}") String bootstrap;
 
     @DynamicPropertySource
     static void gatewayUrl(DynamicPropertyRegistry registry) {
@@ -174,6 +184,31 @@ class EvaluationApiIT {
                 .header("x-api-key", "demo-key").exchange().expectStatus().isOk().expectBody()
                 .jsonPath("$.gate_evaluations.length()").isEqualTo(1)
                 .jsonPath("$.gate_evaluations[0].passed").isEqualTo(false);
+
+        TopicProbe probe = new TopicProbe(bootstrap);
+        var published = probe.await(Topics.EVALUATIONS, gateResultOf(bad), 1, WAIT, Duration.ofMillis(500));
+        assertThat(published).singleElement().satisfies(record -> {
+            assertThat(record.key()).isEqualTo("demo");
+            var envelope = EventCodec.decode(record.value()).orElseThrow();
+            assertThat(envelope.type()).isEqualTo(EventType.LAUNCH_GATE_EVALUATED);
+            assertThat(envelope.tenantId()).isEqualTo("demo");
+            assertThat(envelope.callSid()).isNull();
+            var event = (LaunchGateEvaluated) envelope.data();
+            assertThat(envelope.id()).isEqualTo(GatePublisher.eventId(event.gateEvaluationId()));
+            assertThat(event.agentKey()).isEqualTo("support");
+            assertThat(event.agentVersionId()).isEqualTo(bad);
+            assertThat(event.gateName()).isEqualTo("launch");
+            assertThat(event.passed()).isFalse();
+            assertThat(event.criteria()).extracting(LaunchGateEvaluated.Criterion::reason)
+                    .contains("only 2 sessions, need 3", "p95 time to first audio 3000 ms > 1500 ms");
+            assertThat(event.criteria().get(0).required()).isEqualTo("3");
+            assertThat(event.criteria().get(0).actual()).isEqualTo("2");
+            assertThat(event.stats().count()).isEqualTo(2);
+            assertThat(event.stats().p95TimeToFirstAudioMs()).isEqualTo(3000L);
+        });
+        assertThat(probe.await(Topics.EVALUATIONS, gateResultOf(good), 1, WAIT, Duration.ofMillis(500)))
+                .singleElement().satisfies(record -> assertThat(((LaunchGateEvaluated) EventCodec
+                        .decode(record.value()).orElseThrow().data()).passed()).isTrue());
     }
 
     @Test
@@ -264,6 +299,11 @@ class EvaluationApiIT {
                 .exchange().expectStatus().isBadRequest();
         web.post().uri("/api/v1/evaluations/agents/nosuite/versions/{v}/synthetic-runs", version)
                 .header("x-api-key", "demo-key").exchange().expectStatus().isNotFound();
+    }
+
+    private static Predicate<ConsumerRecord<String, String>> gateResultOf(String version) {
+        return r -> r.value() != null && r.value().contains("\"type\":\"voice.launch_gate.evaluated\"")
+                && r.value().contains("\"agent_version_id\":\"" + version + "\"");
     }
 
     private void outcome(String callSid, String version, Outcome outcome, Long ttfa, String escalation) {

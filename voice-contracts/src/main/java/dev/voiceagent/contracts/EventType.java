@@ -19,7 +19,8 @@ public enum EventType {
     CALLBACK_REQUESTED("voice.callback.requested", Topics.CALLBACKS, CallbackRequested.class),
     EVALUATION_COMPLETED("voice.evaluation.completed", Topics.EVALUATIONS, EvaluationCompleted.class),
     TENANT_CONFIG_PUBLISHED("voice.config.tenant_published", Topics.CONFIG, TenantConfigPublished.class),
-    LOG_LINE("voice.log.line", Topics.LOGS, LogLine.class);
+    LOG_LINE("voice.log.line", Topics.LOGS, LogLine.class),
+    LAUNCH_GATE_EVALUATED("voice.launch_gate.evaluated", Topics.EVALUATIONS, LaunchGateEvaluated.class);
 
     private final String wireName;
     private final String topic;

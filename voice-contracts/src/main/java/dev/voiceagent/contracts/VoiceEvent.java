@@ -9,5 +9,6 @@ public sealed interface VoiceEvent permits
         SessionEvents.SessionStarted, SessionEvents.SessionStateChanged, SessionEvents.BargeIn,
         SessionEvents.SessionEnded,
         TranscriptTurn, ToolEvents.ToolRequested, ToolEvents.ToolCompleted,
-        SessionOutcome, CallbackRequested, EvaluationCompleted, TenantConfigPublished, LogLine {
+        SessionOutcome, CallbackRequested, EvaluationCompleted, TenantConfigPublished, LogLine,
+        LaunchGateEvaluated {
 }

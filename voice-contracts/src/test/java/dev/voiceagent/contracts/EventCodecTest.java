@@ -110,6 +110,18 @@ class EventCodecTest {
         assertThat(root.at("/data/agents/0/rollout/pins").get("+15555550100").asString()).isEqualTo("support-v2");
     }
 
+    @Test
+    void aLaunchGateResultIsKeyedByTenantAndLeavesAnOpenWindowOut() {
+        EventEnvelope<?> sample = SampleEvents.sample(EventType.LAUNCH_GATE_EVALUATED);
+        assertThat(sample.key()).isEqualTo("demo");
+        assertThat(sample.topic()).isEqualTo(Topics.EVALUATIONS);
+        var root = EventCodec.mapper().readTree(EventCodec.encode(sample));
+        assertThat(root.has("callsid")).isFalse();
+        assertThat(root.at("/data").has("window_to")).isFalse();
+        assertThat(root.at("/data/criteria/1/reason").asString()).isEqualTo("pass rate 0.9167 < 0.95");
+        assertThat(root.at("/data/stats/p95_time_to_first_audio_ms").asLong()).isEqualTo(910L);
+    }
+
     @SuppressWarnings("unchecked")
     private static EventEnvelope<VoiceEvent> castEnvelope(EventEnvelope<?> e) {
         return (EventEnvelope<VoiceEvent>) e;

@@ -41,10 +41,24 @@ final class SampleEvents {
                     Map.of("resolution", 1.0, "policy", 1.0, "responsiveness", 0.75));
             case TENANT_CONFIG_PUBLISHED -> tenantConfig();
             case LOG_LINE -> new LogLine("INFO", "media stream started");
+            case LAUNCH_GATE_EVALUATED -> launchGate();
         };
-        String callSid = type == EventType.TENANT_CONFIG_PUBLISHED ? null : CALL;
+        // tenant-scoped events carry no call; their key is the tenant id
+        String callSid = type == EventType.TENANT_CONFIG_PUBLISHED || type == EventType.LAUNCH_GATE_EVALUATED
+                ? null : CALL;
         return new EventEnvelope<>("00000000-0000-4000-8000-" + String.format("%012d", type.ordinal()), type,
                 "test-service", TIME, "demo", callSid, EventEnvelope.SCHEMA_VERSION, data);
+    }
+
+    private static LaunchGateEvaluated launchGate() {
+        return new LaunchGateEvaluated("gate_5b1c0e9f", "support", "support-v2", "default", false, TIME,
+                TIME.minusSeconds(86_400), null, true,
+                List.of(new LaunchGateEvaluated.Criterion("min_sessions", true, "20", "24", "24 sessions"),
+                        new LaunchGateEvaluated.Criterion("min_pass_rate", false, "0.95", "0.9167",
+                                "pass rate 0.9167 < 0.95"),
+                        new LaunchGateEvaluated.Criterion("max_p95_time_to_first_audio_ms", true, "1500", "910",
+                                "p95 time to first audio 910 ms ≤ 1500 ms")),
+                new LaunchGateEvaluated.Stats(24, 0.9167, 0.9021, 910L, 0));
     }
 
     private static TenantConfigPublished tenantConfig() {

@@ -58,15 +58,18 @@ public class AgentHandler {
     private final RuntimeConfigRepository runtimeConfigs;
     private final ConfigChanges changes;
     private final LaunchGates gates;
+    private final GateResults gateResults;
     private final ConfigProperties.Rollout rules;
 
     public AgentHandler(TenantRepository tenants, AgentRepository agents, RuntimeConfigRepository runtimeConfigs,
-                        ConfigChanges changes, LaunchGates gates, ConfigProperties properties) {
+                        ConfigChanges changes, LaunchGates gates, GateResults gateResults,
+                        ConfigProperties properties) {
         this.tenants = tenants;
         this.agents = agents;
         this.runtimeConfigs = runtimeConfigs;
         this.changes = changes;
         this.gates = gates;
+        this.gateResults = gateResults;
         this.rules = properties.rollout();
     }
 
@@ -131,8 +134,8 @@ public class AgentHandler {
     }
 
     /**
-     * Records a launch gate result for a version (the evaluation service's gate event will replace this admin
-     * route as the source; both land in the same table). The latest result counts.
+     * Records a launch gate result for a version by hand: the manual override of the evaluation service's
+     * {@code voice.launch_gate.evaluated}, through the same {@link GateResults} path. The latest result counts.
      */
     @PutMapping("/{agent_key}/versions/{version_id}/gate-result")
     public Mono<LaunchGates.GateResult> putGateResult(@PathVariable("tenant_id") String tenantId,
@@ -142,9 +145,7 @@ public class AgentHandler {
                                                       @RequestHeader(name = Actors.HEADER, required = false) String actor) {
         return tenants.requireExisting(tenantId).then(requireVersion(tenantId, agentKey, versionId))
                 .then(Mono.fromCallable(() -> LaunchGates.GateReport.parse(body)))
-                .flatMap(report -> changes.apply(new Change(tenantId, Actors.of(actor), "agent.gate_result_recorded"),
-                        gates.latest(tenantId, versionId),
-                        gates.record(tenantId, agentKey, versionId, report, "admin")));
+                .flatMap(report -> gateResults.recordByAdmin(tenantId, agentKey, versionId, report, Actors.of(actor)));
     }
 
     @GetMapping("/{agent_key}/versions/{version_id}/gate-result")

@@ -11,8 +11,9 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * Launch gate results of agent versions. The latest result of a version decides whether a rollout may give it
- * more than the canary share. Results arrive through {@code PUT …/versions/{id}/gate-result} for now; the
- * evaluation service's gate event will feed the same {@link #record} when it exists.
+ * more than the canary share. Results arrive from the evaluation service's {@code voice.launch_gate.evaluated}
+ * ({@link #recordOnce}, source {@code evaluation-service}) and, as a manual override, through
+ * {@code PUT …/versions/{id}/gate-result} ({@link #record}, source {@code admin}); both go through {@link GateResults}.
  */
 @Repository
 public class LaunchGates {
@@ -36,6 +37,8 @@ public class LaunchGates {
     }
 
     private static final String COLUMNS = "agent_version_id, passed, score, evaluation_id, detail, source, recorded_at";
+    private static final String INSERT = "INSERT INTO launch_gate_results (tenant_id, agent_key, agent_version_id, "
+            + "passed, score, evaluation_id, detail, source) ";
 
     private final DatabaseClient db;
 
@@ -45,9 +48,25 @@ public class LaunchGates {
 
     public Mono<GateResult> record(String tenantId, String agentKey, String versionId, GateReport report,
                                    String source) {
-        var spec = db.sql("INSERT INTO launch_gate_results (tenant_id, agent_key, agent_version_id, passed, score, "
-                        + "evaluation_id, detail, source) VALUES (:tenant, :key, :version, :passed, :score, "
-                        + ":evaluation, :detail, :source) RETURNING " + COLUMNS)
+        return insert(INSERT + "VALUES (:tenant, :key, :version, :passed, :score, :evaluation, :detail, :source) "
+                + "RETURNING " + COLUMNS, tenantId, agentKey, versionId, report, source);
+    }
+
+    /**
+     * Records a result unless one from the same source with the same (non-null) evaluation id exists; empty then,
+     * so a redelivered event writes nothing.
+     */
+    public Mono<GateResult> recordOnce(String tenantId, String agentKey, String versionId, GateReport report,
+                                       String source) {
+        return insert(INSERT + "SELECT :tenant, :key, :version, :passed, :score, :evaluation, :detail, :source "
+                + "WHERE NOT EXISTS (SELECT 1 FROM launch_gate_results WHERE tenant_id = :tenant "
+                + "AND evaluation_id = :evaluation AND source = :source) RETURNING " + COLUMNS,
+                tenantId, agentKey, versionId, report, source);
+    }
+
+    private Mono<GateResult> insert(String sql, String tenantId, String agentKey, String versionId, GateReport report,
+                                    String source) {
+        var spec = db.sql(sql)
                 .bind("tenant", tenantId)
                 .bind("key", agentKey)
                 .bind("version", versionId)

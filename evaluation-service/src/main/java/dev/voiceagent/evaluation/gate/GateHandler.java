@@ -26,7 +26,8 @@ import reactor.core.publisher.Mono;
 /**
  * Launch gates ({@code x-api-key}): {@code PUT/GET /api/v1/evaluations/agents/{agent_key}/gates} define and read an
  * agent's gate; {@code POST …/versions/{version}/gate-evaluations} (optional body {@code {from, to}}) evaluates it
- * over the version's sessions and stores the result (201); {@code GET} on the same path lists past results.
+ * over the version's sessions, stores the result and publishes it as {@code voice.launch_gate.evaluated} (201; the
+ * config service gates rollout on it); {@code GET} on the same path lists past results.
  */
 @Configuration
 public class GateHandler {
@@ -37,11 +38,14 @@ public class GateHandler {
     private final GateRepository gates;
     private final EvaluationRepository evaluations;
     private final TenantAuthenticator tenants;
+    private final GatePublisher publisher;
 
-    public GateHandler(GateRepository gates, EvaluationRepository evaluations, TenantAuthenticator tenants) {
+    public GateHandler(GateRepository gates, EvaluationRepository evaluations, TenantAuthenticator tenants,
+                       GatePublisher publisher) {
         this.gates = gates;
         this.evaluations = evaluations;
         this.tenants = tenants;
+        this.publisher = publisher;
     }
 
     @Bean
@@ -99,6 +103,7 @@ public class GateHandler {
                                 gate.syntheticOnly(), null)).collectList()
                         .map(sessions -> result(agentKey, version, gate, SessionStats.of(sessions), from, to)))
                 .flatMap(result -> gates.record(tenantId, result))
+                .flatMap(stored -> publisher.publish(tenantId, stored).thenReturn(stored))
                 .doOnNext(r -> log.info("launch gate of {} for version {}: {}", agentKey, version,
                         r.passed() ? "pass" : "fail"));
     }

@@ -1,8 +1,8 @@
 #!/bin/bash
 # preStop hook: lets a terminating pod finish its live calls before the JVM gets SIGTERM.
 # Usage: drain.sh <gauge> <max-seconds>
-#   <gauge>        a Prometheus gauge on /metrics counting live calls (e.g. voice_bridge_sessions_active);
-#                  "-" for services that hold no calls
+#   <gauge>        a Prometheus gauge on /metrics counting live calls: voice_bridge_sessions_active (bridge),
+#                  voice_gateway_media_streams_active (gateway); "-" for services that hold no calls
 #   <max-seconds>  stop waiting after this long (keep below terminationGracePeriodSeconds minus the shutdown phase)
 # Kubernetes has already taken the pod out of its Services' endpoints, so no new call arrives while this waits;
 # the first seconds let every proxy and kube-proxy notice.

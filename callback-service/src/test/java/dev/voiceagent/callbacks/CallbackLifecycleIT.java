@@ -176,6 +176,24 @@ class CallbackLifecycleIT {
                 .jsonPath("$.history[?(@.action == 'expired')].actor").isEqualTo("callback-service"));
         web.get().uri("/api/v1/callbacks/{id}", breachedId).header("x-api-key", "demo-key").exchange()
                 .expectStatus().isOk().expectBody().jsonPath("$.status").isEqualTo("open");
+        // the sweeper's gauges count every tenant's active tasks; other tests add theirs, hence "at least"
+        await().atMost(WAIT).untilAsserted(() -> {
+            String metrics = web.mutate().codecs(c -> c.defaultCodecs().maxInMemorySize(8 << 20)).build()
+                .get().uri("/metrics").exchange().expectStatus().isOk()
+                    .expectBody(String.class).returnResult().getResponseBody();
+            for (String state : List.of("on_track", "at_risk", "breached")) {
+                assertThat(gauge(metrics, "voice_callbacks_tasks{application=\"callback-service\",state=\""
+                        + state + "\",status=\"open\"}")).as(state).isGreaterThanOrEqualTo(1.0);
+            }
+            assertThat(gauge(metrics, "voice_callbacks_tasks{application=\"callback-service\",state=\"on_track\","
+                    + "status=\"claimed\"}")).isGreaterThanOrEqualTo(0.0);
+        });
+    }
+
+    private static double gauge(String metrics, String series) {
+        return metrics.lines().filter(line -> line.startsWith(series + " ")).findFirst()
+                .map(line -> Double.parseDouble(line.substring(series.length() + 1).trim()))
+                .orElseThrow(() -> new AssertionError(series + " not on /metrics"));
     }
 
     @Test

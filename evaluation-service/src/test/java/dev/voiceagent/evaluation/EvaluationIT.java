@@ -89,6 +89,8 @@ class EvaluationIT {
         assertThat(evaluation.outcome()).isEqualTo(Outcome.RESOLVED);
         assertThat(evaluation.criteria()).containsEntry("tool_policy", 1.0).containsKey("responsiveness");
         awaitRows("SELECT count(*) AS n FROM evaluations WHERE call_sid = :c AND published_at IS NOT NULL", callSid, 1);
+        assertThat(metrics()).contains(
+                "voice_evaluations_total{agent_version_id=\"support-v1\",application=\"evaluation-service\",passed=\"true\"}");
 
         web.get().uri("/api/v1/evaluations/sessions/{c}", callSid).header("x-api-key", "demo-key")
                 .exchange().expectStatus().isOk()
@@ -122,6 +124,14 @@ class EvaluationIT {
                 .expectBody().jsonPath("$.passed").isEqualTo(false)
                 .jsonPath("$.criteria[1].name").isEqualTo("tool_policy")
                 .jsonPath("$.criteria[1].score").isEqualTo(0.0);
+        assertThat(metrics()).contains(
+                "voice_evaluations_total{agent_version_id=\"support-v1\",application=\"evaluation-service\",passed=\"false\"}");
+    }
+
+    private String metrics() {
+        return web.mutate().codecs(c -> c.defaultCodecs().maxInMemorySize(8 << 20)).build()
+                .get().uri("/metrics").exchange().expectStatus().isOk().expectBody(String.class)
+                .returnResult().getResponseBody();
     }
 
     @Test

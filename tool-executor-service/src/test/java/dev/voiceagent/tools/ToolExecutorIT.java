@@ -122,6 +122,19 @@ class ToolExecutorIT {
     }
 
     @Test
+    void toolLatencyIsTimedPerToolAndStatusOnMetrics() {
+        awaitOne(REPLY_TOPIC, request("escalation", Map.of("reason", "angry"), true, CALLER));
+        awaitOne(REPLY_TOPIC, request("noop", Map.of(), false, CALLER));
+
+        String metrics = web.mutate().codecs(c -> c.defaultCodecs().maxInMemorySize(8 << 20)).build()
+                .get().uri("/metrics").exchange().expectStatus().isOk()
+                .expectBody(String.class).returnResult().getResponseBody();
+        assertThat(metrics)
+                .contains("voice_tools_latency_seconds_count{application=\"tool-executor-service\",status=\"denied\",tool=\"escalation\"}")
+                .contains("voice_tools_latency_seconds_bucket{application=\"tool-executor-service\",status=\"ok\",tool=\"noop\",le=");
+    }
+
+    @Test
     void smsToANumberThatIsNotE164FailsWithAReason() {
         ToolCompleted completed = completed(awaitOne(REPLY_TOPIC,
                 request("sms", Map.of("body", "hi", "to", "555-0100"), true, CALLER)));

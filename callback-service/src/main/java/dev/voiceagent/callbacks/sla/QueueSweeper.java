@@ -16,7 +16,8 @@ import reactor.core.publisher.Mono;
 
 /**
  * The queue's scheduled work, every {@code voice.callbacks.sweep-interval}: raise SLA notifications, deliver due
- * ones, expire tasks long past due (when the policy says so), open tasks for completed calls without an outcome.
+ * ones, expire tasks long past due (when the policy says so), open tasks for completed calls without an outcome,
+ * then refresh the SLA gauges ({@link CallbackQueueMetrics}).
  * A managed lifecycle bean: one tracked pipeline, started with the context and disposed when it stops; a failed
  * sweep is logged and the next tick runs.
  */
@@ -30,15 +31,18 @@ public class QueueSweeper implements SmartLifecycle {
     private final CallLogReconciler reconciler;
     private final QueuePolicyProperties policy;
     private final TransactionalOperator tx;
+    private final CallbackQueueMetrics metrics;
     private volatile Disposable sweeping;
 
     public QueueSweeper(TaskRepository tasks, SlaNotifier notifier, CallLogReconciler reconciler,
-                        QueuePolicyProperties policy, ReactiveTransactionManager transactions) {
+                        QueuePolicyProperties policy, ReactiveTransactionManager transactions,
+                        CallbackQueueMetrics metrics) {
         this.tasks = tasks;
         this.notifier = notifier;
         this.reconciler = reconciler;
         this.policy = policy;
         this.tx = TransactionalOperator.create(transactions);
+        this.metrics = metrics;
     }
 
     /** One sweep; public so tests and operators can run it on demand. */
@@ -48,7 +52,11 @@ public class QueueSweeper implements SmartLifecycle {
                 .then(notifier.deliver())
                 .then(expire(now))
                 .then(reconciler.openUnknownOutcomes(now))
-                .then();
+                .then(refreshMetrics());
+    }
+
+    Mono<Void> refreshMetrics() {
+        return tasks.countActiveBySla(policy.atRiskShare()).collectList().doOnNext(metrics::update).then();
     }
 
     Mono<Long> expire(Instant now) {

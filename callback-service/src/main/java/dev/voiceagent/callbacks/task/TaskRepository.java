@@ -101,6 +101,25 @@ public class TaskRepository {
         return spec.map(TaskRepository::toTask).all();
     }
 
+    /**
+     * Active tasks of every tenant counted by status and SLA state (as {@link SlaState#of}); one grouped query for
+     * the sweeper's gauges.
+     */
+    public Flux<SlaCount> countActiveBySla(double atRiskShare) {
+        String riskStarts = "due_at - " + windowSql + " * CAST(:share AS double precision)";
+        return db.sql("SELECT status, CASE WHEN due_at <= now() THEN 'breached' WHEN " + riskStarts
+                        + " <= now() THEN 'at_risk' ELSE 'on_track' END AS sla, count(*) AS n FROM callback_tasks "
+                        + "WHERE status IN ('open', 'claimed') GROUP BY 1, 2")
+                .bind("share", atRiskShare)
+                .map(row -> new SlaCount(row.get("status", String.class), row.get("sla", String.class),
+                        row.get("n", Long.class)))
+                .all();
+    }
+
+    /** How many active tasks of one status are in one SLA state (wire names). */
+    public record SlaCount(String status, String slaState, long count) {
+    }
+
     /** Open or claimed → cancelled; the number of rows changed says whether it happened. */
     public Mono<Long> cancel(String tenantId, String id) {
         return db.sql("UPDATE callback_tasks SET status = 'cancelled', updated_at = now() "

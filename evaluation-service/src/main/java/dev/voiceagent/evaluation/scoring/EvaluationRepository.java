@@ -41,8 +41,8 @@ public class EvaluationRepository {
                 .map(EvaluationRepository::toStored).one();
     }
 
-    /** Inserts unless the call already has an evaluation; answers the call's evaluation either way. */
-    public Mono<StoredEvaluation> insertFirst(StoredEvaluation e) {
+    /** Inserts unless the call already has an evaluation; answers whether this insert stored it. */
+    public Mono<Boolean> insert(StoredEvaluation e) {
         GenericExecuteSpec spec = db.sql("INSERT INTO evaluations (evaluation_id, tenant_id, call_sid, "
                         + "agent_key, agent_version_id, outcome, intent, score, passed, criteria, rubric_version, "
                         + "event_id, time_to_first_audio_ms, synthetic) VALUES (:id, :tenant, :callSid, :agentKey, "
@@ -62,7 +62,7 @@ public class EvaluationRepository {
         spec = e.intent() == null ? spec.bindNull("intent", String.class) : spec.bind("intent", e.intent());
         spec = e.agentKey() == null ? spec.bindNull("agentKey", String.class) : spec.bind("agentKey", e.agentKey());
         spec = e.timeToFirstAudioMs() == null ? spec.bindNull("ttfa", Long.class) : spec.bind("ttfa", e.timeToFirstAudioMs());
-        return spec.fetch().rowsUpdated().then(findByCallSid(e.callSid()));
+        return spec.fetch().rowsUpdated().map(n -> n > 0);
     }
 
     public Mono<Long> markPublished(String evaluationId) {

@@ -14,6 +14,7 @@ import dev.voiceagent.evaluation.rubric.SessionEvidence.Contract;
 import dev.voiceagent.evaluation.session.EvidenceRepository;
 import dev.voiceagent.evaluation.synthetic.SyntheticRepository;
 import dev.voiceagent.support.tenant.TenantDirectory;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -42,10 +43,11 @@ public class SessionScorer {
     private final TenantDirectory directory;
     private final JudgeClient judge;
     private final SyntheticRepository synthetic;
+    private final MeterRegistry meters;
 
     public SessionScorer(EvidenceRepository evidence, EvaluationRepository evaluations,
                          EvaluationPublisher publisher, Rubric rubric, TenantDirectory directory, JudgeClient judge,
-                         SyntheticRepository synthetic) {
+                         SyntheticRepository synthetic, MeterRegistry meters) {
         this.evidence = evidence;
         this.evaluations = evaluations;
         this.publisher = publisher;
@@ -53,6 +55,7 @@ public class SessionScorer {
         this.directory = directory;
         this.judge = judge;
         this.synthetic = synthetic;
+        this.meters = meters;
     }
 
     public Mono<Void> onOutcome(EventEnvelope<?> envelope, SessionOutcome outcome) {
@@ -86,7 +89,29 @@ public class SessionScorer {
                 .doOnNext(s -> log.info("call {} scored {} ({}) by {}", callSid, s.card().score(),
                         s.card().passed() ? "pass" : "fail", s.card().rubricVersion()))
                 .map(s -> toStored(envelope, outcome, s.evidence().contract(), s.card()))
-                .flatMap(evaluations::insertFirst);
+                .flatMap(this::store);
+    }
+
+    private Mono<StoredEvaluation> store(StoredEvaluation e) {
+        return evaluations.insert(e)
+                .doOnNext(inserted -> {
+                    if (inserted) {
+                        countStored(e);
+                    }
+                })
+                .then(evaluations.findByCallSid(e.callSid()));
+    }
+
+    /**
+     * {@code voice.evaluations.total{agent_version_id,passed}}, once per stored evaluation (the pass rate by
+     * version is {@code passed="true"} over all). Versions are few and published by the config service; a session
+     * without one is {@code unknown}.
+     */
+    private void countStored(StoredEvaluation e) {
+        meters.counter("voice.evaluations", "agent_version_id",
+                        e.agentVersionId() == null ? "unknown" : e.agentVersionId(),
+                        "passed", Boolean.toString(e.scorecard().passed()))
+                .increment();
     }
 
     private Mono<SessionEvidence> gather(EventEnvelope<?> envelope, SessionOutcome outcome) {

@@ -2,6 +2,7 @@ package dev.voiceagent.gateway.media;
 
 import dev.voiceagent.gateway.logstream.CallLogLines;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.web.reactive.socket.CloseStatus;
@@ -15,7 +16,8 @@ import reactor.core.publisher.Signal;
 /**
  * {@code WS /api/v1/media-stream}: waits for Twilio's {@code start} (within a timeout), checks its media token
  * before any audio moves (bad, expired, reused or mismatched → close 1008), then relays the stream to the
- * media bridge, replaying {@code connected} and {@code start} first.
+ * media bridge, replaying {@code connected} and {@code start} first. {@link #activeStreams()} counts the open
+ * streams (the gauge {@code voice.gateway.media_streams.active}, which the drain hook waits on).
  */
 public class MediaStreamHandler implements WebSocketHandler {
 
@@ -25,6 +27,7 @@ public class MediaStreamHandler implements WebSocketHandler {
     private final BridgeRelay relay;
     private final Duration startTimeout;
     private final CallLogLines lines;
+    private final AtomicInteger active = new AtomicInteger();
 
     public MediaStreamHandler(MediaTokens tokens, BridgeRelay relay, Duration startTimeout, CallLogLines lines) {
         this.tokens = tokens;
@@ -46,8 +49,20 @@ public class MediaStreamHandler implements WebSocketHandler {
         }
     }
 
+    /** Media streams open on this instance, from the WebSocket upgrade until the stream ends. */
+    public int activeStreams() {
+        return active.get();
+    }
+
     @Override
     public Mono<Void> handle(WebSocketSession session) {
+        return Mono.defer(() -> {
+            active.incrementAndGet();
+            return stream(session);
+        }).doFinally(signal -> active.decrementAndGet());
+    }
+
+    private Mono<Void> stream(WebSocketSession session) {
         // The start deadline is a marker merged into the frames rather than a timeout operator: a timeout
         // cancels the inbound, and Reactor Netty answers that cancel with a close frame of its own, ahead of our
         // 1008. After start, a late marker is dropped by the relay.

@@ -36,7 +36,10 @@ import dev.voiceagent.support.tenant.TenantDirectory;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.ChannelOption;
+import reactor.netty.resources.ConnectionProvider;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -275,13 +278,19 @@ public class GatewayConfiguration implements WebFluxConfigurer {
     }
 
     @Bean
-    MediaStreamHandler mediaStreamHandler(MediaTokens tokens, CallLogLines lines) {
-        HttpClient http = HttpClient.create()
+    MediaStreamHandler mediaStreamHandler(MediaTokens tokens, CallLogLines lines, MeterRegistry meters) {
+        // one connection per media stream, unpooled: the default pool caps a client at 16 connections on 2 cores,
+        // so the 17th concurrent call would wait for a connection to the bridge
+        HttpClient http = HttpClient.create(ConnectionProvider.newConnection())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) gateway.bridgeConnectTimeout().toMillis());
         var client = new ReactorNettyWebSocketClient(http,
                 () -> WebsocketClientSpec.builder().maxFramePayloadLength(gateway.maxFrameBytes()));
-        return new MediaStreamHandler(tokens, new BridgeRelay(client, gateway.bridgeUrl()),
+        var handler = new MediaStreamHandler(tokens, new BridgeRelay(client, gateway.bridgeUrl()),
                 gateway.streamStartTimeout(), lines);
+        // the drain gauge of deploy/drain.sh (preStop): the pod waits while Twilio streams through it
+        Gauge.builder("voice.gateway.media_streams.active", handler, MediaStreamHandler::activeStreams)
+                .description("Twilio media streams open on this instance").register(meters);
+        return handler;
     }
 
     @Bean

@@ -104,6 +104,34 @@ class MediaStreamIT {
     }
 
     @Test
+    void anOpenStreamIsCountedOnTheDrainGaugeUntilItCloses() {
+        String sid = newSid();
+        String token = tokens.mint(sid, "acme", "support", "acme-support-v1", "+15555550100", "inbound");
+        List<Double> whileLive = new CopyOnWriteArrayList<>();
+
+        Mono<Void> caller = HttpClient.create().websocket().uri(url()).handle((in, out) -> out
+                        .sendString(Flux.just(CONNECTED, start(sid, token), media(1))).then()
+                        .thenMany(in.receive().asString().concatMap(reply -> activeStreams()
+                                .doOnNext(whileLive::add)
+                                .then(out.sendClose(4000, "caller hung up")))))
+                .then();
+        StepVerifier.create(caller).expectComplete().verify(Duration.ofSeconds(10));
+
+        assertThat(whileLive).hasSize(1).allSatisfy(n -> assertThat(n).isGreaterThanOrEqualTo(1.0));
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> StepVerifier.create(activeStreams())
+                .expectNext(0.0).verifyComplete());
+    }
+
+    /** The gauge as deploy/drain.sh reads it: the line of {@code voice_gateway_media_streams_active} on /metrics. */
+    private Mono<Double> activeStreams() {
+        return HttpClient.create().get().uri("http://localhost:" + port + "/metrics")
+                .responseContent().aggregate().asString()
+                .map(body -> body.lines().filter(line -> line.startsWith("voice_gateway_media_streams_active{"))
+                        .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                        .sum());
+    }
+
+    @Test
     void bridgeCloseCodeReachesTwilio() {
         String sid = newSid();
         String token = tokens.mint(sid, "acme", "support", "acme-support-v1", "+15555550100", "inbound");

@@ -114,7 +114,8 @@ public class PrewarmRegistry implements ModelLinks, Disposable {
             metrics.prewarm("pooled");
             return pooled;
         }
-        return ModelConnection.open(client, model, now(), laneCapacity, dropped -> metrics.frameDropped());
+        return ModelConnection.open(client, model, now(), laneCapacity, dropped -> metrics.frameDropped(),
+                metrics.relayToModel());
     }
 
     public int pending() {
@@ -164,7 +165,8 @@ public class PrewarmRegistry implements ModelLinks, Disposable {
                 return stale;
             });
             while (queue.size() < settings.poolSize()) {
-                queue.add(ModelConnection.open(client, model, now(), laneCapacity, dropped -> metrics.frameDropped()));
+                queue.add(ModelConnection.open(client, model, now(), laneCapacity, dropped -> metrics.frameDropped(),
+                        metrics.relayToModel()));
             }
         }
     }

@@ -4,6 +4,7 @@ import dev.voiceagent.bridge.support.PriorityLane;
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Sinks;
@@ -29,10 +30,10 @@ public final class ModelConnection implements Disposable {
     private volatile boolean ended;
 
     private ModelConnection(RealtimeClient client, String model, long openedAtMs, int laneCapacity,
-                            Consumer<RealtimeClientEvent> onDrop) {
+                            Consumer<RealtimeClientEvent> onDrop, LongConsumer relayLatency) {
         this.model = model;
         this.openedAtMs = openedAtMs;
-        this.outbound = new PriorityLane<>(laneCapacity, onDrop);
+        this.outbound = new PriorityLane<>(laneCapacity, onDrop, relayLatency);
         this.connection = client.connect(model, outbound.flux())
                 .subscribe(this::received, this::failed, this::completed);
     }
@@ -40,7 +41,16 @@ public final class ModelConnection implements Disposable {
     /** Connects now; events are buffered until read. */
     public static ModelConnection open(RealtimeClient client, String model, long nowMs, int laneCapacity,
                                        Consumer<RealtimeClientEvent> onDrop) {
-        return new ModelConnection(client, model, nowMs, laneCapacity, onDrop);
+        return new ModelConnection(client, model, nowMs, laneCapacity, onDrop, null);
+    }
+
+    /**
+     * Connects now; audio offered with its receipt time reports the nanoseconds until it is handed to the socket
+     * to {@code relayLatency}.
+     */
+    public static ModelConnection open(RealtimeClient client, String model, long nowMs, int laneCapacity,
+                                       Consumer<RealtimeClientEvent> onDrop, LongConsumer relayLatency) {
+        return new ModelConnection(client, model, nowMs, laneCapacity, onDrop, relayLatency);
     }
 
     private void received(RealtimeServerEvent event) {

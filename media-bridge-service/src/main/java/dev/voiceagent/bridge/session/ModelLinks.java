@@ -27,7 +27,7 @@ public interface ModelLinks {
             @Override
             public ModelConnection open(String model) {
                 return ModelConnection.open(client, model, clock.now(TimeUnit.MILLISECONDS), laneCapacity,
-                        dropped -> metrics.frameDropped());
+                        dropped -> metrics.frameDropped(), metrics.relayToModel());
             }
         };
     }

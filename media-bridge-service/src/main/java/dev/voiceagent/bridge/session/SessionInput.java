@@ -11,13 +11,15 @@ import dev.voiceagent.contracts.ToolEvents.ToolCompleted;
  */
 sealed interface SessionInput {
 
-    record FromTwilio(TwilioStreamMessage message) implements SessionInput {
+    /** A decoded Twilio message and the {@link System#nanoTime()} it was received at (relay latency). */
+    record FromTwilio(TwilioStreamMessage message, long receivedNanos) implements SessionInput {
     }
 
     record TwilioClosed() implements SessionInput {
     }
 
-    record FromModel(int generation, RealtimeServerEvent event) implements SessionInput {
+    /** A model event, its connection's generation and the {@link System#nanoTime()} it was received at. */
+    record FromModel(int generation, RealtimeServerEvent event, long receivedNanos) implements SessionInput {
     }
 
     record ModelClosed(int generation) implements SessionInput {

@@ -183,7 +183,8 @@ public final class VoiceSession {
         this.setup = SessionSetup.of(tenant, agent, agentVersionId, deps.realtimeSettings());
         this.model = setup.model();
         this.voice = setup.voice();
-        this.toTwilio = new PriorityLane<>(deps.bridge().twilioQueueFrames(), dropped -> deps.metrics().frameDropped());
+        this.toTwilio = new PriorityLane<>(deps.bridge().twilioQueueFrames(), dropped -> deps.metrics().frameDropped(),
+                deps.metrics().relayToTwilio());
         this.spans = new SessionSpans(deps.observations(), call);
     }
 
@@ -200,7 +201,7 @@ public final class VoiceSession {
         // Twilio's side is not cancelled when the session ends: cancelling a WebSocket receive closes the socket
         // without a status. The handler closes it with closeStatus() instead; the guard only bounds a peer that
         // never answers our close.
-        Flux<SessionInput> twilio = fromTwilio.<SessionInput>map(FromTwilio::new)
+        Flux<SessionInput> twilio = fromTwilio.<SessionInput>map(m -> new FromTwilio(m, System.nanoTime()))
                 .onErrorResume(e -> Mono.empty())
                 .concatWith(Mono.fromSupplier(TwilioClosed::new))
                 .takeUntilOther(ended.asMono().then(Mono.delay(END_GRACE, deps.timers())));
@@ -260,10 +261,10 @@ public final class VoiceSession {
 
     private void dispatch(SessionInput input) {
         if (input instanceof FromTwilio twilio) {
-            onTwilio(twilio.message());
+            onTwilio(twilio.message(), twilio.receivedNanos());
         } else if (input instanceof FromModel model) {
             if (model.generation() == generation) {
-                onModel(model.event());
+                onModel(model.event(), model.receivedNanos());
             }
         } else if (input instanceof ToolReplied replied) {
             onToolReply(replied.reply());
@@ -277,11 +278,13 @@ public final class VoiceSession {
             end("twilio_closed", null, CloseStatus.NORMAL);
         } else if (input instanceof ModelClosed closed) {
             if (closed.generation() == generation) {
+                deps.metrics().modelError("connection_closed", null);
                 modelLost("the model closed its session");
             }
         } else if (input instanceof ModelFailed failed) {
             if (failed.generation() == generation) {
                 log.warn("call {}: model connection failed: {}", call.callSid(), failed.error().toString());
+                deps.metrics().modelError("connection_failed", null);
                 modelLost("model connection failed: " + failed.error().getClass().getSimpleName());
             }
         } else if (input instanceof HandoverDone) {
@@ -293,10 +296,10 @@ public final class VoiceSession {
 
     // ---- Twilio side ---------------------------------------------------------------------------------------
 
-    private void onTwilio(TwilioStreamMessage message) {
+    private void onTwilio(TwilioStreamMessage message, long receivedNanos) {
         if (message instanceof Media media) {
             if (phase == Phase.ACTIVE && !handingOver) {
-                link.outbound().offerData(new InputAudioAppend(media.payload()));
+                link.outbound().offerData(new InputAudioAppend(media.payload()), receivedNanos);
                 deps.metrics().frameToModel();
             }
         } else if (message instanceof Mark mark) {
@@ -355,7 +358,7 @@ public final class VoiceSession {
             next.configure(setup.update());
         }
         linkEvents = next.events()
-                .<SessionInput>map(event -> new FromModel(gen, event))
+                .<SessionInput>map(event -> new FromModel(gen, event, System.nanoTime()))
                 .concatWith(Mono.fromSupplier(() -> new ModelClosed(gen)))
                 .onErrorResume(e -> Mono.just(new ModelFailed(gen, e)))
                 .subscribe(this::emit);
@@ -395,13 +398,13 @@ public final class VoiceSession {
 
     // ---- model side ----------------------------------------------------------------------------------------
 
-    private void onModel(RealtimeServerEvent event) {
+    private void onModel(RealtimeServerEvent event, long receivedNanos) {
         lastModelEventMs = now();
         if (handingOver) {
             return;
         }
         if (event instanceof OutputAudioDelta delta) {
-            onAudio(delta);
+            onAudio(delta, receivedNanos);
         } else if (event instanceof SpeechStarted) {
             callerActive();
             if (playback.unplayed()) {
@@ -432,10 +435,11 @@ public final class VoiceSession {
             }
         } else if (event instanceof RealtimeServerEvent.Error error) {
             log.warn("call {}: model error {} {}: {}", call.callSid(), error.type(), error.code(), error.message());
+            deps.metrics().modelError("error_event", error.code() != null ? error.code() : error.type());
         }
     }
 
-    private void onAudio(OutputAudioDelta delta) {
+    private void onAudio(OutputAudioDelta delta, long receivedNanos) {
         if (streamSid == null || delta.itemId() == null || truncatedItems.contains(delta.itemId())) {
             return;
         }
@@ -449,7 +453,7 @@ public final class VoiceSession {
         }
         lastActivityMs = lastModelEventMs;
         String markName = playback.sent(delta.itemId(), delta.delta());
-        toTwilio.offerData(Media.outbound(streamSid, delta.delta()));
+        toTwilio.offerData(Media.outbound(streamSid, delta.delta()), receivedNanos);
         toTwilio.offerData(new Mark(streamSid, markName));
         deps.metrics().frameToTwilio();
     }
@@ -509,6 +513,7 @@ public final class VoiceSession {
         long now = now();
         if (responseActive && now - lastModelEventMs >= resilience.stallTimeout().toMillis()) {
             log.warn("call {}: model stalled for {} ms during a response", call.callSid(), now - lastModelEventMs);
+            deps.metrics().modelError("stalled", null);
             modelLost("the model stalled during a response");
             return;
         }

@@ -2,6 +2,7 @@ package dev.voiceagent.bridge.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.voiceagent.bridge.realtime.RealtimeServerEvent;
 import dev.voiceagent.bridge.realtime.RealtimeClientEvent;
 import dev.voiceagent.bridge.realtime.RealtimeClientEvent.FunctionCallOutput;
 import dev.voiceagent.bridge.realtime.RealtimeClientEvent.FunctionTool;
@@ -73,6 +74,7 @@ class VoiceSessionTest {
     private final PendingToolCalls pending = new PendingToolCalls();
     private final Sinks.Many<TwilioStreamMessage> twilio = Sinks.many().unicast().onBackpressureBuffer();
     private final List<TwilioStreamMessage> toTwilio = new CopyOnWriteArrayList<>();
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private VirtualTimeScheduler clock;
     private VoiceSession session;
 
@@ -108,7 +110,7 @@ class VoiceSessionTest {
                 List.of(), List.of(agent), 1);
         var realtime = new RealtimeProperties(URI.create("ws://localhost/v1/realtime"), "key", "gpt-realtime",
                 "alloy", "gpt-4o-mini-transcribe", Duration.ofSeconds(10), Duration.ofSeconds(2), 1 << 20);
-        var metrics = new BridgeMetrics(new SimpleMeterRegistry(), () -> 0);
+        var metrics = new BridgeMetrics(meters, () -> 0);
         var deps = new SessionDependencies(model, envelope -> Mono.fromRunnable(() -> published.add(envelope)),
                 "media-bridge-service", pending, metrics, bridge, realtime, clock,
                 links != null ? links : ModelLinks.direct(model, 250, metrics, clock), SessionRecorder.NONE,
@@ -184,6 +186,34 @@ class VoiceSessionTest {
                 Media.outbound(STREAM, HUNDRED_MS), new Mark(STREAM, "item_1:100"),
                 Media.outbound(STREAM, HUNDRED_MS), new Mark(STREAM, "item_1:200"));
         assertThat(outcome().timeToFirstAudioMs()).isZero();
+        assertThat(relayed("twilio_to_model")).as("one media frame, no mark").isEqualTo(1);
+        assertThat(relayed("model_to_twilio")).as("two audio deltas, marks untimed").isEqualTo(2);
+    }
+
+    private long relayed(String direction) {
+        return meters.get("voice.bridge.relay.latency").tag("direction", direction).timer().count();
+    }
+
+    private double modelErrors(String kind, String code) {
+        var counter = meters.find("voice.bridge.model.errors").tag("kind", kind).tag("code", code).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    @Test
+    void modelErrorEventsAreCountedByCodeAndTheCallGoesOn() {
+        started()
+                .then(() -> model.emit(new RealtimeServerEvent.Error("invalid_request_error", "decimal_below_min_value",
+                        "too small", "evt_1")))
+                .then(() -> model.emit(new RealtimeServerEvent.Error("server_error", null, "oops", null)))
+                .then(() -> model.emit(new RealtimeServerEvent.Error("server_error", "Not A Code!", "odd", null)))
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(modelErrors("error_event", "decimal_below_min_value")).isEqualTo(1);
+        assertThat(modelErrors("error_event", "server_error")).isEqualTo(1);
+        assertThat(modelErrors("error_event", "other")).isEqualTo(1);
+        assertThat(model.connections()).isEqualTo(1);
     }
 
     @Test
@@ -415,6 +445,7 @@ class VoiceSessionTest {
                 new ResponseCreate("The connection dropped for a moment. Apologize in a few words and continue where "
                         + "you left off."));
         assertThat(second).contains(new InputAudioAppend("fv7+/g=="));
+        assertThat(modelErrors("connection_closed", "none")).isEqualTo(1);
         SessionOutcome outcome = outcome();
         assertThat(outcome.outcome()).isEqualTo(Outcome.RESOLVED);
         assertThat(publishedOf(ToolRequested.class)).isEmpty();
@@ -481,6 +512,7 @@ class VoiceSessionTest {
 
         assertThat(model.receivedOn(1)).as("no audio was heard yet, so the greeting is asked for again")
                 .contains(new ResponseCreate("GREET: Hello, thanks for calling."));
+        assertThat(modelErrors("stalled", "none")).isEqualTo(1);
     }
 
     @Test

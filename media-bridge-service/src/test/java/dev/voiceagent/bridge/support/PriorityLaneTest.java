@@ -53,6 +53,36 @@ class PriorityLaneTest {
     }
 
     @Test
+    void stampedDataReportsItsOwnTimeInTheLaneThroughDropsAndClears() {
+        List<Long> seconds = new ArrayList<>();
+        PriorityLane<String> lane = new PriorityLane<>(2, d -> { }, nanos -> seconds.add(nanos / 1_000_000_000L));
+        lane.offerData("a", secondsAgo(5));
+        lane.offerData("b", secondsAgo(6));
+        lane.offerData("c", secondsAgo(7));
+        StepVerifier.create(lane.flux(), 1)
+                .expectNext("b")
+                .then(() -> {
+                    lane.offerData("mark");
+                    lane.offerData("d", secondsAgo(8));
+                })
+                .thenRequest(1)
+                .expectNext("mark")
+                .then(() -> {
+                    lane.clearData();
+                    lane.offerData("e", secondsAgo(9));
+                    lane.complete();
+                })
+                .thenRequest(5)
+                .expectNext("e")
+                .verifyComplete();
+        assertThat(seconds).as("a and c dropped when full, mark unstamped, d cleared").containsExactly(6L, 9L);
+    }
+
+    private static long secondsAgo(int seconds) {
+        return System.nanoTime() - seconds * 1_000_000_000L;
+    }
+
+    @Test
     void nothingIsAcceptedAfterCompletion() {
         PriorityLane<String> lane = new PriorityLane<>(2, d -> { });
         lane.complete();

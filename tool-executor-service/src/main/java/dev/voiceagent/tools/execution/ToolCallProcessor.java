@@ -5,6 +5,8 @@ import dev.voiceagent.support.tenant.TenantDirectory;
 import dev.voiceagent.tools.execution.ToolCallRepository.StoredToolCall;
 import dev.voiceagent.tools.scope.PaymentRequests;
 import dev.voiceagent.tools.scope.ToolScope;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
@@ -30,14 +32,16 @@ public class ToolCallProcessor {
     private final ToolCallRepository repository;
     private final ToolResultPublisher publisher;
     private final Duration timeout;
+    private final MeterRegistry meters;
 
     public ToolCallProcessor(List<Tool> tools, TenantDirectory tenants, ToolCallRepository repository,
-                             ToolResultPublisher publisher, ToolExecutorProperties properties) {
+                             ToolResultPublisher publisher, ToolExecutorProperties properties, MeterRegistry meters) {
         tools.forEach(tool -> this.tools.put(tool.name(), tool));
         this.tenants = tenants;
         this.repository = repository;
         this.publisher = publisher;
         this.timeout = properties.timeout();
+        this.meters = meters;
     }
 
     public Mono<Void> process(ToolCall call) {
@@ -52,12 +56,30 @@ public class ToolCallProcessor {
     private Mono<StoredToolCall> executeAndStore(ToolCall call) {
         long started = System.nanoTime();
         return decide(call)
-                .map(result -> new StoredToolCall(call.tenantId(), call.request().toolCallId(), call.callSid(),
-                        call.request().tool(), result, Duration.ofNanos(System.nanoTime() - started).toMillis(),
-                        UUID.randomUUID().toString()))
+                .map(result -> stored(call, result, Duration.ofNanos(System.nanoTime() - started)))
                 .doOnNext(stored -> log.info("tool call {} {} -> {} in {} ms", stored.toolCallId(), stored.tool(),
                         stored.result().status(), stored.latencyMs()))
                 .flatMap(repository::storeFirst);
+    }
+
+    private StoredToolCall stored(ToolCall call, ToolResult result, Duration latency) {
+        recordLatency(call.request().tool(), result.status(), latency);
+        return new StoredToolCall(call.tenantId(), call.request().toolCallId(), call.callSid(),
+                call.request().tool(), result, latency.toMillis(), UUID.randomUUID().toString());
+    }
+
+    /**
+     * {@code voice.tools.latency{tool,status}}: executed calls only (a resent stored result is not timed again);
+     * a tool name the platform does not know is tagged {@code unknown} so the model cannot grow the label set.
+     */
+    private void recordLatency(String tool, String status, Duration latency) {
+        Timer.builder("voice.tools.latency")
+                .description("Tool call latency, from the scope check to the tool's result")
+                .tag("tool", ToolName.find(tool).map(ToolName::wire).orElse("unknown"))
+                .tag("status", status)
+                .publishPercentileHistogram()
+                .register(meters)
+                .record(latency);
     }
 
     private Mono<ToolResult> decide(ToolCall call) {

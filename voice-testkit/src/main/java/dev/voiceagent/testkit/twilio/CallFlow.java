@@ -23,7 +23,8 @@ final class CallFlow {
     private final TwilioSimulator.Options options;
     private final WebhookClient webhooks;
     private final MediaStreamCodec codec;
-    private final HttpClient websockets = HttpClient.create();
+    /** Unpooled: a pooled client caps WebSocket connections at 16 on 2 cores, far below a load test's calls. */
+    private final HttpClient websockets = HttpClient.create(reactor.netty.resources.ConnectionProvider.newConnection());
     private final WebsocketClientSpec wsSpec = WebsocketClientSpec.builder().maxFramePayloadLength(1 << 20).build();
 
     CallFlow(TwilioSimulator.Options options, WebhookClient webhooks, MediaStreamCodec codec) {

@@ -59,6 +59,10 @@ public class CallLogRepository {
     }
 
     public Mono<CallLog> findForTenant(String tenantId, String callSid) {
+        if (callSid.indexOf('\u0000') >= 0) {
+            // Postgres text cannot hold NUL and would fail the query (a 500); no call has such a SID
+            return Mono.empty();
+        }
         return db.sql("SELECT " + COLUMNS + " FROM call_logs WHERE call_sid = :sid AND tenant_id = :tenant")
                 .bind("sid", callSid)
                 .bind("tenant", tenantId)

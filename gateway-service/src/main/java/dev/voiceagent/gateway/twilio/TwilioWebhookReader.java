@@ -5,6 +5,7 @@ import dev.voiceagent.support.Problems;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import reactor.core.publisher.Mono;
@@ -27,7 +28,13 @@ public class TwilioWebhookReader {
 
     /** The verified parameters; errors are 403 (unsigned), 400 (malformed), 413 or 415 problems. */
     public Mono<Map<String, String>> read(ServerRequest request) {
-        MediaType type = request.headers().contentType().orElse(MediaType.APPLICATION_FORM_URLENCODED);
+        MediaType type;
+        try {
+            type = request.headers().contentType().orElse(MediaType.APPLICATION_FORM_URLENCODED);
+        } catch (InvalidMediaTypeException e) {
+            // an unparseable Content-Type is the client's error (415), not ours
+            return Mono.error(unsupportedMediaType());
+        }
         return RequestBodies.readUtf8(request, maxBytes).map(body -> verified(request, type, body));
     }
 
@@ -41,7 +48,11 @@ public class TwilioWebhookReader {
             verifier.verifyJson(request, body);
             return jsonParams(body);
         }
-        throw Problems.of(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type",
+        throw unsupportedMediaType();
+    }
+
+    private static RuntimeException unsupportedMediaType() {
+        return Problems.of(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type",
                 "Twilio webhooks are application/x-www-form-urlencoded or application/json.");
     }
 

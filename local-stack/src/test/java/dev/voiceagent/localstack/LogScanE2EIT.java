@@ -83,6 +83,10 @@ class LogScanE2EIT {
         List<String> lines = new ArrayList<>(appender.lines);
         assertThat(lines).as("captured log lines").hasSizeGreaterThan(100);
         assertThat(lines).as("lines about the call").anyMatch(line -> line.contains(callSid));
+        // a consumer's log lines carry the call they work for (MDC from the record's ce_callsid/ce_tenantid)
+        assertThat(lines).as("tool executor lines tagged with the call")
+                .anyMatch(line -> line.startsWith("dev.voiceagent.tools") && line.contains(" call_sid=" + callSid)
+                        && line.contains(" tenant_id=demo"));
 
         Set<String> secrets = new LinkedHashSet<>();
         LocalStackOptions options = stack.options();

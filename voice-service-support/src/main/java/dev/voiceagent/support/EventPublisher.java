@@ -16,6 +16,10 @@ import reactor.core.scheduler.Schedulers;
  */
 public class EventPublisher {
 
+    /** Record headers (CloudEvents' Kafka binding style) naming the call and tenant, so consumers need not parse. */
+    public static final String CALL_SID_HEADER = "ce_callsid";
+    public static final String TENANT_HEADER = "ce_tenantid";
+
     private static final Duration SEND_TIMEOUT = Duration.ofSeconds(10);
 
     private final KafkaTemplate<String, String> template;
@@ -45,6 +49,12 @@ public class EventPublisher {
         ProducerRecord<String, String> record = new ProducerRecord<>(topic, envelope.key(), EventCodec.encode(envelope));
         record.headers().add("ce_type", envelope.type().wireName().getBytes(StandardCharsets.UTF_8));
         record.headers().add("ce_id", envelope.id().getBytes(StandardCharsets.UTF_8));
+        if (envelope.callSid() != null) {
+            record.headers().add(CALL_SID_HEADER, envelope.callSid().getBytes(StandardCharsets.UTF_8));
+        }
+        if (envelope.tenantId() != null) {
+            record.headers().add(TENANT_HEADER, envelope.tenantId().getBytes(StandardCharsets.UTF_8));
+        }
         // send() may block for metadata (max.block.ms), and a chained send would otherwise run on the
         // producer's own I/O thread, where it waits for metadata only that thread can fetch
         return Mono.fromFuture(() -> template.send(record))

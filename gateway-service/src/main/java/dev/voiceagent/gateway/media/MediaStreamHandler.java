@@ -1,5 +1,6 @@
 package dev.voiceagent.gateway.media;
 
+import dev.voiceagent.support.observability.CallLogContext;
 import dev.voiceagent.gateway.logstream.CallLogLines;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -114,6 +115,7 @@ public class MediaStreamHandler implements WebSocketHandler {
                 claims.traceparent());
         Flux<String> preamble = connected == null ? Flux.just(frame.text()) : Flux.just(connected, frame.text());
         return relay.relay(session, claims, preamble.concatWith(relayed(rest)))
+                .transform(CallLogContext.forCall(claims.tenantId(), claims.callSid()))
                 .doFinally(signal -> lines.info(claims.tenantId(), claims.callSid(),
                         "media stream " + start.streamSid() + " closed", claims.traceparent()));
     }

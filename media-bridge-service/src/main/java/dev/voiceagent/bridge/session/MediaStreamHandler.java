@@ -1,5 +1,6 @@
 package dev.voiceagent.bridge.session;
 
+import dev.voiceagent.support.observability.CallLogContext;
 import dev.voiceagent.bridge.twilio.TwilioCodec;
 import dev.voiceagent.bridge.twilio.TwilioCodecException;
 import dev.voiceagent.bridge.twilio.TwilioStreamMessage;
@@ -56,7 +57,9 @@ public class MediaStreamHandler implements WebSocketHandler {
         if (!registry.register(session)) {
             return reject(ws, "a session for this call is already live");
         }
-        return run(ws, session).doFinally(signal -> registry.remove(session));
+        // every log line of the session carries its call SID and tenant (MDC through the Reactor context)
+        return run(ws, session).doFinally(signal -> registry.remove(session))
+                .transform(CallLogContext.forCall(call.tenantId(), call.callSid()));
     }
 
     private Mono<Void> run(WebSocketSession ws, VoiceSession session) {

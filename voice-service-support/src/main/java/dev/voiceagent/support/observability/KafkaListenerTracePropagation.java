@@ -1,5 +1,6 @@
 package dev.voiceagent.support.observability;
 
+import dev.voiceagent.support.EventPublisher;
 import io.micrometer.context.ContextSnapshot;
 import io.micrometer.context.ContextSnapshotFactory;
 import java.lang.reflect.Method;
@@ -95,15 +96,38 @@ public class KafkaListenerTracePropagation implements BeanPostProcessor, BeanCla
         @Override
         public Object invoke(MethodInvocation invocation) throws Throwable {
             Object result = invocation.proceed();
+            CallLogContext.Call call = callOf(invocation.getArguments());
             if (result instanceof Mono<?> mono) {
                 ContextSnapshot snapshot = snapshots.captureAll();
-                return mono.contextWrite(snapshot::updateContext);
+                return mono.contextWrite(context -> tagged(snapshot.updateContext(context), call));
             }
             if (result instanceof Flux<?> flux) {
                 ContextSnapshot snapshot = snapshots.captureAll();
-                return flux.contextWrite(snapshot::updateContext);
+                return flux.contextWrite(context -> tagged(snapshot.updateContext(context), call));
             }
             return result;
+        }
+
+        private static reactor.util.context.Context tagged(reactor.util.context.Context context,
+                                                           CallLogContext.Call call) {
+            return call == null ? context : CallLogContext.put(context, call.tenantId(), call.callSid());
+        }
+
+        /** The call a consumed record belongs to, from the {@code ce_tenantid}/{@code ce_callsid} headers. */
+        static CallLogContext.Call callOf(Object[] arguments) {
+            for (Object argument : arguments) {
+                if (argument instanceof org.apache.kafka.clients.consumer.ConsumerRecord<?, ?> record) {
+                    String tenant = header(record, EventPublisher.TENANT_HEADER);
+                    String callSid = header(record, EventPublisher.CALL_SID_HEADER);
+                    return tenant == null && callSid == null ? null : new CallLogContext.Call(tenant, callSid);
+                }
+            }
+            return null;
+        }
+
+        private static String header(org.apache.kafka.clients.consumer.ConsumerRecord<?, ?> record, String name) {
+            var header = record.headers().lastHeader(name);
+            return header == null ? null : new String(header.value(), java.nio.charset.StandardCharsets.UTF_8);
         }
     }
 }

@@ -31,6 +31,16 @@ class KafkaListenerTracePropagationTest {
         }
     }
 
+    /** A listener taking the record, as the services' listeners do. */
+    public static class RecordListener {
+
+        @KafkaListener(topics = "voice.sample.v1")
+        public Mono<CallLogContext.Call> onRecord(org.apache.kafka.clients.consumer.ConsumerRecord<String, String> record) {
+            return Mono.deferContextual(context -> Mono.justOrEmpty(CallLogContext.of(context)))
+                    .subscribeOn(Schedulers.boundedElastic());
+        }
+    }
+
     /** Spring Kafka also calls package-private listener methods; private ones cannot be proxied. */
     static class PackagePrivateListener {
 
@@ -124,5 +134,22 @@ class KafkaListenerTracePropagationTest {
     void tagsPipelinesWithTheCallForTheirLogs() {
         Mono<String> callSid = Mono.deferContextual(context -> Mono.just(CallLogContext.of(context).callSid()));
         StepVerifier.create(callSid.transform(CallLogContext.forCall("demo", "CA1"))).expectNext("CA1").verifyComplete();
+    }
+
+    @Test
+    void tagsTheListenersPipelineWithTheRecordsCallForLogs() {
+        RecordListener listener = (RecordListener) new KafkaListenerTracePropagation()
+                .postProcessAfterInitialization(new RecordListener(), "recordListener");
+        var record = new org.apache.kafka.clients.consumer.ConsumerRecord<String, String>("voice.sample.v1", 0, 0L,
+                "CA1", "{}");
+        record.headers().add(dev.voiceagent.support.EventPublisher.CALL_SID_HEADER, "CA1".getBytes());
+        record.headers().add(dev.voiceagent.support.EventPublisher.TENANT_HEADER, "demo".getBytes());
+        StepVerifier.create(listener.onRecord(record))
+                .expectNext(new CallLogContext.Call("demo", "CA1"))
+                .verifyComplete();
+
+        var untagged = new org.apache.kafka.clients.consumer.ConsumerRecord<String, String>("voice.sample.v1", 0, 1L,
+                "demo", "{}");
+        StepVerifier.create(listener.onRecord(untagged)).verifyComplete();
     }
 }

@@ -32,7 +32,10 @@ public abstract class ServiceHealthChecks {
         web.get().uri("/health/ready").exchange().expectStatus().isOk()
                 .expectBody().jsonPath("$.status").isEqualTo("UP");
         web.get().uri("/health/live").exchange().expectStatus().isOk();
-        web.get().uri("/metrics").exchange().expectStatus().isOk()
+        // a Prometheus page with latency histograms runs to megabytes and takes a while on a busy 2-core machine
+        WebTestClient scraper = web.mutate().responseTimeout(java.time.Duration.ofSeconds(30))
+                .codecs(codecs -> codecs.defaultCodecs().maxInMemorySize(32 * 1024 * 1024)).build();
+        scraper.get().uri("/metrics").exchange().expectStatus().isOk()
                 .expectBody(String.class).value(body -> assertThat(body)
                         .contains("application=\"" + serviceName + "\""));
     }

@@ -9,6 +9,7 @@ import dev.voiceagent.callbacks.task.SlaPolicy;
 import dev.voiceagent.callbacks.task.TaskRepository;
 import dev.voiceagent.contracts.TenantConfigPublished;
 import dev.voiceagent.support.Problems;
+import dev.voiceagent.support.QueryParams;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -76,8 +77,8 @@ public class CallbackQueueHandler {
             return Mono.error(Problems.invalidField("sla", "must be one of on_track, at_risk, breached"));
         }
         String owner = request.queryParam("owner").filter(o -> !o.isBlank()).orElse(null);
-        int limit = intParam(request, "limit", 50, 1, MAX_LIMIT);
-        int offset = intParam(request, "offset", 0, 0, Integer.MAX_VALUE);
+        int limit = QueryParams.intParam(request, "limit", 50, 1, MAX_LIMIT);
+        int offset = QueryParams.intParam(request, "offset", 0, 0, Integer.MAX_VALUE);
         Instant now = Instant.now();
         return tenants.tenant(request)
                 .flatMap(tenant -> tasks.list(tenant.tenantId(), status, slaState, owner, atRiskShare, limit, offset)
@@ -206,21 +207,6 @@ public class CallbackQueueHandler {
                         : Mono.just(new CompleteBody(body.owner().trim(), body.disposition())));
     }
 
-    private static int intParam(ServerRequest request, String name, int fallback, int min, int max) {
-        String raw = request.queryParam(name).orElse(null);
-        if (raw == null) {
-            return fallback;
-        }
-        try {
-            int value = Integer.parseInt(raw);
-            if (value < min || value > max) {
-                throw Problems.invalidField(name, "must be between " + min + " and " + max);
-            }
-            return value;
-        } catch (NumberFormatException e) {
-            throw Problems.invalidField(name, "must be a number");
-        }
-    }
 
     private static Mono<ServerResponse> json(Object body) {
         return ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(body);

@@ -1,5 +1,6 @@
 package dev.voiceagent.evaluation.gate;
 
+import dev.voiceagent.support.QueryParams;
 import static dev.voiceagent.evaluation.support.Requests.json;
 
 import dev.voiceagent.evaluation.insight.EvaluationQuery;
@@ -86,7 +87,7 @@ public class GateHandler {
     Mono<ServerResponse> history(ServerRequest request) {
         String agentKey = Requests.key(request, "agent_key");
         String version = Requests.key(request, "version");
-        int limit = Requests.intParam(request, "limit", 20, 1, 200);
+        int limit = QueryParams.intParam(request, "limit", 20, 1, 200);
         return tenants.tenant(request)
                 .flatMap(tenant -> gates.history(tenant.tenantId(), agentKey, version, limit).collectList())
                 .flatMap(items -> json(Map.of("gate_evaluations", items)));

@@ -1,5 +1,6 @@
 package dev.voiceagent.evaluation.insight;
 
+import dev.voiceagent.support.QueryParams;
 import static dev.voiceagent.evaluation.support.Requests.json;
 
 import dev.voiceagent.evaluation.rubric.Rubric;
@@ -60,7 +61,7 @@ public class InsightHandler {
             return Mono.error(Problems.invalidField("criterion", "must be one of "
                     + String.join(", ", Rubric.criteriaNames())));
         }
-        int limit = Requests.intParam(request, "limit", 100, 1, 1000);
+        int limit = QueryParams.intParam(request, "limit", 100, 1, 1000);
         return tenants.tenant(request)
                 .map(tenant -> EvaluationQuery.of(tenant.tenantId(), request))
                 .flatMap(query -> evaluations.search(query)

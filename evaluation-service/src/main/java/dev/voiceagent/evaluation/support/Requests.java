@@ -25,21 +25,6 @@ public final class Requests {
         return value;
     }
 
-    public static int intParam(ServerRequest request, String name, int fallback, int min, int max) {
-        String raw = request.queryParam(name).orElse(null);
-        if (raw == null) {
-            return fallback;
-        }
-        try {
-            int value = Integer.parseInt(raw);
-            if (value < min || value > max) {
-                throw Problems.invalidField(name, "must be between " + min + " and " + max);
-            }
-            return value;
-        } catch (NumberFormatException e) {
-            throw Problems.invalidField(name, "must be a number");
-        }
-    }
 
     /** A request body, or a 400 when it is missing or not the expected JSON. */
     public static <T> Mono<T> body(ServerRequest request, Class<T> type) {

@@ -82,6 +82,11 @@ public record TenantConfigPublished(String tenantId, String displayName, boolean
             return versions.stream().filter(v -> v.agentVersionId().equals(versionId)).findFirst();
         }
 
+        /** The runtime config a call on {@code versionId} runs with: the version's own, else the tenant's current one. */
+        public RuntimeConfig runtimeConfigOf(String versionId, RuntimeConfig tenantCurrent) {
+            return version(versionId).map(VersionView::runtimeConfig).orElse(tenantCurrent);
+        }
+
         /** The tools a call on {@code versionId} may use: that version's, else (unknown version) the default's. */
         public List<String> allowedToolsOf(String versionId) {
             return version(versionId).map(VersionView::allowedTools).orElse(allowedTools);
@@ -91,17 +96,29 @@ public record TenantConfigPublished(String tenantId, String displayName, boolean
     /**
      * One immutable agent version as the call path needs it: its tool scope, its intents (class, tools, handoff
      * target), where it hands over (targets, business hours, out-of-hours action), the limits that trigger a
-     * hand-over and the consents it must obtain.
+     * hand-over, the consents it must obtain, and the runtime config it was cut with ({@code runtime_config}: model,
+     * voice, the prompt text of its prompt version, language, greeting, call limits), so a call on this version
+     * sounds the same however the tenant's current runtime config changes. Views published before versions carried
+     * their runtime config have none; the tenant's current one applies then.
      */
     public record VersionView(String agentVersionId, List<String> allowedTools, List<IntentView> intents,
                               List<HandoffTarget> handoffTargets, BusinessHours businessHours, String outOfHours,
-                              HandoffLimits limits, List<String> consents, String fallbackDestination) {
+                              HandoffLimits limits, List<String> consents, String fallbackDestination,
+                              RuntimeConfig runtimeConfig) {
 
         public VersionView {
             allowedTools = allowedTools == null ? List.of() : List.copyOf(allowedTools);
             intents = intents == null ? List.of() : List.copyOf(intents);
             handoffTargets = handoffTargets == null ? List.of() : List.copyOf(handoffTargets);
             consents = consents == null ? List.of() : List.copyOf(consents);
+        }
+
+        /** A version without its own runtime config. */
+        public VersionView(String agentVersionId, List<String> allowedTools, List<IntentView> intents,
+                           List<HandoffTarget> handoffTargets, BusinessHours businessHours, String outOfHours,
+                           HandoffLimits limits, List<String> consents, String fallbackDestination) {
+            this(agentVersionId, allowedTools, intents, handoffTargets, businessHours, outOfHours, limits, consents,
+                    fallbackDestination, null);
         }
     }
 

@@ -74,13 +74,16 @@ final class SampleEvents {
                 List.of(new TenantConfigPublished.IntentView("account_inquiry", "resolvable", List.of("lookup"), null),
                         new TenantConfigPublished.IntentView("dispute", "must_transfer", List.of("callback", "noop"),
                                 "billing_desk")),
-                targets, hours, "callback", limits, List.of("ai_disclosure"), "+15555550199");
+                targets, hours, "callback", limits, List.of("ai_disclosure"), "+15555550199", runtime);
         var v2 = new TenantConfigPublished.VersionView("support-v2", List.of("lookup", "sms", "callback", "noop"),
                 List.of(new TenantConfigPublished.IntentView("account_inquiry", "resolvable", List.of("lookup", "sms"),
                                 null),
                         new TenantConfigPublished.IntentView("dispute", "must_transfer", List.of("callback", "noop"),
                                 "billing_desk")),
-                targets, hours, "callback", limits, List.of("ai_disclosure", "recording"), "+15555550199");
+                targets, hours, "callback", limits, List.of("ai_disclosure", "recording"), "+15555550199",
+                new TenantConfigPublished.RuntimeConfig("gpt-realtime", "verse", "support_default", 2,
+                        "You are a concise support agent.", null, "en", "Thanks for calling Demo Bank.",
+                        new TenantConfigPublished.CallLimits(900, 20, 8, 2)));
         var rollout = new TenantConfigPublished.Rollout(List.of(new TenantConfigPublished.Split("support-v2", 10),
                 new TenantConfigPublished.Split("support-v1", 90)), true, Map.of("+15555550100", "support-v2"), null);
         return new TenantConfigPublished("demo", "Demo Bank", true, List.of("+15555550000"), "America/New_York",

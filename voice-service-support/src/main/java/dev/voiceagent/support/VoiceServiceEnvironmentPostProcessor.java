@@ -87,7 +87,9 @@ public class VoiceServiceEnvironmentPostProcessor implements EnvironmentPostProc
         p.put("management.endpoint.health.probes.enabled", "true");
         p.put("management.endpoint.health.show-details", "always");
         p.put("management.endpoint.health.group.live.include", "livenessState");
-        p.put("management.endpoint.health.group.ready.include", "readinessState,r2dbc");
+        // tenantViews exists only in services that keep the tenant directory (gateway, media bridge, callbacks …)
+        p.put("management.endpoint.health.group.ready.include", "readinessState,r2dbc,tenantViews");
+        p.put("management.endpoint.health.validate-group-membership", "false");
         p.put("management.endpoint.health.group.ready.show-details", "always");
         p.put("management.metrics.tags.application", service.name());
         p.put("management.tracing.sampling.probability", "1.0");

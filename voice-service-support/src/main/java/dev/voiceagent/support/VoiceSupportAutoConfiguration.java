@@ -7,6 +7,7 @@ import java.util.Map;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -15,7 +16,11 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import dev.voiceagent.support.tenant.TenantAuthenticator;
 import dev.voiceagent.support.tenant.TenantDirectory;
 import org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
+import org.springframework.kafka.config.ContainerPostProcessor;
+import org.springframework.kafka.listener.AbstractMessageListenerContainer;
 import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.CommonErrorHandler;
@@ -90,6 +95,26 @@ public class VoiceSupportAutoConfiguration {
     @ConditionalOnMissingBean
     TenantDirectory tenantDirectory() {
         return new TenantDirectory();
+    }
+
+    /** Wakes the directory's consumer when idle so it can tell that it has caught up, and hands it the consumer. */
+    @Bean
+    @ConditionalOnProperty(name = "voice.tenant-directory.enabled", havingValue = "true")
+    ContainerPostProcessor<String, String, AbstractMessageListenerContainer<String, String>>
+            tenantDirectoryContainerPostProcessor(ObjectProvider<TenantDirectory> directory) {
+        // resolved while the directory's own listener is being registered, so the directory is looked up later
+        return container -> {
+            container.getContainerProperties().setIdleEventInterval(TenantDirectory.IDLE_CHECK_MILLIS);
+            container.getContainerProperties().setConsumerRebalanceListener(directory.getObject().rebalanceListener());
+        };
+    }
+
+    /** Part of readiness: a service that resolves tenants is not ready before it has read every published view. */
+    @Bean
+    @ConditionalOnProperty(name = "voice.tenant-directory.enabled", havingValue = "true")
+    HealthIndicator tenantViewsHealthIndicator(TenantDirectory directory) {
+        return () -> (directory.caughtUp() ? Health.up() : Health.down().withDetail("reason",
+                "reading the published tenant views")).withDetail("tenants", directory.all().size()).build();
     }
 
     @Bean

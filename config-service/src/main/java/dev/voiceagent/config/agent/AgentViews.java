@@ -1,8 +1,11 @@
 package dev.voiceagent.config.agent;
 
+import dev.voiceagent.config.runtime.RuntimeConfigView;
 import dev.voiceagent.config.support.ConfigProperties;
+import dev.voiceagent.config.support.Limits;
 import dev.voiceagent.contracts.TenantConfigPublished;
 import dev.voiceagent.contracts.TenantConfigPublished.AgentView;
+import dev.voiceagent.contracts.TenantConfigPublished.RuntimeConfig;
 import dev.voiceagent.contracts.TenantConfigPublished.VersionView;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -58,11 +61,12 @@ public class AgentViews {
         }
         return new AgentView(agentKey, served.agentVersionId(), served.contract().allowedTools(),
                 served.contract().fallbackDestination(),
-                versions.stream().map(v -> versionView(v.agentVersionId(), v.contract())).toList(), policy.toRollout());
+                versions.stream().map(v -> versionView(v.agentVersionId(), v.contract(), v.runtimeConfig())).toList(),
+                policy.toRollout());
     }
 
-    /** What the call path needs of one version's contract. */
-    static VersionView versionView(String versionId, AgentContract contract) {
+    /** What the call path needs of one version: its contract and the runtime config it was cut with. */
+    static VersionView versionView(String versionId, AgentContract contract, RuntimeConfig runtimeConfig) {
         AgentContract.Handoff handoff = contract.handoff();
         AgentContract.ContractLimits limits = contract.limits();
         return new VersionView(versionId, contract.allowedTools(),
@@ -74,7 +78,7 @@ public class AgentViews {
                 limits == null ? null : new TenantConfigPublished.HandoffLimits(limits.maxPolicyViolations(),
                         limits.maxAuthenticationFailures(), limits.payment(), limits.safety(),
                         limits.confidenceThreshold()),
-                contract.consents(), contract.fallbackDestination());
+                contract.consents(), contract.fallbackDestination(), runtimeConfig);
     }
 
     private static TenantConfigPublished.BusinessHours businessHours(AgentContract.BusinessHours hours) {
@@ -105,7 +109,10 @@ public class AgentViews {
     private Mono<Map<String, List<StoredVersion>>> versions(String tenantId, Map<String, RolloutPolicy> rollouts) {
         Set<String> named = new LinkedHashSet<>();
         rollouts.values().forEach(policy -> named.addAll(policy.versionIds()));
-        return db.sql("SELECT v.agent_key, v.id, v.contract::text AS contract FROM agent_versions v "
+        return db.sql("SELECT v.agent_key, v.id, v.contract::text AS contract, v.runtime_config::text AS runtime, "
+                        + "v.prompt_version, p.text AS prompt_text FROM agent_versions v "
+                        + "LEFT JOIN prompt_versions p ON p.tenant_id = v.tenant_id AND p.prompt_key = v.prompt_key "
+                        + "AND p.version = v.prompt_version "
                         + "WHERE v.tenant_id = :tenant AND (v.id = ANY(:ids) OR v.version > (SELECT MAX(w.version) "
                         + "FROM agent_versions w WHERE w.tenant_id = v.tenant_id AND w.agent_key = v.agent_key) - :newest) "
                         + "ORDER BY v.agent_key, v.version DESC")
@@ -113,7 +120,9 @@ public class AgentViews {
                 .bind("ids", named.toArray(String[]::new))
                 .bind("newest", newestVersions)
                 .map((row, meta) -> new StoredVersion(row.get("agent_key", String.class), row.get("id", String.class),
-                        AgentContract.fromJson(json.readTree(row.get("contract", String.class)))))
+                        AgentContract.fromJson(json.readTree(row.get("contract", String.class))),
+                        runtimeConfig(json.readValue(row.get("runtime", String.class), RuntimeConfigView.class),
+                                row.get("prompt_version", Integer.class), row.get("prompt_text", String.class))))
                 .all()
                 .collectMultimap(StoredVersion::agentKey)
                 .map(grouped -> grouped.entrySet().stream()
@@ -131,7 +140,14 @@ public class AgentViews {
         return views;
     }
 
+    /** A version's snapshot of the runtime config, with the text of the prompt version it was cut with. */
+    static RuntimeConfig runtimeConfig(RuntimeConfigView stored, Integer promptVersion, String promptText) {
+        return new RuntimeConfig(stored.model(), stored.voice(), stored.systemPromptKey(),
+                promptVersion == null ? 0 : promptVersion, promptText, stored.webhookUrl(), stored.language(),
+                stored.greeting(), Limits.callLimits(stored.limits() == null ? Map.of() : stored.limits()));
+    }
+
     /** A version row as the view needs it. */
-    record StoredVersion(String agentKey, String agentVersionId, AgentContract contract) {
+    record StoredVersion(String agentKey, String agentVersionId, AgentContract contract, RuntimeConfig runtimeConfig) {
     }
 }

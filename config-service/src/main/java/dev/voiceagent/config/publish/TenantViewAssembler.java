@@ -3,7 +3,6 @@ package dev.voiceagent.config.publish;
 import dev.voiceagent.config.agent.AgentViews;
 import dev.voiceagent.contracts.TenantConfigPublished;
 import dev.voiceagent.config.support.Limits;
-import dev.voiceagent.contracts.TenantConfigPublished.CallLimits;
 import dev.voiceagent.contracts.TenantConfigPublished.RuntimeConfig;
 import dev.voiceagent.contracts.TenantConfigPublished.TenantLimits;
 import java.util.List;
@@ -70,7 +69,7 @@ public class TenantViewAssembler {
                         row.get("system_prompt_key", String.class), orZero(row.get("prompt_version", Integer.class)),
                         row.get("prompt_text", String.class), row.get("webhook_url", String.class),
                         row.get("language", String.class), row.get("greeting", String.class),
-                        callLimits(limits(row.get("limits", String.class)))))
+                        Limits.callLimits(limits(row.get("limits", String.class)))))
                 .one()
                 .map(java.util.Optional::of)
                 .defaultIfEmpty(java.util.Optional.empty());
@@ -91,11 +90,6 @@ public class TenantViewAssembler {
     static TenantLimits tenantLimits(Map<String, Integer> limits) {
         return new TenantLimits(limits.get("max_concurrent_calls"), limits.get("calls_per_minute"),
                 limits.get("max_call_duration_seconds"));
-    }
-
-    static CallLimits callLimits(Map<String, Integer> limits) {
-        return new CallLimits(limits.get("max_call_duration_seconds"), limits.get("max_tool_calls"),
-                limits.get("silence_timeout_seconds"), limits.get("max_silence_prompts"));
     }
 
     private static int orZero(Integer value) {

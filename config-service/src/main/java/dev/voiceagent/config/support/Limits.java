@@ -1,6 +1,7 @@
 package dev.voiceagent.config.support;
 
 import java.util.LinkedHashMap;
+import dev.voiceagent.contracts.TenantConfigPublished;
 import java.util.Map;
 import java.util.Optional;
 import tools.jackson.databind.JsonNode;
@@ -34,5 +35,11 @@ public final class Limits {
             node.properties().forEach(e -> values.put(e.getKey(), e.getValue().asInt()));
         }
         return values;
+    }
+
+    /** The per-call limits of a runtime config as the published view carries them. */
+    public static TenantConfigPublished.CallLimits callLimits(Map<String, Integer> limits) {
+        return new TenantConfigPublished.CallLimits(limits.get("max_call_duration_seconds"), limits.get("max_tool_calls"),
+                limits.get("silence_timeout_seconds"), limits.get("max_silence_prompts"));
     }
 }

@@ -2,9 +2,11 @@ package dev.voiceagent.config.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.voiceagent.config.runtime.RuntimeConfigView;
 import dev.voiceagent.contracts.TenantConfigPublished;
 import dev.voiceagent.support.tenant.RolloutSelector;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -28,8 +30,8 @@ class AgentViewsTest {
         RolloutPolicy policy = RolloutPolicy.of(List.of(new RolloutPolicy.Split("s-v2", 10),
                 new RolloutPolicy.Split("s-v1", 90)), null);
         TenantConfigPublished.AgentView view = AgentViews.view("s", policy, List.of(
-                new AgentViews.StoredVersion("s", "s-v2", contract("\"lookup\",\"sms\"")),
-                new AgentViews.StoredVersion("s", "s-v1", contract("\"lookup\""))));
+                new AgentViews.StoredVersion("s", "s-v2", contract("\"lookup\",\"sms\""), runtime("verse", 2, "Two.")),
+                new AgentViews.StoredVersion("s", "s-v1", contract("\"lookup\""), runtime("alloy", 1, "One."))));
 
         assertThat(view.agentVersionId()).isEqualTo("s-v1");
         assertThat(view.allowedTools()).containsExactly("lookup", "escalation");
@@ -47,8 +49,24 @@ class AgentViewsTest {
         assertThat(v2.limits().confidenceThreshold()).isEqualTo(0.7);
         assertThat(v2.fallbackDestination()).isEqualTo("+15555550199");
 
+        assertThat(v2.runtimeConfig().voice()).isEqualTo("verse");
+        assertThat(v2.runtimeConfig().promptVersion()).isEqualTo(2);
+        assertThat(v2.runtimeConfig().instructions()).isEqualTo("Two.");
+        assertThat(v2.runtimeConfig().limits().maxToolCalls()).isEqualTo(5);
+        TenantConfigPublished.RuntimeConfig current = AgentViews.runtimeConfig(
+                new RuntimeConfigView("gpt-realtime", "ash", "support_default", null, null, null, Map.of(), 3, null),
+                3, "Three.");
+        assertThat(view.runtimeConfigOf("s-v1", current).voice()).as("a version keeps the voice it was cut with")
+                .isEqualTo("alloy");
+        assertThat(view.runtimeConfigOf("s-v7", current)).as("a version the view lacks").isEqualTo(current);
+
         String caller = "+15555550123";
         assertThat(RolloutSelector.select(view, caller).agentVersionId()).isEqualTo(policy.choose("s", caller));
+    }
+
+    private static TenantConfigPublished.RuntimeConfig runtime(String voice, int promptVersion, String prompt) {
+        return AgentViews.runtimeConfig(new RuntimeConfigView("gpt-realtime", voice, "support_default", null, "en-US",
+                null, Map.of("max_tool_calls", 5), promptVersion, null), promptVersion, prompt);
     }
 
     @Test

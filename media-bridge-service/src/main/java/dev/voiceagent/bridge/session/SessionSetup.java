@@ -15,10 +15,15 @@ import java.util.Optional;
  */
 public record SessionSetup(String model, String voice, SessionUpdate update, String greeting) {
 
-    /** The setup for the call's agent version: its own tool set when the view describes that version. */
+    /**
+     * The setup for the call's agent version: its own tool set and the runtime config it was cut with when the view
+     * describes that version (so a call keeps its voice and prompt whatever changes while it runs), else the
+     * tenant's current runtime config.
+     */
     public static SessionSetup of(TenantConfigPublished tenant, AgentView agent, String agentVersionId,
                                   RealtimeProperties realtime) {
-        TenantConfigPublished.RuntimeConfig runtime = tenant.runtimeConfig();
+        TenantConfigPublished.RuntimeConfig runtime = agent == null ? tenant.runtimeConfig()
+                : agent.runtimeConfigOf(agentVersionId, tenant.runtimeConfig());
         String model = orDefault(runtime == null ? null : runtime.model(), realtime.defaultModel());
         String voice = orDefault(runtime == null ? null : runtime.voice(), realtime.defaultVoice());
         String language = runtime == null || runtime.language() == null || runtime.language().length() < 2 ? null

@@ -14,10 +14,13 @@ class SessionSetupTest {
 
     private static final AgentView AGENT = new AgentView("support", "support-v1", List.of("lookup"), null,
             List.of(new TenantConfigPublished.VersionView("support-v2", List.of("lookup", "callback"), List.of(),
-                    List.of(), null, null, null, List.of(), null)),
+                    List.of(), null, null, null, List.of(), null, new TenantConfigPublished.RuntimeConfig(
+                            "gpt-realtime", "alloy", "support_default", 1, "Version two's prompt.", null, null,
+                            "Hello from version two.", null))),
             TenantConfigPublished.Rollout.NONE);
     private static final TenantConfigPublished TENANT = new TenantConfigPublished("demo", "Demo", true,
-            List.of("+15555550000"), "UTC", null, List.of(), List.of(AGENT), 1);
+            List.of("+15555550000"), "UTC", new TenantConfigPublished.RuntimeConfig("gpt-realtime", "verse",
+                    "support_default", 2, "The current prompt.", null, null, null, null), List.of(), List.of(AGENT), 1);
     private static final RealtimeProperties REALTIME = new RealtimeProperties(URI.create("ws://localhost/v1/realtime"),
             "key", "gpt-realtime", "alloy", "gpt-4o-mini-transcribe", Duration.ofSeconds(10), Duration.ofSeconds(2),
             1 << 20);
@@ -28,6 +31,18 @@ class SessionSetupTest {
         assertThat(names(SessionSetup.of(TENANT, AGENT, "support-v1", REALTIME))).contains("lookup")
                 .doesNotContain("callback");
         assertThat(names(SessionSetup.of(TENANT, AGENT, "retired", REALTIME))).doesNotContain("callback");
+    }
+
+    @Test
+    void aVersionKeepsTheRuntimeConfigItWasCutWithAndOtherCallsTakeTheTenantsCurrentOne() {
+        SessionSetup v2 = SessionSetup.of(TENANT, AGENT, "support-v2", REALTIME);
+        assertThat(v2.voice()).isEqualTo("alloy");
+        assertThat(v2.update().instructions()).isEqualTo("Version two's prompt.");
+        assertThat(v2.greeting()).isEqualTo("Hello from version two.");
+        SessionSetup unversioned = SessionSetup.of(TENANT, AGENT, "support-v1", REALTIME);
+        assertThat(unversioned.voice()).isEqualTo("verse");
+        assertThat(unversioned.update().instructions()).isEqualTo("The current prompt.");
+        assertThat(unversioned.greeting()).isNull();
     }
 
     private static List<String> names(SessionSetup setup) {

@@ -1,4 +1,4 @@
-package dev.voiceagent.callbacks.notify;
+package dev.voiceagent.callbacks.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -30,34 +30,12 @@ class WebhookSignerTest {
 
     @Test
     void backOffDoublesUpToTheCap() {
-        var policy = new QueuePolicyProperties(Duration.ofSeconds(1), 0.25,
-                new QueuePolicyProperties.Expiry(true, Duration.ofHours(1), false),
-                new QueuePolicyProperties.Notifications(true, null, null, Duration.ofSeconds(1), 6,
-                        Duration.ofSeconds(10), Duration.ofSeconds(60)),
-                new QueuePolicyProperties.Reconciliation(true, Duration.ofMinutes(5)));
-        SlaNotifier notifier = new SlaNotifier(null, null, null, null, policy, new NoTransactions());
-        assertThat(notifier.backoff(1)).isEqualTo(Duration.ofSeconds(10));
-        assertThat(notifier.backoff(2)).isEqualTo(Duration.ofSeconds(20));
-        assertThat(notifier.backoff(3)).isEqualTo(Duration.ofSeconds(40));
-        assertThat(notifier.backoff(4)).isEqualTo(Duration.ofSeconds(60));
-    }
-
-    /** A transaction manager the back-off computation never uses. */
-    static class NoTransactions implements org.springframework.transaction.ReactiveTransactionManager {
-        @Override
-        public reactor.core.publisher.Mono<org.springframework.transaction.ReactiveTransaction> getReactiveTransaction(
-                org.springframework.transaction.TransactionDefinition definition) {
-            return reactor.core.publisher.Mono.error(new UnsupportedOperationException());
-        }
-
-        @Override
-        public reactor.core.publisher.Mono<Void> commit(org.springframework.transaction.ReactiveTransaction status) {
-            return reactor.core.publisher.Mono.empty();
-        }
-
-        @Override
-        public reactor.core.publisher.Mono<Void> rollback(org.springframework.transaction.ReactiveTransaction status) {
-            return reactor.core.publisher.Mono.empty();
-        }
+        var settings = new QueuePolicyProperties.Notifications(true, null, null, Duration.ofSeconds(1), 6,
+                Duration.ofSeconds(10), Duration.ofSeconds(60));
+        assertThat(settings.backoff(1)).isEqualTo(Duration.ofSeconds(10));
+        assertThat(settings.backoff(2)).isEqualTo(Duration.ofSeconds(20));
+        assertThat(settings.backoff(3)).isEqualTo(Duration.ofSeconds(40));
+        assertThat(settings.backoff(4)).isEqualTo(Duration.ofSeconds(60));
+        assertThat(settings.backoff(60)).isEqualTo(Duration.ofSeconds(60));
     }
 }

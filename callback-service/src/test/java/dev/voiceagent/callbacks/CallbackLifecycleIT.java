@@ -3,43 +3,29 @@ package dev.voiceagent.callbacks;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.sun.net.httpserver.HttpServer;
-import dev.voiceagent.callbacks.notify.WebhookSigner;
+import dev.voiceagent.callbacks.webhook.WebhookSigner;
 import dev.voiceagent.contracts.CallEvents.CallCreated;
 import dev.voiceagent.contracts.CallEvents.CallStatusChanged;
-import dev.voiceagent.contracts.CallbackRequested;
-import dev.voiceagent.contracts.EventEnvelope;
-import dev.voiceagent.contracts.EventType;
 import dev.voiceagent.contracts.Outcome;
 import dev.voiceagent.contracts.SessionOutcome;
-import dev.voiceagent.contracts.TenantConfigPublished;
-import dev.voiceagent.contracts.VoiceEvent;
 import dev.voiceagent.support.EventPublisher;
-import dev.voiceagent.support.tenant.ApiKeys;
 import dev.voiceagent.support.tenant.TenantDirectory;
 import dev.voiceagent.testkit.infra.VoiceInfrastructure;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
 import org.springframework.r2dbc.core.DatabaseClient;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
-import reactor.test.StepVerifier;
 
 /** Cancel and reassign, SLA filters and expiry, signed SLA webhooks with retries, reconciliation with call logs. */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
@@ -52,64 +38,41 @@ import reactor.test.StepVerifier;
 @VoiceInfrastructure
 class CallbackLifecycleIT {
 
-    static final Duration WAIT = Duration.ofSeconds(20);
-    /** Webhook requests the stand-in received: [event id, signature, body]. */
-    static final List<List<String>> HOOKS = new CopyOnWriteArrayList<>();
-    static final AtomicInteger FAILURES_LEFT = new AtomicInteger(1);
-    static final HttpServer WEBHOOK = webhook();
+    static final Duration WAIT = CallbackFixtures.WAIT;
+    /** SLA events whose first attempt was answered 500. */
+    static final Set<String> FAILED_ONCE = ConcurrentHashMap.newKeySet();
+    static WebhookReceiver WEBHOOK;
 
     @Autowired WebTestClient web;
     @Autowired EventPublisher events;
     @Autowired TenantDirectory directory;
     @Autowired DatabaseClient db;
+    CallbackFixtures fixtures;
 
-    @DynamicPropertySource
-    static void props(DynamicPropertyRegistry registry) {
-        registry.add("test.webhook-port", () -> WEBHOOK.getAddress().getPort());
-    }
-
-    static HttpServer webhook() {
-        try {
-            HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-            server.createContext("/hook", exchange -> {
-                String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-                HOOKS.add(List.of(exchange.getRequestHeaders().getFirst(WebhookSigner.EVENT_ID_HEADER),
-                        exchange.getRequestHeaders().getFirst(WebhookSigner.SIGNATURE_HEADER), body));
-                int status = FAILURES_LEFT.getAndDecrement() > 0 ? 500 : 204;
-                exchange.sendResponseHeaders(status, -1);
-                exchange.close();
-            });
-            server.start();
-            return server;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    @BeforeAll
+    static void start() {
+        WEBHOOK = new WebhookReceiver(hook ->
+                hook.body().contains("callback.sla_breached") && FAILED_ONCE.add(hook.eventId()) ? 500 : 204);
     }
 
     @AfterAll
     static void stop() {
-        WEBHOOK.stop(0);
+        WEBHOOK.close();
     }
 
     @BeforeEach
     void tenants() {
-        directory.apply(tenant("demo", "demo-key", null));
-        directory.apply(tenant("other", "other-key", null));
-        directory.apply(tenant("hooked", "hooked-key", "http://127.0.0.1:" + WEBHOOK.getAddress().getPort() + "/hook"));
-    }
-
-    static TenantConfigPublished tenant(String id, String key, String webhookUrl) {
-        var runtime = webhookUrl == null ? null
-                : new TenantConfigPublished.RuntimeConfig("m", "v", "p", 1, "i", webhookUrl, "en", null);
-        return new TenantConfigPublished(id, id, true, List.of(), "UTC", runtime, List.of(ApiKeys.hash(key)),
-                List.of(), 1);
+        fixtures = new CallbackFixtures(events, db);
+        directory.apply(CallbackFixtures.tenant("demo", "demo-key", null, null));
+        directory.apply(CallbackFixtures.tenant("other", "other-key", null, null));
+        directory.apply(CallbackFixtures.tenant("hooked", "hooked-key", WEBHOOK.url("/hook"), null));
     }
 
     @Test
     void reassignAndCancelAreRecordedInHistory() {
-        String callSid = newCallSid();
-        request("demo", callSid, "normal", Instant.now());
-        String id = awaitTaskId(callSid);
+        String callSid = CallbackFixtures.newCallSid();
+        fixtures.request("demo", callSid, "normal", Instant.now());
+        String id = fixtures.awaitTaskId(callSid);
         web.post().uri("/api/v1/callbacks/{id}/reassign", id).header("x-api-key", "demo-key")
                 .bodyValue(Map.of()).exchange().expectStatus().isBadRequest();
         web.post().uri("/api/v1/callbacks/{id}/reassign", id).header("x-api-key", "demo-key")
@@ -143,18 +106,18 @@ class CallbackLifecycleIT {
 
     @Test
     void tasksAreFilteredBySlaStateAndExpireLongAfterTheirDueTime() {
-        String onTrack = newCallSid();
-        String atRisk = newCallSid();
-        String breached = newCallSid();
-        String stale = newCallSid();
-        request("demo", onTrack, "urgent", Instant.now());
-        request("demo", atRisk, "normal", Instant.now().minus(Duration.ofMinutes(210)));
-        request("demo", breached, "urgent", Instant.now().minus(Duration.ofMinutes(20)));
-        request("demo", stale, "normal", Instant.now().minus(Duration.ofHours(30)));
-        String onTrackId = awaitTaskId(onTrack);
-        String atRiskId = awaitTaskId(atRisk);
-        String breachedId = awaitTaskId(breached);
-        String staleId = awaitTaskId(stale);
+        String onTrack = CallbackFixtures.newCallSid();
+        String atRisk = CallbackFixtures.newCallSid();
+        String breached = CallbackFixtures.newCallSid();
+        String stale = CallbackFixtures.newCallSid();
+        fixtures.request("demo", onTrack, "urgent", Instant.now());
+        fixtures.request("demo", atRisk, "normal", Instant.now().minus(Duration.ofMinutes(210)));
+        fixtures.request("demo", breached, "urgent", Instant.now().minus(Duration.ofMinutes(20)));
+        fixtures.request("demo", stale, "normal", Instant.now().minus(Duration.ofHours(30)));
+        String onTrackId = fixtures.awaitTaskId(onTrack);
+        String atRiskId = fixtures.awaitTaskId(atRisk);
+        String breachedId = fixtures.awaitTaskId(breached);
+        String staleId = fixtures.awaitTaskId(stale);
 
         web.get().uri("/api/v1/callbacks?sla=at_risk&limit=200").header("x-api-key", "demo-key").exchange()
                 .expectStatus().isOk().expectBody(String.class).value(body -> assertThat(body)
@@ -198,20 +161,21 @@ class CallbackLifecycleIT {
 
     @Test
     void aBreachedTaskNotifiesTheTenantWebhookOnceSignedAndRetried() {
-        String callSid = newCallSid();
-        request("hooked", callSid, "urgent", Instant.now().minus(Duration.ofMinutes(20)));
-        String id = awaitTaskId(callSid);
-        await().atMost(WAIT).untilAsserted(() -> assertThat(hooksFor(id)).hasSize(2));
+        String callSid = CallbackFixtures.newCallSid();
+        fixtures.request("hooked", callSid, "urgent", Instant.now().minus(Duration.ofMinutes(20)));
+        String id = fixtures.awaitTaskId(callSid);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(breachHooksFor(id)).hasSize(2));
         await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
-                .untilAsserted(() -> assertThat(hooksFor(id)).hasSize(2));
-        List<List<String>> hooks = hooksFor(id);
-        assertThat(hooks.get(0).get(0)).isEqualTo(hooks.get(1).get(0));
-        for (List<String> hook : hooks) {
-            assertThat(hook.get(1)).isEqualTo(WebhookSigner.sign("s3cret", hook.get(2)));
-            assertThat(hook.get(2)).contains("\"type\":\"callback.sla_breached\"", "\"sla_state\":\"breached\"");
+                .untilAsserted(() -> assertThat(breachHooksFor(id)).hasSize(2));
+        List<WebhookReceiver.Hook> hooks = breachHooksFor(id);
+        assertThat(hooks.get(0).eventId()).isEqualTo(hooks.get(1).eventId());
+        for (WebhookReceiver.Hook hook : hooks) {
+            assertThat(hook.signature()).isEqualTo(WebhookSigner.sign("s3cret", hook.body()));
+            assertThat(hook.body()).contains("\"type\":\"callback.sla_breached\"", "\"sla_state\":\"breached\"")
+                    .doesNotContain("+15555550100");
         }
-        awaitCount("SELECT count(*) AS n FROM notifications WHERE task_id = :c AND status = 'delivered' "
-                + "AND attempts = 2", id, 1);
+        fixtures.awaitCount("SELECT count(*) AS n FROM webhook_events WHERE task_id = :c AND type = 'callback.sla_breached' "
+                + "AND status = 'delivered' AND attempts = 2", id, 1);
         web.get().uri("/api/v1/callbacks/{id}", id).header("x-api-key", "hooked-key").exchange()
                 .expectStatus().isOk().expectBody()
                 .jsonPath("$.history[?(@.action == 'notified')].detail").isEqualTo("sla_breached");
@@ -219,66 +183,35 @@ class CallbackLifecycleIT {
 
     @Test
     void callLogsFlagUnconnectedCallsAndOpenTasksForMissingOutcomes() {
-        String unanswered = newCallSid();
-        request("demo", unanswered, "normal", Instant.now());
-        String flaggedId = awaitTaskId(unanswered);
-        publish("demo", unanswered, new CallStatusChanged("no-answer", "ringing", 0));
+        String unanswered = CallbackFixtures.newCallSid();
+        fixtures.request("demo", unanswered, "normal", Instant.now());
+        String flaggedId = fixtures.awaitTaskId(unanswered);
+        fixtures.publish("demo", unanswered, new CallStatusChanged("no-answer", "ringing", 0));
         await().atMost(WAIT).untilAsserted(() -> web.get().uri("/api/v1/callbacks/{id}", flaggedId)
                 .header("x-api-key", "demo-key").exchange().expectStatus().isOk().expectBody()
                 .jsonPath("$.flag").isEqualTo("call_no_answer")
                 .jsonPath("$.history[?(@.action == 'flagged')].detail").isEqualTo("the call ended no-answer"));
 
-        String silent = newCallSid();
-        publish("demo", silent, new CallCreated("inbound", "+15555550177", "+15555550000", "support", "v1"));
-        publish("demo", silent, new CallStatusChanged("completed", "in-progress", 42));
-        String answered = newCallSid();
-        publish("demo", answered, new CallStatusChanged("completed", "in-progress", 42));
-        publish("demo", answered, new SessionOutcome(Outcome.RESOLVED, "billing", "v1", "+15555550100",
+        String silent = CallbackFixtures.newCallSid();
+        fixtures.publish("demo", silent, new CallCreated("inbound", "+15555550177", "+15555550000", "support", "v1"));
+        fixtures.publish("demo", silent, new CallStatusChanged("completed", "in-progress", 42));
+        String answered = CallbackFixtures.newCallSid();
+        fixtures.publish("demo", answered, new CallStatusChanged("completed", "in-progress", 42));
+        fixtures.publish("demo", answered, new SessionOutcome(Outcome.RESOLVED, "billing", "v1", "+15555550100",
                 Instant.now().minusSeconds(30), Instant.now(), 30_000, 700L, 1, 1, 0, List.of(), null, "done"));
-        String openedId = awaitTaskId(silent);
+        String openedId = fixtures.awaitTaskId(silent);
         web.get().uri("/api/v1/callbacks/{id}", openedId).header("x-api-key", "demo-key").exchange()
                 .expectStatus().isOk().expectBody()
                 .jsonPath("$.reason").isEqualTo("unknown_outcome")
                 .jsonPath("$.source").isEqualTo("reconciliation")
                 .jsonPath("$.caller_number").isEqualTo("+15555550177");
         await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4))
-                .untilAsserted(() -> awaitCount("SELECT count(*) AS n FROM callback_tasks WHERE call_sid = :c",
+                .untilAsserted(() -> fixtures.assertCount("SELECT count(*) AS n FROM callback_tasks WHERE call_sid = :c",
                         answered, 0));
     }
 
-    private List<List<String>> hooksFor(String taskId) {
-        return HOOKS.stream().filter(h -> h.get(2).contains(taskId)).toList();
-    }
-
-    private void request(String tenant, String callSid, String priority, Instant at) {
-        CallbackRequested request = new CallbackRequested("cb_" + UUID.randomUUID(), "call me back", priority,
-                "+15555550100", null, "call_x");
-        EventEnvelope<CallbackRequested> envelope = new EventEnvelope<>(UUID.randomUUID().toString(),
-                EventType.CALLBACK_REQUESTED, "tool-executor-service", at, tenant, callSid,
-                EventEnvelope.SCHEMA_VERSION, request);
-        StepVerifier.create(events.publish(envelope)).verifyComplete();
-    }
-
-    private void publish(String tenant, String callSid, VoiceEvent event) {
-        StepVerifier.create(events.publish(tenant, callSid, event)).expectNextCount(1).verifyComplete();
-    }
-
-    private String awaitTaskId(String callSid) {
-        java.util.concurrent.atomic.AtomicReference<String> id = new java.util.concurrent.atomic.AtomicReference<>();
-        await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
-                StepVerifier.create(db.sql("SELECT id FROM callback_tasks WHERE call_sid = :c ORDER BY created_at "
-                                + "LIMIT 1").bind("c", callSid).map(row -> row.get("id", String.class)).one())
-                        .consumeNextWith(id::set).verifyComplete());
-        return id.get();
-    }
-
-    private void awaitCount(String sql, String value, long expected) {
-        await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
-                StepVerifier.create(db.sql(sql).bind("c", value).map(row -> row.get("n", Long.class)).one())
-                        .expectNext(expected).verifyComplete());
-    }
-
-    private static String newCallSid() {
-        return "CA" + UUID.randomUUID().toString().replace("-", "");
+    private List<WebhookReceiver.Hook> breachHooksFor(String taskId) {
+        return WEBHOOK.hooks().stream()
+                .filter(h -> h.body().contains(taskId) && "callback.sla_breached".equals(h.eventType())).toList();
     }
 }

@@ -318,14 +318,16 @@ class ConfigAdminIT {
     }
 
     @Test
-    void limitsReachTheViewAndTwoTenantsMayShareAnAgentKey() {
+    void limitsAndTheOnCallNumberReachTheViewAndTwoTenantsMayShareAnAgentKey() {
         createTenant(tenant);
         admin(HttpMethod.PUT, "/tenants/" + tenant + "/runtime-config",
-                "{\"model\":\"gpt-realtime\",\"voice\":\"alloy\",\"system_prompt_key\":\"support_default\",\"limits\":{\"max_tool_calls\":7}}")
-                .expectStatus().isOk();
+                "{\"model\":\"gpt-realtime\",\"voice\":\"alloy\",\"system_prompt_key\":\"support_default\",\"limits\":{\"max_tool_calls\":7},"
+                        + "\"on_call_number\":\"+15555550199\"}")
+                .expectStatus().isOk().expectBody().jsonPath("$.on_call_number").isEqualTo("+15555550199");
         TenantConfigPublished view = topic.await(tenant, v -> v.runtimeConfig().limits().maxToolCalls() != null);
         assertThat(view.limits().maxConcurrentCalls()).isEqualTo(5);
         assertThat(view.runtimeConfig().limits().maxToolCalls()).isEqualTo(7);
+        assertThat(view.runtimeConfig().onCallNumber()).isEqualTo("+15555550199");
 
         String other = "t-" + UUID.randomUUID().toString().substring(0, 8);
         createTenant(other);

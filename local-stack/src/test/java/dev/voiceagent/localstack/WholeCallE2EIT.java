@@ -3,23 +3,32 @@ package dev.voiceagent.localstack;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.voiceagent.callbacks.sla.QueueSweeper;
 import dev.voiceagent.contracts.CallbackRequested;
+import dev.voiceagent.contracts.EventEnvelope;
 import dev.voiceagent.contracts.EventType;
 import dev.voiceagent.contracts.Outcome;
 import dev.voiceagent.contracts.SessionOutcome;
 import dev.voiceagent.contracts.ToolEvents;
 import dev.voiceagent.contracts.Topics;
+import dev.voiceagent.support.EventPublisher;
+import dev.voiceagent.support.tenant.TenantDirectory;
+import dev.voiceagent.testkit.twilio.SimulatedMessage;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
+import reactor.test.StepVerifier;
 
 /**
  * The first whole call: make-call on the gateway, through the Twilio simulator, signed TwiML, the media stream
@@ -121,6 +130,62 @@ class WholeCallE2EIT {
         gateway.get().uri("/api/v1/call-logs/CA00000000000000000000000000000000").header("x-api-key", "wrong-key")
                 .exchange().expectStatus().isUnauthorized()
                 .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+    }
+
+    /**
+     * SLA alert by SMS: the tenant's on-call number set through the config service reaches the callback service in
+     * the tenant view; a breached task's alert goes as a tool request to the tool executor, which texts the number
+     * through the Twilio simulator once, and its answer lands on the task's history.
+     */
+    @Test
+    void aBreachedCallbackTextsTheOnCallNumberOnceThroughTheToolExecutor() {
+        String onCall = "+15555550142";
+        WebTestClient.bindToServer().baseUrl(stack.url("config-service")).build()
+                .put().uri("/api/v1/admin/tenants/{t}/runtime-config", stack.options().tenantId())
+                .header("x-admin-key", stack.options().adminKey()).contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("{\"model\":\"gpt-realtime\",\"voice\":\"alloy\",\"system_prompt_key\":\"support_default\","
+                        + "\"greeting\":\"Thanks for calling Demo Bank, how can I help?\",\"on_call_number\":\"" + onCall + "\"}")
+                .exchange().expectStatus().isOk();
+        ConfigurableApplicationContext callbacks = context("callback-service");
+        TenantDirectory directory = callbacks.getBean(TenantDirectory.class);
+        await().atMost(Duration.ofSeconds(30)).until(() -> directory.byId(stack.options().tenantId())
+                .map(t -> t.runtimeConfig() != null && onCall.equals(t.runtimeConfig().onCallNumber())).orElse(false));
+
+        String callSid = "CA" + UUID.randomUUID().toString().replace("-", "");
+        String callbackId = "cb_" + UUID.randomUUID().toString().replace("-", "");
+        EventEnvelope<CallbackRequested> request = new EventEnvelope<>(UUID.randomUUID().toString(),
+                EventType.CALLBACK_REQUESTED, "tool-executor-service", Instant.now().minus(Duration.ofHours(2)),
+                stack.options().tenantId(), callSid, EventEnvelope.SCHEMA_VERSION,
+                new CallbackRequested(callbackId, "billing question", "urgent", "+15555550100", null, "call_e2e"));
+        StepVerifier.create(callbacks.getBean(EventPublisher.class).publish(request)).verifyComplete();
+
+        QueueSweeper sweeper = callbacks.getBean(QueueSweeper.class);
+        List<SimulatedMessage> texts = await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(500))
+                .until(() -> {
+                    StepVerifier.create(sweeper.sweep()).verifyComplete();
+                    return stack.simulators().twilio().messages().stream()
+                            .filter(m -> onCall.equals(m.to()) && m.body().contains("past due")).toList();
+                }, found -> !found.isEmpty());
+        for (int i = 0; i < 3; i++) {
+            StepVerifier.create(sweeper.sweep()).verifyComplete();
+        }
+        assertThat(stack.simulators().twilio().messages().stream()
+                .filter(m -> onCall.equals(m.to()) && m.body().equals(texts.get(0).body()))).hasSize(1);
+        assertThat(texts.get(0).from()).isEqualTo(stack.options().tenantNumber());
+        String taskId = texts.get(0).body().split(" ")[1];
+        // the executor's answer is on the history: sent, or (on a loaded machine, Twilio slower than the tool
+        // timeout) failed as unconfirmed — never sent again either way
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> gateway.get().uri("/api/v1/callbacks/{id}", taskId)
+                .header("x-api-key", "demo-key").exchange().expectStatus().isOk().expectBody()
+                .jsonPath("$.call_sid").isEqualTo(callSid)
+                .jsonPath("$.history[?(@.action =~ /on_call_sms_(sent|failed)/)].actor")
+                .isEqualTo("tool-executor-service"));
+    }
+
+    private static ConfigurableApplicationContext context(String application) {
+        return RunningContexts.all().stream()
+                .filter(c -> application.equals(c.getEnvironment().getProperty("spring.application.name")))
+                .findFirst().orElseThrow();
     }
 
     private Map<?, ?> callLog(String callSid) {

@@ -78,6 +78,9 @@ class IssueSixToolsIT {
     static final String VERSION = "six-v1";
     static final String TENANT_NUMBER = "+15555550000";
     static final String HUMAN = "+15555550999";
+    static final String ON_CALL_TENANT = "six-on-call";
+    static final String ON_CALL_TENANT_NUMBER = "+15555550002";
+    static final String ON_CALL = "+15555550142";
     static final String REPLY_TOPIC = Topics.toolReplies("it-six");
     static final Duration WAIT = Duration.ofSeconds(20);
     static final int PORT = freePort();
@@ -119,6 +122,7 @@ class IssueSixToolsIT {
                 TestTenants.agent("default", VERSION, TestTenants.ALL_TOOLS, HUMAN)));
         directory.apply(TestTenants.tenant(CLOSED_TENANT, "+15555550001", "UTC",
                 TestTenants.agent("default", VERSION, TestTenants.ALL_TOOLS, HUMAN)));
+        directory.apply(TestTenants.withOnCallNumber(ON_CALL_TENANT, ON_CALL_TENANT_NUMBER, ON_CALL));
     }
 
     // ---- sms
@@ -159,6 +163,40 @@ class IssueSixToolsIT {
         assertThat(replies).hasSize(3);
         assertThat(replies.stream().map(r -> EventCodec.decode(r.value()).orElseThrow().id()).distinct()).hasSize(1);
         assertThat(SIM.messages().stream().filter(m -> m.body().equals("once only " + toolCallId))).hasSize(1);
+    }
+
+    @Test
+    void anSlaAlertFromTheCallbackServiceTextsTheOnCallNumberOnceEvenWhenRedelivered() {
+        String callSid = callSid();
+        String toolCallId = "oncall_" + UUID.randomUUID().toString().replace("-", "");
+        var alert = new ToolRequested(toolCallId, "sms", Map.of("to", ON_CALL, "body", "past due " + toolCallId),
+                null, null, false, null, null);
+        EventEnvelope<ToolRequested> envelope = EventEnvelope.of("callback-service", ON_CALL_TENANT, callSid, alert);
+        String strayId = "oncall_" + UUID.randomUUID().toString().replace("-", "");
+        var stray = new ToolRequested(strayId, "sms", Map.of("to", uniqueNumber(), "body", "stray " + strayId),
+                null, null, false, null, null);
+        StepVerifier.create(events.publish(envelope).then(events.publish(envelope))
+                .then(events.publish(EventEnvelope.of("callback-service", ON_CALL_TENANT, callSid, alert)))
+                .then(events.publish(EventEnvelope.of("callback-service", ON_CALL_TENANT, callSid, stray))))
+                .verifyComplete();
+
+        List<ConsumerRecord<String, String>> results = new TopicProbe(bootstrap).await(Topics.TOOL_RESULTS,
+                r -> r.value().contains(toolCallId), 3, WAIT, Duration.ofSeconds(1));
+        assertThat(results).hasSize(3);
+        assertThat(results.stream().map(r -> EventCodec.decode(r.value()).orElseThrow().id()).distinct()).hasSize(1);
+        assertThat(((ToolCompleted) EventCodec.decode(results.get(0).value()).orElseThrow().data()).status())
+                .isEqualTo(ToolCompleted.OK);
+        List<SimulatedMessage> sent = SIM.messages().stream().filter(m -> m.body().equals("past due " + toolCallId))
+                .toList();
+        assertThat(sent).hasSize(1);
+        assertThat(sent.get(0).to()).isEqualTo(ON_CALL);
+        assertThat(sent.get(0).from()).isEqualTo(ON_CALL_TENANT_NUMBER);
+
+        List<ConsumerRecord<String, String>> denied = new TopicProbe(bootstrap).await(Topics.TOOL_RESULTS,
+                r -> r.value().contains(strayId), 1, WAIT, Duration.ZERO);
+        assertThat(((ToolCompleted) EventCodec.decode(denied.get(0).value()).orElseThrow().data()).status())
+                .isEqualTo(ToolCompleted.DENIED);
+        assertThat(SIM.messages().stream().filter(m -> m.body().equals("stray " + strayId))).isEmpty();
     }
 
     @Test

@@ -21,4 +21,12 @@ final class TestTenants {
         return new TenantConfigPublished(tenantId, tenantId, true, List.of(number), timeZone, null, List.of(),
                 List.of(agents), 1);
     }
+
+    /** A tenant whose runtime config names an on-call number for SLA alerts. */
+    static TenantConfigPublished withOnCallNumber(String tenantId, String number, String onCallNumber) {
+        var runtime = new TenantConfigPublished.RuntimeConfig("m", "v", "p", 1, "i", null, "en", null, null,
+                onCallNumber);
+        return new TenantConfigPublished(tenantId, tenantId, true, List.of(number), "UTC", runtime, List.of(),
+                List.of(), 1);
+    }
 }

@@ -27,20 +27,31 @@ public record TenantConfigPublished(String tenantId, String displayName, boolean
                 TenantLimits.NONE);
     }
 
-    /** Model settings for the tenant's calls; {@code instructions} is the resolved prompt text. */
+    /**
+     * Model settings for the tenant's calls; {@code instructions} is the resolved prompt text. {@code webhook_url}
+     * receives the tenant's signed events and {@code on_call_number} (E.164) the SLA alerts by SMS.
+     */
     public record RuntimeConfig(String model, String voice, String systemPromptKey, int promptVersion,
                                 String instructions, String webhookUrl, String language, String greeting,
-                                CallLimits limits) {
+                                CallLimits limits, String onCallNumber) {
 
         public RuntimeConfig {
             limits = limits == null ? CallLimits.NONE : limits;
+        }
+
+        /** The runtime config without an on-call number (the shape before it was published). */
+        public RuntimeConfig(String model, String voice, String systemPromptKey, int promptVersion,
+                             String instructions, String webhookUrl, String language, String greeting,
+                             CallLimits limits) {
+            this(model, voice, systemPromptKey, promptVersion, instructions, webhookUrl, language, greeting, limits,
+                    null);
         }
 
         /** The runtime config without call limits (the shape before limits were published). */
         public RuntimeConfig(String model, String voice, String systemPromptKey, int promptVersion,
                              String instructions, String webhookUrl, String language, String greeting) {
             this(model, voice, systemPromptKey, promptVersion, instructions, webhookUrl, language, greeting,
-                    CallLimits.NONE);
+                    CallLimits.NONE, null);
         }
     }
 

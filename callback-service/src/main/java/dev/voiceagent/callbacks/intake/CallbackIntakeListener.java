@@ -1,5 +1,6 @@
 package dev.voiceagent.callbacks.intake;
 
+import dev.voiceagent.callbacks.calls.CallCompletedNotifier;
 import dev.voiceagent.callbacks.reconcile.CallLogReconciler;
 import dev.voiceagent.contracts.CallbackRequested;
 import dev.voiceagent.contracts.EventCodec;
@@ -28,9 +29,12 @@ public class CallbackIntakeListener {
 
     private final TaskOpener opener;
     private final CallLogReconciler reconciler;
+    private final CallCompletedNotifier callCompleted;
 
-    public CallbackIntakeListener(TaskOpener opener, CallLogReconciler reconciler) {
+    public CallbackIntakeListener(TaskOpener opener, CallLogReconciler reconciler,
+                                  CallCompletedNotifier callCompleted) {
         this.opener = opener;
+        this.callCompleted = callCompleted;
         this.reconciler = reconciler;
     }
 
@@ -44,7 +48,10 @@ public class CallbackIntakeListener {
         return Mono.empty();
     }
 
-    /** Every outcome is noted for reconciliation; a {@code callback_created} one also opens a task. */
+    /**
+     * Every outcome is noted for reconciliation and reported to the tenant's webhook ({@code voice.call.completed},
+     * once per call); a {@code callback_created} one also opens a task.
+     */
     @KafkaListener(id = "callback-outcomes", topics = Topics.OUTCOMES)
     public Mono<Void> onOutcome(ConsumerRecord<String, String> record) {
         Optional<EventEnvelope<VoiceEvent>> envelope = decode(record);
@@ -52,7 +59,8 @@ public class CallbackIntakeListener {
                 || outcome.outcome() == null || envelope.get().callSid() == null) {
             return Mono.empty();
         }
-        Mono<Void> noted = reconciler.onOutcome(envelope.get(), outcome.outcome().wire());
+        Mono<Void> noted = reconciler.onOutcome(envelope.get(), outcome.outcome().wire())
+                .then(callCompleted.fromOutcome(envelope.get(), outcome)).then();
         return outcome.outcome() == Outcome.CALLBACK_CREATED
                 ? noted.then(opener.fromOutcome(envelope.get(), outcome)) : noted;
     }

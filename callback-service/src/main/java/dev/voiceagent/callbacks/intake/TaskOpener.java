@@ -4,6 +4,7 @@ import dev.voiceagent.support.PhoneNumbers;
 import dev.voiceagent.callbacks.reconcile.CallLogReconciler;
 import dev.voiceagent.callbacks.task.CallbackTask;
 import dev.voiceagent.callbacks.task.SlaPolicy;
+import dev.voiceagent.callbacks.task.TaskLifecycle;
 import dev.voiceagent.callbacks.task.TaskRepository;
 import dev.voiceagent.contracts.CallbackRequested;
 import dev.voiceagent.contracts.EventEnvelope;
@@ -33,10 +34,12 @@ public class TaskOpener {
     private final SlaPolicy sla;
     private final TransactionalOperator tx;
     private final CallLogReconciler reconciler;
+    private final TaskLifecycle lifecycle;
 
     public TaskOpener(TaskRepository tasks, SlaPolicy sla, ReactiveTransactionManager transactions,
-                      CallLogReconciler reconciler) {
+                      CallLogReconciler reconciler, TaskLifecycle lifecycle) {
         this.tasks = tasks;
+        this.lifecycle = lifecycle;
         this.sla = sla;
         this.reconciler = reconciler;
         this.tx = TransactionalOperator.create(transactions);
@@ -79,7 +82,7 @@ public class TaskOpener {
     private Mono<Void> insert(CallbackTask task, String detail) {
         log.info("opening callback task {} ({}, due {}) for call {} (caller {})", task.id(), task.priority(),
                 task.dueAt(), task.callSid(), PhoneNumbers.mask(task.callerNumber()));
-        return tasks.insert(task).then(tasks.addHistory(task.id(), "opened", task.source(), detail))
+        return tasks.insert(task).then(lifecycle.record(task.id(), TaskLifecycle.OPENED, task.source(), detail))
                 .then(reconciler.flagIfNotConnected(task));
     }
 

@@ -6,6 +6,7 @@ import dev.voiceagent.callbacks.sla.SlaState;
 import dev.voiceagent.callbacks.task.CallbackTask;
 import dev.voiceagent.callbacks.task.HistoryEntry;
 import dev.voiceagent.callbacks.task.SlaPolicy;
+import dev.voiceagent.callbacks.task.TaskLifecycle;
 import dev.voiceagent.callbacks.task.TaskRepository;
 import dev.voiceagent.contracts.TenantConfigPublished;
 import dev.voiceagent.support.Problems;
@@ -44,10 +45,12 @@ public class CallbackQueueHandler {
     private final TransactionalOperator tx;
     private final double atRiskShare;
     private final SlaPolicy sla;
+    private final TaskLifecycle lifecycle;
 
     public CallbackQueueHandler(TaskRepository tasks, TenantAuthenticator tenants, ReactiveTransactionManager transactions,
-                                QueuePolicyProperties policy, SlaPolicy sla) {
+                                QueuePolicyProperties policy, SlaPolicy sla, TaskLifecycle lifecycle) {
         this.sla = sla;
+        this.lifecycle = lifecycle;
         this.tasks = tasks;
         this.tenants = tenants;
         this.tx = TransactionalOperator.create(transactions);
@@ -111,7 +114,7 @@ public class CallbackQueueHandler {
 
     private Mono<TaskView> claim(TenantConfigPublished tenant, String id, String owner) {
         Mono<Long> claimed = tasks.claim(tenant.tenantId(), id, owner)
-                .flatMap(n -> n == 0 ? Mono.just(n) : tasks.addHistory(id, "claimed", owner, null).thenReturn(n));
+                .flatMap(n -> n == 0 ? Mono.just(n) : lifecycle.record(id, TaskLifecycle.CLAIMED, owner, null).thenReturn(n));
         return tx.transactional(claimed)
                 .flatMap(n -> n > 0 ? withHistory(tenant.tenantId(), id) : explainClaim(tenant.tenantId(), id, owner));
     }
@@ -128,7 +131,7 @@ public class CallbackQueueHandler {
     private Mono<TaskView> complete(TenantConfigPublished tenant, String id, CompleteBody body) {
         Mono<Long> done = tasks.complete(tenant.tenantId(), id, body.owner(), body.disposition())
                 .flatMap(n -> n == 0 ? Mono.just(n)
-                        : tasks.addHistory(id, "completed", body.owner(), body.disposition()).thenReturn(n));
+                        : lifecycle.record(id, TaskLifecycle.COMPLETED, body.owner(), body.disposition()).thenReturn(n));
         return tx.transactional(done)
                 .flatMap(n -> n > 0 ? withHistory(tenant.tenantId(), id)
                         : tasks.find(tenant.tenantId(), id)
@@ -159,7 +162,7 @@ public class CallbackQueueHandler {
         String owner = body.owner().trim();
         String actor = blankTo(body.actor(), owner);
         Mono<Boolean> changed = tasks.reassign(tenantId, id, owner)
-                .flatMap(previous -> tasks.addHistory(id, "reassigned", actor,
+                .flatMap(previous -> lifecycle.record(id, TaskLifecycle.REASSIGNED, actor,
                         (previous.isEmpty() ? "unassigned" : previous) + " -> " + owner).thenReturn(true))
                 .defaultIfEmpty(false);
         return tx.transactional(changed).flatMap(ok -> ok ? withHistory(tenantId, id) : refuse(tenantId, id));
@@ -168,7 +171,8 @@ public class CallbackQueueHandler {
     private Mono<TaskView> cancel(String tenantId, String id, ChangeBody body) {
         Mono<Long> cancelled = tasks.cancel(tenantId, id)
                 .flatMap(n -> n == 0 ? Mono.just(n)
-                        : tasks.addHistory(id, "cancelled", blankTo(body.actor(), "api"), body.reason()).thenReturn(n));
+                        : lifecycle.record(id, TaskLifecycle.CANCELLED, blankTo(body.actor(), "api"),
+                                body.reason()).thenReturn(n));
         return tx.transactional(cancelled).flatMap(n -> n > 0 ? withHistory(tenantId, id) : refuse(tenantId, id));
     }
 

@@ -2,7 +2,9 @@ package dev.voiceagent.callbacks.reconcile;
 
 import dev.voiceagent.callbacks.sla.QueuePolicyProperties;
 import dev.voiceagent.callbacks.task.CallbackTask;
+import dev.voiceagent.callbacks.calls.CallCompletedNotifier;
 import dev.voiceagent.callbacks.task.SlaPolicy;
+import dev.voiceagent.callbacks.task.TaskLifecycle;
 import dev.voiceagent.callbacks.task.TaskRepository;
 import dev.voiceagent.contracts.CallEvents.CallCreated;
 import dev.voiceagent.contracts.CallEvents.CallStatusChanged;
@@ -23,7 +25,8 @@ import reactor.core.publisher.Mono;
 /**
  * Reconciles tasks with call logs: a call that ended {@code no-answer}, {@code busy}, {@code failed} or
  * {@code canceled} flags its active tasks (also tasks opened after the status arrived); a {@code completed} call
- * whose session sent no outcome within the grace period opens a task {@code unknown_outcome}.
+ * whose session sent no outcome within the grace period opens a task {@code unknown_outcome}. Both kinds of call
+ * are reported to the tenant's webhook as {@code voice.call.completed} without an outcome.
  */
 @Component
 public class CallLogReconciler {
@@ -37,10 +40,15 @@ public class CallLogReconciler {
     private final SlaPolicy sla;
     private final QueuePolicyProperties policy;
     private final TransactionalOperator tx;
+    private final TaskLifecycle lifecycle;
+    private final CallCompletedNotifier callCompleted;
 
     public CallLogReconciler(CallRecordRepository calls, TaskRepository tasks, SlaPolicy sla,
-                             QueuePolicyProperties policy, ReactiveTransactionManager transactions) {
+                             QueuePolicyProperties policy, ReactiveTransactionManager transactions,
+                             TaskLifecycle lifecycle, CallCompletedNotifier callCompleted) {
         this.calls = calls;
+        this.lifecycle = lifecycle;
+        this.callCompleted = callCompleted;
         this.tasks = tasks;
         this.sla = sla;
         this.policy = policy;
@@ -49,16 +57,18 @@ public class CallLogReconciler {
 
     public Mono<Void> onCreated(EventEnvelope<?> envelope, CallCreated created) {
         boolean outbound = created.direction() != null && created.direction().toLowerCase(Locale.ROOT).startsWith("outbound");
-        return calls.created(envelope.tenantId(), envelope.callSid(), outbound ? created.to() : created.from());
+        return calls.created(envelope.tenantId(), envelope.callSid(), created, outbound ? created.to() : created.from());
     }
 
     public Mono<Void> onStatus(EventEnvelope<?> envelope, CallStatusChanged changed) {
         String status = changed.status().toLowerCase(Locale.ROOT);
-        Mono<Void> record = calls.status(envelope.tenantId(), envelope.callSid(), status, envelope.time());
+        Mono<Void> record = calls.status(envelope.tenantId(), envelope.callSid(), status, envelope.time(),
+                changed.durationSeconds());
         if (!NOT_CONNECTED.contains(status)) {
             return record;
         }
-        return tx.transactional(record.then(flag(envelope.tenantId(), envelope.callSid(), status)));
+        return tx.transactional(record.then(flag(envelope.tenantId(), envelope.callSid(), status))
+                .then(callCompleted.withoutOutcome(envelope.tenantId(), envelope.callSid())).then());
     }
 
     public Mono<Void> onOutcome(EventEnvelope<?> envelope, String outcome) {
@@ -90,7 +100,9 @@ public class CallLogReconciler {
                 .concatMap(call -> tx.transactional(tasks.lockCall(call.tenantId(), call.callSid())
                         .then(tasks.findByCall(call.tenantId(), call.callSid()).hasElements())
                         .flatMap(exists -> exists ? Mono.just(false) : open(call, now).thenReturn(true))
-                        .flatMap(opened -> calls.reconciled(call.callSid()).thenReturn(opened))))
+                        .flatMap(opened -> calls.reconciled(call.callSid())
+                                .then(callCompleted.withoutOutcome(call.tenantId(), call.callSid()))
+                                .thenReturn(opened))))
                 .filter(Boolean::booleanValue)
                 .count();
     }
@@ -103,7 +115,7 @@ public class CallLogReconciler {
                 null, "reconciliation", null, null);
         log.info("opening task {} for call {} (caller {}): completed without an outcome", id, call.callSid(),
                 PhoneNumbers.mask(call.callerNumber()));
-        return tasks.insert(task).then(tasks.addHistory(id, "opened", "reconciliation",
+        return tasks.insert(task).then(lifecycle.record(id, TaskLifecycle.OPENED, "reconciliation",
                 "the call completed but its session reported no outcome"));
     }
 }

@@ -1,5 +1,6 @@
 package dev.voiceagent.callbacks.reconcile;
 
+import dev.voiceagent.contracts.CallEvents.CallCreated;
 import java.time.Instant;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.r2dbc.core.DatabaseClient.GenericExecuteSpec;
@@ -17,19 +18,41 @@ public class CallRecordRepository {
         this.db = db;
     }
 
-    public Mono<Void> created(String tenantId, String callSid, String callerNumber) {
-        GenericExecuteSpec spec = db.sql("INSERT INTO call_records (call_sid, tenant_id, caller_number) "
-                        + "VALUES (:sid, :tenant, :caller) ON CONFLICT (call_sid) DO UPDATE SET "
-                        + "caller_number = COALESCE(call_records.caller_number, EXCLUDED.caller_number), updated_at = now()")
+    public Mono<Void> created(String tenantId, String callSid, CallCreated created, String callerNumber) {
+        GenericExecuteSpec spec = db.sql("INSERT INTO call_records (call_sid, tenant_id, caller_number, direction, "
+                        + "from_number, to_number, agent_version_id) VALUES (:sid, :tenant, :caller, :direction, "
+                        + ":from, :to, :version) ON CONFLICT (call_sid) DO UPDATE SET "
+                        + "caller_number = COALESCE(call_records.caller_number, EXCLUDED.caller_number), "
+                        + "direction = EXCLUDED.direction, from_number = EXCLUDED.from_number, "
+                        + "to_number = EXCLUDED.to_number, agent_version_id = EXCLUDED.agent_version_id, updated_at = now()")
                 .bind("sid", callSid).bind("tenant", tenantId);
-        return (callerNumber == null ? spec.bindNull("caller", String.class) : spec.bind("caller", callerNumber)).then();
+        spec = nullable(spec, "caller", callerNumber);
+        spec = nullable(spec, "direction", created.direction());
+        spec = nullable(spec, "from", created.from());
+        spec = nullable(spec, "to", created.to());
+        return nullable(spec, "version", created.agentVersionId()).then();
     }
 
-    public Mono<Void> status(String tenantId, String callSid, String status, Instant at) {
-        return db.sql("INSERT INTO call_records (call_sid, tenant_id, status, status_at) VALUES (:sid, :tenant, "
-                        + ":status, :at) ON CONFLICT (call_sid) DO UPDATE SET status = EXCLUDED.status, "
-                        + "status_at = EXCLUDED.status_at, updated_at = now()")
-                .bind("sid", callSid).bind("tenant", tenantId).bind("status", status).bind("at", at).then();
+    public Mono<Void> status(String tenantId, String callSid, String status, Instant at, Integer durationSeconds) {
+        GenericExecuteSpec spec = db.sql("INSERT INTO call_records (call_sid, tenant_id, status, status_at, "
+                        + "duration_seconds) VALUES (:sid, :tenant, :status, :at, :duration) ON CONFLICT (call_sid) "
+                        + "DO UPDATE SET status = EXCLUDED.status, status_at = EXCLUDED.status_at, "
+                        + "duration_seconds = COALESCE(EXCLUDED.duration_seconds, call_records.duration_seconds), "
+                        + "updated_at = now()")
+                .bind("sid", callSid).bind("tenant", tenantId).bind("status", status).bind("at", at);
+        return (durationSeconds == null ? spec.bindNull("duration", Integer.class)
+                : spec.bind("duration", durationSeconds)).then();
+    }
+
+    /** What is known about a call so far. */
+    public Mono<CallRecord> find(String tenantId, String callSid) {
+        return db.sql("SELECT * FROM call_records WHERE call_sid = :sid AND tenant_id = :tenant")
+                .bind("sid", callSid).bind("tenant", tenantId)
+                .map(row -> new CallRecord(row.get("call_sid", String.class), row.get("tenant_id", String.class),
+                        row.get("direction", String.class), row.get("from_number", String.class),
+                        row.get("to_number", String.class), row.get("agent_version_id", String.class),
+                        row.get("status", String.class), row.get("duration_seconds", Integer.class)))
+                .one();
     }
 
     public Mono<Void> outcome(String tenantId, String callSid, String outcome) {
@@ -57,6 +80,15 @@ public class CallRecordRepository {
 
     public Mono<Void> reconciled(String callSid) {
         return db.sql("UPDATE call_records SET reconciled_at = now() WHERE call_sid = :sid").bind("sid", callSid).then();
+    }
+
+    /** A call as the call log described it; any field may still be unknown. */
+    public record CallRecord(String callSid, String tenantId, String direction, String from, String to,
+                             String agentVersionId, String status, Integer durationSeconds) {
+    }
+
+    private static GenericExecuteSpec nullable(GenericExecuteSpec spec, String name, String value) {
+        return value == null ? spec.bindNull(name, String.class) : spec.bind(name, value);
     }
 
     /** A completed call whose session never reported an outcome. */

@@ -7,14 +7,15 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * The queue's policies ({@code voice.callbacks.*} beside the SLA table): how often the sweeper runs, when a task
- * is at risk, when a breached task expires, SLA notifications to the tenant's webhook, and reconciliation with
- * call logs.
+ * is at risk, when a breached task expires, events to the tenant's webhook, SLA alerts by SMS to the tenant's
+ * on-call number, and reconciliation with call logs.
  */
 @ConfigurationProperties("voice.callbacks")
 public record QueuePolicyProperties(@DefaultValue("30s") Duration sweepInterval,
                                     @DefaultValue("0.25") double atRiskShare,
                                     @DefaultValue Expiry expiry,
                                     @DefaultValue Notifications notifications,
+                                    @DefaultValue OnCallSms onCallSms,
                                     @DefaultValue Reconciliation reconciliation) {
 
     /** A task still open (or claimed, if included) this long after its due time expires. */
@@ -23,8 +24,9 @@ public record QueuePolicyProperties(@DefaultValue("30s") Duration sweepInterval,
     }
 
     /**
-     * Signed webhook notifications: HMAC-SHA256 secret per tenant (else the default; none means not sent),
-     * timeout per attempt, attempts before a notification is dead, back-off between attempts.
+     * Signed webhook events (call completed, task lifecycle, SLA): HMAC-SHA256 secret per tenant (else the
+     * default; none means not sent), timeout per attempt, attempts before an event is dead, back-off between
+     * attempts.
      */
     public record Notifications(@DefaultValue("true") boolean enabled, Map<String, String> secrets,
                                 String defaultSecret, @DefaultValue("5s") Duration timeout,
@@ -42,11 +44,24 @@ public record QueuePolicyProperties(@DefaultValue("30s") Duration sweepInterval,
                     : defaultSecret != null && !defaultSecret.isBlank() ? defaultSecret : null;
         }
 
+        /** The wait after failed attempt {@code attempt} (1-based): the initial back-off doubled per attempt, capped. */
+        public Duration backoff(int attempt) {
+            Duration next = initialBackoff.multipliedBy(1L << Math.min(20, Math.max(0, attempt - 1)));
+            return next.compareTo(maxBackoff) > 0 ? maxBackoff : next;
+        }
+
         /** Never print secrets. */
         @Override
         public String toString() {
             return "Notifications[enabled=" + enabled + ", tenants with secrets=" + secrets.keySet() + "]";
         }
+    }
+
+    /**
+     * SLA alerts by SMS to the tenant's {@code on_call_number}, sent through the tool executor's {@code sms} tool;
+     * {@code retry} is the wait before a request that could not be published is tried again.
+     */
+    public record OnCallSms(@DefaultValue("true") boolean enabled, @DefaultValue("30s") Duration retry) {
     }
 
     /** A completed call with no outcome after {@code unknownOutcomeAfter} gets a task {@code unknown_outcome}. */

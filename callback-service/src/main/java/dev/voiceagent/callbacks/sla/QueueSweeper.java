@@ -1,8 +1,10 @@
 package dev.voiceagent.callbacks.sla;
 
-import dev.voiceagent.callbacks.notify.SlaNotifier;
+import dev.voiceagent.callbacks.oncall.OnCallAlerts;
 import dev.voiceagent.callbacks.reconcile.CallLogReconciler;
+import dev.voiceagent.callbacks.task.TaskLifecycle;
 import dev.voiceagent.callbacks.task.TaskRepository;
+import dev.voiceagent.callbacks.webhook.TenantWebhooks;
 import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,9 +17,9 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * The queue's scheduled work, every {@code voice.callbacks.sweep-interval}: raise SLA notifications, deliver due
- * ones, expire tasks long past due (when the policy says so), open tasks for completed calls without an outcome,
- * then refresh the SLA gauges ({@link CallbackQueueMetrics}).
+ * The queue's scheduled work, every {@code voice.callbacks.sweep-interval}: raise SLA notifications, expire tasks
+ * long past due (when the policy says so), open tasks for completed calls without an outcome, deliver due webhook
+ * events, request due on-call SMS alerts, then refresh the SLA gauges ({@link CallbackQueueMetrics}).
  * A managed lifecycle bean: one tracked pipeline, started with the context and disposed when it stops; a failed
  * sweep is logged and the next tick runs.
  */
@@ -29,15 +31,22 @@ public class QueueSweeper implements SmartLifecycle {
     private final TaskRepository tasks;
     private final SlaNotifier notifier;
     private final CallLogReconciler reconciler;
+    private final TenantWebhooks webhooks;
+    private final OnCallAlerts alerts;
+    private final TaskLifecycle lifecycle;
     private final QueuePolicyProperties policy;
     private final TransactionalOperator tx;
     private final CallbackQueueMetrics metrics;
     private volatile Disposable sweeping;
 
     public QueueSweeper(TaskRepository tasks, SlaNotifier notifier, CallLogReconciler reconciler,
+                        TenantWebhooks webhooks, OnCallAlerts alerts, TaskLifecycle lifecycle,
                         QueuePolicyProperties policy, ReactiveTransactionManager transactions,
                         CallbackQueueMetrics metrics) {
         this.tasks = tasks;
+        this.webhooks = webhooks;
+        this.alerts = alerts;
+        this.lifecycle = lifecycle;
         this.notifier = notifier;
         this.reconciler = reconciler;
         this.policy = policy;
@@ -49,9 +58,10 @@ public class QueueSweeper implements SmartLifecycle {
     public Mono<Void> sweep() {
         Instant now = Instant.now();
         return notifier.raise()
-                .then(notifier.deliver())
                 .then(expire(now))
                 .then(reconciler.openUnknownOutcomes(now))
+                .then(webhooks.deliverDue())
+                .then(alerts.requestDue())
                 .then(refreshMetrics());
     }
 
@@ -65,7 +75,7 @@ public class QueueSweeper implements SmartLifecycle {
             return Mono.just(0L);
         }
         return tx.transactional(tasks.expireDueBefore(now.minus(expiry.afterDue()), expiry.includeClaimed())
-                        .concatMap(id -> tasks.addHistory(id, "expired", "callback-service",
+                        .concatMap(id -> lifecycle.record(id, TaskLifecycle.EXPIRED, "callback-service",
                                 "still not done " + expiry.afterDue() + " after its due time").thenReturn(id))
                         .count())
                 .doOnNext(n -> {

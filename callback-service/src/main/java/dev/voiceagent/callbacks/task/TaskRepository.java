@@ -42,6 +42,12 @@ public class TaskRepository {
                 .map(TaskRepository::toTask).all();
     }
 
+    /** Any tenant's task: for work that starts from a task id the service produced itself. */
+    public Mono<CallbackTask> findById(String id) {
+        return db.sql("SELECT * FROM callback_tasks WHERE id = :id").bind("id", id)
+                .map(TaskRepository::toTask).one();
+    }
+
     public Mono<CallbackTask> find(String tenantId, String id) {
         return db.sql("SELECT * FROM callback_tasks WHERE id = :id AND tenant_id = :tenant")
                 .bind("id", id).bind("tenant", tenantId)
@@ -89,12 +95,12 @@ public class TaskRepository {
         };
     }
 
-    /** Active tasks (of any tenant) in this SLA state with no notification of this kind yet. */
-    public Flux<CallbackTask> needingNotification(SlaState sla, String kind, double atRiskShare) {
+    /** Active tasks (of any tenant) in this SLA state with no webhook event of this type yet. */
+    public Flux<CallbackTask> needingNotification(SlaState sla, String type, double atRiskShare) {
         GenericExecuteSpec spec = db.sql("SELECT * FROM callback_tasks t WHERE status IN ('open', 'claimed') AND "
-                        + slaCondition(sla) + " AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.task_id = t.id "
-                        + "AND n.kind = :kind) ORDER BY due_at LIMIT 200")
-                .bind("kind", kind);
+                        + slaCondition(sla) + " AND NOT EXISTS (SELECT 1 FROM webhook_events e WHERE e.task_id = t.id "
+                        + "AND e.type = :type) ORDER BY due_at LIMIT 200")
+                .bind("type", type);
         if (sla != SlaState.BREACHED) {
             spec = spec.bind("share", atRiskShare);
         }
@@ -206,11 +212,16 @@ public class TaskRepository {
     }
 
     public Mono<Void> addHistory(String taskId, String action, String actor, String detail) {
+        return appendHistory(taskId, action, actor, detail).then();
+    }
+
+    /** Adds a history entry; answers its id (unique, increasing). */
+    public Mono<Long> appendHistory(String taskId, String action, String actor, String detail) {
         GenericExecuteSpec spec = db.sql("INSERT INTO callback_task_history (task_id, action, actor, detail) "
-                        + "VALUES (:task, :action, :actor, :detail)")
+                        + "VALUES (:task, :action, :actor, :detail) RETURNING id")
                 .bind("task", taskId).bind("action", action);
         spec = nullable(spec, "actor", actor);
-        return nullable(spec, "detail", detail).then();
+        return nullable(spec, "detail", detail).map(row -> row.get("id", Long.class)).one();
     }
 
     public Flux<HistoryEntry> history(String taskId) {

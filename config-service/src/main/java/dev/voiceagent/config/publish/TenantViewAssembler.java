@@ -59,7 +59,7 @@ public class TenantViewAssembler {
 
     private Mono<java.util.Optional<RuntimeConfig>> runtimeConfig(String tenantId) {
         return db.sql("SELECT r.model, r.voice, r.system_prompt_key, r.webhook_url, r.language, r.greeting, "
-                        + "r.limits::text AS limits, p.version AS prompt_version, p.text AS prompt_text "
+                        + "r.on_call_number, r.limits::text AS limits, p.version AS prompt_version, p.text AS prompt_text "
                         + "FROM runtime_configs r LEFT JOIN LATERAL (SELECT version, text FROM prompt_versions "
                         + "  WHERE tenant_id = r.tenant_id AND prompt_key = r.system_prompt_key "
                         + "  ORDER BY version DESC LIMIT 1) p ON TRUE "
@@ -69,7 +69,8 @@ public class TenantViewAssembler {
                         row.get("system_prompt_key", String.class), orZero(row.get("prompt_version", Integer.class)),
                         row.get("prompt_text", String.class), row.get("webhook_url", String.class),
                         row.get("language", String.class), row.get("greeting", String.class),
-                        Limits.callLimits(limits(row.get("limits", String.class)))))
+                        Limits.callLimits(limits(row.get("limits", String.class))),
+                        row.get("on_call_number", String.class)))
                 .one()
                 .map(java.util.Optional::of)
                 .defaultIfEmpty(java.util.Optional.empty());

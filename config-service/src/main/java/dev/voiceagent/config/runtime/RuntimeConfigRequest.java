@@ -4,6 +4,7 @@ import dev.voiceagent.config.support.ConfigProperties;
 import dev.voiceagent.config.support.Ids;
 import dev.voiceagent.config.support.JsonFields;
 import dev.voiceagent.config.support.Limits;
+import dev.voiceagent.support.PhoneNumbers;
 import dev.voiceagent.support.Problems;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -14,15 +15,17 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * A validated runtime config: {@code model}, {@code voice} (both from the configured allow-lists) and
- * {@code system_prompt_key} are required; {@code webhook_url} (absolute http(s) URL), {@code language}
- * (BCP 47 tag), {@code greeting} and {@code limits} are optional. Whether the prompt exists is checked by the
+ * {@code system_prompt_key} are required; {@code webhook_url} (absolute http(s) URL), {@code on_call_number}
+ * (E.164, receives SLA alerts by SMS), {@code language} (BCP 47 tag), {@code greeting} and {@code limits} are
+ * optional. Whether the prompt exists is checked by the
  * handler against the tenant's library.
  */
 public record RuntimeConfigRequest(String model, String voice, String systemPromptKey, String webhookUrl,
-                                   String language, String greeting, Map<String, Integer> limits) {
+                                   String language, String greeting, Map<String, Integer> limits,
+                                   String onCallNumber) {
 
     static final Set<String> FIELDS = Set.of("model", "voice", "system_prompt_key", "webhook_url", "language",
-            "greeting", "limits");
+            "greeting", "limits", "on_call_number");
     static final Map<String, Limits.Range> LIMITS = Map.of(
             "max_call_duration_seconds", new Limits.Range(10, 86_400),
             "max_tool_calls", new Limits.Range(1, 1_000),
@@ -49,7 +52,12 @@ public record RuntimeConfigRequest(String model, String voice, String systemProm
         }
         String greeting = fields.optionalString("greeting", 1_000).orElse(null);
         Map<String, Integer> limits = Limits.read(fields, "limits", LIMITS).orElse(Map.of());
-        return new RuntimeConfigRequest(model, voice, promptKey, webhookUrl, language, greeting, limits);
+        String onCallNumber = fields.optionalString("on_call_number", 16).orElse(null);
+        if (onCallNumber != null && !PhoneNumbers.isE164(onCallNumber)) {
+            throw Problems.invalidField("on_call_number", "must be an E.164 number such as +15555550100");
+        }
+        return new RuntimeConfigRequest(model, voice, promptKey, webhookUrl, language, greeting, limits,
+                onCallNumber);
     }
 
     static String requireUrl(String value) {

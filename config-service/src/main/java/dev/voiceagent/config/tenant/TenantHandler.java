@@ -86,7 +86,7 @@ public class TenantHandler {
     private Mono<ResponseEntity<Tenant>> create(String tenantId, TenantRequest request, String actor) {
         ConfigProperties.NewTenant defaults = properties.newTenant();
         RuntimeConfigRequest runtime = new RuntimeConfigRequest(defaults.model(), defaults.voice(),
-                defaults.promptKey(), null, null, null, Map.of());
+                defaults.promptKey(), null, null, null, Map.of(), null);
         Mono<TenantRequest> work = tenants.insert(tenantId, request)
                 .then(prompts.append(tenantId, defaults.promptKey(), defaults.promptText()))
                 .then(runtimeConfigs.upsert(tenantId, runtime))

@@ -54,7 +54,7 @@ class AgentViewsTest {
         assertThat(v2.runtimeConfig().instructions()).isEqualTo("Two.");
         assertThat(v2.runtimeConfig().limits().maxToolCalls()).isEqualTo(5);
         TenantConfigPublished.RuntimeConfig current = AgentViews.runtimeConfig(
-                new RuntimeConfigView("gpt-realtime", "ash", "support_default", null, null, null, Map.of(), 3, null),
+                new RuntimeConfigView("gpt-realtime", "ash", "support_default", null, null, null, null, Map.of(), 3, null),
                 3, "Three.");
         assertThat(view.runtimeConfigOf("s-v1", current).voice()).as("a version keeps the voice it was cut with")
                 .isEqualTo("alloy");
@@ -65,7 +65,7 @@ class AgentViewsTest {
     }
 
     private static TenantConfigPublished.RuntimeConfig runtime(String voice, int promptVersion, String prompt) {
-        return AgentViews.runtimeConfig(new RuntimeConfigView("gpt-realtime", voice, "support_default", null, "en-US",
+        return AgentViews.runtimeConfig(new RuntimeConfigView("gpt-realtime", voice, "support_default", null, null, "en-US",
                 null, Map.of("max_tool_calls", 5), promptVersion, null), promptVersion, prompt);
     }
 

@@ -31,8 +31,10 @@ class RuntimeConfigRequestTest {
         RuntimeConfigRequest request = RuntimeConfigRequest.parse(JSON.readTree("""
                 {"model":"gpt-realtime","voice":"verse","system_prompt_key":"support_default",
                  "webhook_url":"https://hooks.example.com/voice","language":"en-US","greeting":"Hello!",
-                 "limits":{"max_call_duration_seconds":600,"max_tool_calls":20}}"""), PROPERTIES);
+                 "limits":{"max_call_duration_seconds":600,"max_tool_calls":20},
+                 "on_call_number":"+15555550199"}"""), PROPERTIES);
         assertThat(request.language()).isEqualTo("en-US");
+        assertThat(request.onCallNumber()).isEqualTo("+15555550199");
         assertThat(request.limits()).containsEntry("max_tool_calls", 20);
     }
 
@@ -48,6 +50,9 @@ class RuntimeConfigRequestTest {
             "{\"model\":\"gpt-realtime\",\"voice\":\"alloy\",\"system_prompt_key\":\"p\",\"webhook_url\":\"https://u:p@x.com\"}|webhook_url",
             "{\"model\":\"gpt-realtime\",\"voice\":\"alloy\",\"system_prompt_key\":\"p\",\"language\":\"english please\"}|language",
             "{\"model\":\"gpt-realtime\",\"voice\":\"alloy\",\"system_prompt_key\":\"p\",\"limits\":{\"forever\":1}}|limits.forever",
+            "{\"model\":\"gpt-realtime\",\"voice\":\"alloy\",\"system_prompt_key\":\"p\",\"on_call_number\":\"555-0100\"}|on_call_number",
+            "{\"model\":\"gpt-realtime\",\"voice\":\"alloy\",\"system_prompt_key\":\"p\",\"on_call_number\":\"+0123\"}|on_call_number",
+            "{\"model\":\"gpt-realtime\",\"voice\":\"alloy\",\"system_prompt_key\":\"p\",\"on_call_number\":15555550100}|on_call_number",
             "[1,2]|body"})
     void rejectsNamingTheField(String body, String field) {
         assertThatThrownBy(() -> RuntimeConfigRequest.parse(JSON.readTree(body), PROPERTIES))

@@ -3,8 +3,16 @@ package dev.voiceagent.tools.execution;
 import dev.voiceagent.contracts.ToolEvents.ToolRequested;
 import java.util.Map;
 
-/** One tool request with the tenant and call it belongs to (from its envelope). */
-public record ToolCall(String tenantId, String callSid, ToolRequested request) {
+/**
+ * One tool request with the tenant and call it belongs to and the service that sent it (from its envelope): the
+ * media bridge for a call's model, or a platform service acting on its own ({@code scope/ServiceRequests}).
+ */
+public record ToolCall(String tenantId, String callSid, ToolRequested request, String source) {
+
+    /** A request from a call's model (the media bridge). */
+    public ToolCall(String tenantId, String callSid, ToolRequested request) {
+        this(tenantId, callSid, request, null);
+    }
 
     public Map<String, Object> arguments() {
         return request.arguments() == null ? Map.of() : request.arguments();

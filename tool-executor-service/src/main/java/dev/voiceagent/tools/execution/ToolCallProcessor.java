@@ -4,6 +4,7 @@ import dev.voiceagent.contracts.ToolName;
 import dev.voiceagent.support.tenant.TenantDirectory;
 import dev.voiceagent.tools.execution.ToolCallRepository.StoredToolCall;
 import dev.voiceagent.tools.scope.PaymentRequests;
+import dev.voiceagent.tools.scope.ServiceRequests;
 import dev.voiceagent.tools.scope.ToolScope;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -19,7 +20,8 @@ import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 
 /**
- * Runs one tool call exactly once: a stored result is resent as it is; otherwise the scope is checked, the tool
+ * Runs one tool call exactly once: a stored result is resent as it is; otherwise the scope is checked (the agent
+ * contract's for a call's model, {@link ServiceRequests} for a service acting on its own), the tool
  * runs under a timeout, the first result is stored and then sent to the bridge and to analytics.
  */
 @Component
@@ -83,6 +85,12 @@ public class ToolCallProcessor {
     }
 
     private Mono<ToolResult> decide(ToolCall call) {
+        if (ServiceRequests.isServiceRequest(call.source())) {
+            ToolScope.Decision decision = ServiceRequests.check(tenants.byId(call.tenantId()), call.request().tool(),
+                    call.argument("to"));
+            return decision instanceof ToolScope.Allowed allowed ? run(allowed.tool(), call)
+                    : Mono.just(ToolResult.denied(((ToolScope.Denied) decision).reason()));
+        }
         ToolScope.Decision decision = ToolScope.check(tenants.byId(call.tenantId()),
                 call.request().agentVersionId(), call.request().intent(), call.request().tool());
         if (decision instanceof ToolScope.Allowed allowed) {

@@ -46,6 +46,7 @@ public class ToolRequestListener {
         }
         log.info("tool request {} {} for call {} (caller {})", request.toolCallId(), request.tool(),
                 envelope.get().callSid(), PhoneNumbers.mask(request.callerNumber()));
-        return processor.process(new ToolCall(envelope.get().tenantId(), envelope.get().callSid(), request));
+        return processor.process(new ToolCall(envelope.get().tenantId(), envelope.get().callSid(), request,
+                envelope.get().source()));
     }
 }

@@ -8,6 +8,7 @@ import dev.voiceagent.tools.execution.Tool;
 import dev.voiceagent.tools.execution.ToolCall;
 import dev.voiceagent.tools.execution.ToolExecutorProperties;
 import dev.voiceagent.tools.execution.ToolResult;
+import dev.voiceagent.tools.scope.ServiceRequests;
 import dev.voiceagent.tools.twilio.TwilioClient;
 import dev.voiceagent.tools.twilio.TwilioClient.SentMessage;
 import dev.voiceagent.tools.twilio.TwilioFailures;
@@ -28,7 +29,9 @@ import reactor.core.publisher.Mono;
 /**
  * {@code sms}: {@code {body, to?, consent?, action?}} sends a text through Twilio Messages from the tenant's sender
  * ({@code to} defaults to the caller's number). Checks, in order: a valid E.164 recipient; an unauthenticated caller
- * may only text their own number; consent not refused; not opted out; at most N texts per recipient per hour.
+ * may only text their own number; consent not refused; not opted out; at most N texts per recipient per hour. An
+ * SLA alert from the callback service (its recipient already checked by {@code ServiceRequests}) has no caller and
+ * its own hourly limit.
  * {@code action:"opt_out"} (or a body that is a STOP keyword) records an opt-out instead of sending. The message row
  * is claimed before Twilio is called, so a redelivered or raced request never sends a second text.
  */
@@ -70,7 +73,8 @@ public class SmsTool implements Tool {
         if (!PhoneNumbers.isE164(to)) {
             return Mono.just(ToolResult.failed("I need a full phone number with its country code to send a text."));
         }
-        if (!call.request().callerAuthenticated() && !to.equals(caller)) {
+        boolean alert = ServiceRequests.isServiceRequest(call.source());
+        if (!alert && !call.request().callerAuthenticated() && !to.equals(caller)) {
             return Mono.just(ToolResult.denied("I can only text the number you're calling from until I've "
                     + "verified your identity."));
         }
@@ -95,14 +99,15 @@ public class SmsTool implements Tool {
                 .flatMap(optedOut -> optedOut
                         ? Mono.just(ToolResult.denied("That number has asked not to receive texts from us, "
                                 + "so I can't send one."))
-                        : claimAndSend(call, to, from.get(), body));
+                        : claimAndSend(call, to, from.get(), body,
+                                alert ? properties.maxAlertsPerHour() : properties.maxPerRecipientPerHour()));
     }
 
-    private Mono<ToolResult> claimAndSend(ToolCall call, String to, String from, String body) {
+    private Mono<ToolResult> claimAndSend(ToolCall call, String to, String from, String body, int hourlyLimit) {
         String toolCallId = call.request().toolCallId();
         String smsId = smsId(call.tenantId(), toolCallId);
         return messages.claim(call.tenantId(), toolCallId, smsId, call.callSid(), to, from, body.length(),
-                        properties.maxPerRecipientPerHour())
+                        hourlyLimit)
                 .flatMap(claim -> switch (claim) {
                     case CLAIMED -> send(call, smsId, to, from, body);
                     case ALREADY_CLAIMED -> settled(call.tenantId(), toolCallId).map(SmsTool::fromStored);

@@ -1,4 +1,4 @@
-package dev.voiceagent.callbacks.notify;
+package dev.voiceagent.callbacks.webhook;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;

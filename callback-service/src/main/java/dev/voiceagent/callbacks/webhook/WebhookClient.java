@@ -1,4 +1,4 @@
-package dev.voiceagent.callbacks.notify;
+package dev.voiceagent.callbacks.webhook;
 
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
@@ -8,7 +8,7 @@ import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.function.client.WebClientResponseException;
 import reactor.core.publisher.Mono;
 
-/** POSTs a signed notification body to a tenant's webhook within a timeout; errors are for the caller to count. */
+/** POSTs a signed event body to a tenant's webhook within a timeout; errors are for the caller to count. */
 @Component
 public class WebhookClient {
 
@@ -18,13 +18,13 @@ public class WebhookClient {
         this.web = builder.build();
     }
 
-    public Mono<Void> post(String url, Notification n, String secret, Duration timeout) {
+    public Mono<Void> post(String url, WebhookEvent event, String secret, Duration timeout) {
         return web.post().uri(url)
                 .contentType(MediaType.APPLICATION_JSON)
-                .header(WebhookSigner.EVENT_ID_HEADER, n.eventId())
-                .header(WebhookSigner.EVENT_TYPE_HEADER, "callback." + n.kind())
-                .header(WebhookSigner.SIGNATURE_HEADER, WebhookSigner.sign(secret, n.payload()))
-                .bodyValue(n.payload())
+                .header(WebhookSigner.EVENT_ID_HEADER, event.eventId())
+                .header(WebhookSigner.EVENT_TYPE_HEADER, event.type())
+                .header(WebhookSigner.SIGNATURE_HEADER, WebhookSigner.sign(secret, event.payload()))
+                .bodyValue(event.payload())
                 .retrieve()
                 .toBodilessEntity()
                 .timeout(timeout)

@@ -10,7 +10,7 @@ import dev.voiceagent.bridge.records.VoiceSessionRepository;
 import dev.voiceagent.bridge.records.VoiceSessionStore;
 import dev.voiceagent.bridge.records.VoiceSessionsHandler;
 import dev.voiceagent.bridge.session.ActiveSessionsHandler;
-import dev.voiceagent.bridge.session.FallbackPrompt;
+import dev.voiceagent.bridge.session.FallbackPrompts;
 import dev.voiceagent.bridge.session.MediaStreamHandler;
 import dev.voiceagent.bridge.session.SessionDependencies;
 import dev.voiceagent.bridge.session.SessionEventPublisher;
@@ -112,7 +112,7 @@ public class BridgeConfiguration {
         return new SessionDependencies(realtime, kafka, events.source(), pending, metrics, bridge,
                 realtimeProperties, Schedulers.parallel(), prewarm, recorder,
                 observations.getIfAvailable(() -> ObservationRegistry.NOOP),
-                FallbackPrompt.load(bridge.resilience().fallbackPrompt()));
+                FallbackPrompts.load(bridge.resilience()));
     }
 
     @Bean

@@ -28,7 +28,8 @@ public record BridgeProperties(
         @DefaultValue Prewarm prewarm,
         @DefaultValue Resilience resilience,
         @DefaultValue Idle idle,
-        @DefaultValue Records records) {
+        @DefaultValue Records records,
+        @DefaultValue LiveSessions liveSessions) {
 
     @ConstructorBinding
     public BridgeProperties {
@@ -43,14 +44,14 @@ public record BridgeProperties(
                             String apologyInstructions, String greetingPrefix) {
         this(instanceId, toolTimeout, fillerThreshold, startTimeout, modelQueueFrames, twilioQueueFrames,
                 fillerInstructions, apologyInstructions, greetingPrefix, Prewarm.defaults(), Resilience.defaults(),
-                Idle.defaults(), Records.defaults());
+                Idle.defaults(), Records.defaults(), LiveSessions.defaults());
     }
 
     /** A copy with other resilience, idle and record settings (tests and tools). */
     public BridgeProperties with(Prewarm prewarm, Resilience resilience, Idle idle) {
         return new BridgeProperties(instanceId, toolTimeout, fillerThreshold, startTimeout, modelQueueFrames,
                 twilioQueueFrames, fillerInstructions, apologyInstructions, greetingPrefix, prewarm, resilience, idle,
-                records);
+                records, liveSessions);
     }
 
     private static String hostName() {
@@ -129,6 +130,18 @@ public record BridgeProperties(
 
         public static Records defaults() {
             return new Records(true, 10_000, Duration.ofSeconds(5));
+        }
+    }
+
+    /**
+     * Active sessions across instances ({@code voice.bridge.live-sessions.*}): every {@code publishInterval} each
+     * instance writes its live sessions to the shared table; an instance silent for {@code expireAfter} no longer
+     * counts (its rows are then deleted by the others).
+     */
+    public record LiveSessions(@DefaultValue("2s") Duration publishInterval, @DefaultValue("10s") Duration expireAfter) {
+
+        public static LiveSessions defaults() {
+            return new LiveSessions(Duration.ofSeconds(2), Duration.ofSeconds(10));
         }
     }
 }

@@ -8,6 +8,7 @@ import java.util.function.LongConsumer;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Sinks;
+import reactor.util.context.Context;
 
 /**
  * One open (or opening) realtime model socket that outlives the code that opened it: the prewarm endpoint or the
@@ -35,7 +36,8 @@ public final class ModelConnection implements Disposable {
         this.openedAtMs = openedAtMs;
         this.outbound = new PriorityLane<>(laneCapacity, onDrop, relayLatency);
         this.connection = client.connect(model, outbound.flux())
-                .subscribe(this::received, this::failed, this::completed);
+                // without the opener's Reactor context: every frame would restore its thread locals
+                .subscribe(this::received, this::failed, this::completed, Context.empty());
     }
 
     /** Connects now; events are buffered until read. */

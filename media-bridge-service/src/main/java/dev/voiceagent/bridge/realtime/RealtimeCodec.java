@@ -23,6 +23,7 @@ import dev.voiceagent.bridge.realtime.RealtimeServerEvent.SessionCreated;
 import dev.voiceagent.bridge.realtime.RealtimeServerEvent.SessionUpdated;
 import dev.voiceagent.bridge.realtime.RealtimeServerEvent.SpeechStarted;
 import dev.voiceagent.bridge.realtime.RealtimeServerEvent.SpeechStopped;
+import dev.voiceagent.bridge.support.JsonFieldScanner;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,14 +36,25 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * The one codec of the OpenAI Realtime GA protocol: decodes the server events the bridge uses, encodes its
  * client events. Unknown server events decode to {@link Optional#empty()} and are logged at debug, never thrown.
+ * <p>
+ * The audio events ({@code response.output_audio.delta} in, {@code input_audio_buffer.append} out) take a fast
+ * path: a field scan instead of a JSON tree, and text written around the base64 audio. A frame the scan does not
+ * accept goes through the full decoder and gets the same answer as before.
  */
 public final class RealtimeCodec {
 
     private static final Logger log = LoggerFactory.getLogger(RealtimeCodec.class);
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonFieldScanner AUDIO_DELTA = new JsonFieldScanner("type", "response_id", "item_id", "delta");
+    private static final String APPEND_PREFIX = "{\"type\":\"" + INPUT_AUDIO_BUFFER_APPEND + "\",\"audio\":\"";
+    private static final String APPEND_SUFFIX = "\"}";
 
     /** Parses one server frame. */
     public Optional<RealtimeServerEvent> decode(String frame) {
+        OutputAudioDelta fast = scanAudioDelta(frame);
+        if (fast != null) {
+            return Optional.of(fast);
+        }
         JsonNode root;
         try {
             root = JSON.readTree(frame);
@@ -58,6 +70,15 @@ public final class RealtimeCodec {
             log.debug("skipping realtime event '{}'", type);
         }
         return event;
+    }
+
+    /** The fast path: a plain audio delta, else null (the full decoder decides). */
+    private static OutputAudioDelta scanAudioDelta(String frame) {
+        String[] fields = new String[4];
+        if (!AUDIO_DELTA.scan(frame, fields) || !OUTPUT_AUDIO_DELTA.equals(fields[0]) || fields[3] == null) {
+            return null;
+        }
+        return new OutputAudioDelta(fields[1], fields[2], fields[3]);
     }
 
     private static RealtimeServerEvent decode(String type, JsonNode e) {
@@ -98,6 +119,10 @@ public final class RealtimeCodec {
 
     /** Writes one client event. */
     public String encode(RealtimeClientEvent event) {
+        if (event instanceof InputAudioAppend append && JsonFieldScanner.plain(append.audio())) {
+            return new StringBuilder(APPEND_PREFIX.length() + append.audio().length() + APPEND_SUFFIX.length())
+                    .append(APPEND_PREFIX).append(append.audio()).append(APPEND_SUFFIX).toString();
+        }
         return JSON.writeValueAsString(toJson(event));
     }
 

@@ -10,8 +10,9 @@ import java.util.List;
 
 /**
  * The clip the bridge plays by itself when the model is gone or the agent was stopped: raw 8 kHz μ-law from the
- * classpath, split once into Twilio's 20 ms frames (base64). The bundled {@code audio/fallback-hold-tones.ulaw} is a
- * generated three-note hold chime, not speech; deployments replace it with a recorded "please hold" prompt.
+ * classpath, split once into Twilio's 20 ms frames (base64). The bundled {@code audio/fallback-speech.ulaw} says
+ * "Sorry, I'm having trouble right now. Let me get someone to help you. Please stay on the line." (synthesised
+ * with eSpeak NG by {@code docs/tools/fallback-clip.sh}); tenants may have their own.
  */
 public record FallbackPrompt(List<String> frames) {
 

@@ -68,7 +68,9 @@ public class MediaStreamHandler implements WebSocketHandler {
                 .handle((message, sink) -> decode(message.getPayloadAsText()).ifPresent(sink::next));
         // the outbound lane completes when the session ends: flush it, then close with the session's status.
         // A send failure means the gateway went away; the inbound side then ends the session.
+        // the socket writer subscribes to the lane without a Reactor context (see VoiceSession#run)
         Mono<Void> outbound = ws.send(session.toTwilio().map(m -> ws.textMessage(codec.encode(m))))
+                .contextWrite(VoiceSession.FRAME_PATH)
                 .onErrorResume(e -> Mono.empty())
                 .then(Mono.defer(() -> ws.close(session.closeStatus())));
         // both must end: the socket closed (by us or the peer) and the session's last events published

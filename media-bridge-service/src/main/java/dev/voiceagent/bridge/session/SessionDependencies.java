@@ -15,7 +15,7 @@ import reactor.core.scheduler.Scheduler;
 public record SessionDependencies(RealtimeClient realtime, SessionEventPublisher publisher, String source,
                                   PendingToolCalls pendingTools, BridgeMetrics metrics, BridgeProperties bridge,
                                   RealtimeProperties realtimeSettings, Scheduler timers, ModelLinks links,
-                                  SessionRecorder recorder, ObservationRegistry observations, FallbackPrompt fallback) {
+                                  SessionRecorder recorder, ObservationRegistry observations, FallbackPrompts fallback) {
 
     /** Without prewarming, records or spans: sessions connect at stream start. */
     public SessionDependencies(RealtimeClient realtime, SessionEventPublisher publisher, String source,
@@ -23,6 +23,6 @@ public record SessionDependencies(RealtimeClient realtime, SessionEventPublisher
                                RealtimeProperties realtimeSettings, Scheduler timers) {
         this(realtime, publisher, source, pendingTools, metrics, bridge, realtimeSettings, timers,
                 ModelLinks.direct(realtime, bridge.modelQueueFrames(), metrics, timers), SessionRecorder.NONE,
-                ObservationRegistry.NOOP, FallbackPrompt.load(bridge.resilience().fallbackPrompt()));
+                ObservationRegistry.NOOP, FallbackPrompts.load(bridge.resilience()));
     }
 }

@@ -58,6 +58,7 @@ import dev.voiceagent.contracts.ToolName;
 import dev.voiceagent.contracts.Topics;
 import dev.voiceagent.contracts.TranscriptTurn;
 import dev.voiceagent.contracts.VoiceEvent;
+import dev.voiceagent.support.observability.CallLogContext;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -71,9 +72,11 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import io.micrometer.observation.Observation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import org.springframework.web.reactive.socket.CloseStatus;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
@@ -81,6 +84,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.util.context.Context;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.type.TypeReference;
 
@@ -100,6 +104,9 @@ public final class VoiceSession {
     private static final Sinks.EmitFailureHandler RETRY_CONCURRENT =
             Sinks.EmitFailureHandler.busyLooping(Duration.ofMillis(100));
     private static final Duration END_GRACE = Duration.ofSeconds(5);
+    private static final Duration FRAME_INTERVAL = Duration.ofMillis(20);
+    /** The Reactor context of the frame path: none (see {@link #run}). */
+    public static final Function<Context, Context> FRAME_PATH = context -> Context.empty();
     private static final String RESUME_INSTRUCTIONS =
             "The connection dropped for a moment. Apologize in a few words and continue where you left off.";
     private static final String DTMF_REFUSAL = "{\"ok\":false,\"reason\":\"Sending keypad tones is not possible on "
@@ -205,9 +212,13 @@ public final class VoiceSession {
                 .onErrorResume(e -> Mono.empty())
                 .concatWith(Mono.fromSupplier(TwilioClosed::new))
                 .takeUntilOther(ended.asMono().then(Mono.delay(END_GRACE, deps.timers())));
+        // the frame path runs without a Reactor context: with automatic context propagation every hop of a
+        // frame would otherwise restore the request's observation scope and MDC, which cost more than the relay
+        // itself. Lines the session logs get the call's MDC explicitly (handle), its spans are explicit too.
         Mono<Void> processing = Flux.merge(twilio, inputs)
                 .doOnNext(this::handle)
-                .then();
+                .then()
+                .contextWrite(FRAME_PATH);
         Mono<Void> publishing = events.asFlux().concatMap(this::publishQuietly).then();
         return Mono.defer(() -> {
                     schedule(deps.bridge().startTimeout(), StartTimedOut::new);
@@ -250,6 +261,29 @@ public final class VoiceSession {
         if (phase == Phase.ENDED) {
             return;
         }
+        if (isAudio(input)) {
+            dispatchSafely(input);
+            return;
+        }
+        MDC.put(CallLogContext.CALL_SID, call.callSid());
+        MDC.put(CallLogContext.TENANT_ID, call.tenantId());
+        try {
+            dispatchSafely(input);
+        } finally {
+            MDC.remove(CallLogContext.CALL_SID);
+            MDC.remove(CallLogContext.TENANT_ID);
+        }
+    }
+
+    /** The inputs of every 20 ms, which never log: they skip the MDC. */
+    private static boolean isAudio(SessionInput input) {
+        if (input instanceof FromTwilio twilio) {
+            return twilio.message() instanceof Media || twilio.message() instanceof Mark;
+        }
+        return input instanceof FromModel model && model.event() instanceof OutputAudioDelta;
+    }
+
+    private void dispatchSafely(SessionInput input) {
         try {
             dispatch(input);
         } catch (RuntimeException e) {
@@ -361,7 +395,7 @@ public final class VoiceSession {
                 .<SessionInput>map(event -> new FromModel(gen, event, System.nanoTime()))
                 .concatWith(Mono.fromSupplier(() -> new ModelClosed(gen)))
                 .onErrorResume(e -> Mono.just(new ModelFailed(gen, e)))
-                .subscribe(this::emit);
+                .subscribe(this::emit, e -> { }, null, FRAME_PATH.apply(Context.empty()));
         resources.add(linkEvents);
         resources.add(next);
     }
@@ -651,9 +685,13 @@ public final class VoiceSession {
             playback.interrupt();
             toTwilio.offerControl(new Clear(streamSid));
         }
-        for (String frame : deps.fallback().frames()) {
-            toTwilio.offerData(Media.outbound(streamSid, frame));
-        }
+        // at Twilio's cadence, one 20 ms frame at a time: a clip longer than the lane would otherwise lose its start
+        List<String> frames = deps.fallback().forTenant(call.tenantId()).frames();
+        String sid = streamSid;
+        resources.add(Flux.interval(Duration.ZERO, FRAME_INTERVAL, deps.timers())
+                .take(frames.size())
+                .subscribe(i -> toTwilio.offerData(Media.outbound(sid, frames.get(i.intValue()))), e -> { }, null,
+                        FRAME_PATH.apply(Context.empty())));
     }
 
     private String handoverTool() {

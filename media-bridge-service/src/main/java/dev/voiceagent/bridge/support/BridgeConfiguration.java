@@ -10,7 +10,9 @@ import dev.voiceagent.bridge.records.VoiceSessionRepository;
 import dev.voiceagent.bridge.records.VoiceSessionStore;
 import dev.voiceagent.bridge.records.VoiceSessionsHandler;
 import dev.voiceagent.bridge.session.ActiveSessionsHandler;
-import dev.voiceagent.bridge.session.FallbackPrompt;
+import dev.voiceagent.bridge.session.FallbackPrompts;
+import dev.voiceagent.bridge.session.LiveSessionsPublisher;
+import dev.voiceagent.bridge.session.LiveSessionsRepository;
 import dev.voiceagent.bridge.session.MediaStreamHandler;
 import dev.voiceagent.bridge.session.SessionDependencies;
 import dev.voiceagent.bridge.session.SessionEventPublisher;
@@ -112,7 +114,19 @@ public class BridgeConfiguration {
         return new SessionDependencies(realtime, kafka, events.source(), pending, metrics, bridge,
                 realtimeProperties, Schedulers.parallel(), prewarm, recorder,
                 observations.getIfAvailable(() -> ObservationRegistry.NOOP),
-                FallbackPrompt.load(bridge.resilience().fallbackPrompt()));
+                FallbackPrompts.load(bridge.resilience()));
+    }
+
+    @Bean
+    LiveSessionsRepository liveSessionsRepository(DatabaseClient db, BridgeProperties bridge) {
+        return new LiveSessionsRepository(db, bridge.instanceId(), bridge.liveSessions().expireAfter());
+    }
+
+    @Bean(destroyMethod = "dispose")
+    LiveSessionsPublisher liveSessionsPublisher(SessionRegistry registry, LiveSessionsRepository repository,
+                                                BridgeProperties bridge) {
+        return new LiveSessionsPublisher(registry, repository, bridge.liveSessions().publishInterval(),
+                Schedulers.parallel());
     }
 
     @Bean
@@ -129,8 +143,8 @@ public class BridgeConfiguration {
     RouterFunction<ServerResponse> activeSessionsRoutes(TenantAuthenticator tenants, SessionRegistry registry,
                                                         VoiceSessionRepository repository, TenantDirectory directory,
                                                         PrewarmRegistry prewarm, RealtimeProperties realtime,
-                                                        BridgeProperties bridge) {
-        ActiveSessionsHandler active = new ActiveSessionsHandler(tenants, registry);
+                                                        BridgeProperties bridge, LiveSessionsRepository live) {
+        ActiveSessionsHandler active = new ActiveSessionsHandler(tenants, registry, live);
         VoiceSessionsHandler stored = new VoiceSessionsHandler(tenants, repository);
         PrewarmHandler prewarming = new PrewarmHandler(directory, registry, prewarm, realtime, bridge.prewarm().ttl());
         return RouterFunctions.route()

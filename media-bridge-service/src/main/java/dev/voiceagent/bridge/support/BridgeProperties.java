@@ -3,6 +3,7 @@ package dev.voiceagent.bridge.support;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -27,7 +28,8 @@ public record BridgeProperties(
         @DefaultValue Prewarm prewarm,
         @DefaultValue Resilience resilience,
         @DefaultValue Idle idle,
-        @DefaultValue Records records) {
+        @DefaultValue Records records,
+        @DefaultValue LiveSessions liveSessions) {
 
     @ConstructorBinding
     public BridgeProperties {
@@ -42,14 +44,14 @@ public record BridgeProperties(
                             String apologyInstructions, String greetingPrefix) {
         this(instanceId, toolTimeout, fillerThreshold, startTimeout, modelQueueFrames, twilioQueueFrames,
                 fillerInstructions, apologyInstructions, greetingPrefix, Prewarm.defaults(), Resilience.defaults(),
-                Idle.defaults(), Records.defaults());
+                Idle.defaults(), Records.defaults(), LiveSessions.defaults());
     }
 
     /** A copy with other resilience, idle and record settings (tests and tools). */
     public BridgeProperties with(Prewarm prewarm, Resilience resilience, Idle idle) {
         return new BridgeProperties(instanceId, toolTimeout, fillerThreshold, startTimeout, modelQueueFrames,
                 twilioQueueFrames, fillerInstructions, apologyInstructions, greetingPrefix, prewarm, resilience, idle,
-                records);
+                records, liveSessions);
     }
 
     private static String hostName() {
@@ -76,22 +78,31 @@ public record BridgeProperties(
     /**
      * Never silence ({@code voice.bridge.resilience.*}): a model that sends nothing for {@code stallTimeout} while a
      * response is in progress counts as lost; a lost model is reconnected {@code reconnectAttempts} times with the
-     * conversation so far, then the bridge plays {@code fallbackPrompt} (a bundled μ-law clip) and hands the call
-     * over. Sessions are renewed the same way {@code renewBefore} the model's {@code modelSessionLimit}. After
+     * conversation so far, then the bridge plays {@code fallbackPrompt} (a bundled spoken μ-law clip; a tenant's
+     * own from {@code tenantFallbackPrompts}, tenant id to classpath resource) and hands the call over. Sessions are
+     * renewed the same way {@code renewBefore} the model's {@code modelSessionLimit}. After
      * {@code maxFailedAuthentications} failed caller authentications the agent stops and hands over.
      */
     public record Resilience(@DefaultValue("15s") Duration stallTimeout,
                              @DefaultValue("1") int reconnectAttempts,
                              @DefaultValue("60m") Duration modelSessionLimit,
                              @DefaultValue("2m") Duration renewBefore,
-                             @DefaultValue("audio/fallback-hold-tones.ulaw") String fallbackPrompt,
+                             @DefaultValue(DEFAULT_FALLBACK_PROMPT) String fallbackPrompt,
                              @DefaultValue("10s") Duration handoverGrace,
                              @DefaultValue("3") int maxFailedAuthentications,
-                             @DefaultValue("1s") Duration watchdogInterval) {
+                             @DefaultValue("1s") Duration watchdogInterval,
+                             Map<String, String> tenantFallbackPrompts) {
+
+        /** The bundled spoken clip ({@code docs/tools/fallback-clip.sh} made it). */
+        public static final String DEFAULT_FALLBACK_PROMPT = "audio/fallback-speech.ulaw";
+
+        public Resilience {
+            tenantFallbackPrompts = tenantFallbackPrompts == null ? Map.of() : Map.copyOf(tenantFallbackPrompts);
+        }
 
         public static Resilience defaults() {
             return new Resilience(Duration.ofSeconds(15), 1, Duration.ofMinutes(60), Duration.ofMinutes(2),
-                    "audio/fallback-hold-tones.ulaw", Duration.ofSeconds(10), 3, Duration.ofSeconds(1));
+                    DEFAULT_FALLBACK_PROMPT, Duration.ofSeconds(10), 3, Duration.ofSeconds(1), Map.of());
         }
     }
 
@@ -119,6 +130,18 @@ public record BridgeProperties(
 
         public static Records defaults() {
             return new Records(true, 10_000, Duration.ofSeconds(5));
+        }
+    }
+
+    /**
+     * Active sessions across instances ({@code voice.bridge.live-sessions.*}): every {@code publishInterval} each
+     * instance writes its live sessions to the shared table; an instance silent for {@code expireAfter} no longer
+     * counts (its rows are then deleted by the others).
+     */
+    public record LiveSessions(@DefaultValue("2s") Duration publishInterval, @DefaultValue("10s") Duration expireAfter) {
+
+        public static LiveSessions defaults() {
+            return new LiveSessions(Duration.ofSeconds(2), Duration.ofSeconds(10));
         }
     }
 }

@@ -7,6 +7,7 @@ import dev.voiceagent.bridge.twilio.TwilioStreamMessage.Mark;
 import dev.voiceagent.bridge.twilio.TwilioStreamMessage.Media;
 import dev.voiceagent.bridge.twilio.TwilioStreamMessage.Start;
 import dev.voiceagent.bridge.twilio.TwilioStreamMessage.Stop;
+import dev.voiceagent.bridge.support.JsonFieldScanner;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,13 +23,31 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * Encodes and decodes Twilio Media Stream JSON frames. Only wire format: no side effects. Unknown events decode
  * to {@link Optional#empty()} (logged at debug); malformed frames raise {@link TwilioCodecException}.
+ * <p>
+ * The frames of every 20 ms ({@code media} in, {@code media} and {@code mark} out, {@code mark} echoes in) take a
+ * fast path: a field scan instead of a JSON tree on the way in, text written around the payload on the way out.
+ * The μ-law payload stays base64 throughout. A frame the scan does not accept (escapes, unusual shape, a payload
+ * that is not base64) goes through the full decoder and gets the same answer as before.
  */
 public final class TwilioCodec {
 
     private static final Logger log = LoggerFactory.getLogger(TwilioCodec.class);
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonFieldScanner FRAME = new JsonFieldScanner("event", "streamSid", "media.track",
+            "media.chunk", "media.timestamp", "media.payload", "mark.name");
+    private static final int EVENT = 0;
+    private static final int STREAM_SID = 1;
+    private static final int TRACK = 2;
+    private static final int CHUNK = 3;
+    private static final int TIMESTAMP = 4;
+    private static final int PAYLOAD = 5;
+    private static final int MARK_NAME = 6;
 
     public Optional<TwilioStreamMessage> decode(String frame) {
+        TwilioStreamMessage fast = scan(frame);
+        if (fast != null) {
+            return Optional.of(fast);
+        }
         JsonNode root = parse(frame);
         String event = root.path("event").asString("");
         switch (event) {
@@ -59,7 +78,26 @@ public final class TwilioCodec {
         }
     }
 
+    /** The fast path: a plain {@code media} or {@code mark} frame, else null (the full decoder decides). */
+    private static TwilioStreamMessage scan(String frame) {
+        String[] fields = new String[FRAME.fields()];
+        if (!FRAME.scan(frame, fields) || fields[EVENT] == null) {
+            return null;
+        }
+        if (fields[EVENT].equals("media") && fields[PAYLOAD] != null && JsonFieldScanner.base64(fields[PAYLOAD])) {
+            return new Media(fields[STREAM_SID], fields[TRACK], fields[CHUNK], fields[TIMESTAMP], fields[PAYLOAD]);
+        }
+        if (fields[EVENT].equals("mark") && fields[MARK_NAME] != null) {
+            return new Mark(fields[STREAM_SID], fields[MARK_NAME]);
+        }
+        return null;
+    }
+
     public String encode(TwilioStreamMessage message) {
+        String fast = write(message);
+        if (fast != null) {
+            return fast;
+        }
         ObjectNode root = JSON.createObjectNode();
         root.put("event", message.event());
         if (message instanceof Media media) {
@@ -91,6 +129,26 @@ public final class TwilioCodec {
             putIfPresent(body, "callSid", stop.callSid());
         }
         return JSON.writeValueAsString(root);
+    }
+
+    /** The fast path for outbound audio and marks: the JSON written around plain values, else null. */
+    private static String write(TwilioStreamMessage message) {
+        if (message instanceof Media media && media.track() == null && media.chunk() == null
+                && media.timestamp() == null && plain(media.streamSid()) && JsonFieldScanner.base64(media.payload())) {
+            return new StringBuilder(60 + media.streamSid().length() + media.payload().length())
+                    .append("{\"event\":\"media\",\"streamSid\":\"").append(media.streamSid())
+                    .append("\",\"media\":{\"payload\":\"").append(media.payload()).append("\"}}").toString();
+        }
+        if (message instanceof Mark mark && plain(mark.streamSid()) && plain(mark.name())) {
+            return new StringBuilder(50 + mark.streamSid().length() + mark.name().length())
+                    .append("{\"event\":\"mark\",\"streamSid\":\"").append(mark.streamSid())
+                    .append("\",\"mark\":{\"name\":\"").append(mark.name()).append("\"}}").toString();
+        }
+        return null;
+    }
+
+    private static boolean plain(String value) {
+        return value != null && JsonFieldScanner.plain(value);
     }
 
     private static Start start(JsonNode root) {

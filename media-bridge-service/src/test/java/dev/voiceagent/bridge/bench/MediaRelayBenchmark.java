@@ -232,12 +232,16 @@ class MediaRelayBenchmark {
         MEASURING.set(true);
         long cpuStart = os.getProcessCpuTime();
         long wallStart = System.nanoTime();
+        long framesAtStart = MODEL_RECEIVED.get() + CLIENT_RECEIVED.get();
         List<Long> heapSamples = new ArrayList<>();
         for (int s = 0; s < SECONDS; s += 10) {
             Thread.sleep(Math.min(10, SECONDS - s) * 1000L);
             heapSamples.add(usedHeapAfterGc(memory));
         }
-        double cpuCores = (os.getProcessCpuTime() - cpuStart) / (double) (System.nanoTime() - wallStart);
+        long cpuNanos = os.getProcessCpuTime() - cpuStart;
+        double cpuCores = cpuNanos / (double) (System.nanoTime() - wallStart);
+        long framesRelayed = MODEL_RECEIVED.get() + CLIENT_RECEIVED.get() - framesAtStart;
+        double systemLoad = os.getSystemLoadAverage();
         MEASURING.set(false);
         Histogram inbound = INBOUND.getIntervalHistogram();
         Histogram outbound = OUTBOUND.getIntervalHistogram();
@@ -265,6 +269,10 @@ class MediaRelayBenchmark {
         report.append(String.format(Locale.ROOT, "bridge queue drops (voice_bridge_frames_dropped_total): %.0f%n", dropped));
         report.append(String.format(Locale.ROOT, "process CPU during the measured window: %.2f cores "
                 + "(bridge + harness + echo model + Kafka + Postgres in one JVM)%n", cpuCores));
+        report.append(String.format(Locale.ROOT, "per call: %.1f millicores; per media frame relayed (either "
+                        + "direction, harness included): %.1f us CPU; %d frames relayed in the window; "
+                        + "system load average at the end: %.1f%n", 1000 * cpuCores / CALLS,
+                framesRelayed == 0 ? 0.0 : cpuNanos / 1000.0 / framesRelayed, framesRelayed, systemLoad));
         report.append(String.format(Locale.ROOT, "heap after GC: before %d MB, all calls live %d MB -> %.1f KB per call "
                         + "(bridge + harness client + echo server state)%n", heapBefore >> 20, heapLive >> 20,
                 (heapLive - heapBefore) / 1024.0 / CALLS));

@@ -26,6 +26,7 @@ import dev.voiceagent.bridge.realtime.RealtimeServerEvent.SpeechStopped;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -99,5 +100,32 @@ class RealtimeCodecTest {
     void encodesClientEventsAsTheGaProtocolSpellsThem(String fixture, RealtimeClientEvent event) {
         assertThat(Fixtures.tree(codec.encode(event)))
                 .isEqualTo(Fixtures.tree(Fixtures.read("realtime/client/" + fixture + ".json")));
+    }
+
+    @Test
+    void decodesAudioDeltasTheFastPathRefusesExactlyAsTheFullDecoderDoes() {
+        assertThat(codec.decode("{\"type\":\"response.output_audio.delta\",\"item_id\":\"it\\u0065m\","
+                + "\"response_id\":\"r\",\"delta\":\"AA\\/A\"}")).contains(new OutputAudioDelta("r", "item", "AA/A"));
+        assertThat(codec.decode("{\"delta\":\"AAAA\",\"content_index\":0,\"type\":\"response.output_audio.delta\","
+                + "\"output_index\":0,\"item_id\":\"i\",\"response_id\":\"r\"}"))
+                .contains(new OutputAudioDelta("r", "i", "AAAA"));
+        assertThat(codec.decode("{\"type\":\"response.output_audio.delta\",\"item_id\":null,\"delta\":\"AAAA\"}"))
+                .contains(new OutputAudioDelta(null, null, "AAAA"));
+    }
+
+    @Test
+    void rejectsEveryTruncatedAudioDeltaWithACodecError() {
+        String frame = Fixtures.read("realtime/server/response.output_audio.delta.json");
+        for (int length = 1; length < frame.length(); length++) {
+            String truncated = frame.substring(0, length);
+            assertThatThrownBy(() -> codec.decode(truncated)).as("first %d chars", length)
+                    .isInstanceOf(RealtimeCodecException.class);
+        }
+    }
+
+    @Test
+    void escapesAudioTheFastWriterCannotCarry() {
+        assertThat(Fixtures.tree(codec.encode(new InputAudioAppend("a\"b"))).path("audio").asString())
+                .isEqualTo("a\"b");
     }
 }

@@ -1,6 +1,7 @@
 package dev.voiceagent.bridge.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.voiceagent.bridge.realtime.RealtimeServerEvent;
 import dev.voiceagent.bridge.realtime.RealtimeClientEvent;
@@ -115,7 +116,7 @@ class VoiceSessionTest {
                 "media-bridge-service", pending, metrics, bridge, realtime, clock,
                 links != null ? links : ModelLinks.direct(model, 250, metrics, clock), SessionRecorder.NONE,
                 io.micrometer.observation.ObservationRegistry.NOOP,
-                FallbackPrompt.load(bridge.resilience().fallbackPrompt()));
+                FallbackPrompts.load(bridge.resilience()));
         var call = new CallContext(CALL, "demo", "support", null, "+15555550100", "inbound");
         return new VoiceSession(call, tenant, agent, deps);
     }
@@ -467,9 +468,9 @@ class VoiceSessionTest {
                 .expectNext(CloseStatus.NORMAL)
                 .verifyComplete();
 
-        FallbackPrompt clip = FallbackPrompt.load("audio/fallback-hold-tones.ulaw");
-        assertThat(clip.durationMs()).isBetween(1500L, 4000L);
-        assertThat(toTwilio).filteredOn(Media.class::isInstance).hasSize(clip.frames().size());
+        FallbackPrompt clip = FallbackPrompt.load(BridgeProperties.Resilience.DEFAULT_FALLBACK_PROMPT);
+        assertThat(clip.durationMs()).as("the spoken clip").isBetween(4000L, 10000L);
+        assertThat(mediaPayloads()).as("the whole clip, in order").containsExactlyElementsOf(clip.frames());
         ToolRequested handover = publishedOf(ToolRequested.class).get(0);
         assertThat(handover.tool()).as("the agent may not transfer, so a callback").isEqualTo("callback");
         assertThat(handover.arguments()).containsEntry("reason", "model_unavailable");
@@ -477,6 +478,57 @@ class VoiceSessionTest {
         assertThat(outcome.outcome()).isEqualTo(Outcome.CALLBACK_CREATED);
         assertThat(outcome.escalationReason()).isEqualTo("model_unavailable");
         assertThat(publishedOf(SessionEnded.class)).extracting(SessionEnded::reason).containsExactly("handover");
+    }
+
+    @Test
+    void theFallbackClipPlaysAtTwilioCadenceAndStopsWithTheCall() {
+        started()
+                .then(model::close)
+                .then(() -> model.fail(new IllegalStateException("401")))
+                .then(() -> assertThat(mediaPayloads()).as("the first frame at once").hasSize(1))
+                .then(() -> clock.advanceTimeBy(Duration.ofMillis(1000)))
+                .then(() -> assertThat(mediaPayloads()).as("then one frame every 20 ms").hasSize(51))
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        clock.advanceTimeBy(Duration.ofSeconds(10));
+        assertThat(mediaPayloads()).as("nothing after the call ended").hasSize(51);
+    }
+
+    @Test
+    void aTenantsOwnFallbackClipPlaysInsteadOfTheStandardOne() {
+        var base = BridgeProperties.Resilience.defaults();
+        var resilience = new BridgeProperties.Resilience(base.stallTimeout(), base.reconnectAttempts(),
+                base.modelSessionLimit(), base.renewBefore(), base.fallbackPrompt(), base.handoverGrace(),
+                base.maxFailedAuthentications(), base.watchdogInterval(), Map.of("demo", "audio/test-fallback.ulaw"));
+        session = newSession("Hello, thanks for calling.", bridge().with(BridgeProperties.Prewarm.defaults(),
+                resilience, BridgeProperties.Idle.defaults()));
+        started()
+                .then(model::close)
+                .then(() -> model.fail(new IllegalStateException("401")))
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(1)))
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        List<String> own = FallbackPrompt.load("audio/test-fallback.ulaw").frames();
+        assertThat(own).hasSize(3);
+        assertThat(mediaPayloads()).containsExactlyElementsOf(own);
+    }
+
+    @Test
+    void aTenantFallbackClipThatIsMissingFailsAtStartNotDuringACall() {
+        var base = BridgeProperties.Resilience.defaults();
+        var resilience = new BridgeProperties.Resilience(base.stallTimeout(), base.reconnectAttempts(),
+                base.modelSessionLimit(), base.renewBefore(), base.fallbackPrompt(), base.handoverGrace(),
+                base.maxFailedAuthentications(), base.watchdogInterval(), Map.of("demo", "audio/nothing-here.ulaw"));
+        assertThatThrownBy(() -> FallbackPrompts.load(resilience)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("audio/nothing-here.ulaw");
+    }
+
+    private List<String> mediaPayloads() {
+        return toTwilio.stream().filter(Media.class::isInstance).map(m -> ((Media) m).payload()).toList();
     }
 
     @Test

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -74,5 +75,41 @@ class TwilioCodecTest {
     @ValueSource(strings = {"not json", "[1,2]", "{\"event\":\"media\"}", "{\"event\":\"mark\",\"mark\":{}}"})
     void rejectsMalformedFramesWithACodecError(String frame) {
         assertThatThrownBy(() -> codec.decode(frame)).isInstanceOf(TwilioCodecException.class);
+    }
+
+    @Test
+    void decodesFramesTheFastPathRefusesExactlyAsTheFullDecoderDoes() {
+        String base = "{\"event\":\"media\",\"streamSid\":\"MZ\\u0031\",\"media\":{\"track\":\"inbound\","
+                + "\"chunk\":\"2\",\"timestamp\":\"40\",\"payload\":\"AAA\\/\"}}";
+        assertThat(codec.decode(base)).contains(new Media("MZ1", "inbound", "2", "40", "AAA/"));
+        assertThat(codec.decode("{\"event\":\"mark\",\"mark\":{\"name\":\"a\\\"b\"},\"streamSid\":\"MZ1\"}"))
+                .contains(new Mark("MZ1", "a\"b"));
+        assertThat(codec.decode("{\"event\":\"media\",\"media\":{\"payload\":\"not base64!\"}}"))
+                .contains(new Media(null, null, null, null, "not base64!"));
+    }
+
+    @Test
+    void decodesReorderedSpacedMediaFramesOnTheFastPath() {
+        String frame = "{ \"media\" : {\"payload\":\"//79/A==\", \"timestamp\":\"20\",\"chunk\":\"1\","
+                + "\"track\":\"inbound\"}, \"sequenceNumber\":\"4\", \"streamSid\":\"MZ9\", \"event\":\"media\" }";
+        assertThat(codec.decode(frame)).contains(new Media("MZ9", "inbound", "1", "20", "//79/A=="));
+    }
+
+    @Test
+    void rejectsEveryTruncatedMediaFrameWithACodecError() {
+        String frame = Fixtures.read("twilio/media.json");
+        for (int length = 1; length < frame.length(); length++) {
+            String truncated = frame.substring(0, length);
+            assertThatThrownBy(() -> codec.decode(truncated)).as("first %d chars", length)
+                    .isInstanceOf(TwilioCodecException.class);
+        }
+    }
+
+    @Test
+    void escapesValuesTheFastWriterCannotCarry() {
+        Mark mark = new Mark("MZ\"1", "item\\x:20");
+        assertThat(codec.decode(codec.encode(mark))).contains(mark);
+        Media media = Media.outbound("MZ1", "not \"base64\"");
+        assertThat(codec.decode(codec.encode(media))).contains(media);
     }
 }

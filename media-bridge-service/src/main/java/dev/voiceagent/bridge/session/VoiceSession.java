@@ -355,7 +355,7 @@ public final class VoiceSession {
         lastModelEventMs = now();
         spans.modelOpening(reason, next.configured());
         if (!next.configured()) {
-            next.configure(setup.update());
+            next.configure(setup.updateFor(call, agentVersionId));
         }
         linkEvents = next.events()
                 .<SessionInput>map(event -> new FromModel(gen, event, System.nanoTime()))

@@ -27,9 +27,12 @@ import java.util.Set;
  *       over with the tool the contract allows), else a goodbye;</li>
  *   <li>every other step: a short acknowledgement.</li>
  * </ul>
- * The agent's greeting is the tenant's, so the simulated caller waits for it as it would for the real one.
+ * The agent's greeting is the tenant's, so the simulated caller waits for it as it would for the real one. When a
+ * hand-over is expected the caller stays on the line after its last step, as a caller being transferred does,
+ * instead of hanging up before the hand-over completes.
  */
-public record SimulatorScript(String name, String greeting, List<Turn> turns) {
+public record SimulatorScript(String name, String greeting,
+                              @JsonProperty("stay_on_line") boolean stayOnLine, List<Turn> turns) {
 
     private static final Set<String> HANDED_OVER = Set.of("transferred", "callback_created");
     private static final String UPDATE_SESSION = "update_session";
@@ -50,7 +53,7 @@ public record SimulatorScript(String name, String greeting, List<Turn> turns) {
             turns.add(new Turn(step.say() == null ? "" : step.say(), Boolean.TRUE.equals(step.interrupt()),
                     keys(step.dtmf()), actions));
         }
-        return new SimulatorScript(scenario.id(), greeting, turns);
+        return new SimulatorScript(scenario.id(), greeting, handOverExpected(scenario.expect()), turns);
     }
 
     private static List<Map<String, Object>> derived(Scenario scenario, int index) {

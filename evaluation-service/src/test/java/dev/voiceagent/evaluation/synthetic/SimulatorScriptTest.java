@@ -35,6 +35,7 @@ class SimulatorScriptTest {
                 new ModelAction.Say("I have looked into that for you."));
         assertThat(script.turns().get(1).modelActions()).containsExactly(new ModelAction.Say("Glad I could help. Goodbye!"));
         assertThat(script.turns()).noneMatch(Turn::bargeIn);
+        assertThat(script.staysOnLine()).as("hangs up after the goodbye").isFalse();
     }
 
     @Test
@@ -46,6 +47,7 @@ class SimulatorScriptTest {
         assertThat(script.turns().get(1).modelActions()).singleElement()
                 .isEqualTo(new ModelAction.CallTool("update_session",
                         Map.of("escalate_reason", "synthetic scenario intent-fraud expects a hand-over")));
+        assertThat(script.staysOnLine()).as("holds while being transferred").isTrue();
     }
 
     @Test

@@ -187,6 +187,28 @@ class TwilioSimulatorTest {
     }
 
     @Test
+    void aCallerWhoStaysOnTheLineWaitsForTheOtherSideToEndTheCall() throws Exception {
+        HttpResponse<String> registered = postScript("""
+                {"name":"hold","stay_on_line":true,"turns":[{"caller_says":"Put me through, please."}]}""");
+        String to = JSON.readTree(registered.body()).path("to").asString();
+        Call call = Call.creator(new PhoneNumber(to), new PhoneNumber("+15555550000"), URI.create(appUrl("/twiml")))
+                .create(client);
+
+        StepVerifier.create(Mono.fromSupplier(() -> twilio.call(call.getSid()).orElseThrow())
+                        .filter(c -> !c.callerTurnsSpoken().isEmpty())
+                        .repeatWhenEmpty(100, flux -> flux.delayElements(Duration.ofMillis(50))))
+                .expectNextCount(1).verifyComplete();
+        StepVerifier.create(twilio.awaitCallStatus(call.getSid(), "completed", Duration.ofMillis(1500)))
+                .as("the script is over but the caller holds").expectError(IllegalStateException.class).verify();
+
+        Call.updater(call.getSid()).setTwiml(new com.twilio.type.Twiml(
+                "<Response><Dial>+15555550199</Dial></Response>")).update(client);
+        SimulatedCall done = twilio.awaitCallStatus(call.getSid(), "completed", Duration.ofSeconds(5)).block();
+        assertThat(done.transferredTo()).isEqualTo("+15555550199");
+        assertThat(done.callerTurnsSpoken()).containsExactly("Put me through, please.");
+    }
+
+    @Test
     void refusesAnUnreadableCallerScriptWithAProblem() throws Exception {
         for (String body : List.of("{not json", "{\"turns\":[]}", "{\"name\":\"empty\",\"turns\":[]}",
                 "{\"name\":\"x\",\"turns\":[{\"caller_says\":\"hi\",\"model_actions\":[{\"dance\":1}]}]}")) {

@@ -111,7 +111,6 @@ public final class LocalStack implements AutoCloseable {
         run(GatewayApplication.class, gateway, common, Map.of(
                 "voice.gateway.public-base-url", publicBase,
                 "voice.gateway.bridge-url", "ws://localhost:" + bridge + "/internal/v1/media-stream",
-                "voice.gateway.bridge-api-url", "http://localhost:" + bridge,
                 "voice.gateway.config-url", "http://localhost:" + config,
                 "voice.gateway.evaluation-url", "http://localhost:" + evaluation,
                 "voice.gateway.callback-url", "http://localhost:" + callbacks,

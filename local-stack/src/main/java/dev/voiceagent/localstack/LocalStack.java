@@ -95,7 +95,13 @@ public final class LocalStack implements AutoCloseable {
 
         run(ConfigApplication.class, config, common, Map.of());
         run(ToolExecutorApplication.class, tools, common, Map.of());
-        run(EvaluationApplication.class, evaluation, common, Map.of());
+        Map<String, Object> evaluationOwn = new HashMap<>();
+        evaluationOwn.put("voice.evaluation.gateway-url", "http://localhost:" + gateway);
+        if (simulators.scriptControlUrl() != null) {
+            // synthetic runs script each call at the Twilio simulator; a real deployment leaves this unset
+            evaluationOwn.put("voice.evaluation.synthetic.simulator-control-url", simulators.scriptControlUrl());
+        }
+        run(EvaluationApplication.class, evaluation, common, evaluationOwn);
         run(CallbackApplication.class, callbacks, common, Map.of());
         run(MediaBridgeApplication.class, bridge, common, Map.of(
                 "voice.realtime.url", simulators.realtimeUrl(),

@@ -1,18 +1,23 @@
 package dev.voiceagent.localstack;
 
 import dev.voiceagent.testkit.realtime.RealtimeSimulator;
+import dev.voiceagent.testkit.scenario.CallScripts;
 import dev.voiceagent.testkit.scenario.Scenario;
 import dev.voiceagent.testkit.scenario.Scenarios;
 import dev.voiceagent.testkit.twilio.TwilioSimulator;
+import java.time.Duration;
 
 /**
  * The stand-ins for what this machine cannot reach: the Twilio simulator unless real Twilio credentials are
- * given, and the realtime-model simulator unless an OpenAI key is given. Both play the same scenario.
+ * given, and the realtime-model simulator unless an OpenAI key is given. Both play the same default scenario, and
+ * share one {@link CallScripts} registry: a script registered at the Twilio simulator's control endpoint (as
+ * synthetic runs do) is played by the call dialling its number, on both sides of that call.
  */
 public final class Simulators implements AutoCloseable {
 
     static final String OPENAI_REALTIME_URL = "wss://api.openai.com/v1/realtime";
     private static final String SIMULATOR_API_KEY = "local-realtime-key";
+    private static final Duration SCRIPT_TTL = Duration.ofMinutes(15);
 
     private final TwilioSimulator twilio;
     private final RealtimeSimulator realtime;
@@ -26,14 +31,16 @@ public final class Simulators implements AutoCloseable {
 
     static Simulators start(LocalStackOptions options, int twilioPort, int realtimePort) {
         Scenario scenario = Scenarios.load(options.scenario());
+        CallScripts scripts = new CallScripts(SCRIPT_TTL);
         RealtimeSimulator realtime = options.openAiApiKey() != null ? null
-                : RealtimeSimulator.start(realtimePort, scenario).requireApiKey(SIMULATOR_API_KEY);
+                : RealtimeSimulator.start(realtimePort, scenario, scripts).requireApiKey(SIMULATOR_API_KEY);
         TwilioSimulator twilio = null;
         try {
             twilio = options.realTwilio() ? null : TwilioSimulator.start(TwilioSimulator.Options.defaults()
                     .withPort(twilioPort)
                     .withAccount(options.twilioAccountSid(), options.twilioAuthToken())
-                    .withScenario(scenario));
+                    .withScenario(scenario)
+                    .withCallScripts(scripts));
         } catch (RuntimeException e) {
             if (realtime != null) {
                 realtime.close();
@@ -45,6 +52,11 @@ public final class Simulators implements AutoCloseable {
 
     /** The Twilio REST base URL the services must use, or null for the real Twilio API. */
     public String twilioBaseUrl() {
+        return twilio == null ? null : twilio.baseUrl();
+    }
+
+    /** Where synthetic runs register each call's script (the Twilio simulator), or null with real Twilio. */
+    public String scriptControlUrl() {
         return twilio == null ? null : twilio.baseUrl();
     }
 

@@ -230,6 +230,9 @@ class MediaBridgeIT {
             assertThat(session.path("audio").path("input").path("turn_detection").path("type").asString()).isEqualTo("server_vad");
             assertThat(session.path("audio").path("input").path("transcription").path("model").asString()).isNotBlank();
             assertThat(session.path("audio").path("output").path("voice").asString()).isEqualTo("alloy");
+            assertThat(session.path("tracing").path("group_id").asString()).isEqualTo(callSid);
+            assertThat(session.path("tracing").path("metadata").path("call_sid").asString()).isEqualTo(callSid);
+            assertThat(session.path("tracing").path("metadata").path("tenant_id").asString()).isEqualTo(TENANT);
             List<String> toolNames = new ArrayList<>();
             session.path("tools").forEach(t -> toolNames.add(t.path("name").asString()));
             assertThat(toolNames).containsExactly("lookup", "callback", "update_session");

@@ -69,16 +69,21 @@ public class GatewayClient {
 
     /** A short reason for a failed placement (no request details: the key must never reach a log or a row). */
     static String reason(Throwable e) {
+        return reason("make-call", "gateway", e);
+    }
+
+    /** A short reason a remote step ({@code hop}, behind breaker {@code upstream}) failed. */
+    static String reason(String hop, String upstream, Throwable e) {
         Throwable cause = e.getCause() != null && reactor.core.Exceptions.isRetryExhausted(e) ? e.getCause() : e;
         if (cause instanceof WebClientResponseException w) {
-            return "make-call answered " + w.getStatusCode().value();
+            return hop + " answered " + w.getStatusCode().value();
         }
         if (cause instanceof TimeoutException) {
-            return "make-call timed out";
+            return hop + " timed out";
         }
         if (cause instanceof io.github.resilience4j.circuitbreaker.CallNotPermittedException) {
-            return "gateway circuit open";
+            return upstream + " circuit open";
         }
-        return "make-call failed: " + cause.getClass().getSimpleName();
+        return hop + " failed: " + cause.getClass().getSimpleName();
     }
 }

@@ -139,6 +139,19 @@ public final class ScenarioSuite {
         if (s.caller().isEmpty()) {
             throw Problems.invalidField("scenarios.caller", "scenario " + s.id() + " has no caller steps");
         }
+        for (CallerStep step : s.caller()) {
+            if (step == null) {
+                throw Problems.invalidField("scenarios.caller", "scenario " + s.id() + " has an empty step");
+            }
+            for (Scenario.ModelStep action : step.model() == null ? List.<Scenario.ModelStep>of() : step.model()) {
+                boolean tool = action != null && action.callTool() != null && !action.callTool().isBlank();
+                boolean says = action != null && action.say() != null;
+                if (tool == says) {
+                    throw Problems.invalidField("scenarios.caller.model", "scenario " + s.id()
+                            + ": each model step either says a text or calls a tool");
+                }
+            }
+        }
     }
 
     private static String utterance(String intent) {

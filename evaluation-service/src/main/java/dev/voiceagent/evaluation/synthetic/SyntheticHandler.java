@@ -106,8 +106,14 @@ public class SyntheticHandler {
                 tenant.tenantId(), agentKey, version, Instant.now());
         return suite(tenant.tenantId(), agentKey)
                 .map(scenarios -> select(scenarios, body.scenarioIds()))
-                .flatMap(scenarios -> runner.start(run, scenarios, apiKey, to))
+                .flatMap(scenarios -> runner.start(run, scenarios,
+                        new SyntheticRunner.Placement(apiKey, to, greeting(tenant))))
                 .flatMap(this::progress);
+    }
+
+    private static String greeting(TenantConfigPublished tenant) {
+        String greeting = tenant.runtimeConfig() == null ? null : tenant.runtimeConfig().greeting();
+        return greeting == null || greeting.isBlank() ? null : greeting;
     }
 
     /** The key make-call is placed with: the body's {@code tenant_key} (same tenant only), else the caller's. */

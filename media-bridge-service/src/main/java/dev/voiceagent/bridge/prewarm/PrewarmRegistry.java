@@ -69,7 +69,7 @@ public class PrewarmRegistry implements ModelLinks, Disposable {
             return Result.TOO_MANY;
         }
         ModelConnection link = open(setup.model());
-        link.configure(setup.update());
+        link.configure(setup.updateFor(call, call.agentVersionId()));
         Prewarmed entry = new Prewarmed(call, link);
         if (byCall.putIfAbsent(call.callSid(), entry) != null) {
             link.dispose();

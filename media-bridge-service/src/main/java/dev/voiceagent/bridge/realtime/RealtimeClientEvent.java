@@ -6,9 +6,31 @@ import java.util.Map;
 /** The client events the bridge sends to the realtime model. */
 public sealed interface RealtimeClientEvent {
 
-    /** Configures the session: μ-law in and out, server VAD, input transcription, tools. */
+    /**
+     * Configures the session: μ-law in and out, server VAD, input transcription, tools, and the trace the session
+     * is recorded under (null: none).
+     */
     record SessionUpdate(String model, String instructions, String voice, String transcriptionModel,
-                         String language, List<FunctionTool> tools) implements RealtimeClientEvent {
+                         String language, List<FunctionTool> tools, Tracing tracing) implements RealtimeClientEvent {
+
+        /** Without a trace. */
+        public SessionUpdate(String model, String instructions, String voice, String transcriptionModel,
+                             String language, List<FunctionTool> tools) {
+            this(model, instructions, voice, transcriptionModel, language, tools, null);
+        }
+
+        /** The same configuration, traced as given. */
+        public SessionUpdate traced(Tracing value) {
+            return new SessionUpdate(model, instructions, voice, transcriptionModel, language, tools, value);
+        }
+    }
+
+    /**
+     * {@code session.tracing}: the workflow, group and metadata OpenAI's traces dashboard files the session under.
+     * The bridge names the call in them, so a session can be found by call SID (and the realtime simulator plays
+     * the call's script by it). Set once per session: the API refuses to change it later.
+     */
+    record Tracing(String workflowName, String groupId, Map<String, String> metadata) {
     }
 
     /** A function the model may call, with its JSON Schema. */

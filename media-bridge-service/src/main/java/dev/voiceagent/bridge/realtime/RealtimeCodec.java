@@ -195,6 +195,13 @@ public final class RealtimeCodec {
             t.set("parameters", JSON.valueToTree(tool.parameters()));
         }
         session.put("tool_choice", "auto");
+        if (update.tracing() != null) {
+            ObjectNode tracing = session.putObject("tracing");
+            tracing.put("workflow_name", update.tracing().workflowName());
+            tracing.put("group_id", update.tracing().groupId());
+            ObjectNode metadata = tracing.putObject("metadata");
+            update.tracing().metadata().forEach(metadata::put);
+        }
         return session;
     }
 

@@ -1,6 +1,7 @@
 package dev.voiceagent.bridge.session;
 
 import dev.voiceagent.bridge.realtime.RealtimeClientEvent.SessionUpdate;
+import dev.voiceagent.bridge.realtime.RealtimeClientEvent.Tracing;
 import dev.voiceagent.bridge.realtime.RealtimeProperties;
 import dev.voiceagent.bridge.tools.ToolCatalog;
 import dev.voiceagent.contracts.TenantConfigPublished;
@@ -33,6 +34,21 @@ public record SessionSetup(String model, String voice, SessionUpdate update, Str
         String greeting = runtime == null || runtime.greeting() == null || runtime.greeting().isBlank() ? null
                 : runtime.greeting();
         return new SessionSetup(model, voice, update, greeting);
+    }
+
+    /**
+     * The {@code session.update} for one call: traced under workflow {@code voice-agent <agent_key>}, grouped by
+     * call SID (a reconnected session joins its call's group), with call SID, tenant, agent and version as metadata.
+     */
+    public SessionUpdate updateFor(CallContext call, String agentVersionId) {
+        java.util.Map<String, String> metadata = new java.util.LinkedHashMap<>();
+        metadata.put("call_sid", call.callSid());
+        metadata.put("tenant_id", call.tenantId());
+        metadata.put("agent_key", call.agentKey());
+        if (agentVersionId != null) {
+            metadata.put("agent_version_id", agentVersionId);
+        }
+        return update.traced(new Tracing("voice-agent " + call.agentKey(), call.callSid(), metadata));
     }
 
     /** The enabled tenant's agent by key. */

@@ -169,6 +169,7 @@ public final class VoiceSession {
     private int failedAuthentications;
     private boolean handingOver;
     private boolean idleEnded;
+    private boolean twilioGone;
     private int handovers;
 
     private volatile Phase phase = Phase.WAITING_FOR_START;
@@ -309,7 +310,7 @@ public final class VoiceSession {
         } else if (input instanceof Tick) {
             onTick();
         } else if (input instanceof TwilioClosed) {
-            end("twilio_closed", null, CloseStatus.NORMAL);
+            onTwilioGone("twilio_closed");
         } else if (input instanceof ModelClosed closed) {
             if (closed.generation() == generation) {
                 deps.metrics().modelError("connection_closed", null);
@@ -343,7 +344,22 @@ public final class VoiceSession {
         } else if (message instanceof Dtmf dtmf) {
             onDtmf(dtmf);
         } else if (message instanceof Stop) {
-            end("stop", null, CloseStatus.NORMAL);
+            onTwilioGone("stop");
+        }
+    }
+
+    /**
+     * Twilio stops the stream as soon as a transfer replaces the call's TwiML, usually before the tool executor's
+     * reply reaches the bridge: while a hand-over is pending its result decides the outcome, so the session waits
+     * for it (bounded by the tool timeout) instead of ending with the hand-over cancelled.
+     */
+    private void onTwilioGone(String reason) {
+        if (tools.values().stream().anyMatch(pending -> pending.handover)) {
+            twilioGone = true;
+            log.debug("call {}: Twilio's side ended ({}) during the hand-over; waiting for its result",
+                    call.callSid(), reason);
+        } else {
+            end(reason, null, CloseStatus.NORMAL);
         }
     }
 
@@ -389,7 +405,7 @@ public final class VoiceSession {
         lastModelEventMs = now();
         spans.modelOpening(reason, next.configured());
         if (!next.configured()) {
-            next.configure(setup.update());
+            next.configure(setup.updateFor(call, agentVersionId));
         }
         linkEvents = next.events()
                 .<SessionInput>map(event -> new FromModel(gen, event, System.nanoTime()))
@@ -714,7 +730,9 @@ public final class VoiceSession {
     }
 
     private void onHandoverReply(PendingTool pending, String status) {
-        if (ToolCompleted.OK.equals(status)) {
+        if (ToolCompleted.OK.equals(status) && twilioGone) {
+            end("handover", null, CloseStatus.NORMAL);
+        } else if (ToolCompleted.OK.equals(status)) {
             // a transfer replaces the call's TwiML and Twilio stops the stream itself; the grace bounds the wait
             schedule(resilience.handoverGrace(), HandoverDone::new);
         } else {

@@ -10,6 +10,7 @@ import dev.voiceagent.bridge.realtime.RealtimeClientEvent.InputAudioAppend;
 import dev.voiceagent.bridge.realtime.RealtimeClientEvent.ItemTruncate;
 import dev.voiceagent.bridge.realtime.RealtimeClientEvent.ResponseCreate;
 import dev.voiceagent.bridge.realtime.RealtimeClientEvent.SessionUpdate;
+import dev.voiceagent.bridge.realtime.RealtimeClientEvent.Tracing;
 import dev.voiceagent.bridge.realtime.RealtimeClientEvent.UserText;
 import dev.voiceagent.bridge.realtime.RealtimeServerEvent.Error;
 import dev.voiceagent.bridge.realtime.RealtimeServerEvent.FunctionCallArgumentsDone;
@@ -92,7 +93,13 @@ class RealtimeCodecTest {
                 Arguments.of("conversation.item.truncate", new ItemTruncate("item_1", 0, 1500)),
                 Arguments.of("session.update", new SessionUpdate("gpt-realtime", "Be brief.", "alloy",
                         "gpt-4o-mini-transcribe", "en", List.of(new FunctionTool("noop", "Does nothing.",
-                                Map.of("type", "object", "properties", Map.of()))))));
+                                Map.of("type", "object", "properties", Map.of()))))),
+                Arguments.of("session.update.traced", new SessionUpdate("gpt-realtime", "Be brief.", "alloy",
+                        "gpt-4o-mini-transcribe", "en", List.of(new FunctionTool("noop", "Does nothing.",
+                                Map.of("type", "object", "properties", Map.of()))))
+                        .traced(new Tracing("voice-agent support", "CA0123456789abcdef0123456789abcdef",
+                                Map.of("call_sid", "CA0123456789abcdef0123456789abcdef", "tenant_id", "demo",
+                                        "agent_key", "support", "agent_version_id", "support-v2")))));
     }
 
     @ParameterizedTest(name = "{0}")

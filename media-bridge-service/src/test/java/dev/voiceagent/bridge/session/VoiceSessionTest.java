@@ -137,6 +137,14 @@ class VoiceSessionTest {
         socketClosed();
     }
 
+    /** The tool executor's answer to the hand-over just requested: done. */
+    private void handOverDone() {
+        List<ToolRequested> requested = publishedOf(ToolRequested.class);
+        ToolRequested handover = requested.get(requested.size() - 1);
+        assertThat(pending.complete(new ToolCompleted(handover.toolCallId(), handover.tool(), ToolCompleted.OK,
+                Map.of(), null, 3))).isTrue();
+    }
+
     private void socketClosed() {
         twilio.tryEmitComplete();
     }
@@ -593,6 +601,8 @@ class VoiceSessionTest {
                         "{\"escalate_reason\":\"payment dispute over limit\"}")))
                 .then(() -> model.emit(new OutputAudioDelta("r1", "item_late", HUNDRED_MS)))
                 .then(this::hangUp)
+                .then(() -> assertThat(publishedOf(SessionOutcome.class)).as("waits for the hand-over").isEmpty())
+                .then(this::handOverDone)
                 .expectNext(CloseStatus.NORMAL)
                 .verifyComplete();
 
@@ -603,6 +613,9 @@ class VoiceSessionTest {
                 .noneMatch(m -> m instanceof Mark mark && mark.name().startsWith("item_late"));
         assertThat(model.closedByBridge).isTrue();
         assertThat(outcome().escalationReason()).isEqualTo("contract_limit: payment dispute over limit");
+        assertThat(outcome().outcome()).as("Twilio stopped the stream before the tool executor's reply came; the "
+                + "hand-over's result still decides").isEqualTo(Outcome.CALLBACK_CREATED);
+        assertThat(publishedOf(SessionEnded.class)).extracting(SessionEnded::reason).containsExactly("handover");
     }
 
     @Test
@@ -617,6 +630,7 @@ class VoiceSessionTest {
                     }
                 })
                 .then(this::hangUp)
+                .then(this::handOverDone)
                 .expectNext(CloseStatus.NORMAL)
                 .verifyComplete();
 
@@ -632,6 +646,7 @@ class VoiceSessionTest {
                 .then(() -> pending.complete(new ToolCompleted("call_1", "lookup", ToolCompleted.OK,
                         Map.of("requires_handover", true, "handover_reason", "account locked"), null, 3)))
                 .then(this::hangUp)
+                .then(this::handOverDone)
                 .expectNext(CloseStatus.NORMAL)
                 .verifyComplete();
 

@@ -30,6 +30,7 @@ public final class ObservedSession {
     private final List<String> agentTranscripts = new ArrayList<>();
     private final List<String> toolCalls = new ArrayList<>();
     private JsonNode lastSessionUpdate;
+    private String script;
     private boolean closed;
 
     ObservedSession(String id, String authorization, String model) {
@@ -66,6 +67,15 @@ public final class ObservedSession {
     /** The raw JSON frames of this type (audio appends are counted, not kept; at most 500 a type). */
     public synchronized List<String> events(String type) {
         return List.copyOf(eventFrames.getOrDefault(type, List.of()));
+    }
+
+    /** The name of the per-call script this session played, or null when it played the default scenario. */
+    public synchronized String script() {
+        return script;
+    }
+
+    synchronized void scripted(String name) {
+        script = name;
     }
 
     /** The {@code session} object of the last {@code session.update}, or null. */

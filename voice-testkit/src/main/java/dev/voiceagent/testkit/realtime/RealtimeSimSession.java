@@ -36,7 +36,7 @@ final class RealtimeSimSession {
     private static final double AGENT_TONE_HZ = 440;
 
     private final String id;
-    private final Scenario scenario;
+    private Scenario scenario;
     private final ObservedSession observed;
     private final JsonMapper json;
     private final Sinks.Many<RealtimeServerEvent> outbound =
@@ -64,6 +64,14 @@ final class RealtimeSimSession {
     /** The server events of this session, in order; completes when the session closes. */
     Flux<RealtimeServerEvent> events() {
         return outbound.asFlux();
+    }
+
+    /** Plays this script instead, unless the conversation has already begun. */
+    synchronized void useScript(Scenario script) {
+        if (nextTurn == 0 && !greeted) {
+            scenario = script;
+            observed.scripted(script.name());
+        }
     }
 
     synchronized void open() {

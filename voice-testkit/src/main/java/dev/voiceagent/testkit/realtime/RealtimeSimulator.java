@@ -1,5 +1,6 @@
 package dev.voiceagent.testkit.realtime;
 
+import dev.voiceagent.testkit.scenario.CallScripts;
 import dev.voiceagent.testkit.scenario.Scenario;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -23,12 +24,15 @@ import reactor.netty.http.server.HttpServerResponse;
 import reactor.netty.http.server.WebsocketServerSpec;
 import reactor.netty.http.websocket.WebsocketInbound;
 import reactor.netty.http.websocket.WebsocketOutbound;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A WebSocket server speaking the OpenAI Realtime (GA) protocol at {@code /v1/realtime}, driven by a
  * {@link Scenario}: it hears the caller through an energy VAD over the appended μ-law and answers with the
- * scenario's transcripts, tool calls and (tone) speech.
+ * scenario's transcripts, tool calls and (tone) speech. A session whose {@code session.update} names a call
+ * ({@code session.tracing.metadata.call_sid}, else {@code session.tracing.group_id}) with a script in the shared
+ * {@link CallScripts} plays that script; every other session plays the default scenario.
  */
 public final class RealtimeSimulator implements AutoCloseable {
 
@@ -43,13 +47,15 @@ public final class RealtimeSimulator implements AutoCloseable {
     private final JsonMapper json = JsonMapper.builder().build();
     private final RealtimeSimCodec codec = new RealtimeSimCodec(json);
     private final AtomicReference<Scenario> scenario;
+    private final CallScripts scripts;
     private final AtomicReference<String> requiredApiKey = new AtomicReference<>();
     private final AtomicLong sessionIds = new AtomicLong();
     private final Deque<ObservedSession> sessions = new ArrayDeque<>();
     private final DisposableServer server;
 
-    private RealtimeSimulator(int port, Scenario scenario) {
+    private RealtimeSimulator(int port, Scenario scenario, CallScripts scripts) {
         this.scenario = new AtomicReference<>(Objects.requireNonNull(scenario, "scenario"));
+        this.scripts = Objects.requireNonNull(scripts, "scripts");
         this.server = HttpServer.create()
                 .port(port)
                 .route(routes -> routes.get(PATH, this::handshake))
@@ -59,7 +65,12 @@ public final class RealtimeSimulator implements AutoCloseable {
 
     /** Starts a simulator on the given port (0 picks a free one) playing the scenario in every new session. */
     public static RealtimeSimulator start(int port, Scenario scenario) {
-        return new RealtimeSimulator(port, scenario);
+        return new RealtimeSimulator(port, scenario, new CallScripts(Duration.ofMinutes(10)));
+    }
+
+    /** As {@link #start(int, Scenario)}, with per-call scripts shared with the Twilio simulator. */
+    public static RealtimeSimulator start(int port, Scenario scenario, CallScripts scripts) {
+        return new RealtimeSimulator(port, scenario, scripts);
     }
 
     /** Makes the handshake require {@code Authorization: Bearer <apiKey>} (401 otherwise); null accepts any. */
@@ -68,7 +79,7 @@ public final class RealtimeSimulator implements AutoCloseable {
         return this;
     }
 
-    /** Plays this scenario in sessions opened from now on. */
+    /** Plays this scenario in sessions opened from now on that have no per-call script. */
     public void useScenario(Scenario next) {
         scenario.set(Objects.requireNonNull(next, "scenario"));
     }
@@ -126,11 +137,26 @@ public final class RealtimeSimulator implements AutoCloseable {
         session.open();
         Mono<Void> outbound = out.sendString(session.events().map(this::encode)).then();
         Mono<Void> inbound = in.aggregateFrames(MAX_FRAME).receive().asString()
-                .doOnNext(frame -> session.onFrame(frame, codec.decode(frame)))
+                .doOnNext(frame -> session.onFrame(frame, withCallScript(session, codec.decode(frame))))
                 .then()
                 .doFinally(signal -> session.close());
         // Both directions must end: the inbound ends when the client closes, which completes the outbound queue.
         return Mono.when(inbound, outbound);
+    }
+
+    /** A {@code session.update} naming a call with a script switches the session to that script first. */
+    private RealtimeClientEvent withCallScript(RealtimeSimSession session, RealtimeClientEvent event) {
+        if (event instanceof RealtimeClientEvent.SessionUpdate update) {
+            scripts.forCall(tracedCallSid(update.session())).ifPresent(session::useScript);
+        }
+        return event;
+    }
+
+    /** The call a session is traced for: {@code tracing.metadata.call_sid}, else {@code tracing.group_id}. */
+    static String tracedCallSid(JsonNode session) {
+        JsonNode tracing = session.path("tracing");
+        String callSid = tracing.path("metadata").path("call_sid").asString(null);
+        return callSid != null ? callSid : tracing.path("group_id").asString(null);
     }
 
     private String encode(RealtimeServerEvent event) {

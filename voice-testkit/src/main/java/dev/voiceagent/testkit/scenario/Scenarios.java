@@ -15,7 +15,7 @@ import tools.jackson.databind.json.JsonMapper;
  * Loads scenario scripts from the classpath ({@code testkit/scenarios/<name>.json}) or from JSON text.
  *
  * <pre>{@code
- * {"name": "...", "greeting": "...",
+ * {"name": "...", "greeting": "...", "stay_on_line": false,
  *  "turns": [{"caller_says": "...", "barge_in": false, "dtmf": ["1"],
  *             "model_actions": [{"call_tool": "lookup", "arguments": {"account_number": "1001"}},
  *                               {"say": "Your balance is {balance} {currency}."}]}]}
@@ -54,7 +54,8 @@ public final class Scenarios {
             for (JsonNode turn : root.path("turns")) {
                 turns.add(turn(turn));
             }
-            return new Scenario(required(root, "name"), turns, optional(root, "greeting"));
+            return new Scenario(required(root, "name"), turns, optional(root, "greeting"),
+                    root.path("stay_on_line").asBoolean(false));
         } catch (JacksonException e) {
             throw new IllegalArgumentException("scenario is not valid JSON: " + e.getOriginalMessage(), e);
         }

@@ -109,7 +109,7 @@ final class CallFlow {
         String streamSid = TwilioSimulator.sid("MZ");
         call.stream(stream.url(), stream.parameters(), streamSid);
         CallerMediaSession session =
-                new CallerMediaSession(call, streamSid, stream.parameters(), options.scenario(), options, codec);
+                new CallerMediaSession(call, streamSid, stream.parameters(), call.script, options, codec);
         call.mediaAttached(session);
         return websockets.websocket(wsSpec).uri(stream.url())
                 .handle(session::run)

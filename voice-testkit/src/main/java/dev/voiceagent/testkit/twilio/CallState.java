@@ -1,6 +1,7 @@
 package dev.voiceagent.testkit.twilio;
 
 import dev.voiceagent.testkit.audio.Tones;
+import dev.voiceagent.testkit.scenario.Scenario;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,6 +28,8 @@ final class CallState {
     final String statusCallback;
     final String statusCallbackMethod;
     final Set<String> statusCallbackEvents;
+    /** What the simulated caller does on this call's media stream. */
+    final Scenario script;
     final Instant created = Instant.now();
 
     private String status;
@@ -57,7 +60,7 @@ final class CallState {
 
     CallState(String sid, String accountSid, String from, String to, String direction, String voiceUrl,
               String voiceMethod, String inlineTwiml, String statusCallback, String statusCallbackMethod,
-              Set<String> statusCallbackEvents, String initialStatus) {
+              Set<String> statusCallbackEvents, String initialStatus, Scenario script) {
         this.sid = sid;
         this.accountSid = accountSid;
         this.from = from;
@@ -69,6 +72,7 @@ final class CallState {
         this.statusCallback = statusCallback;
         this.statusCallbackMethod = statusCallbackMethod;
         this.statusCallbackEvents = Set.copyOf(statusCallbackEvents);
+        this.script = script;
         status(initialStatus);
     }
 

@@ -23,7 +23,8 @@ import reactor.util.concurrent.Queues;
 /**
  * Twilio's side of one two-way media stream, with the scripted caller on it: a 20 ms clock sends the caller's
  * μ-law (speech for scenario turns, silence otherwise), plays the server's audio in real time, echoes marks
- * once the audio before them has played, obeys {@code clear}, and hangs up after the last answer.
+ * once the audio before them has played, obeys {@code clear}, and hangs up after the last answer (or, when the
+ * script says so, stays on the line until the other side ends the call).
  * Entry points are synchronized so frames leave in one order.
  */
 final class CallerMediaSession {
@@ -160,9 +161,9 @@ final class CallerMediaSession {
         boolean bargeIn = next != null && next.bargeIn()
                 && agentBytesPlayedInPhase >= options.bargeInAfter().toMillis() * Tones.BYTES_PER_MS;
         if (answerHeard() || bargeIn || (ticks - phaseStartTick) * FRAME_MS >= listenTimeout().toMillis()) {
-            if (next == null) {
+            if (next == null && !scenario.staysOnLine()) {
                 hangUp("caller");
-            } else {
+            } else if (next != null) {
                 speak(next);
             }
         }

@@ -7,7 +7,10 @@ import java.util.Locale;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
-/** The JSON bodies of Twilio's REST API (2010-04-01) that the simulator answers with, snake_case as Twilio sends. */
+/**
+ * The JSON bodies of Twilio's REST API (2010-04-01) that the simulator answers with, snake_case as Twilio sends,
+ * and those of the simulator's own control endpoint.
+ */
 final class TwilioRestJson {
 
     static final String API_VERSION = "2010-04-01";
@@ -63,5 +66,16 @@ final class TwilioRestJson {
     String error(int code, String message, int status) {
         return json.writeValueAsString(json.createObjectNode().put("code", code).put("message", message)
                 .put("more_info", "https://www.twilio.com/docs/errors/" + code).put("status", status));
+    }
+
+    String scriptRegistered(String to, String name, int turns, long expiresInSeconds) {
+        return json.writeValueAsString(json.createObjectNode().put("to", to).put("name", name).put("turns", turns)
+                .put("expires_in_seconds", expiresInSeconds));
+    }
+
+    /** An RFC 9457 problem body. */
+    String problem(int status, String title, String detail) {
+        return json.writeValueAsString(json.createObjectNode().put("type", "about:blank").put("title", title)
+                .put("status", status).put("detail", detail));
     }
 }

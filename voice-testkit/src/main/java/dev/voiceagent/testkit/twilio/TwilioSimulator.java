@@ -1,5 +1,6 @@
 package dev.voiceagent.testkit.twilio;
 
+import dev.voiceagent.testkit.scenario.CallScripts;
 import dev.voiceagent.testkit.scenario.Scenario;
 import dev.voiceagent.testkit.scenario.Scenarios;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -43,71 +44,85 @@ public final class TwilioSimulator implements AutoCloseable {
     /** The local auth token (it signs webhooks). */
     public static final String DEFAULT_AUTH_TOKEN = "local-twilio-token";
 
+    /**
+     * The simulator's own control endpoint (not Twilio's API): {@code POST} a caller script as JSON (the
+     * {@link Scenarios} format) and get {@code 201 {"to": "+1555…", "name", "turns", "expires_in_seconds"}}; a call
+     * created to that number plays the script on its media stream.
+     */
+    public static final String SCRIPTS_PATH = "/simulator/v1/caller-scripts";
+
     /** Settings; start from {@link #defaults()}. */
     public record Options(int port, String accountSid, String authToken, Scenario scenario, Duration ringDelay,
                           Duration pauseBeforeSpeaking, Duration greetingTimeout, Duration answerTimeout,
-                          Duration bargeInAfter, Duration maxCallDuration) {
+                          Duration bargeInAfter, Duration maxCallDuration, CallScripts scripts) {
 
         public Options {
             Objects.requireNonNull(accountSid, "accountSid");
             Objects.requireNonNull(authToken, "authToken");
             Objects.requireNonNull(scenario, "scenario");
+            Objects.requireNonNull(scripts, "scripts");
         }
 
         /**
          * Port 0 (free), the local account and token, the {@code account-lookup} scenario, 100 ms ringing, a
          * 300 ms pause before the caller speaks, 3 s to wait for a greeting, 10 s for an answer, barge-in after
-         * 200 ms of agent audio, calls cut after 120 s.
+         * 200 ms of agent audio, calls cut after 120 s, per-call scripts of its own (kept 10 minutes unclaimed).
          */
         public static Options defaults() {
             return new Options(0, DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, Scenarios.load(Scenarios.ACCOUNT_LOOKUP),
                     Duration.ofMillis(100), Duration.ofMillis(300), Duration.ofSeconds(3), Duration.ofSeconds(10),
-                    Duration.ofMillis(200), Duration.ofSeconds(120));
+                    Duration.ofMillis(200), Duration.ofSeconds(120), new CallScripts(Duration.ofMinutes(10)));
         }
 
         public Options withPort(int value) {
             return new Options(value, accountSid, authToken, scenario, ringDelay, pauseBeforeSpeaking,
-                    greetingTimeout, answerTimeout, bargeInAfter, maxCallDuration);
+                    greetingTimeout, answerTimeout, bargeInAfter, maxCallDuration, scripts);
         }
 
         public Options withAccount(String sid, String token) {
             return new Options(port, sid, token, scenario, ringDelay, pauseBeforeSpeaking, greetingTimeout,
-                    answerTimeout, bargeInAfter, maxCallDuration);
+                    answerTimeout, bargeInAfter, maxCallDuration, scripts);
         }
 
         public Options withScenario(Scenario value) {
             return new Options(port, accountSid, authToken, value, ringDelay, pauseBeforeSpeaking, greetingTimeout,
-                    answerTimeout, bargeInAfter, maxCallDuration);
+                    answerTimeout, bargeInAfter, maxCallDuration, scripts);
         }
 
         public Options withRingDelay(Duration value) {
             return new Options(port, accountSid, authToken, scenario, value, pauseBeforeSpeaking, greetingTimeout,
-                    answerTimeout, bargeInAfter, maxCallDuration);
+                    answerTimeout, bargeInAfter, maxCallDuration, scripts);
         }
 
         public Options withPauseBeforeSpeaking(Duration value) {
             return new Options(port, accountSid, authToken, scenario, ringDelay, value, greetingTimeout,
-                    answerTimeout, bargeInAfter, maxCallDuration);
+                    answerTimeout, bargeInAfter, maxCallDuration, scripts);
         }
 
         public Options withGreetingTimeout(Duration value) {
             return new Options(port, accountSid, authToken, scenario, ringDelay, pauseBeforeSpeaking, value,
-                    answerTimeout, bargeInAfter, maxCallDuration);
+                    answerTimeout, bargeInAfter, maxCallDuration, scripts);
         }
 
         public Options withAnswerTimeout(Duration value) {
             return new Options(port, accountSid, authToken, scenario, ringDelay, pauseBeforeSpeaking,
-                    greetingTimeout, value, bargeInAfter, maxCallDuration);
+                    greetingTimeout, value, bargeInAfter, maxCallDuration, scripts);
         }
 
         public Options withBargeInAfter(Duration value) {
             return new Options(port, accountSid, authToken, scenario, ringDelay, pauseBeforeSpeaking,
-                    greetingTimeout, answerTimeout, value, maxCallDuration);
+                    greetingTimeout, answerTimeout, value, maxCallDuration, scripts);
         }
 
         public Options withMaxCallDuration(Duration value) {
             return new Options(port, accountSid, authToken, scenario, ringDelay, pauseBeforeSpeaking,
-                    greetingTimeout, answerTimeout, bargeInAfter, value);
+                    greetingTimeout, answerTimeout, bargeInAfter, value, scripts);
+        }
+
+        /** Per-call scripts, shared with a realtime simulator so both sides of a call play the same one. */
+        public Options withCallScripts(CallScripts value) {
+            return new Options(port, accountSid, authToken, scenario, ringDelay, pauseBeforeSpeaking,
+                    greetingTimeout, answerTimeout, bargeInAfter, maxCallDuration, value);
         }
     }
 
@@ -116,6 +131,7 @@ public final class TwilioSimulator implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(TwilioSimulator.class);
     private static final String ACCOUNT = "/2010-04-01/Accounts/{account}";
+    private static final int MAX_SCRIPT_BYTES = 256 * 1024;
     private static final int MAX_KEPT = 1000;
 
     private final Options options;
@@ -140,7 +156,8 @@ public final class TwilioSimulator implements AutoCloseable {
                         .post(ACCOUNT + "/Calls/{sid}.json", (req, res) -> handle(req, res, this::updateCall))
                         .get(ACCOUNT + "/Calls/{sid}.json", (req, res) -> handle(req, res, this::fetchCall))
                         .post(ACCOUNT + "/Messages.json", (req, res) -> handle(req, res, this::createMessage))
-                        .get(ACCOUNT + "/Messages/{sid}.json", (req, res) -> handle(req, res, this::fetchMessage)))
+                        .get(ACCOUNT + "/Messages/{sid}.json", (req, res) -> handle(req, res, this::fetchMessage))
+                        .post(SCRIPTS_PATH, this::registerScript))
                 .bindNow(Duration.ofSeconds(10));
         log.info("Twilio simulator at {} (account {}, scenario {})", baseUrl(), options.accountSid(),
                 options.scenario().name());
@@ -196,10 +213,43 @@ public final class TwilioSimulator implements AutoCloseable {
                         "call " + sid + " did not reach '" + status + "' within " + timeout + ": " + call(sid))));
     }
 
+    /** The per-call scripts this simulator claims calls' scripts from. */
+    public CallScripts scripts() {
+        return options.scripts();
+    }
+
+    private Publisher<Void> registerScript(HttpServerRequest request, HttpServerResponse response) {
+        return request.receive().aggregate().asString(StandardCharsets.UTF_8)
+                .defaultIfEmpty("")
+                .map(this::scriptRegistered)
+                .onErrorResume(e -> Mono.just(problem(e instanceof IllegalArgumentException
+                        ? e.getMessage() : "The body could not be read.")))
+                .flatMap(reply -> Mono.from(send(response, reply, reply.status() == 201
+                        ? "application/json" : "application/problem+json")));
+    }
+
+    private Reply scriptRegistered(String body) {
+        if (body.length() > MAX_SCRIPT_BYTES) {
+            return problem("A caller script is at most " + MAX_SCRIPT_BYTES + " bytes.");
+        }
+        Scenario script = Scenarios.parse(body);
+        if (script.turns().isEmpty()) {
+            return problem("A caller script needs at least one turn.");
+        }
+        String to = options.scripts().register(script);
+        log.info("Twilio simulator: caller script {} registered for {}", script.name(), to);
+        return new Reply(201, rest.scriptRegistered(to, script.name(), script.turns().size(),
+                options.scripts().ttl().toSeconds()));
+    }
+
+    private Reply problem(String detail) {
+        return new Reply(400, rest.problem(400, "Bad Request", detail));
+    }
+
     /** Simulates an inbound call: Twilio fetches {@code voiceUrl} (signed) and runs its TwiML; returns the call SID. */
     public String placeInboundCall(String from, String to, String voiceUrl, String statusCallbackUrl) {
         CallState call = new CallState(sid("CA"), options.accountSid(), from, to, "inbound", voiceUrl, "POST", null,
-                statusCallbackUrl, "POST", Set.of(), "ringing");
+                statusCallbackUrl, "POST", Set.of(), "ringing", options.scenario());
         launch(remember(call));
         return call.sid;
     }
@@ -224,8 +274,12 @@ public final class TwilioSimulator implements AutoCloseable {
     }
 
     private Publisher<Void> send(HttpServerResponse response, Reply reply) {
+        return send(response, reply, "application/json; charset=utf-8");
+    }
+
+    private Publisher<Void> send(HttpServerResponse response, Reply reply, String contentType) {
         return response.status(reply.status())
-                .header(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=utf-8")
+                .header(HttpHeaderNames.CONTENT_TYPE, contentType)
                 .sendString(Mono.just(reply.body()));
     }
 
@@ -253,10 +307,12 @@ public final class TwilioSimulator implements AutoCloseable {
         if (twiml == null && !absoluteHttpUrl(url)) {
             return new Reply(400, rest.error(21205, "Url is not a valid URL: " + url, 400));
         }
-        CallState call = new CallState(sid("CA"), options.accountSid(), from, to, "outbound-api", url,
+        String sid = sid("CA");
+        Scenario script = options.scripts().claim(to, sid).orElse(options.scenario());
+        CallState call = new CallState(sid, options.accountSid(), from, to, "outbound-api", url,
                 Optional.ofNullable(first(form, "Method")).orElse("POST"), twiml, first(form, "StatusCallback"),
                 Optional.ofNullable(first(form, "StatusCallbackMethod")).orElse("POST"),
-                callbackEvents(form), "queued");
+                callbackEvents(form), "queued", script);
         remember(call);
         Reply reply = new Reply(201, rest.call(call.snapshot(), call.created));
         launch(call);

@@ -165,6 +165,69 @@ class TwilioSimulatorTest {
     }
 
     @Test
+    void playsTheCallerScriptRegisteredForTheDialledNumber() throws Exception {
+        HttpResponse<String> registered = postScript("""
+                {"name":"two-steps","turns":[{"caller_says":"First, my balance."},
+                {"caller_says":"","dtmf":["1","#"]},{"caller_says":"That is all."}]}""");
+        assertThat(registered.statusCode()).isEqualTo(201);
+        String to = JSON.readTree(registered.body()).path("to").asString();
+        assertThat(JSON.readTree(registered.body()).path("turns").asInt()).isEqualTo(3);
+
+        Call scripted = Call.creator(new PhoneNumber(to), new PhoneNumber("+15555550000"), URI.create(appUrl("/twiml")))
+                .create(client);
+        Call plain = Call.creator(new PhoneNumber(to), new PhoneNumber("+15555550000"), URI.create(appUrl("/twiml")))
+                .create(client);
+
+        SimulatedCall done = twilio.awaitCallStatus(scripted.getSid(), "completed", Duration.ofSeconds(15)).block();
+        assertThat(done.callerTurnsSpoken()).containsExactly("First, my balance.", "", "That is all.");
+        assertThat(done.dtmfSent()).containsExactly("1", "#");
+        assertThat(twilio.scripts().forCall(scripted.getSid())).map(Scenario::name).contains("two-steps");
+        SimulatedCall second = twilio.awaitCallStatus(plain.getSid(), "completed", Duration.ofSeconds(15)).block();
+        assertThat(second.callerTurnsSpoken()).as("a script is played by one call only").containsExactly("Bye now.");
+    }
+
+    @Test
+    void aCallerWhoStaysOnTheLineWaitsForTheOtherSideToEndTheCall() throws Exception {
+        HttpResponse<String> registered = postScript("""
+                {"name":"hold","stay_on_line":true,"turns":[{"caller_says":"Put me through, please."}]}""");
+        String to = JSON.readTree(registered.body()).path("to").asString();
+        Call call = Call.creator(new PhoneNumber(to), new PhoneNumber("+15555550000"), URI.create(appUrl("/twiml")))
+                .create(client);
+
+        StepVerifier.create(Mono.fromSupplier(() -> twilio.call(call.getSid()).orElseThrow())
+                        .filter(c -> !c.callerTurnsSpoken().isEmpty())
+                        .repeatWhenEmpty(100, flux -> flux.delayElements(Duration.ofMillis(50))))
+                .expectNextCount(1).verifyComplete();
+        StepVerifier.create(twilio.awaitCallStatus(call.getSid(), "completed", Duration.ofMillis(1500)))
+                .as("the script is over but the caller holds").expectError(IllegalStateException.class).verify();
+
+        Call.updater(call.getSid()).setTwiml(new com.twilio.type.Twiml(
+                "<Response><Dial>+15555550199</Dial></Response>")).update(client);
+        SimulatedCall done = twilio.awaitCallStatus(call.getSid(), "completed", Duration.ofSeconds(5)).block();
+        assertThat(done.transferredTo()).isEqualTo("+15555550199");
+        assertThat(done.callerTurnsSpoken()).containsExactly("Put me through, please.");
+    }
+
+    @Test
+    void refusesAnUnreadableCallerScriptWithAProblem() throws Exception {
+        for (String body : List.of("{not json", "{\"turns\":[]}", "{\"name\":\"empty\",\"turns\":[]}",
+                "{\"name\":\"x\",\"turns\":[{\"caller_says\":\"hi\",\"model_actions\":[{\"dance\":1}]}]}")) {
+            HttpResponse<String> response = postScript(body);
+            assertThat(response.statusCode()).as(body).isEqualTo(400);
+            assertThat(response.headers().firstValue("Content-Type")).contains("application/problem+json");
+            assertThat(JSON.readTree(response.body()).path("detail").asString()).isNotBlank();
+        }
+    }
+
+    private HttpResponse<String> postScript(String json) throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(HttpRequest.newBuilder()
+                .uri(URI.create(twilio.baseUrl() + TwilioSimulator.SCRIPTS_PATH))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json))
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
     void rejectsBadBasicAuth() {
         TwilioRestClient wrong = new TwilioRestClient.Builder(SID, "not-the-token")
                 .httpClient(new TwilioApiHttpClient(twilio.baseUrl())).build();

@@ -56,6 +56,7 @@ public class IncomingCallHandler {
     private final RateLimits limits;
     private final CallLogLines lines;
     private final SessionPrewarmer prewarmer;
+    private final ConnectStreamTwiml connectTwiml;
 
     public IncomingCallHandler(TwilioWebhookReader webhooks, TenantDirectory directory, CallLogRepository calls,
                                MediaTokens tokens, EventPublisher events, GatewayProperties properties,
@@ -72,6 +73,7 @@ public class IncomingCallHandler {
         this.limits = limits;
         this.lines = lines;
         this.prewarmer = prewarmer;
+        this.connectTwiml = new ConnectStreamTwiml(properties.mediaStreamUrl());
     }
 
     public Mono<ServerResponse> handle(ServerRequest request) {
@@ -184,7 +186,7 @@ public class IncomingCallHandler {
     private String connect(String callSid, String tenantId, String agentKey, String version, String caller,
                            String direction, String greeting) {
         String token = tokens.mint(callSid, tenantId, agentKey, version, caller, direction, traces.current());
-        String twiml = TwimlResponses.connectStream(properties.mediaStreamUrl(), token, greeting);
+        String twiml = connectTwiml.render(token, greeting);
         prewarmer.prewarm(new SessionPrewarmer.Prewarm(callSid, tenantId, agentKey, version, caller, direction));
         lines.info(tenantId, callSid, "answered with a media stream for agent " + agentKey + " (version " + version + ")");
         return twiml;

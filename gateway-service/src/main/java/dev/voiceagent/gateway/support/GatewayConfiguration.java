@@ -6,6 +6,7 @@ import dev.voiceagent.gateway.calllog.CallLogHandler;
 import dev.voiceagent.gateway.calllog.CallLogRepository;
 import dev.voiceagent.gateway.amd.AmdStatusHandler;
 import dev.voiceagent.gateway.calllog.CallStatusService;
+import dev.voiceagent.gateway.limits.CallSlots;
 import dev.voiceagent.gateway.limits.RateLimitFilter;
 import dev.voiceagent.gateway.limits.RateLimits;
 import dev.voiceagent.gateway.logstream.CallLogLines;
@@ -121,10 +122,15 @@ public class GatewayConfiguration implements WebFluxConfigurer {
     @Bean
     IncomingCallHandler incomingCallHandler(TwilioWebhookReader webhooks, TenantDirectory directory,
                                             CallLogRepository calls, MediaTokens tokens, EventPublisher events,
-                                            CallEventOutbox outbox, RateLimits limits, CallLogLines lines,
+                                            CallSlots slots, RateLimits limits, CallLogLines lines,
                                             SessionPrewarmer prewarmer, CallTraces traces) {
-        return new IncomingCallHandler(webhooks, directory, calls, tokens, events, gateway, outbox, limits, lines,
+        return new IncomingCallHandler(webhooks, directory, calls, tokens, events, gateway, slots, limits, lines,
                 prewarmer, traces);
+    }
+
+    @Bean
+    CallSlots callSlots(DatabaseClient db, CallEventOutbox outbox) {
+        return new CallSlots(db, outbox);
     }
 
     @Bean
@@ -263,8 +269,8 @@ public class GatewayConfiguration implements WebFluxConfigurer {
     @Bean
     MakeCallHandler makeCallHandler(TenantAuthenticator auth, TwilioCallClient client, CallLogRepository calls,
                                     IdempotencyRepository idempotency, CallEventOutbox outbox, JsonMapper json,
-                                    RateLimits limits, CallLogLines lines) {
-        return new MakeCallHandler(auth, client, calls, idempotency, outbox, json, gateway, limits, lines);
+                                    RateLimits limits, CallSlots slots, CallLogLines lines) {
+        return new MakeCallHandler(auth, client, calls, idempotency, outbox, json, gateway, limits, slots, lines);
     }
 
     @Bean

@@ -47,7 +47,8 @@ public record GatewayProperties(
             @DefaultValue("30s") Duration concurrencyRetryAfter,
             @DefaultValue("4h") Duration maxCallAge,
             @DefaultValue("100000") int maxTrackedKeys,
-            @DefaultValue("2m") Duration slotReservationTtl) {
+            @DefaultValue("2m") Duration slotReservationTtl,
+            @DefaultValue("5s") Duration instanceHeartbeat) {
     }
 
     /** Live log streams ({@code voice.gateway.log-stream.*}): per-subscriber buffer, heartbeat, lifetime. */

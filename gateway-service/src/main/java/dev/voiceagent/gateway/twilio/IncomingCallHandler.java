@@ -141,16 +141,17 @@ public class IncomingCallHandler {
         received(tenant.tenantId(), callSid, direction, params);
         Integer limit = limits.enabled() ? limits.concurrentCalls(tenant) : null;
         return slots.admit(call, limit, properties.limits().maxCallAge())
-                .map(admission -> {
-                    if (!admission.admitted()) {
-                        return busy(call, admission.live());
-                    }
-                    if (admission.created()) {
-                        log.info("call {} opened for tenant {} from {}", callSid, tenant.tenantId(),
-                                PhoneNumbers.mask(call.from()));
-                    }
-                    return connect(callSid, tenant.tenantId(), agentKey, version, caller, direction, null);
-                });
+                .map(admission -> admission.admitted() ? opened(call, caller, admission.created())
+                        : busy(call, admission.live()));
+    }
+
+    private String opened(CallLog call, String caller, boolean created) {
+        if (created) {
+            log.info("call {} opened for tenant {} from {}", call.callSid(), call.tenantId(),
+                    PhoneNumbers.mask(call.from()));
+        }
+        return connect(call.callSid(), call.tenantId(), call.agentKey(), call.agentVersionId(), caller,
+                call.direction(), null);
     }
 
     private String busy(CallLog call, long live) {

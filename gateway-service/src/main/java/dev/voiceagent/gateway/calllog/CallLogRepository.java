@@ -100,25 +100,6 @@ public class CallLogRepository {
     }
 
     /**
-     * Calls of the tenant that have not reached a terminal status, counting only those younger than
-     * {@code maxAge} (a call whose final status callback was lost must not hold a slot forever).
-     */
-    public Mono<Long> countLive(String tenantId, java.time.Duration maxAge) {
-        return countLiveExcept(tenantId, "", maxAge);
-    }
-
-    /** {@link #countLive} without the given call (a repeated webhook must not count its own call). */
-    public Mono<Long> countLiveExcept(String tenantId, String callSid, java.time.Duration maxAge) {
-        return db.sql("SELECT count(*) AS n FROM call_logs WHERE tenant_id = :tenant AND status_rank < 4 "
-                        + "AND call_sid <> :sid AND created_at > now() - make_interval(secs => :seconds)")
-                .bind("tenant", tenantId)
-                .bind("sid", callSid)
-                .bind("seconds", (double) maxAge.toSeconds())
-                .map(row -> row.get("n", Long.class))
-                .one();
-    }
-
-    /**
      * Records Twilio's {@code AnsweredBy}; a machine (or fax) makes the outcome {@code no_answer}. Emits the
      * updated log, empty for an unknown call.
      */

@@ -9,7 +9,9 @@ import org.springframework.web.ErrorResponseException;
 /**
  * The gateway's limits: requests per client IP, requests per tenant, calls placed per tenant (token buckets) and
  * live calls per tenant. Every tenant gets {@code voice.gateway.limits.*} for now; {@link #concurrentCalls} is the
- * one place that will read a tenant's own limits once its published view carries them.
+ * one place that will read a tenant's own limits once its published view carries them. The per-tenant buckets
+ * hold for all instances together: each instance takes its {@link #share}; the per-IP bucket protects each
+ * instance on its own. Live calls are counted in Postgres ({@link CallSlots}).
  */
 public class RateLimits {
 
@@ -30,6 +32,12 @@ public class RateLimits {
 
     public boolean enabled() {
         return settings.enabled();
+    }
+
+    /** This instance's share of the per-tenant rates, one of {@code instances} live gateway instances. */
+    public void share(int instances) {
+        perTenant.share(instances);
+        callsPerTenant.share(instances);
     }
 
     /** 0 when the client IP may make another request, else seconds to wait. */

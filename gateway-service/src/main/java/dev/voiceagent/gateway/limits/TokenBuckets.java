@@ -6,7 +6,8 @@ import java.util.function.LongSupplier;
 
 /**
  * In-memory token buckets, one per key (an IP, a tenant): {@code ratePerSecond} refill, {@code burst} capacity.
- * Limits are per gateway instance. When more than {@code maxKeys} buckets exist, full (idle) ones are dropped.
+ * Buckets are per gateway instance; {@link #share} divides rate and burst among the live instances when the limit
+ * is meant for all of them together. When more than {@code maxKeys} buckets exist, full (idle) ones are dropped.
  */
 public class TokenBuckets {
 
@@ -15,6 +16,7 @@ public class TokenBuckets {
     private final int maxKeys;
     private final LongSupplier nanoClock;
     private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+    private volatile int shares = 1;
 
     public TokenBuckets(double ratePerSecond, int burst, int maxKeys, LongSupplier nanoClock) {
         if (ratePerSecond <= 0 || burst < 1) {
@@ -26,12 +28,25 @@ public class TokenBuckets {
         this.nanoClock = nanoClock;
     }
 
+    /** This instance's share of the limit: rate / {@code instances}, burst / {@code instances} (at least 1). */
+    public void share(int instances) {
+        shares = Math.max(1, instances);
+    }
+
+    private double rate() {
+        return ratePerSecond / shares;
+    }
+
+    private double capacity() {
+        return Math.max(1, burst / shares);
+    }
+
     /** Takes one token; 0 when allowed, else the whole seconds until a token is back (at least 1). */
     public long tryAcquire(String key) {
         if (buckets.size() > maxKeys) {
             evictIdle();
         }
-        return buckets.computeIfAbsent(key, k -> new Bucket(burst, nanoClock.getAsLong())).take();
+        return buckets.computeIfAbsent(key, k -> new Bucket(capacity(), nanoClock.getAsLong())).take();
     }
 
     private void evictIdle() {
@@ -55,20 +70,22 @@ public class TokenBuckets {
                 tokens -= 1;
                 return 0;
             }
-            return Math.max(1, (long) Math.ceil((1 - tokens) / ratePerSecond));
+            return Math.max(1, (long) Math.ceil((1 - tokens) / rate()));
         }
 
         synchronized boolean fullAt(long now) {
             refill(now);
-            return tokens >= burst;
+            return tokens >= capacity();
         }
 
+        /** Refills for the time passed; a smaller share also trims what a bucket holds. */
         private void refill(long now) {
             double elapsed = (now - refilledAt) / 1e9;
             if (elapsed > 0) {
-                tokens = Math.min(burst, tokens + elapsed * ratePerSecond);
+                tokens += elapsed * rate();
                 refilledAt = now;
             }
+            tokens = Math.min(capacity(), tokens);
         }
     }
 }

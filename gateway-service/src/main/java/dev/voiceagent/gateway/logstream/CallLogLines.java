@@ -81,8 +81,11 @@ public class CallLogLines {
             return;
         }
         EventEnvelope<LogLine> line = EventEnvelope.of(publisher.source(), tenantId, callSid, new LogLine(level, message));
-        ownIds.add(line.id());
-        streams.publish(line);
+        if (streams.watched(callSid)) {
+            // remembered only while watched: a line the listener meets for an unwatched call is dropped anyway
+            ownIds.add(line.id());
+            streams.publish(line);
+        }
         sender.offer(new QueuedLine(line, traceparent));
     }
 

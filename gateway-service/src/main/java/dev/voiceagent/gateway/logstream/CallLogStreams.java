@@ -80,6 +80,11 @@ public class CallLogStreams {
         });
     }
 
+    /** Whether anyone on this instance watches the call right now. */
+    public boolean watched(String callSid) {
+        return channels.containsKey(callSid);
+    }
+
     /** Calls watched right now (for tests and metrics). */
     public int watchedCalls() {
         return channels.size();

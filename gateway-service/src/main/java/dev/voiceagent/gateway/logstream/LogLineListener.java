@@ -8,7 +8,10 @@ import dev.voiceagent.contracts.LogLine;
 import dev.voiceagent.contracts.Topics;
 import dev.voiceagent.contracts.VoiceEvent;
 import dev.voiceagent.gateway.calllog.CallStatus;
+import dev.voiceagent.support.EventPublisher;
+import java.nio.charset.StandardCharsets;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.kafka.annotation.KafkaListener;
@@ -37,7 +40,7 @@ public class LogLineListener {
             properties = {"auto.offset.reset=latest", "enable.auto.commit=false"})
     @SuppressWarnings("unchecked")
     public void onRecord(ConsumerRecord<String, String> record) {
-        if (record.value() == null) {
+        if (record.value() == null || unwatched(record)) {
             return;
         }
         try {
@@ -45,6 +48,15 @@ public class LogLineListener {
         } catch (EventDecodingException e) {
             log.debug("skipping an undecodable record on {}: {}", record.topic(), e.getMessage());
         }
+    }
+
+    /**
+     * Every instance reads every line and call event of the platform, but only a few calls are watched: records
+     * naming an unwatched call in their header are dropped before they are decoded.
+     */
+    private boolean unwatched(ConsumerRecord<String, String> record) {
+        Header header = record.headers().lastHeader(EventPublisher.CALL_SID_HEADER);
+        return header != null && !streams.watched(new String(header.value(), StandardCharsets.UTF_8));
     }
 
     @SuppressWarnings("unchecked")

@@ -16,7 +16,8 @@ import reactor.core.publisher.Signal;
 
 /**
  * {@code WS /api/v1/media-stream}: waits for Twilio's {@code start} (within a timeout), checks its media token
- * before any audio moves (bad, expired, reused or mismatched → close 1008), then relays the stream to the
+ * before any audio moves (bad, expired, reused on any instance or mismatched → close 1008; the shared check
+ * failing → 1011), then relays the stream to the
  * media bridge, replaying {@code connected} and {@code start} first. {@link #activeStreams()} counts the open
  * streams (the gauge {@code voice.gateway.media_streams.active}, which the drain hook waits on).
  */
@@ -25,13 +26,16 @@ public class MediaStreamHandler implements WebSocketHandler {
     private static final Logger log = LoggerFactory.getLogger(MediaStreamHandler.class);
 
     private final MediaTokens tokens;
+    private final MediaTokenUses uses;
     private final BridgeRelay relay;
     private final Duration startTimeout;
     private final CallLogLines lines;
     private final AtomicInteger active = new AtomicInteger();
 
-    public MediaStreamHandler(MediaTokens tokens, BridgeRelay relay, Duration startTimeout, CallLogLines lines) {
+    public MediaStreamHandler(MediaTokens tokens, MediaTokenUses uses, BridgeRelay relay, Duration startTimeout,
+                              CallLogLines lines) {
         this.tokens = tokens;
+        this.uses = uses;
         this.relay = relay;
         this.startTimeout = startTimeout;
         this.lines = lines;
@@ -107,9 +111,19 @@ public class MediaStreamHandler implements WebSocketHandler {
         try {
             claims = tokens.consume(start.token(), start.callSid());
         } catch (MediaTokenException e) {
-            log.warn("media stream for call {} refused: {}", start.callSid(), e.getMessage());
-            return close(session, CloseStatus.POLICY_VIOLATION.withReason(e.getMessage()));
+            return refuse(session, start.callSid(), e.getMessage());
         }
+        return uses.claim(claims)
+                .onErrorResume(e -> {
+                    log.warn("media stream for call {}: the shared token check failed: {}", start.callSid(), e.toString());
+                    return close(session, CloseStatus.SERVER_ERROR).then(Mono.empty());
+                })
+                .flatMap(first -> first ? accepted(session, connected, frame, start, claims, rest)
+                        : refuse(session, start.callSid(), "media token was already used"));
+    }
+
+    private Mono<Void> accepted(WebSocketSession session, String connected, Frame frame,
+                                TwilioStreamMessage.Start start, MediaTokenClaims claims, Flux<Frame> rest) {
         log.info("media stream {} for call {} accepted", start.streamSid(), claims.callSid());
         lines.info(claims.tenantId(), claims.callSid(), "media stream " + start.streamSid() + " connected",
                 claims.traceparent());
@@ -118,6 +132,11 @@ public class MediaStreamHandler implements WebSocketHandler {
                 .transform(CallLogContext.forCall(claims.tenantId(), claims.callSid()))
                 .doFinally(signal -> lines.info(claims.tenantId(), claims.callSid(),
                         "media stream " + start.streamSid() + " closed", claims.traceparent()));
+    }
+
+    private static Mono<Void> refuse(WebSocketSession session, String callSid, String why) {
+        log.warn("media stream for call {} refused: {}", callSid, why);
+        return close(session, CloseStatus.POLICY_VIOLATION.withReason(why));
     }
 
     private static Flux<String> relayed(Flux<Frame> frames) {

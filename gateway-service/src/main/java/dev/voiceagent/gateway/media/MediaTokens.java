@@ -24,7 +24,8 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * Mints and checks media-stream tokens: {@code base64url(claims JSON).base64url(HMAC-SHA256)}. Minted with the
  * first (current) secret, accepted with any configured secret so a rotation does not drop calls in flight.
- * Single use per instance: a consumed token id is remembered until it expires.
+ * Single use: a consumed token id is remembered here until it expires (the fast path) and claimed in the record
+ * all instances share ({@link MediaTokenUses}).
  */
 public class MediaTokens {
 

@@ -9,6 +9,7 @@ import dev.voiceagent.gateway.support.GatewayProperties;
 import dev.voiceagent.support.PhoneNumbers;
 import dev.voiceagent.gateway.support.RequestBodies;
 import dev.voiceagent.support.tenant.TenantAuthenticator;
+import dev.voiceagent.gateway.limits.CallSlots;
 import dev.voiceagent.gateway.limits.RateLimits;
 import dev.voiceagent.gateway.logstream.CallLogLines;
 import dev.voiceagent.gateway.outbox.CallEventOutbox;
@@ -19,6 +20,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
+import java.util.UUID;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -43,11 +45,12 @@ public class MakeCallHandler {
     private final GatewayProperties properties;
     private final CallEventOutbox outbox;
     private final RateLimits limits;
+    private final CallSlots slots;
     private final CallLogLines lines;
 
     public MakeCallHandler(TenantAuthenticator auth, TwilioCallClient twilio, CallLogRepository calls,
                            IdempotencyRepository idempotency, CallEventOutbox outbox, JsonMapper json,
-                           GatewayProperties properties, RateLimits limits, CallLogLines lines) {
+                           GatewayProperties properties, RateLimits limits, CallSlots slots, CallLogLines lines) {
         this.auth = auth;
         this.twilio = twilio;
         this.calls = calls;
@@ -56,6 +59,7 @@ public class MakeCallHandler {
         this.json = json;
         this.properties = properties;
         this.limits = limits;
+        this.slots = slots;
         this.lines = lines;
     }
 
@@ -106,44 +110,51 @@ public class MakeCallHandler {
     }
 
     private Mono<MakeCallResponse> place(TenantConfigPublished tenant, MakeCallRequest call) {
-        return withinCallLimits(tenant).then(twilio.create(call.to(), call.from(), call.machineDetection())
-                .flatMap(callSid -> record(tenant.tenantId(), callSid, call))
-                .map(callSid -> new MakeCallResponse(true, callSid, CallStatus.QUEUED.wire(), call.to(), call.from())));
+        if (!limits.enabled()) {
+            return placeAndRecord(tenant, call, null);
+        }
+        long wait = limits.placeCall(tenant.tenantId());
+        if (wait > 0) {
+            return Mono.error(RateLimits.tooManyRequests("Calls are being placed too fast for this tenant.", wait));
+        }
+        // the slot is held from before Twilio is asked until the call log takes it over (or the attempt fails)
+        String reservation = UUID.randomUUID().toString();
+        int limit = limits.concurrentCalls(tenant);
+        return slots.reserve(reservation, tenant.tenantId(), limit, properties.limits().maxCallAge(),
+                        properties.limits().slotReservationTtl())
+                .flatMap(slot -> slot.reserved() ? placeAndRecord(tenant, call, reservation)
+                        .onErrorResume(e -> slots.release(reservation).then(Mono.error(e)))
+                        : Mono.error(RateLimits.tooManyRequests("The tenant has " + slot.live()
+                                + " live calls; the limit is " + limit + ".", limits.concurrencyRetryAfterSeconds())));
     }
 
-    private Mono<String> record(String tenantId, String callSid, MakeCallRequest call) {
+    private Mono<MakeCallResponse> placeAndRecord(TenantConfigPublished tenant, MakeCallRequest call,
+                                                  String reservation) {
+        return twilio.create(call.to(), call.from(), call.machineDetection())
+                .flatMap(callSid -> record(tenant.tenantId(), callSid, call, reservation))
+                .map(callSid -> new MakeCallResponse(true, callSid, CallStatus.QUEUED.wire(), call.to(), call.from()));
+    }
+
+    private Mono<String> record(String tenantId, String callSid, MakeCallRequest call, String reservation) {
         log.info("call {} placed for tenant {} to {}", callSid, tenantId, PhoneNumbers.mask(call.to()));
         CallLog callLog = CallLog.opened(callSid, tenantId, CallLog.OUTBOUND_API, call.from(), call.to(),
                 CallStatus.QUEUED, call.agentKey(), call.agentVersionId(), call.greeting())
                 .withMachineDetection(call.machineDetection());
         CallCreated event = new CallCreated(CallLog.OUTBOUND_API, call.from(), call.to(), call.agentKey(),
                 call.agentVersionId());
-        // the log and its event commit together; the relay publishes the event even if Kafka is down right now
+        // the log and its event commit together, and the log takes over the reserved slot in the same transaction;
+        // the relay publishes the event even if Kafka is down right now
         Mono<Boolean> write = calls.insertIfAbsent(callLog)
                 .flatMap(created -> created ? outbox.add(outbox.envelope(tenantId, callSid, event)).thenReturn(true)
-                        : Mono.just(false));
+                        : Mono.just(false))
+                .flatMap(created -> reservation == null ? Mono.just(created)
+                        : slots.release(reservation).thenReturn(created));
         return outbox.inTransaction(write)
                 .doOnNext(created -> lines.info(tenantId, callSid, "outbound call queued at Twilio to "
                         + PhoneNumbers.mask(call.to()) + (call.machineDetection() == null ? ""
                         : " with machine detection " + call.machineDetection().mode() + ", voicemail policy "
                         + call.machineDetection().voicemailPolicy())))
                 .thenReturn(callSid);
-    }
-
-    /** Refuses a call placed too fast (token bucket) or while the tenant has as many live calls as it may. */
-    private Mono<TenantConfigPublished> withinCallLimits(TenantConfigPublished tenant) {
-        if (!limits.enabled()) {
-            return Mono.just(tenant);
-        }
-        long wait = limits.placeCall(tenant.tenantId());
-        if (wait > 0) {
-            return Mono.error(RateLimits.tooManyRequests("Calls are being placed too fast for this tenant.", wait));
-        }
-        int limit = limits.concurrentCalls(tenant);
-        return calls.countLive(tenant.tenantId(), properties.limits().maxCallAge())
-                .flatMap(live -> live < limit ? Mono.just(tenant)
-                        : Mono.error(RateLimits.tooManyRequests("The tenant has " + live + " live calls; the limit is "
-                                + limit + ".", limits.concurrencyRetryAfterSeconds())));
     }
 
     private static Mono<ServerResponse> created(MakeCallResponse response) {

@@ -35,20 +35,34 @@ public class CallEventOutbox {
         return EventEnvelope.of(publisher.source(), tenantId, callSid, event);
     }
 
+    /** An {@code outbox_events} row: for statements that write the event themselves (see {@link #written}). */
+    public record Row(String eventId, String key, String payload, String traceparent) {
+    }
+
+    /** The row of an event, in the trace of the current request. */
+    public Row row(EventEnvelope<?> envelope) {
+        return new Row(envelope.id(), envelope.key(), EventCodec.encode(envelope), traces.current());
+    }
+
     /** Inserts the event; must run inside {@link #inTransaction}'s pipeline to share its transaction. */
     public Mono<Void> add(EventEnvelope<?> envelope) {
-        String traceparent = traces.current();
+        Row row = row(envelope);
         var insert = db.sql("INSERT INTO outbox_events (event_id, event_key, payload, traceparent) "
                         + "VALUES (:id, :key, :payload, :traceparent)")
-                .bind("id", envelope.id())
-                .bind("key", envelope.key())
-                .bind("payload", EventCodec.encode(envelope));
-        return (traceparent == null ? insert.bindNull("traceparent", String.class)
-                : insert.bind("traceparent", traceparent)).then();
+                .bind("id", row.eventId())
+                .bind("key", row.key())
+                .bind("payload", row.payload());
+        return (row.traceparent() == null ? insert.bindNull("traceparent", String.class)
+                : insert.bind("traceparent", row.traceparent())).then();
     }
 
     /** Runs {@code work} (the state change plus its {@link #add}s) in one transaction, then wakes the relay. */
     public <T> Mono<T> inTransaction(Mono<T> work) {
         return tx.transactional(work).doOnSuccess(result -> relay.wakeUp());
+    }
+
+    /** Tells the relay that a statement of its own committed outbox rows. */
+    public void written() {
+        relay.wakeUp();
     }
 }

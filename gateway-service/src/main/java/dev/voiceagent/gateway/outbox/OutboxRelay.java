@@ -35,6 +35,8 @@ public class OutboxRelay implements SmartLifecycle {
     private final GatewayProperties.Outbox settings;
     private final Sinks.Many<Boolean> wakeUps = Sinks.many().multicast().directBestEffort();
     private volatile Disposable loop;
+    /** Passes run one at a time (concatMap), so this needs no more than visibility. */
+    private volatile long lastPurge = System.nanoTime();
 
     public OutboxRelay(DatabaseClient db, TransactionalOperator tx, EventPublisher publisher,
                        GatewayProperties.Outbox settings, ObservationRegistry observations) {
@@ -81,7 +83,7 @@ public class OutboxRelay implements SmartLifecycle {
     private Mono<Void> pass() {
         return drainBatch()
                 .expand(done -> done >= settings.batchSize() ? drainBatch() : Mono.empty())
-                .then(purge())
+                .then(Mono.defer(this::purgeIfDue))
                 .doOnError(e -> log.warn("outbox pass failed, retrying on the next pass: {}", e.toString()))
                 .onErrorResume(e -> Mono.empty());
     }
@@ -141,7 +143,13 @@ public class OutboxRelay implements SmartLifecycle {
                 .then();
     }
 
-    private Mono<Void> purge() {
+    /** Published rows are purged at most once an interval, not on every pass (passes follow every write). */
+    private Mono<Void> purgeIfDue() {
+        long now = System.nanoTime();
+        if (now - lastPurge < settings.interval().toNanos()) {
+            return Mono.empty();
+        }
+        lastPurge = now;
         return db.sql("DELETE FROM outbox_events WHERE published_at < now() - make_interval(secs => :seconds)")
                 .bind("seconds", (double) settings.retention().toSeconds())
                 .then();

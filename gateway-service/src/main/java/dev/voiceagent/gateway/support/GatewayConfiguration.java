@@ -6,6 +6,8 @@ import dev.voiceagent.gateway.calllog.CallLogHandler;
 import dev.voiceagent.gateway.calllog.CallLogRepository;
 import dev.voiceagent.gateway.amd.AmdStatusHandler;
 import dev.voiceagent.gateway.calllog.CallStatusService;
+import dev.voiceagent.gateway.limits.CallSlots;
+import dev.voiceagent.gateway.limits.GatewayInstances;
 import dev.voiceagent.gateway.limits.RateLimitFilter;
 import dev.voiceagent.gateway.limits.RateLimits;
 import dev.voiceagent.gateway.logstream.CallLogLines;
@@ -20,6 +22,7 @@ import org.springframework.transaction.ReactiveTransactionManager;
 import org.springframework.transaction.reactive.TransactionalOperator;
 import dev.voiceagent.gateway.media.BridgeRelay;
 import dev.voiceagent.gateway.media.MediaStreamHandler;
+import dev.voiceagent.gateway.media.MediaTokenUses;
 import dev.voiceagent.gateway.media.MediaTokens;
 import dev.voiceagent.support.twilio.TwilioApiHttpClient;
 import dev.voiceagent.gateway.outbound.IdempotencyRepository;
@@ -77,6 +80,8 @@ public class GatewayConfiguration implements WebFluxConfigurer {
 
     private static final Logger log = LoggerFactory.getLogger(GatewayConfiguration.class);
     static final String TWILIO_BREAKER = "twilio";
+    /** The shared single-use check of a media token (one insert) must not hold a stream start for long. */
+    private static final Duration MEDIA_TOKEN_CHECK_TIMEOUT = Duration.ofSeconds(2);
 
     private final GatewayProperties gateway;
     private final TwilioProperties twilio;
@@ -121,10 +126,15 @@ public class GatewayConfiguration implements WebFluxConfigurer {
     @Bean
     IncomingCallHandler incomingCallHandler(TwilioWebhookReader webhooks, TenantDirectory directory,
                                             CallLogRepository calls, MediaTokens tokens, EventPublisher events,
-                                            CallEventOutbox outbox, RateLimits limits, CallLogLines lines,
+                                            CallSlots slots, RateLimits limits, CallLogLines lines,
                                             SessionPrewarmer prewarmer, CallTraces traces) {
-        return new IncomingCallHandler(webhooks, directory, calls, tokens, events, gateway, outbox, limits, lines,
+        return new IncomingCallHandler(webhooks, directory, calls, tokens, events, gateway, slots, limits, lines,
                 prewarmer, traces);
+    }
+
+    @Bean
+    CallSlots callSlots(DatabaseClient db, CallEventOutbox outbox) {
+        return new CallSlots(db, outbox);
     }
 
     @Bean
@@ -196,6 +206,12 @@ public class GatewayConfiguration implements WebFluxConfigurer {
         return new RateLimits(gateway.limits());
     }
 
+    /** Registered so that the lifecycle starts and stops the heartbeat. */
+    @Bean
+    GatewayInstances gatewayInstances(DatabaseClient db, RateLimits limits) {
+        return new GatewayInstances(db, limits, gateway.limits().instanceHeartbeat());
+    }
+
     @Bean
     RateLimitFilter rateLimitFilter(RateLimits limits, TenantDirectory directory) {
         return new RateLimitFilter(limits, directory,
@@ -263,8 +279,8 @@ public class GatewayConfiguration implements WebFluxConfigurer {
     @Bean
     MakeCallHandler makeCallHandler(TenantAuthenticator auth, TwilioCallClient client, CallLogRepository calls,
                                     IdempotencyRepository idempotency, CallEventOutbox outbox, JsonMapper json,
-                                    RateLimits limits, CallLogLines lines) {
-        return new MakeCallHandler(auth, client, calls, idempotency, outbox, json, gateway, limits, lines);
+                                    RateLimits limits, CallSlots slots, CallLogLines lines) {
+        return new MakeCallHandler(auth, client, calls, idempotency, outbox, json, gateway, limits, slots, lines);
     }
 
     @Bean
@@ -278,14 +294,20 @@ public class GatewayConfiguration implements WebFluxConfigurer {
     }
 
     @Bean
-    MediaStreamHandler mediaStreamHandler(MediaTokens tokens, CallLogLines lines, MeterRegistry meters) {
+    MediaTokenUses mediaTokenUses(DatabaseClient db) {
+        return new MediaTokenUses(db, MEDIA_TOKEN_CHECK_TIMEOUT);
+    }
+
+    @Bean
+    MediaStreamHandler mediaStreamHandler(MediaTokens tokens, MediaTokenUses uses, CallLogLines lines,
+                                          MeterRegistry meters) {
         // one connection per media stream, unpooled: the default pool caps a client at 16 connections on 2 cores,
         // so the 17th concurrent call would wait for a connection to the bridge
         HttpClient http = HttpClient.create(ConnectionProvider.newConnection())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) gateway.bridgeConnectTimeout().toMillis());
         var client = new ReactorNettyWebSocketClient(http,
                 () -> WebsocketClientSpec.builder().maxFramePayloadLength(gateway.maxFrameBytes()));
-        var handler = new MediaStreamHandler(tokens, new BridgeRelay(client, gateway.bridgeUrl()),
+        var handler = new MediaStreamHandler(tokens, uses, new BridgeRelay(client, gateway.bridgeUrl()),
                 gateway.streamStartTimeout(), lines);
         // the drain gauge of deploy/drain.sh (preStop): the pod waits while Twilio streams through it
         Gauge.builder("voice.gateway.media_streams.active", handler, MediaStreamHandler::activeStreams)

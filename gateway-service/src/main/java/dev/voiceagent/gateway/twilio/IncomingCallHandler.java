@@ -1,6 +1,5 @@
 package dev.voiceagent.gateway.twilio;
 
-import dev.voiceagent.contracts.CallEvents.CallCreated;
 import dev.voiceagent.contracts.CallEvents.CallUnroutable;
 import dev.voiceagent.contracts.TenantConfigPublished;
 import dev.voiceagent.contracts.TenantConfigPublished.AgentView;
@@ -8,9 +7,9 @@ import dev.voiceagent.gateway.calllog.CallLog;
 import dev.voiceagent.gateway.calllog.CallLogRepository;
 import dev.voiceagent.gateway.calllog.CallStatus;
 import dev.voiceagent.gateway.calllog.MachineDetection;
+import dev.voiceagent.gateway.limits.CallSlots;
 import dev.voiceagent.gateway.limits.RateLimits;
 import dev.voiceagent.gateway.logstream.CallLogLines;
-import dev.voiceagent.gateway.outbox.CallEventOutbox;
 import dev.voiceagent.gateway.prewarm.SessionPrewarmer;
 import dev.voiceagent.gateway.media.MediaTokens;
 import dev.voiceagent.gateway.support.Agents;
@@ -34,9 +33,10 @@ import reactor.core.publisher.Mono;
  * {@code POST /api/v1/incoming-call}: verified Twilio webhook → TwiML that connects the media stream with a
  * fresh media token. Outbound calls find their call log; inbound calls resolve the tenant by the called number
  * (unknown numbers get a short spoken fallback and a {@code voice.call.unroutable} event, never a 5xx; a tenant
- * at its concurrent-call limit gets a polite busy message). The call log and {@code voice.call.created} commit
- * together (outbox). Once the TwiML is decided the media bridge is asked, in the background, to pre-warm the
- * model session. An outbound call that Twilio reports as answered by a machine gets its voicemail policy.
+ * at its concurrent-call limit gets a polite busy message). Admission, the call log and {@code voice.call.created}
+ * (outbox) are one statement ({@link CallSlots#admit}): one database round trip per call, and the TwiML is
+ * answered only once the log is durable. Once the TwiML is decided the media bridge is asked, in the background,
+ * to pre-warm the model session. An outbound call that Twilio reports as answered by a machine gets its voicemail policy.
  */
 public class IncomingCallHandler {
 
@@ -52,14 +52,15 @@ public class IncomingCallHandler {
     private final CallTraces traces;
     private final EventPublisher events;
     private final GatewayProperties properties;
-    private final CallEventOutbox outbox;
+    private final CallSlots slots;
     private final RateLimits limits;
     private final CallLogLines lines;
     private final SessionPrewarmer prewarmer;
+    private final ConnectStreamTwiml connectTwiml;
 
     public IncomingCallHandler(TwilioWebhookReader webhooks, TenantDirectory directory, CallLogRepository calls,
                                MediaTokens tokens, EventPublisher events, GatewayProperties properties,
-                               CallEventOutbox outbox, RateLimits limits, CallLogLines lines,
+                               CallSlots slots, RateLimits limits, CallLogLines lines,
                                SessionPrewarmer prewarmer, CallTraces traces) {
         this.traces = traces;
         this.webhooks = webhooks;
@@ -68,10 +69,11 @@ public class IncomingCallHandler {
         this.tokens = tokens;
         this.events = events;
         this.properties = properties;
-        this.outbox = outbox;
+        this.slots = slots;
         this.limits = limits;
         this.lines = lines;
         this.prewarmer = prewarmer;
+        this.connectTwiml = new ConnectStreamTwiml(properties.mediaStreamUrl());
     }
 
     public Mono<ServerResponse> handle(ServerRequest request) {
@@ -137,40 +139,26 @@ public class IncomingCallHandler {
         CallLog call = CallLog.opened(callSid, tenant.tenantId(), direction, nonNull(from), nonNull(to), status,
                 agentKey, version, null);
         received(tenant.tenantId(), callSid, direction, params);
-        return admitted(tenant, callSid)
-                .flatMap(admitted -> admitted
-                        ? record(call).thenReturn(connect(callSid, tenant.tenantId(), agentKey, version, caller,
-                                direction, null))
-                        : Mono.just(busy(call)));
+        Integer limit = limits.enabled() ? limits.concurrentCalls(tenant) : null;
+        return slots.admit(call, limit, properties.limits().maxCallAge())
+                .map(admission -> admission.admitted() ? opened(call, caller, admission.created())
+                        : busy(call, admission.live()));
     }
 
-    /** Whether the tenant is below its concurrent-call limit, not counting this call (Twilio may ask twice). */
-    private Mono<Boolean> admitted(TenantConfigPublished tenant, String callSid) {
-        return calls.countLiveExcept(tenant.tenantId(), callSid, properties.limits().maxCallAge())
-                .map(live -> !limits.enabled() || live < limits.concurrentCalls(tenant));
+    private String opened(CallLog call, String caller, boolean created) {
+        if (created) {
+            log.info("call {} opened for tenant {} from {}", call.callSid(), call.tenantId(),
+                    PhoneNumbers.mask(call.from()));
+        }
+        return connect(call.callSid(), call.tenantId(), call.agentKey(), call.agentVersionId(), caller,
+                call.direction(), null);
     }
 
-    private String busy(CallLog call) {
-        log.warn("call {} for tenant {} refused: concurrent-call limit reached", call.callSid(), call.tenantId());
+    private String busy(CallLog call, long live) {
+        log.warn("call {} for tenant {} refused: {} live calls, concurrent-call limit reached", call.callSid(),
+                call.tenantId(), live);
         lines.warn(call.tenantId(), call.callSid(), "refused with a busy message: concurrent-call limit reached");
         return TwimlResponses.busy();
-    }
-
-    /** The call log and its {@code voice.call.created} event, in one transaction. */
-    private Mono<Void> record(CallLog call) {
-        Mono<Boolean> write = calls.insertIfAbsent(call)
-                .flatMap(created -> created
-                        ? outbox.add(outbox.envelope(call.tenantId(), call.callSid(), new CallCreated(call.direction(),
-                                call.from(), call.to(), call.agentKey(), call.agentVersionId()))).thenReturn(true)
-                        : Mono.just(false));
-        return outbox.inTransaction(write)
-                .doOnNext(created -> {
-                    if (created) {
-                        log.info("call {} opened for tenant {} from {}", call.callSid(), call.tenantId(),
-                                PhoneNumbers.mask(call.from()));
-                    }
-                })
-                .then();
     }
 
     private void received(String tenantId, String callSid, String direction, Map<String, String> params) {
@@ -184,7 +172,7 @@ public class IncomingCallHandler {
     private String connect(String callSid, String tenantId, String agentKey, String version, String caller,
                            String direction, String greeting) {
         String token = tokens.mint(callSid, tenantId, agentKey, version, caller, direction, traces.current());
-        String twiml = TwimlResponses.connectStream(properties.mediaStreamUrl(), token, greeting);
+        String twiml = connectTwiml.render(token, greeting);
         prewarmer.prewarm(new SessionPrewarmer.Prewarm(callSid, tenantId, agentKey, version, caller, direction));
         lines.info(tenantId, callSid, "answered with a media stream for agent " + agentKey + " (version " + version + ")");
         return twiml;

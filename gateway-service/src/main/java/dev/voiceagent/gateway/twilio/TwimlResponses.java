@@ -14,10 +14,18 @@ public final class TwimlResponses {
     public static final String BUSY_MESSAGE = "Sorry, all of our lines are busy right now. Please call again in a "
             + "few minutes. Goodbye.";
 
+    /** Constant documents, rendered once: the SDK's rendering is far too slow for a per-call path. */
+    private static final String UNROUTABLE = sayAndHangUp(UNROUTABLE_MESSAGE);
+    private static final String BUSY = sayAndHangUp(BUSY_MESSAGE);
+    private static final String HANG_UP = new VoiceResponse.Builder().hangup(new Hangup.Builder().build()).build().toXml();
+
     private TwimlResponses() {
     }
 
-    /** {@code <Connect><Stream url><Parameter name="token"/>…} — a two-way media stream. */
+    /**
+     * {@code <Connect><Stream url><Parameter name="token"/>…} — a two-way media stream, rendered by the SDK (the
+     * per-call path uses {@link ConnectStreamTwiml}, its cached equivalent).
+     */
     public static String connectStream(String streamUrl, String token, String greeting) {
         Stream.Builder stream = new Stream.Builder().url(streamUrl)
                 .parameter(new Parameter.Builder().name("token").value(token).build());
@@ -31,12 +39,12 @@ public final class TwimlResponses {
 
     /** A short spoken message, then hang up. */
     public static String unroutable() {
-        return sayAndHangUp(UNROUTABLE_MESSAGE);
+        return UNROUTABLE;
     }
 
     /** The tenant is at its concurrent-call limit: a polite message, then hang up (never an error to Twilio). */
     public static String busy() {
-        return sayAndHangUp(BUSY_MESSAGE);
+        return BUSY;
     }
 
     /** {@code <Say>message</Say><Hangup/>}. */
@@ -49,6 +57,6 @@ public final class TwimlResponses {
 
     /** {@code <Hangup/>} alone. */
     public static String hangUp() {
-        return new VoiceResponse.Builder().hangup(new Hangup.Builder().build()).build().toXml();
+        return HANG_UP;
     }
 }

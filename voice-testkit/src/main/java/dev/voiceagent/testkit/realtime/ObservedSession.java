@@ -31,6 +31,7 @@ public final class ObservedSession {
     private final List<String> toolCalls = new ArrayList<>();
     private JsonNode lastSessionUpdate;
     private boolean closed;
+    private String fault;
 
     ObservedSession(String id, String authorization, String model) {
         this.id = id;
@@ -145,5 +146,14 @@ public final class ObservedSession {
     public synchronized String toString() {
         return "ObservedSession[" + id + ", events=" + eventCounts + ", caller=" + callerTranscripts
                 + ", agent=" + agentTranscripts + ", tools=" + toolCalls + ", closed=" + closed + "]";
+    }
+
+    synchronized void faulted(String kind) {
+        fault = kind;
+    }
+
+    /** The fault this session played ({@code "drop"} or {@code "stall"}), or null. */
+    public synchronized String fault() {
+        return fault;
     }
 }

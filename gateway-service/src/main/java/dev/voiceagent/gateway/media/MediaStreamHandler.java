@@ -1,8 +1,10 @@
 package dev.voiceagent.gateway.media;
 
 import dev.voiceagent.support.observability.CallLogContext;
+import dev.voiceagent.gateway.limits.StreamLimits;
 import dev.voiceagent.gateway.logstream.CallLogLines;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,24 +19,32 @@ import reactor.core.publisher.Signal;
 /**
  * {@code WS /api/v1/media-stream}: waits for Twilio's {@code start} (within a timeout), checks its media token
  * before any audio moves (bad, expired, reused or mismatched → close 1008), then relays the stream to the
- * media bridge, replaying {@code connected} and {@code start} first. {@link #activeStreams()} counts the open
- * streams (the gauge {@code voice.gateway.media_streams.active}, which the drain hook waits on).
+ * media bridge, replaying {@code connected} and {@code start} first. A tenant over its concurrent streams is refused
+ * with 1013; a stream sending more frames a second than allowed is closed with 1008. A refused stream's unread frames
+ * are drained while the close handshake runs, so that the client sees the close code rather than a TCP reset.
+ * {@link #activeStreams()} counts the open streams (the gauge {@code voice.gateway.media_streams.active}, which the
+ * drain hook waits on).
  */
 public class MediaStreamHandler implements WebSocketHandler {
 
     private static final Logger log = LoggerFactory.getLogger(MediaStreamHandler.class);
+    /** How long a refused stream's remaining frames are read while its close handshake completes. */
+    private static final Duration DRAIN_LIMIT = Duration.ofSeconds(2);
 
     private final MediaTokens tokens;
     private final BridgeRelay relay;
     private final Duration startTimeout;
     private final CallLogLines lines;
+    private final StreamLimits limits;
     private final AtomicInteger active = new AtomicInteger();
 
-    public MediaStreamHandler(MediaTokens tokens, BridgeRelay relay, Duration startTimeout, CallLogLines lines) {
+    public MediaStreamHandler(MediaTokens tokens, BridgeRelay relay, Duration startTimeout, CallLogLines lines,
+                              StreamLimits limits) {
         this.tokens = tokens;
         this.relay = relay;
         this.startTimeout = startTimeout;
         this.lines = lines;
+        this.limits = limits;
     }
 
     /** One received frame: its text, a binary frame (Twilio sends only text), or the start deadline passing. */
@@ -78,7 +88,7 @@ public class MediaStreamHandler implements WebSocketHandler {
 
     private Mono<Void> afterFirst(WebSocketSession session, Frame first, Flux<Frame> rest) {
         if (first.kind() != Frame.Kind.TEXT) {
-            return notText(session, first);
+            return notText(session, first, rest);
         }
         TwilioStreamMessage message = TwilioStreamCodec.decode(first.text());
         if (message instanceof TwilioStreamMessage.Connected) {
@@ -91,43 +101,82 @@ public class MediaStreamHandler implements WebSocketHandler {
             return onStart(session, null, first, rest);
         }
         if (message instanceof TwilioStreamMessage.Other other) {
-            return close(session, CloseStatus.POLICY_VIOLATION.withReason("expected start before " + other.event()));
+            return refuse(session, CloseStatus.POLICY_VIOLATION.withReason("expected start before " + other.event()),
+                    rest);
         }
-        return close(session, CloseStatus.NOT_ACCEPTABLE.withReason(((TwilioStreamMessage.Malformed) message).reason()));
+        return refuse(session, CloseStatus.NOT_ACCEPTABLE.withReason(((TwilioStreamMessage.Malformed) message).reason()),
+                rest);
     }
 
     private Mono<Void> onStart(WebSocketSession session, String connected, Frame frame, Flux<Frame> rest) {
         if (frame.kind() != Frame.Kind.TEXT) {
-            return notText(session, frame);
+            return notText(session, frame, rest);
         }
         if (!(TwilioStreamCodec.decode(frame.text()) instanceof TwilioStreamMessage.Start start)) {
-            return close(session, CloseStatus.POLICY_VIOLATION.withReason("expected start"));
+            return refuse(session, CloseStatus.POLICY_VIOLATION.withReason("expected start"), rest);
         }
         MediaTokenClaims claims;
         try {
             claims = tokens.consume(start.token(), start.callSid());
         } catch (MediaTokenException e) {
             log.warn("media stream for call {} refused: {}", start.callSid(), e.getMessage());
-            return close(session, CloseStatus.POLICY_VIOLATION.withReason(e.getMessage()));
+            return refuse(session, CloseStatus.POLICY_VIOLATION.withReason(e.getMessage()), rest);
         }
+        if (!limits.tryOpen(claims.tenantId())) {
+            log.warn("media stream for call {} refused: tenant {} is at its concurrent stream limit", claims.callSid(),
+                    claims.tenantId());
+            return refuse(session, CloseStatus.SERVICE_OVERLOAD.withReason("too many concurrent streams"), rest);
+        }
+        return accepted(session, connected, frame, start, claims, rest)
+                .doFinally(signal -> limits.closed(claims.tenantId()));
+    }
+
+    private Mono<Void> accepted(WebSocketSession session, String connected, Frame frame,
+                                TwilioStreamMessage.Start start, MediaTokenClaims claims, Flux<Frame> rest) {
         log.info("media stream {} for call {} accepted", start.streamSid(), claims.callSid());
         lines.info(claims.tenantId(), claims.callSid(), "media stream " + start.streamSid() + " connected",
                 claims.traceparent());
         Flux<String> preamble = connected == null ? Flux.just(frame.text()) : Flux.just(connected, frame.text());
-        return relay.relay(session, claims, preamble.concatWith(relayed(rest)))
+        return relay.relay(session, claims, preamble.concatWith(relayed(session, rest, limits.frameRate())))
                 .transform(CallLogContext.forCall(claims.tenantId(), claims.callSid()))
                 .doFinally(signal -> lines.info(claims.tenantId(), claims.callSid(),
                         "media stream " + start.streamSid() + " closed", claims.traceparent()));
     }
 
-    private static Flux<String> relayed(Flux<Frame> frames) {
-        return frames.filter(frame -> frame.kind() == Frame.Kind.TEXT).map(Frame::text);
+    /**
+     * The text frames to relay, while the stream keeps to its frame rate; past it the stream is closed with 1008
+     * and what still arrives is read and dropped, so that the close handshake is not cut short by a reset.
+     */
+    private static Flux<String> relayed(WebSocketSession session, Flux<Frame> frames, StreamLimits.FrameRate rate) {
+        AtomicBoolean exceeded = new AtomicBoolean();
+        return frames.filter(frame -> frame.kind() == Frame.Kind.TEXT)
+                .concatMap(frame -> {
+                    if (!exceeded.get() && rate.allow()) {
+                        return Mono.just(frame.text());
+                    }
+                    if (exceeded.compareAndSet(false, true)) {
+                        log.warn("media stream closed: more frames a second than allowed");
+                        return close(session, CloseStatus.POLICY_VIOLATION.withReason("frame rate exceeded"))
+                                .then(Mono.<String>empty());
+                    }
+                    return Mono.empty();
+                });
     }
 
-    private static Mono<Void> notText(WebSocketSession session, Frame frame) {
+    private static Mono<Void> notText(WebSocketSession session, Frame frame, Flux<Frame> rest) {
         return frame.kind() == Frame.Kind.DEADLINE
-                ? close(session, CloseStatus.POLICY_VIOLATION.withReason("no start message in time"))
-                : close(session, CloseStatus.NOT_ACCEPTABLE.withReason("binary frames are not supported"));
+                ? refuse(session, CloseStatus.POLICY_VIOLATION.withReason("no start message in time"), rest)
+                : refuse(session, CloseStatus.NOT_ACCEPTABLE.withReason("binary frames are not supported"), rest);
+    }
+
+    /**
+     * Closes with {@code status} while reading (and dropping) what the client still sends, until its close arrives
+     * or the drain limit passes: closing a socket with unread bytes makes the kernel send a reset, which can
+     * overtake the close frame, and the client would never see why it was refused.
+     */
+    private static Mono<Void> refuse(WebSocketSession session, CloseStatus status, Flux<Frame> rest) {
+        Mono<Void> drain = rest.take(DRAIN_LIMIT).onErrorResume(e -> Mono.empty()).then();
+        return Mono.when(close(session, status), drain);
     }
 
     private static Mono<Void> noStart(WebSocketSession session, Signal<? extends Frame> signal) {

@@ -8,6 +8,7 @@ import dev.voiceagent.gateway.amd.AmdStatusHandler;
 import dev.voiceagent.gateway.calllog.CallStatusService;
 import dev.voiceagent.gateway.limits.RateLimitFilter;
 import dev.voiceagent.gateway.limits.RateLimits;
+import dev.voiceagent.gateway.limits.StreamLimits;
 import dev.voiceagent.gateway.logstream.CallLogLines;
 import dev.voiceagent.gateway.logstream.CallLogStreamHandler;
 import dev.voiceagent.gateway.logstream.CallLogStreams;
@@ -192,6 +193,11 @@ public class GatewayConfiguration implements WebFluxConfigurer {
     }
 
     @Bean
+    MalformedUriProblems malformedUriProblems() {
+        return new MalformedUriProblems();
+    }
+
+    @Bean
     RateLimits rateLimits() {
         return new RateLimits(gateway.limits());
     }
@@ -224,8 +230,15 @@ public class GatewayConfiguration implements WebFluxConfigurer {
     TwilioRestClient twilioRestClient() {
         String sid = twilio.accountSid() == null || twilio.accountSid().isBlank() ? "AC_unconfigured" : twilio.accountSid();
         String token = twilio.hasAuthToken() ? twilio.authToken() : "unconfigured";
+        // one attempt per request: the SDK repeats a request answered 5xx, and for a call creation that answer is
+        // ambiguous (Twilio may have placed the call), so a repeat could ring the callee twice
         return new TwilioRestClient.Builder(sid, token)
-                .httpClient(new TwilioApiHttpClient(twilio.apiBaseUrl()))
+                .httpClient(new TwilioApiHttpClient(twilio.apiBaseUrl()) {
+                    @Override
+                    protected boolean shouldRetry(com.twilio.http.Response response, int[] retryCodes) {
+                        return false;
+                    }
+                })
                 .build();
     }
 
@@ -235,7 +248,7 @@ public class GatewayConfiguration implements WebFluxConfigurer {
                 .slidingWindowSize(20)
                 .minimumNumberOfCalls(5)
                 .failureRateThreshold(50)
-                .waitDurationInOpenState(Duration.ofSeconds(30))
+                .waitDurationInOpenState(twilio.breakerOpenFor())
                 .permittedNumberOfCallsInHalfOpenState(2)
                 .recordException(TwilioCallClient::isTransient)
                 .build();
@@ -285,8 +298,11 @@ public class GatewayConfiguration implements WebFluxConfigurer {
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) gateway.bridgeConnectTimeout().toMillis());
         var client = new ReactorNettyWebSocketClient(http,
                 () -> WebsocketClientSpec.builder().maxFramePayloadLength(gateway.maxFrameBytes()));
+        var limits = gateway.limits();
+        var streamLimits = new StreamLimits(limits.enabled() ? limits.tenantConcurrentStreams() : Integer.MAX_VALUE,
+                limits.enabled() ? limits.streamFramesPerSecond() : Integer.MAX_VALUE, System::nanoTime);
         var handler = new MediaStreamHandler(tokens, new BridgeRelay(client, gateway.bridgeUrl()),
-                gateway.streamStartTimeout(), lines);
+                gateway.streamStartTimeout(), lines, streamLimits);
         // the drain gauge of deploy/drain.sh (preStop): the pod waits while Twilio streams through it
         Gauge.builder("voice.gateway.media_streams.active", handler, MediaStreamHandler::activeStreams)
                 .description("Twilio media streams open on this instance").register(meters);

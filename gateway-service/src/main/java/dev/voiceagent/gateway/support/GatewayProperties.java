@@ -46,7 +46,9 @@ public record GatewayProperties(
             @DefaultValue("50") int tenantConcurrentCalls,
             @DefaultValue("30s") Duration concurrencyRetryAfter,
             @DefaultValue("4h") Duration maxCallAge,
-            @DefaultValue("100000") int maxTrackedKeys) {
+            @DefaultValue("100000") int maxTrackedKeys,
+            @DefaultValue("60") int tenantConcurrentStreams,
+            @DefaultValue("250") int streamFramesPerSecond) {
     }
 
     /** Live log streams ({@code voice.gateway.log-stream.*}): per-subscriber buffer, heartbeat, lifetime. */

@@ -6,6 +6,7 @@ import dev.voiceagent.gateway.logstream.CallLogLines;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.web.reactive.socket.CloseStatus;
@@ -30,6 +31,8 @@ public class MediaStreamHandler implements WebSocketHandler {
     private static final Logger log = LoggerFactory.getLogger(MediaStreamHandler.class);
     /** How long a refused stream's remaining frames are read while its close handshake completes. */
     private static final Duration DRAIN_LIMIT = Duration.ofSeconds(2);
+    /** A pause in a refused stream's frames long enough to close it without unread bytes behind the close. */
+    private static final Duration QUIET = Duration.ofMillis(100);
 
     private final MediaTokens tokens;
     private final BridgeRelay relay;
@@ -170,13 +173,24 @@ public class MediaStreamHandler implements WebSocketHandler {
     }
 
     /**
-     * Closes with {@code status} while reading (and dropping) what the client still sends, until its close arrives
-     * or the drain limit passes: closing a socket with unread bytes makes the kernel send a reset, which can
-     * overtake the close frame, and the client would never see why it was refused.
+     * Closes with {@code status} once the client has paused (no frame for {@link #QUIET}, at most
+     * {@link #DRAIN_LIMIT}), reading and dropping what it still sends until its connection ends: closing a socket
+     * with unread bytes makes the kernel send a reset, which can overtake the close frame, and the client would
+     * never see why it was refused. The inbound is never cancelled here: Reactor Netty answers a cancelled receive
+     * with a close frame of its own, ahead of ours.
      */
     private static Mono<Void> refuse(WebSocketSession session, CloseStatus status, Flux<Frame> rest) {
-        Mono<Void> drain = rest.take(DRAIN_LIMIT).onErrorResume(e -> Mono.empty()).then();
-        return Mono.when(close(session, status), drain);
+        AtomicLong lastFrame = new AtomicLong(System.nanoTime());
+        Mono<Void> drain = rest.doOnNext(frame -> lastFrame.set(System.nanoTime()))
+                .take(DRAIN_LIMIT.plusSeconds(1))
+                .onErrorResume(e -> Mono.empty())
+                .then();
+        Mono<Void> closeWhenQuiet = Flux.interval(QUIET.dividedBy(2))
+                .filter(tick -> System.nanoTime() - lastFrame.get() >= QUIET.toNanos())
+                .next()
+                .timeout(DRAIN_LIMIT, Mono.just(0L))
+                .then(Mono.defer(() -> close(session, status)));
+        return Mono.when(closeWhenQuiet, drain);
     }
 
     private static Mono<Void> noStart(WebSocketSession session, Signal<? extends Frame> signal) {

@@ -9,6 +9,7 @@ import dev.voiceagent.gateway.calllog.CallStatusService;
 import dev.voiceagent.gateway.limits.RateLimitFilter;
 import dev.voiceagent.gateway.limits.RateLimits;
 import dev.voiceagent.gateway.limits.StreamLimits;
+import dev.voiceagent.support.ProblemErrorWebExceptionHandler;
 import dev.voiceagent.gateway.logstream.CallLogLines;
 import dev.voiceagent.gateway.logstream.CallLogStreamHandler;
 import dev.voiceagent.gateway.logstream.CallLogStreams;
@@ -193,6 +194,11 @@ public class GatewayConfiguration implements WebFluxConfigurer {
     }
 
     @Bean
+    UnparseableAcceptDecorator unparseableAcceptDecorator() {
+        return new UnparseableAcceptDecorator();
+    }
+
+    @Bean
     MalformedUriProblems malformedUriProblems() {
         return new MalformedUriProblems();
     }
@@ -325,7 +331,7 @@ public class GatewayConfiguration implements WebFluxConfigurer {
     RouterFunction<ServerResponse> gatewayRoutes(IncomingCallHandler incoming, CallStatusHandler status,
                                                  AmdStatusHandler amd, MakeCallHandler makeCall,
                                                  CallLogHandler callLogs, CallLogStreamHandler logStreams,
-                                                 PublicRouteProxy proxy) {
+                                                 PublicRouteProxy proxy, ProblemErrorWebExceptionHandler problems) {
         return RouterFunctions.route()
                 .POST("/api/v1/incoming-call", incoming::handle)
                 .POST("/api/v1/call-status", status::handle)
@@ -340,6 +346,7 @@ public class GatewayConfiguration implements WebFluxConfigurer {
                 .route(path("/api/v1/admin/**"), request -> proxy.forward(gateway.configUrl(), request))
                 .route(path("/api/v1/evaluations/**"), request -> proxy.forward(gateway.evaluationUrl(), request))
                 .route(path("/api/v1/callbacks/**"), request -> proxy.forward(gateway.callbackUrl(), request))
+                .filter(ProblemResponses.filter(problems))
                 .build();
     }
 

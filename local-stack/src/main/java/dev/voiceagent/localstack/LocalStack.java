@@ -32,6 +32,7 @@ public final class LocalStack implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LocalStack.class);
 
     private final LocalStackOptions options;
+    private final Map<String, String> serviceSettings;
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
     private final Map<String, Integer> ports = new LinkedHashMap<>();
     private String kafkaBootstrap;
@@ -39,13 +40,22 @@ public final class LocalStack implements AutoCloseable {
     private Simulators simulators;
     private final String mediaTokenSecret = UUID.randomUUID().toString();
 
-    private LocalStack(LocalStackOptions options) {
+    private LocalStack(LocalStackOptions options, Map<String, String> serviceSettings) {
         this.options = options;
+        this.serviceSettings = Map.copyOf(serviceSettings);
     }
 
     /** Starts everything and seeds the demo tenant; on failure, what already started is stopped. */
     public static LocalStack start(LocalStackOptions options) {
-        LocalStack stack = new LocalStack(options);
+        return start(options, Map.of());
+    }
+
+    /**
+     * As {@link #start(LocalStackOptions)}, with extra settings given to every service (e.g. a short
+     * {@code voice.bridge.resilience.stall-timeout} for a fault test); the stack's own wiring still wins.
+     */
+    public static LocalStack start(LocalStackOptions options, Map<String, String> serviceSettings) {
+        LocalStack stack = new LocalStack(options, serviceSettings);
         try {
             stack.startInfrastructure();
             stack.simulators = Simulators.start(options, stack.port("twilio-simulator", 8086),
@@ -84,7 +94,8 @@ public final class LocalStack implements AutoCloseable {
         int evaluation = port("evaluation-service", 8084);
         int callbacks = port("callback-service", 8085);
 
-        Map<String, Object> common = new HashMap<>(database.serviceProperties());
+        Map<String, Object> common = new HashMap<>(serviceSettings);
+        common.putAll(database.serviceProperties());
         common.put("spring.kafka.bootstrap-servers", kafkaBootstrap);
         common.put("voice.admin-key", options.adminKey());
         common.put("voice.twilio.account-sid", options.twilioAccountSid());
@@ -111,6 +122,7 @@ public final class LocalStack implements AutoCloseable {
         run(GatewayApplication.class, gateway, common, Map.of(
                 "voice.gateway.public-base-url", publicBase,
                 "voice.gateway.bridge-url", "ws://localhost:" + bridge + "/internal/v1/media-stream",
+                "voice.gateway.bridge-api-url", "http://localhost:" + bridge,
                 "voice.gateway.config-url", "http://localhost:" + config,
                 "voice.gateway.evaluation-url", "http://localhost:" + evaluation,
                 "voice.gateway.callback-url", "http://localhost:" + callbacks,

@@ -45,7 +45,7 @@ public class AmdStatusHandler {
     }
 
     private Mono<Void> apply(Map<String, String> params) {
-        String callSid = TwilioWebhookReader.required(params, "CallSid");
+        String callSid = TwilioWebhookReader.callSid(params);
         String answeredBy = TwilioWebhookReader.required(params, "AnsweredBy");
         boolean machine = MachineDetection.answeredByMachine(answeredBy);
         return calls.recordAnsweredBy(callSid, answeredBy, machine)

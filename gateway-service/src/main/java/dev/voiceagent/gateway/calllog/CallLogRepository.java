@@ -118,15 +118,17 @@ public class CallLogRepository {
      * Stores a session outcome; emits the number of rows changed (0 when the call log is unknown). A call a
      * machine answered keeps {@code no_answer}: the session that talked to the voicemail did not reach a person.
      */
-    public Mono<Long> applyOutcome(String callSid, SessionOutcome outcome) {
+    /** Applies a session outcome to the tenant's call; 0 rows when the tenant has no such call. */
+    public Mono<Long> applyOutcome(String tenantId, String callSid, SessionOutcome outcome) {
         DatabaseClient.GenericExecuteSpec spec = db.sql("UPDATE call_logs SET outcome = CASE WHEN outcome = "
                         + "'no_answer' AND (answered_by LIKE 'machine%' OR answered_by = 'fax') THEN outcome "
                         + "ELSE :outcome END, "
                         + "intent = COALESCE(:intent, intent), escalation_reason = COALESCE(:reason, escalation_reason), "
                         + "session_duration_ms = :durationMs, "
                         + "agent_version_id = COALESCE(agent_version_id, :agentVersion), updated_at = now() "
-                        + "WHERE call_sid = :sid")
+                        + "WHERE call_sid = :sid AND tenant_id = :tenant")
                 .bind("sid", callSid)
+                .bind("tenant", tenantId)
                 .bind("outcome", outcome.outcome().wire())
                 .bind("durationMs", outcome.durationMs());
         spec = nullable(spec, "intent", outcome.intent());

@@ -45,10 +45,21 @@ public class OutcomeListener {
             return Mono.empty();
         }
         SessionOutcome outcome = (SessionOutcome) envelope.data();
-        Mono<Long> effect = calls.applyOutcome(envelope.callSid(), outcome)
-                .flatMap(rows -> rows > 0 ? Mono.just(rows)
-                        : Mono.error(new UnknownCallException(envelope.callSid())));
+        // only the tenant the event names: an outcome naming another tenant must never touch this call's log
+        Mono<Long> effect = calls.applyOutcome(envelope.tenantId(), envelope.callSid(), outcome)
+                .flatMap(rows -> rows > 0 ? Mono.just(rows) : unapplied(envelope));
         return processed.once(CONSUMER, envelope.id(), effect).then();
+    }
+
+    /** No call of the named tenant: another tenant's call is skipped for good, an unknown one retried. */
+    private Mono<Long> unapplied(EventEnvelope<VoiceEvent> envelope) {
+        return calls.findByCallSid(envelope.callSid())
+                .flatMap(other -> {
+                    log.warn("outcome event {} names tenant {} but call {} belongs to another tenant; skipped",
+                            envelope.id(), envelope.tenantId(), envelope.callSid());
+                    return Mono.just(0L);
+                })
+                .switchIfEmpty(Mono.error(() -> new UnknownCallException(envelope.callSid())));
     }
 
     /** The outcome arrived before its call log; the error handler retries with back-off, then dead-letters it. */

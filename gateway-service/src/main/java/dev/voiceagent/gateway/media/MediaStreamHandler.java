@@ -1,9 +1,12 @@
 package dev.voiceagent.gateway.media;
 
 import dev.voiceagent.support.observability.CallLogContext;
+import dev.voiceagent.gateway.limits.StreamLimits;
 import dev.voiceagent.gateway.logstream.CallLogLines;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.web.reactive.socket.CloseStatus;
@@ -18,27 +21,36 @@ import reactor.core.publisher.Signal;
  * {@code WS /api/v1/media-stream}: waits for Twilio's {@code start} (within a timeout), checks its media token
  * before any audio moves (bad, expired, reused on any instance or mismatched → close 1008; the shared check
  * failing → 1011), then relays the stream to the
- * media bridge, replaying {@code connected} and {@code start} first. {@link #activeStreams()} counts the open
- * streams (the gauge {@code voice.gateway.media_streams.active}, which the drain hook waits on).
+ * media bridge, replaying {@code connected} and {@code start} first. A tenant over its concurrent streams is refused
+ * with 1013; a stream sending more frames a second than allowed is closed with 1008. A refused stream's unread frames
+ * are drained while the close handshake runs, so that the client sees the close code rather than a TCP reset.
+ * {@link #activeStreams()} counts the open streams (the gauge {@code voice.gateway.media_streams.active}, which the
+ * drain hook waits on).
  */
 public class MediaStreamHandler implements WebSocketHandler {
 
     private static final Logger log = LoggerFactory.getLogger(MediaStreamHandler.class);
+    /** How long a refused stream's remaining frames are read while its close handshake completes. */
+    private static final Duration DRAIN_LIMIT = Duration.ofSeconds(2);
+    /** A pause in a refused stream's frames long enough to close it without unread bytes behind the close. */
+    private static final Duration QUIET = Duration.ofMillis(100);
 
     private final MediaTokens tokens;
     private final MediaTokenUses uses;
     private final BridgeRelay relay;
     private final Duration startTimeout;
     private final CallLogLines lines;
+    private final StreamLimits limits;
     private final AtomicInteger active = new AtomicInteger();
 
     public MediaStreamHandler(MediaTokens tokens, MediaTokenUses uses, BridgeRelay relay, Duration startTimeout,
-                              CallLogLines lines) {
+                              CallLogLines lines, StreamLimits limits) {
         this.tokens = tokens;
         this.uses = uses;
         this.relay = relay;
         this.startTimeout = startTimeout;
         this.lines = lines;
+        this.limits = limits;
     }
 
     /** One received frame: its text, a binary frame (Twilio sends only text), or the start deadline passing. */
@@ -82,7 +94,7 @@ public class MediaStreamHandler implements WebSocketHandler {
 
     private Mono<Void> afterFirst(WebSocketSession session, Frame first, Flux<Frame> rest) {
         if (first.kind() != Frame.Kind.TEXT) {
-            return notText(session, first);
+            return notText(session, first, rest);
         }
         TwilioStreamMessage message = TwilioStreamCodec.decode(first.text());
         if (message instanceof TwilioStreamMessage.Connected) {
@@ -95,31 +107,50 @@ public class MediaStreamHandler implements WebSocketHandler {
             return onStart(session, null, first, rest);
         }
         if (message instanceof TwilioStreamMessage.Other other) {
-            return close(session, CloseStatus.POLICY_VIOLATION.withReason("expected start before " + other.event()));
+            return refuse(session, CloseStatus.POLICY_VIOLATION.withReason("expected start before " + other.event()),
+                    rest);
         }
-        return close(session, CloseStatus.NOT_ACCEPTABLE.withReason(((TwilioStreamMessage.Malformed) message).reason()));
+        return refuse(session, CloseStatus.NOT_ACCEPTABLE.withReason(((TwilioStreamMessage.Malformed) message).reason()),
+                rest);
     }
 
     private Mono<Void> onStart(WebSocketSession session, String connected, Frame frame, Flux<Frame> rest) {
         if (frame.kind() != Frame.Kind.TEXT) {
-            return notText(session, frame);
+            return notText(session, frame, rest);
         }
         if (!(TwilioStreamCodec.decode(frame.text()) instanceof TwilioStreamMessage.Start start)) {
-            return close(session, CloseStatus.POLICY_VIOLATION.withReason("expected start"));
+            return refuse(session, CloseStatus.POLICY_VIOLATION.withReason("expected start"), rest);
         }
         MediaTokenClaims claims;
         try {
             claims = tokens.consume(start.token(), start.callSid());
         } catch (MediaTokenException e) {
-            return refuse(session, start.callSid(), e.getMessage());
+            log.warn("media stream for call {} refused: {}", start.callSid(), e.getMessage());
+            return refuse(session, CloseStatus.POLICY_VIOLATION.withReason(e.getMessage()), rest);
         }
         return uses.claim(claims)
                 .onErrorResume(e -> {
                     log.warn("media stream for call {}: the shared token check failed: {}", start.callSid(), e.toString());
-                    return close(session, CloseStatus.SERVER_ERROR).then(Mono.empty());
+                    return refuse(session, CloseStatus.SERVER_ERROR, rest).then(Mono.<Boolean>empty());
                 })
-                .flatMap(first -> first ? accepted(session, connected, frame, start, claims, rest)
-                        : refuse(session, start.callSid(), "media token was already used"));
+                .flatMap(first -> first ? admitted(session, connected, frame, start, claims, rest)
+                        : refuseReused(session, start.callSid(), rest));
+    }
+
+    private Mono<Void> refuseReused(WebSocketSession session, String callSid, Flux<Frame> rest) {
+        log.warn("media stream for call {} refused: media token was already used", callSid);
+        return refuse(session, CloseStatus.POLICY_VIOLATION.withReason("media token was already used"), rest);
+    }
+
+    private Mono<Void> admitted(WebSocketSession session, String connected, Frame frame,
+                                TwilioStreamMessage.Start start, MediaTokenClaims claims, Flux<Frame> rest) {
+        if (!limits.tryOpen(claims.tenantId())) {
+            log.warn("media stream for call {} refused: tenant {} is at its concurrent stream limit", claims.callSid(),
+                    claims.tenantId());
+            return refuse(session, CloseStatus.SERVICE_OVERLOAD.withReason("too many concurrent streams"), rest);
+        }
+        return accepted(session, connected, frame, start, claims, rest)
+                .doFinally(signal -> limits.closed(claims.tenantId()));
     }
 
     private Mono<Void> accepted(WebSocketSession session, String connected, Frame frame,
@@ -128,25 +159,57 @@ public class MediaStreamHandler implements WebSocketHandler {
         lines.info(claims.tenantId(), claims.callSid(), "media stream " + start.streamSid() + " connected",
                 claims.traceparent());
         Flux<String> preamble = connected == null ? Flux.just(frame.text()) : Flux.just(connected, frame.text());
-        return relay.relay(session, claims, preamble.concatWith(relayed(rest)))
+        return relay.relay(session, claims, preamble.concatWith(relayed(session, rest, limits.frameRate())))
                 .transform(CallLogContext.forCall(claims.tenantId(), claims.callSid()))
                 .doFinally(signal -> lines.info(claims.tenantId(), claims.callSid(),
                         "media stream " + start.streamSid() + " closed", claims.traceparent()));
     }
 
-    private static Mono<Void> refuse(WebSocketSession session, String callSid, String why) {
-        log.warn("media stream for call {} refused: {}", callSid, why);
-        return close(session, CloseStatus.POLICY_VIOLATION.withReason(why));
+    /**
+     * The text frames to relay, while the stream keeps to its frame rate; past it the stream is closed with 1008
+     * and what still arrives is read and dropped, so that the close handshake is not cut short by a reset.
+     */
+    private static Flux<String> relayed(WebSocketSession session, Flux<Frame> frames, StreamLimits.FrameRate rate) {
+        AtomicBoolean exceeded = new AtomicBoolean();
+        return frames.filter(frame -> frame.kind() == Frame.Kind.TEXT)
+                .concatMap(frame -> {
+                    if (!exceeded.get() && rate.allow()) {
+                        return Mono.just(frame.text());
+                    }
+                    if (exceeded.compareAndSet(false, true)) {
+                        log.warn("media stream closed: more frames a second than allowed");
+                        return close(session, CloseStatus.POLICY_VIOLATION.withReason("frame rate exceeded"))
+                                .then(Mono.<String>empty());
+                    }
+                    return Mono.empty();
+                });
     }
 
-    private static Flux<String> relayed(Flux<Frame> frames) {
-        return frames.filter(frame -> frame.kind() == Frame.Kind.TEXT).map(Frame::text);
-    }
-
-    private static Mono<Void> notText(WebSocketSession session, Frame frame) {
+    private static Mono<Void> notText(WebSocketSession session, Frame frame, Flux<Frame> rest) {
         return frame.kind() == Frame.Kind.DEADLINE
-                ? close(session, CloseStatus.POLICY_VIOLATION.withReason("no start message in time"))
-                : close(session, CloseStatus.NOT_ACCEPTABLE.withReason("binary frames are not supported"));
+                ? refuse(session, CloseStatus.POLICY_VIOLATION.withReason("no start message in time"), rest)
+                : refuse(session, CloseStatus.NOT_ACCEPTABLE.withReason("binary frames are not supported"), rest);
+    }
+
+    /**
+     * Closes with {@code status} once the client has paused (no frame for {@link #QUIET}, at most
+     * {@link #DRAIN_LIMIT}), reading and dropping what it still sends until its connection ends: closing a socket
+     * with unread bytes makes the kernel send a reset, which can overtake the close frame, and the client would
+     * never see why it was refused. The inbound is never cancelled here: Reactor Netty answers a cancelled receive
+     * with a close frame of its own, ahead of ours.
+     */
+    private static Mono<Void> refuse(WebSocketSession session, CloseStatus status, Flux<Frame> rest) {
+        AtomicLong lastFrame = new AtomicLong(System.nanoTime());
+        Mono<Void> drain = rest.doOnNext(frame -> lastFrame.set(System.nanoTime()))
+                .take(DRAIN_LIMIT.plusSeconds(1))
+                .onErrorResume(e -> Mono.empty())
+                .then();
+        Mono<Void> closeWhenQuiet = Flux.interval(QUIET.dividedBy(2))
+                .filter(tick -> System.nanoTime() - lastFrame.get() >= QUIET.toNanos())
+                .next()
+                .timeout(DRAIN_LIMIT, Mono.just(0L))
+                .then(Mono.defer(() -> close(session, status)));
+        return Mono.when(closeWhenQuiet, drain);
     }
 
     private static Mono<Void> noStart(WebSocketSession session, Signal<? extends Frame> signal) {

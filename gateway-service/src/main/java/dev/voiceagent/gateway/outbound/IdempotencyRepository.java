@@ -15,6 +15,9 @@ public class IdempotencyRepository {
         this.db = db;
     }
 
+    /** The stored answer of a key whose first request timed out at Twilio: the call may or may not exist. */
+    public static final String AMBIGUOUS = "{\"ambiguous\":true}";
+
     /** A key's stored state: the request hash and the answer (null while the first request is in flight). */
     public record Entry(String requestHash, String response) {
     }
@@ -53,6 +56,16 @@ public class IdempotencyRepository {
                 .bind("key", key)
                 .bind("sid", callSid)
                 .bind("response", response)
+                .then();
+    }
+
+    /** Holds a key whose request may have placed the call (Twilio did not answer in time): it is never reused. */
+    public Mono<Void> markAmbiguous(String tenantId, String key) {
+        return db.sql("UPDATE make_call_requests SET response = :response "
+                        + "WHERE tenant_id = :tenant AND idempotency_key = :key AND response IS NULL")
+                .bind("tenant", tenantId)
+                .bind("key", key)
+                .bind("response", AMBIGUOUS)
                 .then();
     }
 

@@ -82,9 +82,22 @@ public class MakeCallHandler {
                 .flatMap(claimed -> claimed
                         ? place(tenant, call)
                                 .flatMap(response -> remember(tenantId, key, response))
-                                .onErrorResume(e -> idempotency.release(tenantId, key).then(Mono.error(e)))
+                                .onErrorResume(e -> releaseUnlessAmbiguous(tenantId, key, e))
                                 .flatMap(MakeCallHandler::created)
                         : replay(tenantId, key, call));
+    }
+
+    /**
+     * A failed attempt frees its key for a retry, unless Twilio did not answer in time: then the call may exist
+     * (a slow Twilio acts before it answers), and a retry placing it again would ring the callee twice. Such a key
+     * stays held, and retries with it answer 409, until its retention ends.
+     */
+    private Mono<MakeCallResponse> releaseUnlessAmbiguous(String tenantId, String key, Throwable e) {
+        if (TwilioCallClient.ambiguous(e)) {
+            log.warn("make-call for tenant {} timed out at Twilio; Idempotency-Key kept, the call may exist", tenantId);
+            return idempotency.markAmbiguous(tenantId, key).then(Mono.error(e));
+        }
+        return idempotency.release(tenantId, key).then(Mono.error(e));
     }
 
     private Mono<ServerResponse> replay(String tenantId, String key, MakeCallRequest call) {
@@ -95,6 +108,11 @@ public class MakeCallHandler {
                     if (!entry.requestHash().equals(call.fingerprint())) {
                         return Mono.error(Problems.of(HttpStatus.UNPROCESSABLE_CONTENT, "Idempotency-Key reused",
                                 "This Idempotency-Key was used for a different request."));
+                    }
+                    if (IdempotencyRepository.AMBIGUOUS.equals(entry.response())) {
+                        return Mono.error(Problems.conflict("The first request with this Idempotency-Key timed out at "
+                                + "Twilio; the call may have been placed. Check the call logs before placing it "
+                                + "again with a new key."));
                     }
                     if (entry.response() == null) {
                         return Mono.error(Problems.conflict("A request with this Idempotency-Key is in progress."));

@@ -48,6 +48,9 @@ public record MakeCallRequest(String to, String from, String agentKey, String ag
             }
         } else if (!PhoneNumbers.isE164(from)) {
             throw Problems.invalidField("from", "must be an E.164 number such as +15555550000");
+        } else if (tenant.phoneNumbers() == null || !tenant.phoneNumbers().contains(from)) {
+            // another tenant's number would make the call theirs: its TwiML request names that number
+            throw Problems.invalidField("from", "must be one of the tenant's phone numbers");
         }
         String requestedAgent = text(root, "agent_key");
         AgentView agent = Agents.choose(tenant, requestedAgent).orElse(null);

@@ -111,6 +111,12 @@ public class TwilioCallClient {
         return e instanceof ApiConnectionException || e instanceof TimeoutException || e instanceof ApiException;
     }
 
+    /** A failure after which the call may exist anyway: Twilio (or the way to it) did not answer in time. */
+    public static boolean ambiguous(Throwable e) {
+        return e instanceof org.springframework.web.ErrorResponse problem
+                && problem.getStatusCode().value() == HttpStatus.GATEWAY_TIMEOUT.value();
+    }
+
     private static Throwable toProblem(Throwable e) {
         if (e instanceof CallNotPermittedException) {
             return Problems.unavailable("Calls cannot be placed right now; Twilio is failing. Retry later.");

@@ -10,6 +10,8 @@ import dev.voiceagent.gateway.limits.CallSlots;
 import dev.voiceagent.gateway.limits.GatewayInstances;
 import dev.voiceagent.gateway.limits.RateLimitFilter;
 import dev.voiceagent.gateway.limits.RateLimits;
+import dev.voiceagent.gateway.limits.StreamLimits;
+import dev.voiceagent.support.ProblemErrorWebExceptionHandler;
 import dev.voiceagent.gateway.logstream.CallLogLines;
 import dev.voiceagent.gateway.logstream.CallLogStreamHandler;
 import dev.voiceagent.gateway.logstream.CallLogStreams;
@@ -202,6 +204,16 @@ public class GatewayConfiguration implements WebFluxConfigurer {
     }
 
     @Bean
+    UnparseableAcceptDecorator unparseableAcceptDecorator() {
+        return new UnparseableAcceptDecorator();
+    }
+
+    @Bean
+    MalformedUriProblems malformedUriProblems() {
+        return new MalformedUriProblems();
+    }
+
+    @Bean
     RateLimits rateLimits() {
         return new RateLimits(gateway.limits());
     }
@@ -240,8 +252,15 @@ public class GatewayConfiguration implements WebFluxConfigurer {
     TwilioRestClient twilioRestClient() {
         String sid = twilio.accountSid() == null || twilio.accountSid().isBlank() ? "AC_unconfigured" : twilio.accountSid();
         String token = twilio.hasAuthToken() ? twilio.authToken() : "unconfigured";
+        // one attempt per request: the SDK repeats a request answered 5xx, and for a call creation that answer is
+        // ambiguous (Twilio may have placed the call), so a repeat could ring the callee twice
         return new TwilioRestClient.Builder(sid, token)
-                .httpClient(new TwilioApiHttpClient(twilio.apiBaseUrl()))
+                .httpClient(new TwilioApiHttpClient(twilio.apiBaseUrl()) {
+                    @Override
+                    protected boolean shouldRetry(com.twilio.http.Response response, int[] retryCodes) {
+                        return false;
+                    }
+                })
                 .build();
     }
 
@@ -251,7 +270,7 @@ public class GatewayConfiguration implements WebFluxConfigurer {
                 .slidingWindowSize(20)
                 .minimumNumberOfCalls(5)
                 .failureRateThreshold(50)
-                .waitDurationInOpenState(Duration.ofSeconds(30))
+                .waitDurationInOpenState(twilio.breakerOpenFor())
                 .permittedNumberOfCallsInHalfOpenState(2)
                 .recordException(TwilioCallClient::isTransient)
                 .build();
@@ -307,8 +326,11 @@ public class GatewayConfiguration implements WebFluxConfigurer {
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) gateway.bridgeConnectTimeout().toMillis());
         var client = new ReactorNettyWebSocketClient(http,
                 () -> WebsocketClientSpec.builder().maxFramePayloadLength(gateway.maxFrameBytes()));
+        var limits = gateway.limits();
+        var streamLimits = new StreamLimits(limits.enabled() ? limits.tenantConcurrentStreams() : Integer.MAX_VALUE,
+                limits.enabled() ? limits.streamFramesPerSecond() : Integer.MAX_VALUE, System::nanoTime);
         var handler = new MediaStreamHandler(tokens, uses, new BridgeRelay(client, gateway.bridgeUrl()),
-                gateway.streamStartTimeout(), lines);
+                gateway.streamStartTimeout(), lines, streamLimits);
         // the drain gauge of deploy/drain.sh (preStop): the pod waits while Twilio streams through it
         Gauge.builder("voice.gateway.media_streams.active", handler, MediaStreamHandler::activeStreams)
                 .description("Twilio media streams open on this instance").register(meters);
@@ -331,7 +353,7 @@ public class GatewayConfiguration implements WebFluxConfigurer {
     RouterFunction<ServerResponse> gatewayRoutes(IncomingCallHandler incoming, CallStatusHandler status,
                                                  AmdStatusHandler amd, MakeCallHandler makeCall,
                                                  CallLogHandler callLogs, CallLogStreamHandler logStreams,
-                                                 PublicRouteProxy proxy) {
+                                                 PublicRouteProxy proxy, ProblemErrorWebExceptionHandler problems) {
         return RouterFunctions.route()
                 .POST("/api/v1/incoming-call", incoming::handle)
                 .POST("/api/v1/call-status", status::handle)
@@ -346,6 +368,7 @@ public class GatewayConfiguration implements WebFluxConfigurer {
                 .route(path("/api/v1/admin/**"), request -> proxy.forward(gateway.configUrl(), request))
                 .route(path("/api/v1/evaluations/**"), request -> proxy.forward(gateway.evaluationUrl(), request))
                 .route(path("/api/v1/callbacks/**"), request -> proxy.forward(gateway.callbackUrl(), request))
+                .filter(ProblemResponses.filter(problems))
                 .build();
     }
 

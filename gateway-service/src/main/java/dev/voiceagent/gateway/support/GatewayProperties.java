@@ -48,7 +48,9 @@ public record GatewayProperties(
             @DefaultValue("4h") Duration maxCallAge,
             @DefaultValue("100000") int maxTrackedKeys,
             @DefaultValue("2m") Duration slotReservationTtl,
-            @DefaultValue("5s") Duration instanceHeartbeat) {
+            @DefaultValue("5s") Duration instanceHeartbeat,
+            @DefaultValue("60") int tenantConcurrentStreams,
+            @DefaultValue("250") int streamFramesPerSecond) {
     }
 
     /** Live log streams ({@code voice.gateway.log-stream.*}): per-subscriber buffer, heartbeat, lifetime. */

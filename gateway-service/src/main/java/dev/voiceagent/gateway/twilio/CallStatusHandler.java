@@ -31,7 +31,7 @@ public class CallStatusHandler {
     }
 
     private Mono<?> apply(Map<String, String> params) {
-        String callSid = TwilioWebhookReader.required(params, "CallSid");
+        String callSid = TwilioWebhookReader.callSid(params);
         String reported = TwilioWebhookReader.required(params, "CallStatus");
         Optional<CallStatus> status = CallStatus.fromWire(reported);
         if (status.isEmpty()) {

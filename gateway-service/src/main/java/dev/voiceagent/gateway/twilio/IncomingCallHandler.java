@@ -81,7 +81,7 @@ public class IncomingCallHandler {
     }
 
     private Mono<ServerResponse> answer(Map<String, String> params) {
-        String callSid = TwilioWebhookReader.required(params, "CallSid");
+        String callSid = TwilioWebhookReader.callSid(params);
         String direction = params.getOrDefault("Direction", CallLog.INBOUND);
         Mono<String> twiml = direction.startsWith("outbound") ? outbound(callSid, params) : inbound(callSid, params);
         return twiml.flatMap(xml -> ServerResponse.ok().contentType(TEXT_XML).bodyValue(xml));

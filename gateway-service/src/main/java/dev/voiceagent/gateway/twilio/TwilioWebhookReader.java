@@ -4,6 +4,7 @@ import dev.voiceagent.gateway.support.RequestBodies;
 import dev.voiceagent.support.Problems;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
@@ -15,6 +16,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /** Reads a Twilio webhook (form or JSON), verifies its signature and yields its parameters. */
 public class TwilioWebhookReader {
+
+    private static final Pattern CALL_SID = Pattern.compile("[A-Za-z0-9]{2,64}");
 
     private final TwilioSignatureVerifier verifier;
     private final JsonMapper json;
@@ -73,6 +76,18 @@ public class TwilioWebhookReader {
     }
 
     /** A required parameter, 400 naming it when absent. */
+    /**
+     * The {@code CallSid} of a webhook: Twilio's are {@code CA} and 32 hex digits; anything not a short alphanumeric
+     * id is refused before it reaches a query (an oversized one would not even fit the call log's key index).
+     */
+    public static String callSid(Map<String, String> params) {
+        String sid = required(params, "CallSid");
+        if (!CALL_SID.matcher(sid).matches()) {
+            throw Problems.invalidField("CallSid", "is not a call SID");
+        }
+        return sid;
+    }
+
     public static String required(Map<String, String> params, String name) {
         String value = params.get(name);
         if (value == null || value.isBlank()) {

@@ -200,6 +200,9 @@ class MakeCallIT {
                 .expectBody().jsonPath("$.errors[0].field").isEqualTo("to");
         makeCall("acme-key", null, "{\"to\":\"+15555550100\",\"from\":\"0100\"}").expectStatus().isBadRequest()
                 .expectBody().jsonPath("$.errors[0].field").isEqualTo("from");
+        // another tenant's number as caller ID would make the call (and its TwiML request) that tenant's
+        makeCall("acme-key", null, "{\"to\":\"+15555550100\",\"from\":\"+15555550001\"}").expectStatus().isBadRequest()
+                .expectBody().jsonPath("$.errors[0].field").isEqualTo("from");
         makeCall("acme-key", null, "{\"to\":\"+15555550100\",\"agent_key\":\"nobody\"}").expectStatus().isBadRequest()
                 .expectBody().jsonPath("$.errors[0].field").isEqualTo("agent_key");
         makeCall("acme-key", null, "{\"to\":\"+15555550100\",\"agent_key\":\"sales\",\"agent_version_id\":\"nope\"}")

@@ -44,7 +44,7 @@ import reactor.test.StepVerifier;
         "voice.gateway.trusted-proxies=127.0.0.1,::1",
         "voice.gateway.media-token-secrets=webhooks-secret",
         "voice.gateway.max-webhook-bytes=4096"})
-@AutoConfigureWebTestClient
+@AutoConfigureWebTestClient(timeout = "30s")
 @VoiceInfrastructure
 class TwilioWebhooksIT {
 

@@ -32,6 +32,7 @@ public final class ObservedSession {
     private JsonNode lastSessionUpdate;
     private String script;
     private boolean closed;
+    private String fault;
 
     ObservedSession(String id, String authorization, String model) {
         this.id = id;
@@ -155,5 +156,14 @@ public final class ObservedSession {
     public synchronized String toString() {
         return "ObservedSession[" + id + ", events=" + eventCounts + ", caller=" + callerTranscripts
                 + ", agent=" + agentTranscripts + ", tools=" + toolCalls + ", closed=" + closed + "]";
+    }
+
+    synchronized void faulted(String kind) {
+        fault = kind;
+    }
+
+    /** The fault this session played ({@code "drop"} or {@code "stall"}), or null. */
+    public synchronized String fault() {
+        return fault;
     }
 }

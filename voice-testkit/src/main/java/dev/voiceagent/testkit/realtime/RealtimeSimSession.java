@@ -10,7 +10,9 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.Deque;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
@@ -39,6 +41,8 @@ final class RealtimeSimSession {
     private Scenario scenario;
     private final ObservedSession observed;
     private final JsonMapper json;
+    private final RealtimeFault fault;
+    private final Consumer<RealtimeFault.Kind> onFault;
     private final Sinks.Many<RealtimeServerEvent> outbound =
             Sinks.many().unicast().onBackpressureBuffer(Queues.<RealtimeServerEvent>get(OUTBOUND_QUEUE).get());
     private final EnergyVad vad = new EnergyVad();
@@ -52,12 +56,23 @@ final class RealtimeSimSession {
     private boolean vadEnabled = true;
     private String speechItemId;
     private String lastItemId;
+    private int audioDeltas;
+    /** Set once a drop or stall has hit: nothing more goes out and what comes in is ignored. */
+    private boolean faulted;
 
     RealtimeSimSession(String id, Scenario scenario, ObservedSession observed, JsonMapper json) {
+        this(id, scenario, observed, json, RealtimeFault.none(), kind -> { });
+    }
+
+    /** A session that plays {@code fault} (a drop or a stall) and reports it to {@code onFault} when it hits. */
+    RealtimeSimSession(String id, Scenario scenario, ObservedSession observed, JsonMapper json, RealtimeFault fault,
+                       Consumer<RealtimeFault.Kind> onFault) {
         this.id = id;
         this.scenario = scenario;
         this.observed = observed;
         this.json = json;
+        this.fault = fault;
+        this.onFault = onFault;
         this.session = initialSession(id, observed.model(), json);
     }
 
@@ -85,6 +100,9 @@ final class RealtimeSimSession {
 
     synchronized void onFrame(String frame, RealtimeClientEvent event) {
         observed.received(typeOf(event), frame);
+        if (faulted) {
+            return;
+        }
         try {
             dispatch(event);
         } catch (RuntimeException e) {
@@ -262,11 +280,25 @@ final class RealtimeSimSession {
     }
 
     private void emit(RealtimeServerEvent event) {
+        if (faulted) {
+            return;
+        }
         Sinks.EmitResult result = outbound.tryEmitNext(event);
         if (result == Sinks.EmitResult.FAIL_OVERFLOW) {
             log.warn("realtime sim session {}: outbound queue full, closing", id);
             outbound.tryEmitError(new IllegalStateException("realtime simulator outbound queue overflow"));
         }
+        if (event instanceof RealtimeServerEvent.OutputAudioDelta && faultsMidResponse()
+                && ++audioDeltas >= fault.audioDeltas()) {
+            faulted = true;
+            observed.faulted(fault.kind().name().toLowerCase(Locale.ROOT));
+            log.info("realtime sim session {}: {} after {} audio deltas", id, fault.kind(), audioDeltas);
+            onFault.accept(fault.kind());
+        }
+    }
+
+    private boolean faultsMidResponse() {
+        return fault.kind() == RealtimeFault.Kind.DROP || fault.kind() == RealtimeFault.Kind.STALL;
     }
 
     private String nextId(String prefix) {

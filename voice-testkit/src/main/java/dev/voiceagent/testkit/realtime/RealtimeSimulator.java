@@ -8,7 +8,9 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -32,7 +34,9 @@ import tools.jackson.databind.json.JsonMapper;
  * {@link Scenario}: it hears the caller through an energy VAD over the appended μ-law and answers with the
  * scenario's transcripts, tool calls and (tone) speech. A session whose {@code session.update} names a call
  * ({@code session.tracing.metadata.call_sid}, else {@code session.tracing.group_id}) with a script in the shared
- * {@link CallScripts} plays that script; every other session plays the default scenario.
+ * {@link CallScripts} plays that script; every other session plays the default scenario. A {@link RealtimeFault}
+ * makes new sessions fail the way a real model does: a refused handshake, a socket dropped mid-response, or a stall
+ * mid-response.
  */
 public final class RealtimeSimulator implements AutoCloseable {
 
@@ -42,6 +46,7 @@ public final class RealtimeSimulator implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RealtimeSimulator.class);
     private static final int MAX_FRAME = 1 << 20;
     private static final int MAX_KEPT_SESSIONS = 200;
+    private static final Duration DROP_AFTER = Duration.ofMillis(100);
     private static final WebsocketServerSpec WS_SPEC = WebsocketServerSpec.builder().maxFramePayloadLength(MAX_FRAME).build();
 
     private final JsonMapper json = JsonMapper.builder().build();
@@ -50,6 +55,9 @@ public final class RealtimeSimulator implements AutoCloseable {
     private final CallScripts scripts;
     private final AtomicReference<String> requiredApiKey = new AtomicReference<>();
     private final AtomicLong sessionIds = new AtomicLong();
+    private RealtimeFault fault = RealtimeFault.none();
+    private int faultsLeft;
+    private final Map<RealtimeFault.Kind, Integer> faultsPlayed = new EnumMap<>(RealtimeFault.Kind.class);
     private final Deque<ObservedSession> sessions = new ArrayDeque<>();
     private final DisposableServer server;
 
@@ -82,6 +90,35 @@ public final class RealtimeSimulator implements AutoCloseable {
     /** Plays this scenario in sessions opened from now on that have no per-call script. */
     public void useScenario(Scenario next) {
         scenario.set(Objects.requireNonNull(next, "scenario"));
+    }
+
+    /** Plays this fault in sessions opened from now on ({@link RealtimeFault#none()} to stop). */
+    public synchronized void useFault(RealtimeFault next) {
+        fault = Objects.requireNonNull(next, "fault");
+        faultsLeft = next.sessions();
+    }
+
+    /** How many handshakes or sessions have played a fault of this kind so far. */
+    public synchronized int faultsPlayed(RealtimeFault.Kind kind) {
+        return faultsPlayed.getOrDefault(kind, 0);
+    }
+
+    /** The fault the next handshake gets, counting it against a bounded fault's sessions. */
+    private synchronized RealtimeFault nextFault() {
+        if (fault.kind() == RealtimeFault.Kind.NONE) {
+            return fault;
+        }
+        if (fault.sessions() > 0) {
+            if (faultsLeft == 0) {
+                return RealtimeFault.none();
+            }
+            faultsLeft--;
+        }
+        return fault;
+    }
+
+    synchronized void faultPlayed(RealtimeFault.Kind kind) {
+        faultsPlayed.merge(kind, 1, Integer::sum);
     }
 
     /** The bound port. */
@@ -127,13 +164,32 @@ public final class RealtimeSimulator implements AutoCloseable {
         }
         List<String> models = new QueryStringDecoder(request.uri()).parameters().get("model");
         String model = models == null || models.isEmpty() ? null : models.get(0);
-        return response.sendWebsocket((in, out) -> converse(in, out, authorization, model), WS_SPEC);
+        RealtimeFault sessionFault = nextFault();
+        if (sessionFault.kind() == RealtimeFault.Kind.REFUSE) {
+            faultPlayed(RealtimeFault.Kind.REFUSE);
+            return response.status(HttpResponseStatus.valueOf(sessionFault.httpStatus()))
+                    .header(HttpHeaderNames.CONTENT_TYPE, "application/json")
+                    .sendString(Mono.just("{\"error\":{\"message\":\"The server is overloaded; try again later.\","
+                            + "\"type\":\"server_error\",\"code\":null,\"param\":null}}"));
+        }
+        return response.sendWebsocket((in, out) -> converse(in, out, authorization, model, sessionFault), WS_SPEC);
     }
 
-    private Mono<Void> converse(WebsocketInbound in, WebsocketOutbound out, String authorization, String model) {
+    private Mono<Void> converse(WebsocketInbound in, WebsocketOutbound out, String authorization, String model,
+                                RealtimeFault sessionFault) {
         String id = "sess_" + String.format("%06d", sessionIds.incrementAndGet());
         ObservedSession observed = remember(new ObservedSession(id, authorization, model));
-        RealtimeSimSession session = new RealtimeSimSession(id, scenario.get(), observed, json);
+        // a drop closes the TCP connection itself: no close frame, as when a model host or its network fails; the
+        // short delay lets the events queued before it (the response's first audio) reach the client first
+        Runnable drop = () -> Mono.delay(DROP_AFTER).subscribe(tick ->
+                in.withConnection(connection -> connection.channel().close()));
+        RealtimeSimSession session = new RealtimeSimSession(id, scenario.get(), observed, json, sessionFault,
+                kind -> {
+                    faultPlayed(kind);
+                    if (kind == RealtimeFault.Kind.DROP) {
+                        drop.run();
+                    }
+                });
         session.open();
         Mono<Void> outbound = out.sendString(session.events().map(this::encode)).then();
         Mono<Void> inbound = in.aggregateFrames(MAX_FRAME).receive().asString()

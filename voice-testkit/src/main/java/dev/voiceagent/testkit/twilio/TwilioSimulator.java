@@ -141,6 +141,10 @@ public final class TwilioSimulator implements AutoCloseable {
     private final Map<String, CallState> calls = new LinkedHashMap<>();
     private final Map<String, MessageState> messages = new LinkedHashMap<>();
     private final Disposable.Composite running = Disposables.composite();
+    private TwilioRestFault restFault = TwilioRestFault.none();
+    private int restFaultsLeft;
+    private int restRequests;
+    private int restFaultsPlayed;
     private final DisposableServer server;
 
     private TwilioSimulator(Options options) {
@@ -246,6 +250,39 @@ public final class TwilioSimulator implements AutoCloseable {
         return new Reply(400, rest.problem(400, "Bad Request", detail));
     }
 
+    /** Plays this fault on REST requests from now on ({@link TwilioRestFault#none()} to stop). */
+    public synchronized void useRestFault(TwilioRestFault fault) {
+        restFault = Objects.requireNonNull(fault, "fault");
+        restFaultsLeft = fault.requests();
+    }
+
+    /** Authorized REST requests received so far, faulted or not. */
+    public synchronized int restRequests() {
+        return restRequests;
+    }
+
+    /** REST requests that got a fault so far. */
+    public synchronized int restFaultsPlayed() {
+        return restFaultsPlayed;
+    }
+
+    /** The fault for the next authorized request, counting it. */
+    private synchronized TwilioRestFault nextRestFault() {
+        restRequests++;
+        TwilioRestFault fault = restFault;
+        if (fault.kind() == TwilioRestFault.Kind.NONE) {
+            return fault;
+        }
+        if (fault.requests() > 0) {
+            if (restFaultsLeft == 0) {
+                return TwilioRestFault.none();
+            }
+            restFaultsLeft--;
+        }
+        restFaultsPlayed++;
+        return fault;
+    }
+
     /** Simulates an inbound call: Twilio fetches {@code voiceUrl} (signed) and runs its TwiML; returns the call SID. */
     public String placeInboundCall(String from, String to, String voiceUrl, String statusCallbackUrl) {
         CallState call = new CallState(sid("CA"), options.accountSid(), from, to, "inbound", voiceUrl, "POST", null,
@@ -265,11 +302,18 @@ public final class TwilioSimulator implements AutoCloseable {
         if (!authorized(request)) {
             return send(response, new Reply(401, rest.error(20003, "Authenticate", 401)));
         }
+        TwilioRestFault fault = nextRestFault();
+        if (fault.kind() == TwilioRestFault.Kind.FAIL) {
+            return request.receive().then(Mono.from(send(response, new Reply(fault.httpStatus(),
+                    rest.error(20500, "Internal Server Error", fault.httpStatus())))));
+        }
         return request.receive().aggregate().asString(StandardCharsets.UTF_8)
                 .defaultIfEmpty("")
                 .map(body -> new QueryStringDecoder(body, StandardCharsets.UTF_8, false).parameters())
                 .map(form -> handler.apply(request, form))
                 .onErrorResume(e -> Mono.just(new Reply(400, rest.error(20001, "Bad request: " + e.getMessage(), 400))))
+                // a slow Twilio has acted already; only its answer is late
+                .transform(reply -> fault.delay().isZero() ? reply : reply.delayElement(fault.delay()))
                 .flatMap(reply -> Mono.from(send(response, reply)));
     }
 

@@ -145,21 +145,77 @@ class RealtimeSimulatorTest {
                 .verify(Duration.ofSeconds(5));
     }
 
+    @Test
+    void aRefusingModelAnswersTheHandshakeWithItsStatusForTheBoundedNumberOfSessions() throws Exception {
+        simulator.useFault(RealtimeFault.refuse(503).forSessions(1));
+
+        StepVerifier.create(HttpClient.create()
+                        .headers(h -> h.set("Authorization", "Bearer sk-test"))
+                        .websocket().uri(simulator.url())
+                        .handle((in, out) -> in.receive().then()))
+                .expectErrorMatches(e -> e.getMessage().contains("503"))
+                .verify(Duration.ofSeconds(5));
+        assertThat(simulator.faultsPlayed(RealtimeFault.Kind.REFUSE)).isEqualTo(1);
+
+        client = Client.connect(simulator.url(), "Bearer sk-test");
+        assertThat(client.await("session.created")).isNotNull();
+        assertThat(simulator.faultsPlayed(RealtimeFault.Kind.REFUSE)).isEqualTo(1);
+    }
+
+    @Test
+    void aDroppingModelClosesTheConnectionWithoutACloseFrameMidResponse() throws Exception {
+        simulator.useFault(RealtimeFault.dropMidResponse(1));
+        client = Client.connect(simulator.url(), "Bearer sk-test");
+        client.await("session.created");
+
+        client.send("{\"type\":\"response.create\"}");
+
+        client.await("response.output_audio.delta");
+        assertThat(client.awaitClosed()).as("close status").isEqualTo(-1);
+        assertThat(client.seen()).doesNotContain("response.done");
+        assertThat(simulator.faultsPlayed(RealtimeFault.Kind.DROP)).isEqualTo(1);
+        assertThat(simulator.sessions().get(0).fault()).isEqualTo("drop");
+    }
+
+    @Test
+    void aStallingModelSendsNothingMoreMidResponseAndKeepsTheSocketOpen() throws Exception {
+        simulator.useFault(RealtimeFault.stallMidResponse(1));
+        client = Client.connect(simulator.url(), "Bearer sk-test");
+        client.await("session.created");
+
+        client.send("{\"type\":\"response.create\"}");
+        client.await("response.output_audio.delta");
+        client.send("{\"type\":\"session.update\",\"session\":{}}");
+
+        assertThat(client.inbound.poll(1, TimeUnit.SECONDS)).as("an event after the stall").isNull();
+        assertThat(client.closed.isDone()).isFalse();
+        assertThat(simulator.faultsPlayed(RealtimeFault.Kind.STALL)).isEqualTo(1);
+    }
+
     /** A blocking test client over a real Reactor Netty WebSocket. */
     private static final class Client implements AutoCloseable {
         private final Sinks.Many<String> outbound = Sinks.many().unicast().onBackpressureBuffer();
         private final BlockingQueue<JsonNode> inbound = new LinkedBlockingQueue<>();
         private final List<String> seen = new ArrayList<>();
+        /** The close code the server sent, or -1 when the connection ended without a close frame. */
+        private final java.util.concurrent.CompletableFuture<Integer> closed = new java.util.concurrent.CompletableFuture<>();
         private final Disposable connection;
 
         private Client(String url, String authorization) {
             connection = HttpClient.create()
                     .headers(h -> h.set("Authorization", authorization))
                     .websocket().uri(url)
-                    .handle((in, out) -> Mono.when(
-                            out.sendString(outbound.asFlux()).then(),
-                            in.receive().asString().doOnNext(frame -> inbound.add(JSON.readTree(frame))).then()))
+                    .handle((in, out) -> {
+                        in.receiveCloseStatus().subscribe(status -> closed.complete(status.code()));
+                        in.withConnection(c -> c.onDispose(() -> closed.complete(-1)));
+                        return Mono.when(out.sendString(outbound.asFlux()).then(),
+                                in.receive().asString().doOnNext(frame -> inbound.add(JSON.readTree(frame))).then());
+                    })
                     .subscribe();
+        }
+
+        int awaitClosed() throws Exception {
+            return closed.get(5, TimeUnit.SECONDS);
         }
 
         static Client connect(String url, String authorization) {

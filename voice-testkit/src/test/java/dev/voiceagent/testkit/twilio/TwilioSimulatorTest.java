@@ -239,6 +239,57 @@ class TwilioSimulatorTest {
     }
 
     @Test
+    void aFailingRestApiAnswers500WithoutCreatingTheCallThenRecovers() {
+        // 500, not 503: the SDK's HTTP client itself repeats a 503 (honouring Retry-After), which would hide the count
+        twilio.useRestFault(TwilioRestFault.failing(500).forRequests(2));
+        NetworkHttpClientWithoutRetries once = new NetworkHttpClientWithoutRetries(twilio.baseUrl());
+        TwilioRestClient single = new TwilioRestClient.Builder(SID, TOKEN).httpClient(once).build();
+
+        for (int i = 0; i < 2; i++) {
+            assertThatThrownBy(() -> Call.creator(new PhoneNumber("+15555550100"), new PhoneNumber("+15555550000"),
+                    URI.create(appUrl("/twiml"))).create(single))
+                    .isInstanceOf(ApiException.class)
+                    .satisfies(e -> assertThat(((ApiException) e).getStatusCode()).isEqualTo(500));
+        }
+        assertThat(twilio.calls()).isEmpty();
+
+        Call call = Call.creator(new PhoneNumber("+15555550100"), new PhoneNumber("+15555550000"),
+                URI.create(appUrl("/twiml"))).create(single);
+        assertThat(twilio.calls()).extracting(SimulatedCall::sid).containsExactly(call.getSid());
+        assertThat(twilio.restRequests()).isEqualTo(3);
+        assertThat(twilio.restFaultsPlayed()).isEqualTo(2);
+    }
+
+    @Test
+    void aSlowRestApiCreatesTheCallAtOnceAndAnswersLate() {
+        twilio.useRestFault(TwilioRestFault.slow(Duration.ofMillis(800)));
+        long started = System.nanoTime();
+        Mono<Call> created = Mono.fromCallable(() -> Call.creator(new PhoneNumber("+15555550100"),
+                new PhoneNumber("+15555550000"), URI.create(appUrl("/twiml"))).create(client))
+                .subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic());
+
+        StepVerifier.create(created.zipWith(Mono.delay(Duration.ofMillis(300)).map(tick -> twilio.calls().size())))
+                .assertNext(both -> {
+                    assertThat(both.getT2()).as("calls created before the answer").isEqualTo(1);
+                    assertThat(both.getT1().getSid()).isEqualTo(twilio.calls().get(0).sid());
+                })
+                .verifyComplete();
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofMillis(800));
+    }
+
+    /** The SDK's client without its own 5xx retries, so a test sees each answer. */
+    private static final class NetworkHttpClientWithoutRetries extends TwilioApiHttpClient {
+        NetworkHttpClientWithoutRetries(String base) {
+            super(base);
+        }
+
+        @Override
+        protected boolean shouldRetry(com.twilio.http.Response response, int[] retryCodes) {
+            return false;
+        }
+    }
+
+    @Test
     void validatesLikeTwilio() throws Exception {
         HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(HttpRequest.newBuilder()
                 .uri(URI.create(twilio.baseUrl() + "/2010-04-01/Accounts/" + SID + "/Calls.json"))

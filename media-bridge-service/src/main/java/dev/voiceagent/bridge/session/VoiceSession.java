@@ -236,7 +236,9 @@ public final class VoiceSession {
      * is bounded by {@link #PUBLISH_DEADLINE}, and the events complete when the session ends.
      */
     private Mono<Void> publishing() {
-        return Mono.fromFuture(events.asFlux().concatMap(this::publishQuietly).then().toFuture(), true);
+        // the subscriber's context (the session's trace) goes with the events
+        return Mono.deferContextual(context -> Mono.fromFuture(events.asFlux().concatMap(this::publishQuietly).then()
+                .contextWrite(context).toFuture(), true));
     }
 
     /** The status Twilio's socket should be closed with; meaningful once {@link #toTwilio()} has completed. */

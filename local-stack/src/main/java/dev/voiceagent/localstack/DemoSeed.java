@@ -48,7 +48,7 @@ final class DemoSeed {
 
     private void send(String method, String url, String json, int... expected) {
         HttpRequest request = HttpRequest.newBuilder(URI.create(url))
-                .timeout(Duration.ofSeconds(10))
+                .timeout(Duration.ofSeconds(30))
                 .header("content-type", "application/json")
                 .header("x-admin-key", options.adminKey())
                 .method(method, HttpRequest.BodyPublishers.ofString(json))

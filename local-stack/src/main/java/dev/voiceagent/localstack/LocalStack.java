@@ -6,6 +6,8 @@ import dev.voiceagent.config.ConfigApplication;
 import dev.voiceagent.evaluation.EvaluationApplication;
 import dev.voiceagent.gateway.GatewayApplication;
 import dev.voiceagent.testkit.infra.DatabaseCoordinates;
+import dev.voiceagent.testkit.infra.KraftBroker;
+import dev.voiceagent.testkit.infra.RestartablePostgres;
 import dev.voiceagent.testkit.infra.SharedInfrastructure;
 import dev.voiceagent.tools.ToolExecutorApplication;
 import java.io.IOException;
@@ -20,29 +22,36 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.support.GenericApplicationContext;
+import org.springframework.http.client.ReactorResourceFactory;
 
 /**
  * The whole suite on one machine, in one JVM: an embedded KRaft broker, an embedded PostgreSQL (or an external
  * one), the six services, each in its own Spring application context on its own port exactly as it would run
  * alone, and the Twilio and realtime-model simulators unless real credentials are given. Closing it stops
- * everything in reverse order.
+ * everything in reverse order. For fault drills the broker, the database and each service can be stopped and
+ * started again on the same ports and data ({@link #stopKafka()}, {@link #stopDatabase()},
+ * {@link #stopService(String)} and their counterparts).
  */
 public final class LocalStack implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LocalStack.class);
 
     private final LocalStackOptions options;
-    private final Map<String, String> serviceSettings;
+    private final Map<String, Object> settings;
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
     private final Map<String, Integer> ports = new LinkedHashMap<>();
+    private final Map<String, ServiceRun> services = new LinkedHashMap<>();
     private String kafkaBootstrap;
+    private KraftBroker broker;
+    private RestartablePostgres postgres;
     private DatabaseCoordinates database;
     private Simulators simulators;
     private final String mediaTokenSecret = UUID.randomUUID().toString();
 
-    private LocalStack(LocalStackOptions options, Map<String, String> serviceSettings) {
+    private LocalStack(LocalStackOptions options, Map<String, ?> settings) {
         this.options = options;
-        this.serviceSettings = Map.copyOf(serviceSettings);
+        this.settings = Map.copyOf(settings);
     }
 
     /** Starts everything and seeds the demo tenant; on failure, what already started is stopped. */
@@ -51,11 +60,12 @@ public final class LocalStack implements AutoCloseable {
     }
 
     /**
-     * As {@link #start(LocalStackOptions)}, with extra settings given to every service (e.g. a short
-     * {@code voice.bridge.resilience.stall-timeout} for a fault test); the stack's own wiring still wins.
+     * As {@link #start(LocalStackOptions)}, with settings given to every service on top of the stack's own (e.g.
+     * {@code voice.gateway.limits.enabled=false} for a load run, a short {@code voice.bridge.resilience.stall-timeout}
+     * for a fault test).
      */
-    public static LocalStack start(LocalStackOptions options, Map<String, String> serviceSettings) {
-        LocalStack stack = new LocalStack(options, serviceSettings);
+    public static LocalStack start(LocalStackOptions options, Map<String, ?> settings) {
+        LocalStack stack = new LocalStack(options, settings);
         try {
             stack.startInfrastructure();
             stack.simulators = Simulators.start(options, stack.port("twilio-simulator", 8086),
@@ -71,18 +81,19 @@ public final class LocalStack implements AutoCloseable {
     }
 
     private void startInfrastructure() {
-        int kafkaPort = options.fixedPorts() ? 9092 : 0;
-        SharedInfrastructure.RunningKafka kafka = SharedInfrastructure.startEmbeddedKafka(kafkaPort);
-        running.push(kafka);
-        kafkaBootstrap = kafka.bootstrapServers();
+        broker = KraftBroker.start(options.fixedPorts() ? 9092 : freePort());
+        running.push(broker);
+        kafkaBootstrap = broker.bootstrapServers();
+        log.info("Kafka (KRaft) at {}", kafkaBootstrap);
         if (options.databaseUrl() != null) {
             database = DatabaseCoordinates.parse(options.databaseUrl());
         } else {
             int pgPort = options.fixedPorts() && isFree(5432) ? 5432 : freePort();
-            SharedInfrastructure.RunningPostgres pg = SharedInfrastructure.startEmbeddedPostgres(pgPort);
-            running.push(pg);
-            SharedInfrastructure.createDatabase(pg.coordinates(), "voice");
-            database = pg.coordinates().withDatabase("voice");
+            postgres = RestartablePostgres.start(pgPort);
+            running.push(postgres);
+            log.info("embedded PostgreSQL on port {}", pgPort);
+            SharedInfrastructure.createDatabase(postgres.coordinates(), "voice");
+            database = postgres.coordinates().withDatabase("voice");
         }
     }
 
@@ -94,10 +105,11 @@ public final class LocalStack implements AutoCloseable {
         int evaluation = port("evaluation-service", 8084);
         int callbacks = port("callback-service", 8085);
 
-        Map<String, Object> common = new HashMap<>(serviceSettings);
-        common.putAll(database.serviceProperties());
+        Map<String, Object> common = new HashMap<>(database.serviceProperties());
         common.put("spring.kafka.bootstrap-servers", kafkaBootstrap);
         common.put("voice.admin-key", options.adminKey());
+        // services share this JVM's logging: one service stopping must not stop Logback for the others
+        common.put("logging.register-shutdown-hook", "false");
         common.put("voice.twilio.account-sid", options.twilioAccountSid());
         common.put("voice.twilio.auth-token", options.twilioAuthToken());
         if (simulators.twilioBaseUrl() != null) {
@@ -132,17 +144,119 @@ public final class LocalStack implements AutoCloseable {
     private void run(Class<?> application, int port, Map<String, Object> common, Map<String, Object> own) {
         Map<String, Object> properties = new HashMap<>(common);
         properties.putAll(own);
+        properties.putAll(settings);
         properties.put("server.port", port);
-        long started = System.nanoTime();
         // as command-line arguments: they outrank the service's own file, as an operator's settings would
         String[] args = properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue())
                 .toArray(String[]::new);
-        ConfigurableApplicationContext context = new SpringApplicationBuilder(application)
-                .registerShutdownHook(false)
-                .run(args);
-        running.push(context);
-        log.info("{} up on port {} in {} ms", context.getEnvironment().getProperty("spring.application.name"), port,
-                (System.nanoTime() - started) / 1_000_000);
+        ServiceRun service = new ServiceRun(application, port, args);
+        service.start();
+        services.put(service.name(), service);
+    }
+
+    /** One service: how it is started, and its context while it runs. */
+    private final class ServiceRun implements AutoCloseable {
+        private final Class<?> application;
+        private final int port;
+        private final String[] args;
+        private volatile ConfigurableApplicationContext context;
+        private String name;
+
+        ServiceRun(Class<?> application, int port, String[] args) {
+            this.application = application;
+            this.port = port;
+            this.args = args;
+        }
+
+        synchronized void start() {
+            if (context != null) {
+                return;
+            }
+            long started = System.nanoTime();
+            context = new SpringApplicationBuilder(application)
+                    .registerShutdownHook(false)
+                    .initializers(LocalStack::ownNettyResources)
+                    .run(args);
+            name = context.getEnvironment().getProperty("spring.application.name");
+            running.push(this);
+            log.info("{} up on port {} in {} ms", name, port, (System.nanoTime() - started) / 1_000_000);
+        }
+
+        String name() {
+            return name;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (context != null) {
+                context.close();
+                context = null;
+                running.remove(this);
+            }
+        }
+    }
+
+    /**
+     * Each service gets its own Reactor Netty event loops and connection pool: with the default (global) resources,
+     * closing one service's context would dispose the loops every other service in this JVM is using.
+     */
+    private static void ownNettyResources(ConfigurableApplicationContext context) {
+        ((GenericApplicationContext) context).registerBean("reactorResourceFactory", ReactorResourceFactory.class,
+                () -> {
+                    ReactorResourceFactory resources = new ReactorResourceFactory();
+                    resources.setUseGlobalResources(false);
+                    return resources;
+                });
+    }
+
+    /** Fault drill: shuts the broker down, keeping its log directory (records and committed offsets). */
+    public void stopKafka() {
+        broker.stop();
+    }
+
+    /** Brings the broker back on the same port and log directory. */
+    public void startKafka() {
+        broker.restart();
+    }
+
+    /** Fault drill: stops the embedded PostgreSQL (connections are cut), keeping its data. */
+    public void stopDatabase() {
+        embeddedPostgres().stop();
+    }
+
+    /** Starts the embedded PostgreSQL again on the same port and data. */
+    public void startDatabase() {
+        embeddedPostgres().restart();
+    }
+
+    private RestartablePostgres embeddedPostgres() {
+        if (postgres == null) {
+            throw new IllegalStateException("the database is external (VOICE_DB_URL); it cannot be stopped from here");
+        }
+        return postgres;
+    }
+
+    /** Fault drill: closes a service's application context, as a killed process would leave it, minus the kill. */
+    public void stopService(String name) {
+        service(name).close();
+    }
+
+    /** Starts a stopped service again with the same settings on the same port. */
+    public void startService(String name) {
+        service(name).start();
+    }
+
+    /** The running context of a service (e.g. {@code gateway-service}); empty while it is stopped. */
+    public java.util.Optional<ConfigurableApplicationContext> context(String name) {
+        return java.util.Optional.ofNullable(service(name).context);
+    }
+
+    private ServiceRun service(String name) {
+        ServiceRun service = services.get(name);
+        if (service == null) {
+            throw new IllegalArgumentException("no service " + name + "; running: " + services.keySet());
+        }
+        return service;
     }
 
     private int port(String name, int fixed) {

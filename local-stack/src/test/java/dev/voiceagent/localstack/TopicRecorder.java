@@ -35,9 +35,20 @@ final class TopicRecorder implements AutoCloseable {
         consumer.subscribe(java.util.regex.Pattern.compile("voice\\..*"));
     }
 
-    /** Polls once; call from the test thread only (KafkaConsumer is single-threaded). */
+    /**
+     * Polls until a poll comes back empty (so a backlog is read to its end); call from the test thread only
+     * (KafkaConsumer is single-threaded).
+     */
     List<Seen> poll() {
-        for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+        for (int round = 0; round < 100 && pollOnce() > 0; round++) {
+            // keep reading
+        }
+        return new ArrayList<>(seen);
+    }
+
+    private int pollOnce() {
+        var records = consumer.poll(Duration.ofMillis(200));
+        for (ConsumerRecord<String, String> record : records) {
             if (record.value() == null || record.topic().endsWith(Topics.DEAD_LETTER_SUFFIX)) {
                 continue;
             }
@@ -45,7 +56,7 @@ final class TopicRecorder implements AutoCloseable {
             EventCodec.decode(record.value()).ifPresent(envelope -> seen.add(new Seen(record.topic(), record.key(),
                     envelope, header == null ? null : new String(header.value()))));
         }
-        return new ArrayList<>(seen);
+        return records.count();
     }
 
     List<Seen> forCall(String callSid) {

@@ -65,6 +65,9 @@ public class VoiceServiceEnvironmentPostProcessor implements EnvironmentPostProc
         p.put("spring.r2dbc.username", "${voice.database.username}");
         p.put("spring.r2dbc.password", "${voice.database.password}");
         p.put("spring.r2dbc.pool.max-size", "10");
+        // while the database is away, a request for a connection fails instead of waiting without end
+        p.put("spring.r2dbc.pool.max-acquire-time", "10s");
+        p.put("spring.r2dbc.pool.max-create-connection-time", "5s");
         p.put("spring.flyway.url", "jdbc:postgresql://" + hostPortDb);
         p.put("spring.flyway.user", "${voice.database.username}");
         p.put("spring.flyway.password", "${voice.database.password}");

@@ -1,6 +1,7 @@
 package dev.voiceagent.support;
 
 import dev.voiceagent.contracts.Topics;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +29,7 @@ import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.kafka.support.ExponentialBackOffWithMaxRetries;
 import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.util.backoff.ExponentialBackOff;
 import org.springframework.transaction.ReactiveTransactionManager;
 import org.springframework.transaction.reactive.TransactionalOperator;
 import tools.jackson.databind.json.JsonMapper;
@@ -66,11 +68,14 @@ public class VoiceSupportAutoConfiguration {
 
     /**
      * Retries a failed record with back-off, then parks it on {@code <topic>.dlt}. A record that cannot be
-     * decoded is parked at once: retrying it cannot help.
+     * decoded is parked at once: retrying it cannot help. A record that failed because the database or the broker
+     * is unreachable is retried (holding its partition, so order is kept) for up to
+     * {@code voice.kafka.outage-retry} before it is parked: an outage of that length costs a delay, not a replay.
      */
     @Bean
     @ConditionalOnMissingBean(CommonErrorHandler.class)
-    DefaultErrorHandler kafkaErrorHandler(KafkaTemplate<String, String> template) {
+    DefaultErrorHandler kafkaErrorHandler(KafkaTemplate<String, String> template,
+                                          @Value("${voice.kafka.outage-retry:5m}") Duration outageRetry) {
         var recoverer = new DeadLetterPublishingRecoverer(template,
                 (record, ex) -> new TopicPartition(Topics.deadLetter(record.topic()), -1));
         var backOff = new ExponentialBackOffWithMaxRetries(4);
@@ -79,7 +84,15 @@ public class VoiceSupportAutoConfiguration {
         backOff.setMaxInterval(2_000);
         var handler = new DefaultErrorHandler(recoverer, backOff);
         handler.addNotRetryableExceptions(EventDecodingException.class);
+        handler.setBackOffFunction((record, ex) -> InfrastructureFailures.isOutage(ex) ? outageBackOff(outageRetry) : null);
         return handler;
+    }
+
+    private static ExponentialBackOff outageBackOff(Duration limit) {
+        var backOff = new ExponentialBackOff(500, 2.0);
+        backOff.setMaxInterval(5_000);
+        backOff.setMaxElapsedTime(limit.toMillis());
+        return backOff;
     }
 
     @Bean

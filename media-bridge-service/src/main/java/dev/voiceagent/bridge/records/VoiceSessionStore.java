@@ -3,6 +3,7 @@ package dev.voiceagent.bridge.records;
 import dev.voiceagent.bridge.session.SessionRecorder;
 import dev.voiceagent.bridge.session.VoiceSessionRecord;
 import dev.voiceagent.bridge.support.BridgeMetrics;
+import dev.voiceagent.support.InfrastructureFailures;
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import org.slf4j.Logger;
@@ -11,6 +12,7 @@ import org.springframework.context.SmartLifecycle;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.util.retry.Retry;
 
 /**
  * Session records off the audio path: sessions {@link #offer} into a bounded queue (never waiting; a full queue
@@ -20,6 +22,8 @@ import reactor.core.publisher.Sinks;
 public class VoiceSessionStore implements SessionRecorder, SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(VoiceSessionStore.class);
+
+    private static final Duration OUTAGE_DEADLINE = Duration.ofMinutes(5);
 
     private final VoiceSessionRepository repository;
     private final BridgeMetrics metrics;
@@ -52,9 +56,22 @@ public class VoiceSessionStore implements SessionRecorder, SmartLifecycle {
         }
     }
 
+    /**
+     * Writes one record; while the database is unreachable the write is retried (later records wait in the queue,
+     * in order) for up to {@link #OUTAGE_DEADLINE}, so an outage delays records instead of losing them.
+     */
     private Mono<Void> write(VoiceSessionRecord record) {
-        return repository.upsert(record)
+        return Mono.defer(() -> repository.upsert(record))
                 .timeout(writeTimeout)
+                .retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(500)).maxBackoff(Duration.ofSeconds(5))
+                        .filter(InfrastructureFailures::isOutage)
+                        .doBeforeRetry(signal -> {
+                            if (signal.totalRetries() == 0) {
+                                log.warn("call {}: storing the session record failed, retrying: {}", record.callSid(),
+                                        signal.failure().toString());
+                            }
+                        }))
+                .timeout(OUTAGE_DEADLINE)
                 .onErrorResume(e -> {
                     log.warn("call {}: could not store the session record: {}", record.callSid(), e.toString());
                     return Mono.empty();

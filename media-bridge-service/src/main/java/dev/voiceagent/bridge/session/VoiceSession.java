@@ -85,6 +85,8 @@ import reactor.core.publisher.FluxSink;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.util.context.Context;
+import reactor.util.retry.Retry;
+import reactor.util.retry.RetryBackoffSpec;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.type.TypeReference;
 
@@ -107,6 +109,13 @@ public final class VoiceSession {
     private static final Duration FRAME_INTERVAL = Duration.ofMillis(20);
     /** The Reactor context of the frame path: none (see {@link #run}). */
     public static final Function<Context, Context> FRAME_PATH = context -> Context.empty();
+    /**
+     * How long a session keeps trying to publish one event through a broker outage. The envelope (and its id) is
+     * the same on every attempt, so a send that timed out here but still landed is absorbed by idempotent consumers.
+     */
+    private static final Duration PUBLISH_DEADLINE = Duration.ofMinutes(2);
+    private static final RetryBackoffSpec PUBLISH_RETRY = Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(500))
+            .maxBackoff(Duration.ofSeconds(5));
     private static final String RESUME_INSTRUCTIONS =
             "The connection dropped for a moment. Apologize in a few words and continue where you left off.";
     private static final String DTMF_REFUSAL = "{\"ok\":false,\"reason\":\"Sending keypad tones is not possible on "
@@ -220,10 +229,9 @@ public final class VoiceSession {
                 .doOnNext(this::handle)
                 .then()
                 .contextWrite(FRAME_PATH);
-        Mono<Void> publishing = events.asFlux().concatMap(this::publishQuietly).then();
         return Mono.defer(() -> {
                     schedule(deps.bridge().startTimeout(), StartTimedOut::new);
-                    return Mono.when(processing, publishing);
+                    return Mono.when(processing, publishing());
                 })
                 .then(Mono.fromSupplier(() -> closeStatus))
                 .doFinally(signal -> {
@@ -232,6 +240,17 @@ public final class VoiceSession {
                     }
                     resources.dispose();
                 });
+    }
+
+    /**
+     * The session's events, in order, to the end: started here and not cancelled with the socket's handler (a
+     * socket closed while the broker is away would otherwise drop the call's transcript and outcome). Each event
+     * is bounded by {@link #PUBLISH_DEADLINE}, and the events complete when the session ends.
+     */
+    private Mono<Void> publishing() {
+        // the subscriber's context (the session's trace) goes with the events
+        return Mono.deferContextual(context -> Mono.fromFuture(events.asFlux().concatMap(this::publishQuietly).then()
+                .contextWrite(context).toFuture(), true));
     }
 
     /** The status Twilio's socket should be closed with; meaningful once {@link #toTwilio()} has completed. */
@@ -993,9 +1012,17 @@ public final class VoiceSession {
         events.emitNext(EventEnvelope.of(deps.source(), call.tenantId(), call.callSid(), event), RETRY_CONCURRENT);
     }
 
+    /** Publishes in order, retrying through a broker outage; gives up (logged) only after the deadline. */
     private Mono<Void> publishQuietly(EventEnvelope<?> envelope) {
-        return deps.publisher().publish(envelope)
+        return Mono.defer(() -> deps.publisher().publish(envelope))
                 .timeout(Duration.ofSeconds(15))
+                .retryWhen(PUBLISH_RETRY.doBeforeRetry(signal -> {
+                    if (signal.totalRetries() == 0) {
+                        log.warn("call {}: publishing {} failed, retrying: {}", call.callSid(),
+                                envelope.type().wireName(), signal.failure().toString());
+                    }
+                }))
+                .timeout(PUBLISH_DEADLINE)
                 .onErrorResume(e -> {
                     log.warn("call {}: could not publish {}: {}", call.callSid(), envelope.type().wireName(),
                             e.toString());

@@ -72,6 +72,8 @@ class VoiceSessionTest {
 
     private final ScriptedModel model = new ScriptedModel();
     private final List<EventEnvelope<?>> published = new CopyOnWriteArrayList<>();
+    /** Sends that fail (as while the broker is away) before the publisher accepts again. */
+    private final java.util.concurrent.atomic.AtomicInteger failingSends = new java.util.concurrent.atomic.AtomicInteger();
     private final PendingToolCalls pending = new PendingToolCalls();
     private final Sinks.Many<TwilioStreamMessage> twilio = Sinks.many().unicast().onBackpressureBuffer();
     private final List<TwilioStreamMessage> toTwilio = new CopyOnWriteArrayList<>();
@@ -112,7 +114,9 @@ class VoiceSessionTest {
         var realtime = new RealtimeProperties(URI.create("ws://localhost/v1/realtime"), "key", "gpt-realtime",
                 "alloy", "gpt-4o-mini-transcribe", Duration.ofSeconds(10), Duration.ofSeconds(2), 1 << 20);
         var metrics = new BridgeMetrics(meters, () -> 0);
-        var deps = new SessionDependencies(model, envelope -> Mono.fromRunnable(() -> published.add(envelope)),
+        var deps = new SessionDependencies(model, envelope -> failingSends.getAndUpdate(n -> Math.max(0, n - 1)) > 0
+                        ? Mono.error(new java.util.concurrent.TimeoutException("broker away"))
+                        : Mono.fromRunnable(() -> published.add(envelope)),
                 "media-bridge-service", pending, metrics, bridge, realtime, clock,
                 links != null ? links : ModelLinks.direct(model, 250, metrics, clock), SessionRecorder.NONE,
                 io.micrometer.observation.ObservationRegistry.NOOP,
@@ -178,6 +182,31 @@ class VoiceSessionTest {
         assertThat(started.bridgeInstance()).isEqualTo("bridge-test");
         assertThat(published.get(0).callSid()).isEqualTo(CALL);
         assertThat(model.closedByBridge).isTrue();
+    }
+
+    @Test
+    void eventsThatFailWhileTheBrokerIsAwayArePublishedInOrderOnceItIsBack() {
+        failingSends.set(3);
+        started().then(this::hangUp).expectNext(CloseStatus.NORMAL).verifyComplete();
+
+        assertThat(published.get(0).data()).isInstanceOf(SessionStarted.class);
+        assertThat(published.get(published.size() - 1).data()).isInstanceOf(SessionOutcome.class);
+        assertThat(publishedOf(SessionStarted.class)).hasSize(1);
+        assertThat(outcome().outcome()).isNotNull();
+    }
+
+    @Test
+    void aSocketHandlerCancelledWhileEventsArePendingStillPublishesThem() {
+        failingSends.set(2);
+        session.toTwilio().subscribe(toTwilio::add);
+        var run = session.run(twilio.asFlux()).subscribe();
+        twilioSays(new Start(STREAM, "AC1", CALL, List.of("inbound"), Map.of(), "audio/x-mulaw", 8000, 1));
+        hangUp();
+        run.dispose();
+
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> publishedOf(SessionOutcome.class).size() == 1);
+        assertThat(publishedOf(SessionStarted.class)).hasSize(1);
     }
 
     @Test

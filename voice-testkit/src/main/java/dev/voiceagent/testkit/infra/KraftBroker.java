@@ -20,16 +20,18 @@ import org.apache.kafka.common.utils.Time;
  * A single-node Kafka broker in KRaft mode (broker and controller in one) on a fixed client port, as an
  * operator would run it: storage formatted with the storage tool, then the server started. Used where the
  * port must be known in advance (the local stack's {@code localhost:9092}); its log directory is its own and
- * is removed on {@link #close()}.
+ * is removed on {@link #close()}. {@link #stop()} and {@link #restart()} take it down and bring it back on the
+ * same ports and log directory, as an operator restarting a broker would (fault tests).
  */
 public final class KraftBroker implements AutoCloseable {
 
-    private final KafkaRaftServer server;
+    private final Properties config;
     private final Path logDir;
     private final String bootstrapServers;
+    private KafkaRaftServer server;
 
-    private KraftBroker(KafkaRaftServer server, Path logDir, String bootstrapServers) {
-        this.server = server;
+    private KraftBroker(Properties config, Path logDir, String bootstrapServers) {
+        this.config = config;
         this.logDir = logDir;
         this.bootstrapServers = bootstrapServers;
     }
@@ -56,9 +58,9 @@ public final class KraftBroker implements AutoCloseable {
             config.put("group.initial.rebalance.delay.ms", "0");
             config.put("auto.create.topics.enable", "true");
             format(logDir, config);
-            KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(config, false), Time.SYSTEM);
-            server.startup();
-            return new KraftBroker(server, logDir, "localhost:" + port);
+            KraftBroker broker = new KraftBroker(config, logDir, "localhost:" + port);
+            broker.restart();
+            return broker;
         } catch (IOException e) {
             throw new UncheckedIOException("Kafka broker could not start", e);
         }
@@ -81,10 +83,32 @@ public final class KraftBroker implements AutoCloseable {
         return bootstrapServers;
     }
 
+    /** Whether the server is up (started and not stopped). */
+    public synchronized boolean running() {
+        return server != null;
+    }
+
+    /** Shuts the server down, keeping its log directory (committed offsets and records survive). */
+    public synchronized void stop() {
+        if (server != null) {
+            server.shutdown();
+            server.awaitShutdown();
+            server = null;
+        }
+    }
+
+    /** Starts the server again on the same ports and log directory; a no-op while it runs. */
+    public synchronized void restart() {
+        if (server == null) {
+            KafkaRaftServer next = new KafkaRaftServer(new KafkaConfig(config, false), Time.SYSTEM);
+            next.startup();
+            server = next;
+        }
+    }
+
     @Override
     public void close() {
-        server.shutdown();
-        server.awaitShutdown();
+        stop();
         try (Stream<Path> files = Files.walk(logDir)) {
             files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         } catch (IOException e) {
@@ -92,7 +116,7 @@ public final class KraftBroker implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }

@@ -2,6 +2,7 @@ package dev.voiceagent.support;
 
 import io.r2dbc.spi.R2dbcNonTransientResourceException;
 import io.r2dbc.spi.R2dbcTransientException;
+import io.r2dbc.spi.R2dbcTransientResourceException;
 import java.net.ConnectException;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.common.errors.RetriableException;
@@ -21,6 +22,21 @@ public final class InfrastructureFailures {
                     || t instanceof R2dbcNonTransientResourceException || t instanceof R2dbcTransientException
                     || t instanceof RetriableException || t instanceof TimeoutException
                     || t instanceof ConnectException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether the database could not be reached (connection refused or lost, no connection from the pool in
+     * time). Narrower than {@link #isOutage}: a timeout from anything else — a Twilio call, say — is not in it, so
+     * re-running the work cannot repeat an effect whose outcome is unknown.
+     */
+    public static boolean isDatabaseUnreachable(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof DataAccessResourceFailureException || t instanceof R2dbcNonTransientResourceException
+                    || t instanceof R2dbcTransientResourceException) {
                 return true;
             }
         }

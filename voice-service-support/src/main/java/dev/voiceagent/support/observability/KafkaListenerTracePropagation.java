@@ -1,14 +1,18 @@
 package dev.voiceagent.support.observability;
 
 import dev.voiceagent.support.EventPublisher;
+import dev.voiceagent.support.InfrastructureFailures;
 import io.micrometer.context.ContextSnapshot;
 import io.micrometer.context.ContextSnapshotFactory;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.aop.framework.Advised;
 import org.springframework.aop.framework.ProxyFactory;
 import org.springframework.aop.support.AopUtils;
@@ -23,6 +27,7 @@ import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
 
 /**
  * Keeps a Kafka consumer's trace in the reactive pipeline its {@code @KafkaListener} method returns, so that the
@@ -35,18 +40,34 @@ import reactor.core.publisher.Mono;
  * returns and writes them into the pipeline's Reactor context, from which automatic context propagation
  * ({@code spring.reactor.context-propagation=auto}) restores them on every thread the pipeline runs on.
  *
+ * <p>The returned pipeline also waits out a database outage: a pipeline that fails because the database is
+ * unreachable is run again with back-off for up to {@code voice.kafka.outage-retry}. Spring Kafka does not redeliver
+ * a record whose asynchronous result failed (the fault drill showed such records lost after a 10 s outage), so the
+ * wait has to happen here, while the record is still in flight; its offset is not committed before it completes.
+ * Only unreachable-database failures are retried, so no effect with an unknown outcome (a timed-out SMS) repeats.
+ *
  * <p>It runs before Spring Kafka's annotation post-processor, so the listener endpoints are registered on the
  * proxy; a bean that is already a Spring AOP proxy gets one more advisor instead of a second proxy.
  */
 public class KafkaListenerTracePropagation implements BeanPostProcessor, BeanClassLoaderAware, Ordered {
 
-    private final StaticMethodMatcherPointcutAdvisor advisor = new StaticMethodMatcherPointcutAdvisor(
-            new ContextCapturingInterceptor()) {
-        @Override
-        public boolean matches(Method method, Class<?> targetClass) {
-            return isReactiveListener(method);
-        }
-    };
+    private static final Logger log = LoggerFactory.getLogger(KafkaListenerTracePropagation.class);
+
+    private final StaticMethodMatcherPointcutAdvisor advisor;
+
+    public KafkaListenerTracePropagation() {
+        this(Duration.ZERO);
+    }
+
+    /** @param outageRetry how long a listener's pipeline may wait out an unreachable database ({@code 0}: not at all) */
+    public KafkaListenerTracePropagation(Duration outageRetry) {
+        this.advisor = new StaticMethodMatcherPointcutAdvisor(new ContextCapturingInterceptor(outageRetry)) {
+            @Override
+            public boolean matches(Method method, Class<?> targetClass) {
+                return isReactiveListener(method);
+            }
+        };
+    }
 
     private ClassLoader classLoader = ClassUtils.getDefaultClassLoader();
 
@@ -92,6 +113,11 @@ public class KafkaListenerTracePropagation implements BeanPostProcessor, BeanCla
     static final class ContextCapturingInterceptor implements MethodInterceptor {
 
         private final ContextSnapshotFactory snapshots = ContextSnapshotFactory.builder().build();
+        private final Duration outageRetry;
+
+        ContextCapturingInterceptor(Duration outageRetry) {
+            this.outageRetry = outageRetry;
+        }
 
         @Override
         public Object invoke(MethodInvocation invocation) throws Throwable {
@@ -99,13 +125,28 @@ public class KafkaListenerTracePropagation implements BeanPostProcessor, BeanCla
             CallLogContext.Call call = callOf(invocation.getArguments());
             if (result instanceof Mono<?> mono) {
                 ContextSnapshot snapshot = snapshots.captureAll();
-                return mono.contextWrite(context -> tagged(snapshot.updateContext(context), call));
+                return waitingOutOutages(mono).contextWrite(context -> tagged(snapshot.updateContext(context), call));
             }
             if (result instanceof Flux<?> flux) {
                 ContextSnapshot snapshot = snapshots.captureAll();
                 return flux.contextWrite(context -> tagged(snapshot.updateContext(context), call));
             }
             return result;
+        }
+
+        private <T> Mono<T> waitingOutOutages(Mono<T> pipeline) {
+            if (outageRetry.isZero() || outageRetry.isNegative()) {
+                return pipeline;
+            }
+            return Mono.defer(() -> {
+                long deadline = System.nanoTime() + outageRetry.toNanos();
+                return pipeline.retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(200))
+                        .maxBackoff(Duration.ofSeconds(5))
+                        .filter(e -> InfrastructureFailures.isDatabaseUnreachable(e) && System.nanoTime() < deadline)
+                        .doBeforeRetry(signal -> log.warn("listener waiting out a database outage (attempt {}): {}",
+                                signal.totalRetries() + 1, signal.failure().toString()))
+                        .onRetryExhaustedThrow((spec, signal) -> signal.failure()));
+            });
         }
 
         private static reactor.util.context.Context tagged(reactor.util.context.Context context,

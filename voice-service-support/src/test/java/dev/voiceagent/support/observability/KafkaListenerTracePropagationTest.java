@@ -51,6 +51,24 @@ class KafkaListenerTracePropagationTest {
         }
     }
 
+    /** A listener whose store fails a given number of times before it works. */
+    public static class FlakyStoreListener {
+        final java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
+        volatile int failures;
+        volatile RuntimeException failure;
+
+        @KafkaListener(topics = "voice.sample.v1")
+        public Mono<Integer> onRecord(String record) {
+            return Mono.fromCallable(() -> {
+                int attempt = attempts.incrementAndGet();
+                if (attempt <= failures) {
+                    throw failure;
+                }
+                return attempt;
+            });
+        }
+    }
+
     static class PrivateListener {
 
         @KafkaListener(topics = "voice.sample.v1")
@@ -151,5 +169,32 @@ class KafkaListenerTracePropagationTest {
         var untagged = new org.apache.kafka.clients.consumer.ConsumerRecord<String, String>("voice.sample.v1", 0, 1L,
                 "demo", "{}");
         StepVerifier.create(listener.onRecord(untagged)).verifyComplete();
+    }
+
+    @Test
+    void aPipelineWaitsOutAnUnreachableDatabaseButNotOtherFailures() {
+        FlakyStoreListener target = new FlakyStoreListener();
+        FlakyStoreListener listener = (FlakyStoreListener) new KafkaListenerTracePropagation(java.time.Duration.ofSeconds(30))
+                .postProcessAfterInitialization(target, "flaky");
+        target.failures = 3;
+        target.failure = new org.springframework.dao.DataAccessResourceFailureException("connection refused",
+                new io.r2dbc.spi.R2dbcNonTransientResourceException("Connection refused"));
+        StepVerifier.create(listener.onRecord("r")).expectNext(4).verifyComplete();
+
+        target.attempts.set(0);
+        target.failure = new IllegalStateException("Twilio timed out");
+        StepVerifier.create(listener.onRecord("r")).verifyErrorMessage("Twilio timed out");
+        assertThat(target.attempts).as("an effect with an unknown outcome is not repeated").hasValue(1);
+    }
+
+    @Test
+    void theWaitEndsAtTheOutageLimit() {
+        FlakyStoreListener target = new FlakyStoreListener();
+        FlakyStoreListener listener = (FlakyStoreListener) new KafkaListenerTracePropagation(java.time.Duration.ofMillis(500))
+                .postProcessAfterInitialization(target, "flaky");
+        target.failures = Integer.MAX_VALUE;
+        target.failure = new org.springframework.dao.DataAccessResourceFailureException("connection refused");
+        StepVerifier.create(listener.onRecord("r")).verifyError(org.springframework.dao.DataAccessResourceFailureException.class);
+        assertThat(target.attempts.get()).isBetween(2, 6);
     }
 }

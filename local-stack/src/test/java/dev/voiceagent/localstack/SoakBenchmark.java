@@ -1,5 +1,6 @@
 package dev.voiceagent.localstack;
 
+import org.junit.jupiter.api.Timeout;
 import dev.voiceagent.contracts.EventCodec;
 import dev.voiceagent.contracts.EventEnvelope;
 import dev.voiceagent.contracts.Outcome;
@@ -44,6 +45,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * -Dsoak.duration=PT10M -Dsoak.calls=200}.
  */
 @EnabledIfSystemProperty(named = "bench", matches = "true")
+// a benchmark runs for as long as it is asked to; the suite-wide test timeout is for tests
+@Timeout(value = 3, unit = TimeUnit.HOURS)
 class SoakBenchmark {
 
     static final Duration DURATION = Duration.parse(System.getProperty("soak.duration", "PT10M"));

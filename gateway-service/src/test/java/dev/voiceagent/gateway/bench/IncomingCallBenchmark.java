@@ -1,5 +1,7 @@
 package dev.voiceagent.gateway.bench;
 
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 import dev.voiceagent.gateway.testing.Tenants;
@@ -50,6 +52,8 @@ import reactor.netty.resources.ConnectionProvider;
         "voice.gateway.limits.tenant-concurrent-calls=1000000",
         "logging.level.dev.voiceagent=WARN"})
 @VoiceInfrastructure
+// a benchmark runs for as long as it is asked to; the suite-wide test timeout is for tests
+@Timeout(value = 3, unit = TimeUnit.HOURS)
 class IncomingCallBenchmark {
 
     static final String TOKEN = "bench-token";

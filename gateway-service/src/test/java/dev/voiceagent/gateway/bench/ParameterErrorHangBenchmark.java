@@ -1,5 +1,7 @@
 package dev.voiceagent.gateway.bench;
 
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
@@ -35,6 +37,8 @@ import reactor.core.scheduler.Schedulers;
         "voice.gateway.limits.enabled=false",
         "logging.level.dev.voiceagent=WARN"})
 @VoiceInfrastructure
+// a benchmark runs for as long as it is asked to; the suite-wide test timeout is for tests
+@Timeout(value = 3, unit = TimeUnit.HOURS)
 class ParameterErrorHangBenchmark {
 
     private static final Duration DEADLINE = Duration.ofSeconds(10);

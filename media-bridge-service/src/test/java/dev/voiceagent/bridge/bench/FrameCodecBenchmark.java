@@ -1,5 +1,7 @@
 package dev.voiceagent.bridge.bench;
 
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.voiceagent.bridge.realtime.RealtimeClientEvent.InputAudioAppend;
@@ -25,6 +27,8 @@ import tools.jackson.databind.node.ObjectNode;
  * makes both slower, the ratio is what to read.
  */
 @EnabledIfSystemProperty(named = "bench", matches = "true")
+// a benchmark runs for as long as it is asked to; the suite-wide test timeout is for tests
+@Timeout(value = 3, unit = TimeUnit.HOURS)
 class FrameCodecBenchmark {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();

@@ -1,5 +1,7 @@
 package dev.voiceagent.bridge.bench;
 
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
 import dev.voiceagent.contracts.TenantConfigPublished;
 import dev.voiceagent.contracts.TenantConfigPublished.AgentView;
 import dev.voiceagent.support.tenant.ApiKeys;
@@ -59,6 +61,8 @@ import reactor.netty.resources.LoopResources;
         "logging.level.dev.voiceagent=WARN",
         "logging.level.org.apache.kafka=WARN"})
 @VoiceInfrastructure
+// a benchmark runs for as long as it is asked to; the suite-wide test timeout is for tests
+@Timeout(value = 3, unit = TimeUnit.HOURS)
 class MediaRelayBenchmark {
 
     private static final int CALLS = Integer.getInteger("bench.calls", 1000);

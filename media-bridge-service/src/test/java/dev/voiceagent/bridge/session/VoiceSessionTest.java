@@ -525,6 +525,7 @@ class VoiceSessionTest {
                 .then(() -> assertThat(mediaPayloads()).as("the first frame at once").hasSize(1))
                 .then(() -> clock.advanceTimeBy(Duration.ofMillis(1000)))
                 .then(() -> assertThat(mediaPayloads()).as("then one frame every 20 ms").hasSize(51))
+                .then(this::handOverAnswered)
                 .then(this::hangUp)
                 .expectNext(CloseStatus.NORMAL)
                 .verifyComplete();
@@ -545,6 +546,7 @@ class VoiceSessionTest {
                 .then(model::close)
                 .then(() -> model.fail(new IllegalStateException("401")))
                 .then(() -> clock.advanceTimeBy(Duration.ofSeconds(1)))
+                .then(this::handOverAnswered)
                 .then(this::hangUp)
                 .expectNext(CloseStatus.NORMAL)
                 .verifyComplete();
@@ -562,6 +564,13 @@ class VoiceSessionTest {
                 base.maxFailedAuthentications(), base.watchdogInterval(), Map.of("demo", "audio/nothing-here.ulaw"));
         assertThatThrownBy(() -> FallbackPrompts.load(resilience)).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("audio/nothing-here.ulaw");
+    }
+
+    /** The tool executor answers the hand-over the lost model caused; a stop waits for that answer. */
+    private void handOverAnswered() {
+        ToolRequested handover = publishedOf(ToolRequested.class).get(0);
+        assertThat(pending.complete(new ToolCompleted(handover.toolCallId(), handover.tool(), ToolCompleted.OK,
+                Map.of("callback_id", "cb-clip"), null, 5))).isTrue();
     }
 
     private List<String> mediaPayloads() {

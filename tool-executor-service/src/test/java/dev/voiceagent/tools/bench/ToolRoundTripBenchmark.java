@@ -1,5 +1,6 @@
 package dev.voiceagent.tools.bench;
 
+import org.junit.jupiter.api.Timeout;
 import dev.voiceagent.contracts.EventCodec;
 import dev.voiceagent.contracts.EventEnvelope;
 import dev.voiceagent.contracts.TenantConfigPublished;
@@ -46,6 +47,8 @@ import org.springframework.boot.test.context.SpringBootTest;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.NONE)
 @VoiceInfrastructure
 @EnabledIfSystemProperty(named = "bench", matches = "true")
+// a benchmark runs for as long as it is asked to; the suite-wide test timeout is for tests
+@Timeout(value = 3, unit = TimeUnit.HOURS)
 class ToolRoundTripBenchmark {
 
     static final String TENANT = "bench";

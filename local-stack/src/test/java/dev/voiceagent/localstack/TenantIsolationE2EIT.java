@@ -219,6 +219,12 @@ class TenantIsolationE2EIT {
             cases.put("POST /api/v1/callbacks/{id}/" + action, new Case(HttpMethod.POST, task + "/" + action,
                     "{\"owner\":\"mallory\"}", refusedOrInvalid));
         }
+        cases.put("GET /api/v1/callbacks/webhook-events",
+                new Case(HttpMethod.GET, "/api/v1/callbacks/webhook-events", null, own));
+        String webhookEvent = "/api/v1/callbacks/webhook-events/" + UUID.randomUUID();
+        cases.put("GET /api/v1/callbacks/webhook-events/{eventId}", new Case(HttpMethod.GET, webhookEvent, null, REFUSED));
+        cases.put("POST /api/v1/callbacks/webhook-events/{eventId}/redeliver",
+                new Case(HttpMethod.POST, webhookEvent + "/redeliver", null, REFUSED));
         cases.put("GET /api/v1/evaluations/sessions/{call_sid}",
                 new Case(HttpMethod.GET, "/api/v1/evaluations/sessions/" + callSid, null, REFUSED));
         cases.put("GET /api/v1/evaluations/aggregates", new Case(HttpMethod.GET, "/api/v1/evaluations/aggregates", null, own));

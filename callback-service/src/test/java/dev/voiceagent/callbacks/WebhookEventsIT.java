@@ -52,7 +52,7 @@ import reactor.test.StepVerifier;
         "voice.callbacks.notifications.max-backoff=200ms",
         "voice.callbacks.notifications.max-attempts=3",
         "voice.callbacks.reconciliation.unknown-outcome-after=1h"})
-@AutoConfigureWebTestClient
+@AutoConfigureWebTestClient(timeout = "30s")
 @VoiceInfrastructure
 class WebhookEventsIT {
 

@@ -16,6 +16,7 @@ import org.springframework.web.reactive.socket.WebSocketSession;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Signal;
+import reactor.core.publisher.Sinks;
 
 /**
  * {@code WS /api/v1/media-stream}: waits for Twilio's {@code start} (within a timeout), checks its media token
@@ -159,30 +160,60 @@ public class MediaStreamHandler implements WebSocketHandler {
         lines.info(claims.tenantId(), claims.callSid(), "media stream " + start.streamSid() + " connected",
                 claims.traceparent());
         Flux<String> preamble = connected == null ? Flux.just(frame.text()) : Flux.just(connected, frame.text());
-        return relay.relay(session, claims, preamble.concatWith(relayed(session, rest, limits.frameRate())))
+        RateGuard guard = new RateGuard(limits.frameRate());
+        // The close for an exceeded rate runs beside the relay, not inside its inbound: when the bridge side ends,
+        // the relay cancels its inbound, and Reactor Netty releases a close frame whose send is cancelled before
+        // it is written — the client would see the connection drop instead of 1008.
+        Mono<Void> relayed = relay.relay(session, claims, preamble.concatWith(guard.within(rest)))
+                .doFinally(signal -> guard.ended());
+        return Mono.when(relayed, guard.closeWhenExceeded(session))
                 .transform(CallLogContext.forCall(claims.tenantId(), claims.callSid()))
                 .doFinally(signal -> lines.info(claims.tenantId(), claims.callSid(),
                         "media stream " + start.streamSid() + " closed", claims.traceparent()));
     }
 
     /**
-     * The text frames to relay, while the stream keeps to its frame rate; past it the stream is closed with 1008
-     * and what still arrives is read and dropped, so that the close handshake is not cut short by a reset.
+     * A stream's frame rate: the text frames to relay while the stream keeps to it. Past it nothing more is relayed
+     * and the stream is closed with 1008 once the client pauses (as a refusal is); what still arrives is read and
+     * dropped, so that the close handshake is not cut short by a reset.
      */
-    private static Flux<String> relayed(WebSocketSession session, Flux<Frame> frames, StreamLimits.FrameRate rate) {
-        AtomicBoolean exceeded = new AtomicBoolean();
-        return frames.filter(frame -> frame.kind() == Frame.Kind.TEXT)
-                .concatMap(frame -> {
-                    if (!exceeded.get() && rate.allow()) {
-                        return Mono.just(frame.text());
-                    }
-                    if (exceeded.compareAndSet(false, true)) {
-                        log.warn("media stream closed: more frames a second than allowed");
-                        return close(session, CloseStatus.POLICY_VIOLATION.withReason("frame rate exceeded"))
-                                .then(Mono.<String>empty());
-                    }
-                    return Mono.empty();
-                });
+    private static final class RateGuard {
+        private final StreamLimits.FrameRate rate;
+        private final AtomicLong lastFrame = new AtomicLong();
+        private final AtomicBoolean over = new AtomicBoolean();
+        /** True once the rate is exceeded, false when the stream ends first: the first emission wins. */
+        private final Sinks.One<Boolean> exceeded = Sinks.one();
+
+        RateGuard(StreamLimits.FrameRate rate) {
+            this.rate = rate;
+        }
+
+        Flux<String> within(Flux<Frame> frames) {
+            return frames.filter(frame -> frame.kind() == Frame.Kind.TEXT)
+                    .doOnNext(frame -> lastFrame.set(System.nanoTime()))
+                    .filter(frame -> !over.get() && (rate.allow() || exceed()))
+                    .map(Frame::text)
+                    .doFinally(signal -> ended());
+        }
+
+        Mono<Void> closeWhenExceeded(WebSocketSession session) {
+            return exceeded.asMono()
+                    .filter(Boolean::booleanValue)
+                    .flatMap(yes -> closeWhenQuiet(session,
+                            CloseStatus.POLICY_VIOLATION.withReason("frame rate exceeded"), lastFrame));
+        }
+
+        void ended() {
+            exceeded.tryEmitValue(false);
+        }
+
+        /** Marks the stream as over its rate (the frame at hand is dropped); always false. */
+        private boolean exceed() {
+            over.set(true);
+            log.warn("media stream closed: more frames a second than allowed");
+            exceeded.tryEmitValue(true);
+            return false;
+        }
     }
 
     private static Mono<Void> notText(WebSocketSession session, Frame frame, Flux<Frame> rest) {
@@ -204,12 +235,16 @@ public class MediaStreamHandler implements WebSocketHandler {
                 .take(DRAIN_LIMIT.plusSeconds(1))
                 .onErrorResume(e -> Mono.empty())
                 .then();
-        Mono<Void> closeWhenQuiet = Flux.interval(QUIET.dividedBy(2))
+        return Mono.when(closeWhenQuiet(session, status, lastFrame), drain);
+    }
+
+    /** Closes with {@code status} once no frame has come for {@link #QUIET}, or after {@link #DRAIN_LIMIT}. */
+    private static Mono<Void> closeWhenQuiet(WebSocketSession session, CloseStatus status, AtomicLong lastFrame) {
+        return Flux.interval(QUIET.dividedBy(2))
                 .filter(tick -> System.nanoTime() - lastFrame.get() >= QUIET.toNanos())
                 .next()
                 .timeout(DRAIN_LIMIT, Mono.just(0L))
                 .then(Mono.defer(() -> close(session, status)));
-        return Mono.when(closeWhenQuiet, drain);
     }
 
     private static Mono<Void> noStart(WebSocketSession session, Signal<? extends Frame> signal) {

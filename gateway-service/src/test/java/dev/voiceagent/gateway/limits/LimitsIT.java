@@ -15,7 +15,6 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -56,6 +55,7 @@ class LimitsIT {
     /** The concurrency case's tenant: no other case's lingering stream counts against it. */
     static final String OWN_TENANT = "initech";
     static final AtomicInteger OWN_TENANT_STREAMS = new AtomicInteger();
+    /** Lives as long as the test JVM: a rerun of a failed case runs after the class and still needs it. */
     static final DisposableServer BRIDGE = HttpServer.create().port(0)
             .route(routes -> routes.ws("/internal/v1/media-stream", (in, out) -> {
                 BRIDGE_STREAMS.incrementAndGet();
@@ -69,11 +69,6 @@ class LimitsIT {
     @DynamicPropertySource
     static void endpoints(DynamicPropertyRegistry registry) {
         registry.add("voice.gateway.bridge-url", () -> "ws://localhost:" + BRIDGE.port() + "/internal/v1/media-stream");
-    }
-
-    @AfterAll
-    static void stop() {
-        BRIDGE.disposeNow();
     }
 
     @Autowired WebTestClient web;

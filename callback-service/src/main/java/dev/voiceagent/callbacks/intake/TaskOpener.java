@@ -63,15 +63,17 @@ public class TaskOpener {
         CallbackTask task = new CallbackTask(taskId("outcome:" + envelope.tenantId() + "/" + envelope.callSid()), null,
                 envelope.tenantId(), envelope.callSid(), outcome.callerNumber(), reason, SlaPolicy.NORMAL, null,
                 sla.dueAt(SlaPolicy.NORMAL, envelope.time()), CallbackTask.OPEN, null, null, "outcome", null, null);
-        Mono<Void> open = tasks.findByCall(task.tenantId(), task.callSid()).hasElements()
+        Mono<Void> open = tasks.existsForCall(task.tenantId(), task.callSid())
                 .flatMap(exists -> exists ? Mono.empty() : insert(task, "opened from the call's outcome"));
         return tx.transactional(tasks.lockCall(task.tenantId(), task.callSid()).then(open));
     }
 
     private Mono<Boolean> adoptOrInsert(CallbackTask task) {
         Mono<Boolean> adopt = task.callSid() == null ? Mono.empty()
+                // read to the end, not cancelled at the first match: see TaskRepository#existsForCall
                 : tasks.findByCall(task.tenantId(), task.callSid())
-                        .filter(t -> t.callbackId() == null).next()
+                        .filter(t -> t.callbackId() == null).collectList()
+                        .flatMap(open -> open.isEmpty() ? Mono.empty() : Mono.just(open.get(0)))
                         .flatMap(existing -> tasks.adopt(existing.id(), task)
                                 .then(tasks.addHistory(existing.id(), "merged", "tool-executor-service",
                                         "callback " + task.callbackId() + ": " + task.reason()))

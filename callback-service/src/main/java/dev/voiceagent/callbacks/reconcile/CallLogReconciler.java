@@ -98,7 +98,7 @@ public class CallLogReconciler {
         }
         return calls.completedWithoutOutcome(now.minus(policy.reconciliation().unknownOutcomeAfter()))
                 .concatMap(call -> tx.transactional(tasks.lockCall(call.tenantId(), call.callSid())
-                        .then(tasks.findByCall(call.tenantId(), call.callSid()).hasElements())
+                        .then(tasks.existsForCall(call.tenantId(), call.callSid()))
                         .flatMap(exists -> exists ? Mono.just(false) : open(call, now).thenReturn(true))
                         .flatMap(opened -> calls.reconciled(call.callSid())
                                 .then(callCompleted.withoutOutcome(call.tenantId(), call.callSid()))

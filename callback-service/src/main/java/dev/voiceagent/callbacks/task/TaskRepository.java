@@ -42,6 +42,18 @@ public class TaskRepository {
                 .map(TaskRepository::toTask).all();
     }
 
+    /**
+     * Whether the call has any task. An answer from SQL rather than the first row of {@link #findByCall}: a row
+     * stream cancelled before its end can leave the pooled connection waiting for the rest of it, and the next
+     * query on that connection never completes.
+     */
+    public Mono<Boolean> existsForCall(String tenantId, String callSid) {
+        return db.sql("SELECT EXISTS (SELECT 1 FROM callback_tasks WHERE tenant_id = :tenant AND call_sid = :callSid) "
+                        + "AS found")
+                .bind("tenant", tenantId).bind("callSid", callSid)
+                .map(row -> Boolean.TRUE.equals(row.get("found", Boolean.class))).one();
+    }
+
     /** Any tenant's task: for work that starts from a task id the service produced itself. */
     public Mono<CallbackTask> findById(String id) {
         return db.sql("SELECT * FROM callback_tasks WHERE id = :id").bind("id", id)

@@ -11,6 +11,7 @@ import dev.voiceagent.evaluation.support.Requests;
 import dev.voiceagent.support.Problems;
 import dev.voiceagent.support.tenant.TenantAuthenticator;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -66,9 +67,13 @@ public class InsightHandler {
                 .map(tenant -> EvaluationQuery.of(tenant.tenantId(), request))
                 .flatMap(query -> evaluations.search(query)
                         .filter(e -> failed(e, criterion))
-                        .take(limit)
-                        .map(e -> failure(e, criterion))
-                        .collectList()
+                        // the search is read to its end rather than cancelled at the limit: a row stream cancelled
+                        // mid-way can leave its pooled connection stuck for the next query
+                        .collect(ArrayList::new, (List<Map<String, Object>> items, StoredEvaluation e) -> {
+                            if (items.size() < limit) {
+                                items.add(failure(e, criterion));
+                            }
+                        })
                         .map(items -> Map.of("criterion", criterion == null ? "any" : criterion, "failures", items)))
                 .flatMap(Requests::json);
     }

@@ -9,6 +9,7 @@ import dev.voiceagent.gateway.twilio.TwilioSignatures;
 import dev.voiceagent.support.tenant.TenantDirectory;
 import dev.voiceagent.testkit.infra.VoiceInfrastructure;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import java.lang.management.ManagementFactory;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -118,6 +119,7 @@ class IncomingCallBenchmark {
         AtomicInteger index = new AtomicInteger();
         AtomicInteger errors = new AtomicInteger();
         long periodNanos = 1_000_000_000L / rate;
+        long cpuBefore = processCpuNanos();
         long started = System.nanoTime();
         // open loop: requests are due on a fixed schedule whether or not earlier ones have answered
         Flux.interval(Duration.ofNanos(periodNanos))
@@ -132,7 +134,13 @@ class IncomingCallBenchmark {
                         }), 4096)
                 .blockLast(Duration.ofSeconds(seconds * 10L + 60L));
         long elapsed = System.nanoTime() - started;
-        return new Result(Arrays.copyOf(latencies, index.get()), errors.get(), elapsed);
+        return new Result(Arrays.copyOf(latencies, index.get()), errors.get(), elapsed, processCpuNanos() - cpuBefore);
+    }
+
+    /** CPU time of this JVM (gateway, embedded Kafka broker and harness); Postgres runs in its own processes. */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private Mono<Sample> request(HttpClient client, int tenant) {
@@ -167,7 +175,7 @@ class IncomingCallBenchmark {
     private record Sample(long nanos, boolean ok) {
     }
 
-    private record Result(long[] latencies, int errors, long elapsedNanos) {
+    private record Result(long[] latencies, int errors, long elapsedNanos, long cpuNanos) {
 
         long answered() {
             return latencies.length - errors;
@@ -185,9 +193,12 @@ class IncomingCallBenchmark {
                             + "latency p95    %.2f ms%n"
                             + "latency p99    %.2f ms%n"
                             + "latency max    %.2f ms%n"
+                            + "JVM CPU        %.0f%% of one core, %.2f ms a request (gateway + Kafka broker + harness)%n"
                             + "pre-warms seen %d%n",
                     rate, seconds, sorted.length, errors, achieved, ms(sorted, 0.50), ms(sorted, 0.95),
-                    ms(sorted, 0.99), sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1e6, PREWARMS.get());
+                    ms(sorted, 0.99), sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1e6,
+                    100.0 * cpuNanos / elapsedNanos, sorted.length == 0 ? 0 : cpuNanos / 1e6 / sorted.length,
+                    PREWARMS.get());
         }
 
         private static double ms(long[] sorted, double quantile) {

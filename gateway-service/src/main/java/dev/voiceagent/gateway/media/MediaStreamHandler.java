@@ -20,8 +20,8 @@ import reactor.core.publisher.Sinks;
 
 /**
  * {@code WS /api/v1/media-stream}: waits for Twilio's {@code start} (within a timeout), checks its media token
- * before any audio moves (bad, expired, reused on any instance or mismatched → close 1008; the shared check
- * failing → 1011), then relays the stream to the
+ * before any audio moves (bad, expired, reused on any instance or mismatched → close 1008; when the shared
+ * record of used tokens cannot answer, this instance's check decides), then relays the stream to the
  * media bridge, replaying {@code connected} and {@code start} first. A tenant over its concurrent streams is refused
  * with 1013; a stream sending more frames a second than allowed is closed with 1008. A refused stream's unread frames
  * are drained while the close handshake runs, so that the client sees the close code rather than a TCP reset.
@@ -130,10 +130,6 @@ public class MediaStreamHandler implements WebSocketHandler {
             return refuse(session, CloseStatus.POLICY_VIOLATION.withReason(e.getMessage()), rest);
         }
         return uses.claim(claims)
-                .onErrorResume(e -> {
-                    log.warn("media stream for call {}: the shared token check failed: {}", start.callSid(), e.toString());
-                    return refuse(session, CloseStatus.SERVER_ERROR, rest).then(Mono.<Boolean>empty());
-                })
                 .flatMap(first -> first ? admitted(session, connected, frame, start, claims, rest)
                         : refuseReused(session, start.callSid(), rest));
     }

@@ -313,8 +313,8 @@ public class GatewayConfiguration implements WebFluxConfigurer {
     }
 
     @Bean
-    MediaTokenUses mediaTokenUses(DatabaseClient db) {
-        return new MediaTokenUses(db, MEDIA_TOKEN_CHECK_TIMEOUT);
+    MediaTokenUses mediaTokenUses(DatabaseClient db, MeterRegistry meters) {
+        return new MediaTokenUses(db, MEDIA_TOKEN_CHECK_TIMEOUT, meters);
     }
 
     @Bean

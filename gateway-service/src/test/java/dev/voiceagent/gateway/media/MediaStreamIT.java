@@ -5,7 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import dev.voiceagent.testkit.infra.VoiceInfrastructure;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import static org.awaitility.Awaitility.await;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.r2dbc.spi.ConnectionFactory;
 import java.time.Duration;
+import org.springframework.r2dbc.core.DatabaseClient;
+import reactor.core.Disposable;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -70,6 +76,9 @@ class MediaStreamIT {
 
     @LocalServerPort int port;
     @Autowired MediaTokens tokens;
+    @Autowired DatabaseClient db;
+    @Autowired ConnectionFactory connections;
+    @Autowired MeterRegistry meters;
 
     @Test
     void relaysFramesUnchangedBothWaysWithCallHeadersAndCarriesTheCallersCloseCode() {
@@ -139,6 +148,48 @@ class MediaStreamIT {
         StepVerifier.create(closeCodeAfter(CONNECTED, start(sid, token), mark))
                 .expectNext(4001)
                 .verifyComplete();
+    }
+
+    @Test
+    void aStreamIsAdmittedOnThisInstancesCheckWhileTheSharedTokenRecordCannotAnswerAndItsUseLandsLater() {
+        long usesBefore = tokenUses();
+        double skippedBefore = skippedSharedChecks();
+        // another session holds the shared record locked for longer than the gateway waits (2 s)
+        Disposable lock = Mono.usingWhen(connections.create(),
+                connection -> Mono.from(connection.beginTransaction())
+                        .then(Mono.from(connection.createStatement("LOCK TABLE media_token_uses IN EXCLUSIVE MODE")
+                                .execute()).flatMap(result -> Mono.from(result.getRowsUpdated())))
+                        .then(Mono.delay(Duration.ofSeconds(4)))
+                        .then(Mono.from(connection.commitTransaction())),
+                connection -> Mono.from(connection.close())).subscribe();
+        try {
+            await().atMost(Duration.ofSeconds(5)).until(this::tableLocked);
+            String sid = newSid();
+            String token = tokens.mint(sid, "acme", "support", "acme-support-v1", "+15555550100", "inbound");
+            String mark = "{\"event\":\"mark\",\"streamSid\":\"MZ1\",\"mark\":{\"name\":\"bridge-close\"}}";
+            StepVerifier.create(closeCodeAfter(CONNECTED, start(sid, token), mark))
+                    .expectNext(4001)
+                    .verifyComplete();
+            assertThat(skippedSharedChecks()).isEqualTo(skippedBefore + 1);
+        } finally {
+            await().atMost(Duration.ofSeconds(10)).until(lock::isDisposed);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> tokenUses() == usesBefore + 1);
+    }
+
+    private long tokenUses() {
+        return db.sql("SELECT count(*) AS n FROM media_token_uses").map(row -> row.get("n", Long.class)).one()
+                .block(Duration.ofSeconds(10));
+    }
+
+    private boolean tableLocked() {
+        return db.sql("SELECT count(*) AS n FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                        + "WHERE c.relname = 'media_token_uses' AND l.mode = 'ExclusiveLock' AND l.granted")
+                .map(row -> row.get("n", Long.class)).one().block(Duration.ofSeconds(10)) > 0;
+    }
+
+    private double skippedSharedChecks() {
+        return meters.counter("voice.gateway.media_tokens.shared_check_skipped").count();
     }
 
     @Test

@@ -1,0 +1,109 @@
+package dev.voiceagent.localstack;
+
+import dev.voiceagent.bridge.session.SessionRegistry;
+import dev.voiceagent.testkit.bench.MediaLoad;
+import dev.voiceagent.testkit.twilio.TwilioSignatures;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * The media load through the gateway: each of {@link MediaLoad}'s Twilio-format callers is announced by a signed
+ * {@code incoming-call} webhook (call log, agent version, media token), then opens the TwiML's stream URL with the
+ * token as its custom parameter, as Twilio does; the gateway checks it and relays the stream to the media bridge, and
+ * the bridge talks to the harness's echo model — every hop of a real call's audio, with the whole local stack (six
+ * services, Kafka, Postgres) running. Run: {@code mvn -o -pl local-stack verify
+ * -Dtest=GatewayMediaRelayBenchmark -Dbench=true -Dbench.calls=100 -Dbench.seconds=600}.
+ */
+@EnabledIfSystemProperty(named = "bench", matches = "true")
+// a benchmark runs for as long as it is asked to; the suite-wide test timeout is for tests
+@Timeout(value = 3, unit = TimeUnit.HOURS)
+class GatewayMediaRelayBenchmark {
+
+    private static final int CALLS = Integer.getInteger("bench.calls", 1000);
+    private static final int SECONDS = Integer.getInteger("bench.seconds", 60);
+    private static final int RAMP_PER_SECOND = Integer.getInteger("bench.ramp-per-second", 100);
+    private static final Pattern STREAM_URL = Pattern.compile("<Stream[^>]*url=\"([^\"]+)\"");
+    private static final Pattern TOKEN = Pattern.compile("<Parameter[^>]*name=\"token\"[^>]*value=\"([^\"]+)\"");
+
+    @Test
+    void relaysConcurrentCallsThroughTheGatewayAndTheBridge() throws Exception {
+        try (MediaLoad load = new MediaLoad();
+             LocalStack stack = LocalStack.start(LocalStackOptions.forTests(), Map.of(
+                     "voice.realtime.url", load.modelUrl(),
+                     "voice.gateway.limits.enabled", "false",
+                     "voice.bridge.idle.prompt-after", "0s",
+                     "voice.bridge.start-timeout", "60s",
+                     "logging.level.org.apache.kafka", "WARN"))) {
+            ConfigurableApplicationContext bridge = stack.context("media-bridge-service").orElseThrow();
+            SessionRegistry sessions = bridge.getBean(SessionRegistry.class);
+            MeterRegistry bridgeMeters = bridge.getBean(MeterRegistry.class);
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+            String report = load.run("GatewayMediaRelayBenchmark (gateway -> bridge -> model)", CALLS, SECONDS,
+                    RAMP_PER_SECOND, (index, callSid) -> answered(http, stack, callSid),
+                    new MediaLoad.Probes(sessions::size, () -> {
+                        var dropped = bridgeMeters.find("voice.bridge.frames.dropped").counter();
+                        return dropped == null ? 0 : dropped.count();
+                    }));
+            System.out.println(report);
+        }
+    }
+
+    /** Twilio's side of answering an inbound call: the signed webhook, then the stream the TwiML names. */
+    private static MediaLoad.Stream answered(HttpClient http, LocalStack stack, String callSid) {
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("AccountSid", stack.options().twilioAccountSid());
+        params.put("CallSid", callSid);
+        params.put("CallStatus", "ringing");
+        params.put("Direction", "inbound");
+        params.put("From", "+15555550100");
+        params.put("To", stack.options().tenantNumber());
+        String url = stack.gatewayUrl() + "/api/v1/incoming-call";
+        String form = params.entrySet().stream()
+                .map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+                .collect(Collectors.joining("&"));
+        HttpRequest request = HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header("X-Twilio-Signature", TwilioSignatures.sign(stack.options().twilioAuthToken(), url, params))
+                .POST(HttpRequest.BodyPublishers.ofString(form))
+                .build();
+        try {
+            String twiml = http.send(request, HttpResponse.BodyHandlers.ofString()).body();
+            Matcher stream = STREAM_URL.matcher(twiml);
+            Matcher token = TOKEN.matcher(twiml);
+            if (!stream.find() || !token.find()) {
+                throw new IllegalStateException("incoming-call answered without a stream: " + twiml);
+            }
+            return new MediaLoad.Stream(URI.create(unescape(stream.group(1))), Map.of(),
+                    Map.of("token", unescape(token.group(1))));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String unescape(String xml) {
+        return xml.replace("&quot;", "\"").replace("&apos;", "'").replace("&lt;", "<").replace("&gt;", ">")
+                .replace("&amp;", "&");
+    }
+}

@@ -1,0 +1,304 @@
+package dev.voiceagent.testkit.bench;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.DoubleSupplier;
+import java.util.function.BiFunction;
+import java.util.function.IntSupplier;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.http.server.HttpServer;
+import reactor.netty.http.websocket.WebsocketInbound;
+import reactor.netty.http.websocket.WebsocketOutbound;
+import reactor.netty.resources.ConnectionProvider;
+import reactor.netty.resources.LoopResources;
+
+/**
+ * A load harness for the media path, shared by the bridge's own benchmark and the one through the gateway. N
+ * simulated calls: a Twilio-side WebSocket client per call sends a 20 ms μ-law frame every 20 ms with its send time
+ * in the first 8 bytes and echoes marks like Twilio; a lightweight model-side server speaking the realtime protocol
+ * answers every {@code input_audio_buffer.append} at once with a {@code response.output_audio.delta} re-stamped with
+ * its own send time. Measured per direction: one-way latency (p50/p95/p99/max), frames lost, heap per call and
+ * process CPU. Everything shares one JVM and the machine's cores, so the figures are an upper bound on what the
+ * services add: they include the harness's own WebSocket work and the loopback hops.
+ */
+public final class MediaLoad implements AutoCloseable {
+
+    private static final int FRAME_BYTES = 160;
+    private static final long MAX_MICROS = Duration.ofSeconds(30).toNanos() / 1000;
+
+    /** How one simulated call reaches the media stream: its URL, and its {@code start} message's extras. */
+    public record Stream(URI url, Map<String, String> headers, Map<String, String> customParameters) {
+    }
+
+    /** What the run reads from the services under test: live bridge sessions, and frames the bridge dropped. */
+    public record Probes(IntSupplier liveSessions, DoubleSupplier droppedFrames) {
+    }
+
+    private final Recorder inbound = new Recorder(MAX_MICROS, 3);
+    private final Recorder outbound = new Recorder(MAX_MICROS, 3);
+    private final AtomicBoolean measuring = new AtomicBoolean();
+    private final AtomicLong modelReceived = new AtomicLong();
+    private final AtomicLong modelSent = new AtomicLong();
+    private final AtomicLong clientSent = new AtomicLong();
+    private final AtomicLong clientReceived = new AtomicLong();
+    private final AtomicInteger modelSessions = new AtomicInteger();
+    private final Map<String, Integer> failures = new ConcurrentHashMap<>();
+    private final LoopResources loops = LoopResources.create("bench", 2, true);
+    private final DisposableServer echo;
+
+    public MediaLoad() {
+        this.echo = HttpServer.create().port(0).runOn(loops)
+                .route(routes -> routes.ws("/v1/realtime", this::echo))
+                .bindNow(Duration.ofSeconds(10));
+    }
+
+    /** The realtime URL the media bridge should use to reach the echo model. */
+    public String modelUrl() {
+        return "ws://localhost:" + echo.port() + "/v1/realtime";
+    }
+
+    @Override
+    public void close() {
+        echo.disposeNow(Duration.ofSeconds(5));
+        loops.disposeLater().block(Duration.ofSeconds(5));
+    }
+
+    // ---- the model side: echo every appended frame back as agent audio, re-stamped -----------------------------
+
+    private Mono<Void> echo(WebsocketInbound in, WebsocketOutbound out) {
+        modelSessions.incrementAndGet();
+        Flux<String> replies = in.receive().asString(StandardCharsets.UTF_8)
+                .handle((frame, sink) -> {
+                    String audio = field(frame, "\"audio\":\"");
+                    if (audio == null) {
+                        return;
+                    }
+                    long now = System.nanoTime();
+                    modelReceived.incrementAndGet();
+                    if (measuring.get()) {
+                        inbound.recordValue(Math.max(0, Math.min(MAX_MICROS, (now - stampOf(audio)) / 1000)));
+                    }
+                    modelSent.incrementAndGet();
+                    sink.next("{\"type\":\"response.output_audio.delta\",\"response_id\":\"resp_1\",\"item_id\":\"item_1\","
+                            + "\"output_index\":0,\"content_index\":0,\"delta\":\"" + stamped(System.nanoTime()) + "\"}");
+                });
+        Flux<String> frames = Flux.concat(Mono.just("{\"type\":\"session.created\",\"session\":{\"id\":\"sess_bench\"}}"),
+                replies);
+        return out.sendString(frames, StandardCharsets.UTF_8).then();
+    }
+
+    // ---- the Twilio side: one client per call --------------------------------------------------------------
+
+    private Mono<Void> call(HttpClient client, Stream stream, String callSid, String streamSid, Duration talkFor) {
+        return client.headers(h -> stream.headers().forEach(h::set))
+                .websocket()
+                .uri(stream.url())
+                .handle((in, out) -> twilio(in, out, callSid, streamSid, stream.customParameters(), talkFor))
+                .then();
+    }
+
+    private Mono<Void> twilio(WebsocketInbound in, WebsocketOutbound out, String callSid, String streamSid,
+                              Map<String, String> parameters, Duration talkFor) {
+        Sinks.Many<String> marks = Sinks.many().unicast().onBackpressureBuffer();
+        String mediaHead = "{\"event\":\"media\",\"streamSid\":\"" + streamSid
+                + "\",\"media\":{\"track\":\"inbound\",\"chunk\":\"";
+        Flux<String> media = Flux.interval(Duration.ofMillis(20), Duration.ofMillis(20))
+                .take(talkFor.toMillis() / 20)
+                // Twilio does not slow down for a slow reader: frames queue on the caller's side (and count as latency)
+                .onBackpressureBuffer()
+                .map(n -> {
+                    clientSent.incrementAndGet();
+                    return mediaHead + n + "\",\"timestamp\":\"" + n * 20 + "\",\"payload\":\""
+                            + stamped(System.nanoTime()) + "\"}}";
+                });
+        Flux<String> script = Flux.concat(
+                Flux.just("{\"event\":\"connected\",\"protocol\":\"Call\",\"version\":\"1.0.0\"}",
+                        start(callSid, streamSid, parameters)),
+                media,
+                // let the last echoes come back before hanging up
+                Mono.delay(Duration.ofSeconds(2)).thenReturn("{\"event\":\"stop\",\"streamSid\":\"" + streamSid
+                        + "\",\"stop\":{\"accountSid\":\"ACbench\",\"callSid\":\"" + callSid + "\"}}"));
+        Mono<Void> receiving = in.receive().asString(StandardCharsets.UTF_8)
+                .doOnNext(frame -> onServiceFrame(frame, marks))
+                .then();
+        Mono<Void> sending = out.sendString(Flux.merge(script, marks.asFlux()), StandardCharsets.UTF_8).then();
+        // the service closes the socket after stop: receiving ends the call
+        return Mono.firstWithSignal(receiving, sending.then(Mono.never()));
+    }
+
+    private void onServiceFrame(String frame, Sinks.Many<String> marks) {
+        if (frame.contains("\"event\":\"media\"")) {
+            long now = System.nanoTime();
+            clientReceived.incrementAndGet();
+            String payload = field(frame, "\"payload\":\"");
+            if (payload != null && measuring.get()) {
+                outbound.recordValue(Math.max(0, Math.min(MAX_MICROS, (now - stampOf(payload)) / 1000)));
+            }
+        } else if (frame.contains("\"event\":\"mark\"")) {
+            // Twilio echoes each mark once the audio before it has played
+            marks.emitNext(frame, Sinks.EmitFailureHandler.busyLooping(Duration.ofMillis(50)));
+        }
+    }
+
+    private static String start(String callSid, String streamSid, Map<String, String> parameters) {
+        StringBuilder custom = new StringBuilder();
+        parameters.forEach((name, value) -> custom.append(custom.length() == 0 ? "" : ",")
+                .append('"').append(name).append("\":\"").append(value).append('"'));
+        return "{\"event\":\"start\",\"sequenceNumber\":\"1\",\"streamSid\":\"" + streamSid + "\",\"start\":{\"streamSid\":\""
+                + streamSid + "\",\"accountSid\":\"ACbench\",\"callSid\":\"" + callSid + "\",\"tracks\":[\"inbound\"],"
+                + "\"customParameters\":{" + custom + "},\"mediaFormat\":{\"encoding\":\"audio/x-mulaw\","
+                + "\"sampleRate\":8000,\"channels\":1}}}";
+    }
+
+    // ---- the run -------------------------------------------------------------------------------------------
+
+    /**
+     * Ramps up {@code calls} calls at {@code rampPerSecond}, measures for {@code seconds} while they all talk, lets
+     * them hang up and answers the printed report. {@code stream} gives each call (by index and call SID) its way in.
+     */
+    public String run(String title, int calls, int seconds, int rampPerSecond,
+                      BiFunction<Integer, String, Stream> stream, Probes probes)
+            throws InterruptedException {
+        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        HttpClient client = HttpClient.create(ConnectionProvider.newConnection()).runOn(loops);
+
+        long heapBefore = usedHeapAfterGc(memory);
+        Duration ramp = Duration.ofMillis(1000L * calls / rampPerSecond);
+        Duration talkFor = ramp.plusSeconds(seconds + 5);
+        List<Disposable> running = new ArrayList<>(calls);
+        AtomicInteger ended = new AtomicInteger();
+        AtomicInteger failed = new AtomicInteger();
+        long rampStart = System.nanoTime();
+        long run = System.currentTimeMillis();
+        for (int i = 0; i < calls; i++) {
+            long due = rampStart + i * 1_000_000_000L / rampPerSecond;
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+            }
+            // Twilio-shaped SIDs (two letters, 32 hex digits), unique per run
+            String callSid = String.format(Locale.ROOT, "CA%08x%024x", i, run);
+            String streamSid = String.format(Locale.ROOT, "MZ%08x%024x", i, run);
+            // each call talks until the same wall-clock end
+            Duration remaining = talkFor.minusNanos(System.nanoTime() - rampStart);
+            running.add(call(client, stream.apply(i, callSid), callSid, streamSid, remaining).subscribe(v -> { }, e -> {
+                failures.merge(e.getClass().getSimpleName() + ": " + e.getMessage(), 1, Integer::sum);
+                failed.incrementAndGet();
+                ended.incrementAndGet();
+            }, ended::incrementAndGet));
+        }
+        Thread.sleep(3000);
+        int established = modelSessions.get();
+        long heapLive = usedHeapAfterGc(memory);
+        System.out.printf("%nramp done: %d calls opened, %d bridge sessions live, %d model sessions, %d ended early %s%n",
+                calls, probes.liveSessions().getAsInt(), established, ended.get(), failures);
+
+        inbound.reset();
+        outbound.reset();
+        measuring.set(true);
+        long cpuStart = os.getProcessCpuTime();
+        long wallStart = System.nanoTime();
+        long framesAtStart = modelReceived.get() + clientReceived.get();
+        List<Long> heapSamples = new ArrayList<>();
+        int step = Math.max(10, seconds / 10);
+        for (int s = 0; s < seconds; s += step) {
+            Thread.sleep(Math.min(step, seconds - s) * 1000L);
+            heapSamples.add(usedHeapAfterGc(memory));
+        }
+        long cpuNanos = os.getProcessCpuTime() - cpuStart;
+        double cpuCores = cpuNanos / (double) (System.nanoTime() - wallStart);
+        long framesRelayed = modelReceived.get() + clientReceived.get() - framesAtStart;
+        double systemLoad = os.getSystemLoadAverage();
+        measuring.set(false);
+        Histogram in = inbound.getIntervalHistogram();
+        Histogram out = outbound.getIntervalHistogram();
+
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (ended.get() < calls && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        running.forEach(Disposable::dispose);
+
+        StringBuilder report = new StringBuilder();
+        report.append(String.format(Locale.ROOT, "%n=== %s: %d concurrent calls, %d s measured, %d cores ===%n",
+                title, calls, seconds, Runtime.getRuntime().availableProcessors()));
+        report.append(String.format(Locale.ROOT, "streams established: %d/%d model sessions (%d by the end of the "
+                + "ramp + 3 s), calls failed: %d %s%n", modelSessions.get(), calls, established, failed.get(), failures));
+        report.append(line("twilio -> model", in));
+        report.append(line("model -> twilio", out));
+        report.append(String.format(Locale.ROOT, "frames twilio->model: sent %d, received by model %d, lost %d%n",
+                clientSent.get(), modelReceived.get(), clientSent.get() - modelReceived.get()));
+        report.append(String.format(Locale.ROOT, "frames model->twilio: sent %d, received by caller %d, lost %d%n",
+                modelSent.get(), clientReceived.get(), modelSent.get() - clientReceived.get()));
+        report.append(String.format(Locale.ROOT, "bridge queue drops (voice_bridge_frames_dropped_total): %.0f%n",
+                probes.droppedFrames().getAsDouble()));
+        report.append(String.format(Locale.ROOT, "process CPU during the measured window: %.2f cores (services, "
+                + "harness, echo model and Kafka in one JVM; Postgres in its own processes)%n", cpuCores));
+        report.append(String.format(Locale.ROOT, "per call: %.1f millicores; per media frame relayed (either "
+                        + "direction, harness included): %.1f us CPU; %d frames relayed in the window; "
+                        + "system load average at the end: %.1f%n", 1000 * cpuCores / calls,
+                framesRelayed == 0 ? 0.0 : cpuNanos / 1000.0 / framesRelayed, framesRelayed, systemLoad));
+        report.append(String.format(Locale.ROOT, "heap after GC: before %d MB, all calls live %d MB -> %.1f KB per call "
+                        + "(services + harness client + echo server state)%n", heapBefore >> 20, heapLive >> 20,
+                (heapLive - heapBefore) / 1024.0 / calls));
+        report.append("heap after GC every ").append(step).append(" s while live (MB): ")
+                .append(Arrays.toString(heapSamples.stream().mapToLong(h -> h >> 20).toArray())).append('\n');
+        return report.toString();
+    }
+
+    private static String line(String direction, Histogram h) {
+        return String.format(Locale.ROOT, "%s one-way latency (ms): n=%d p50=%.2f p95=%.2f p99=%.2f p99.9=%.2f max=%.2f%n",
+                direction, h.getTotalCount(), h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(95) / 1000.0,
+                h.getValueAtPercentile(99) / 1000.0, h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0);
+    }
+
+    private static long usedHeapAfterGc(MemoryMXBean memory) throws InterruptedException {
+        System.gc();
+        Thread.sleep(200);
+        return memory.getHeapMemoryUsage().getUsed();
+    }
+
+    /** A 20 ms μ-law frame whose first 8 bytes carry {@code nanos}, base64. */
+    private static String stamped(long nanos) {
+        byte[] frame = new byte[FRAME_BYTES];
+        Arrays.fill(frame, (byte) 0xFF);
+        ByteBuffer.wrap(frame).putLong(nanos);
+        return Base64.getEncoder().encodeToString(frame);
+    }
+
+    private static long stampOf(String base64) {
+        return ByteBuffer.wrap(Base64.getDecoder().decode(base64.substring(0, 12))).getLong();
+    }
+
+    private static String field(String json, String prefix) {
+        int start = json.indexOf(prefix);
+        if (start < 0) {
+            return null;
+        }
+        start += prefix.length();
+        int end = json.indexOf('"', start);
+        return end < 0 ? null : json.substring(start, end);
+    }
+}

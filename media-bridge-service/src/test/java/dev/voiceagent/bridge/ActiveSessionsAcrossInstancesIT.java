@@ -132,7 +132,7 @@ class ActiveSessionsAcrossInstancesIT {
         awaitActive(port, API_KEY, Map.of(onA, "bridge-a", onB, "bridge-b"));
 
         // instance B hangs or dies without a word: its rows stay behind, and its call must not be listed forever
-        instanceB.getBean(LiveSessionsPublisher.class).dispose();
+        instanceB.getBean(LiveSessionsPublisher.class).stop();
         long stoppedAt = System.nanoTime();
         awaitActive(port, API_KEY, Map.of(onA, "bridge-a"));
         org.assertj.core.api.Assertions.assertThat(Duration.ofNanos(System.nanoTime() - stoppedAt))

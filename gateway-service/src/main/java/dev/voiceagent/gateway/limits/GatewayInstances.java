@@ -1,5 +1,6 @@
 package dev.voiceagent.gateway.limits;
 
+import dev.voiceagent.support.DatabaseDeadlines;
 import java.time.Duration;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -76,7 +77,7 @@ public class GatewayInstances implements SmartLifecycle {
                 .bind("gone", stale * 100)
                 .map(row -> row.get("others", Long.class))
                 .one()
-                .timeout(heartbeat)
+                .transform(query -> DatabaseDeadlines.within(query, heartbeat))
                 .doOnNext(others -> update((int) (others + 1)))
                 .doOnError(e -> log.warn("gateway heartbeat failed, keeping {} live instances: {}", live, e.toString()))
                 .onErrorResume(e -> Mono.empty())

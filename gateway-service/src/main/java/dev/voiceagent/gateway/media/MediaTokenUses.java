@@ -1,13 +1,13 @@
 package dev.voiceagent.gateway.media;
 
+import dev.voiceagent.support.DatabaseDeadlines;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
-import java.util.concurrent.TimeoutException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.r2dbc.core.DatabaseClient;
 import reactor.core.publisher.Mono;
 
@@ -50,19 +50,16 @@ public class MediaTokenUses {
      * did not answer within the timeout or failed (this instance's check has already passed).
      */
     public Mono<Boolean> claim(MediaTokenClaims claims) {
-        // cache(): a subscriber cancelled at the deadline does not cancel the query, which runs to its end and
-        // still records the use (see the class comment)
         Mono<Boolean> claimed = db.sql("INSERT INTO media_token_uses (token_id, expires_at) VALUES (:id, :expires) "
                         + "ON CONFLICT (token_id) DO NOTHING")
                 .bind("id", claims.tokenId())
                 .bind("expires", claims.expiresAt().atOffset(ZoneOffset.UTC))
                 .fetch().rowsUpdated()
                 .map(rows -> rows > 0)
-                .flatMap(first -> purgeIfDue().thenReturn(first))
-                .onErrorResume(e -> unchecked(claims, e))
-                .cache();
-        return claimed.timeout(timeout, Mono.defer(() -> unchecked(claims, new TimeoutException(
-                "no answer within " + timeout.toMillis() + " ms"))));
+                .flatMap(first -> purgeIfDue().thenReturn(first));
+        // past the deadline the insert still runs to its end and records the use (see the class comment)
+        return DatabaseDeadlines.within(claimed, timeout)
+                .onErrorResume(e -> unchecked(claims, e));
     }
 
     private Mono<Boolean> unchecked(MediaTokenClaims claims, Throwable cause) {

@@ -1,5 +1,6 @@
 package dev.voiceagent.bridge.records;
 
+import dev.voiceagent.support.DatabaseDeadlines;
 import dev.voiceagent.bridge.session.SessionRecorder;
 import dev.voiceagent.bridge.session.VoiceSessionRecord;
 import dev.voiceagent.bridge.support.BridgeMetrics;
@@ -61,8 +62,7 @@ public class VoiceSessionStore implements SessionRecorder, SmartLifecycle {
      * in order) for up to {@link #OUTAGE_DEADLINE}, so an outage delays records instead of losing them.
      */
     private Mono<Void> write(VoiceSessionRecord record) {
-        return Mono.defer(() -> repository.upsert(record))
-                .timeout(writeTimeout)
+        return Mono.defer(() -> DatabaseDeadlines.within(repository.upsert(record), writeTimeout))
                 .retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(500)).maxBackoff(Duration.ofSeconds(5))
                         .filter(InfrastructureFailures::isOutage)
                         .doBeforeRetry(signal -> {

@@ -1,5 +1,6 @@
 package dev.voiceagent.bridge.records;
 
+import dev.voiceagent.support.DatabaseDeadlines;
 import dev.voiceagent.bridge.session.VoiceSessionRecord;
 import dev.voiceagent.contracts.TenantConfigPublished;
 import dev.voiceagent.support.Problems;
@@ -60,7 +61,7 @@ public class VoiceSessionsHandler {
                         .map(SessionSummary::of)
                         .collectList()
                         .zipWith(repository.count(tenantId, status, agentKey))
-                        .timeout(DB_TIMEOUT)
+                        .transform(page -> DatabaseDeadlines.within(page, DB_TIMEOUT))
                         .flatMap(page -> {
                             Map<String, Object> body = new LinkedHashMap<>();
                             body.put("sessions", page.getT1());
@@ -75,7 +76,7 @@ public class VoiceSessionsHandler {
     public Mono<ServerResponse> get(ServerRequest request) {
         String id = request.pathVariable("id");
         return tenants.tenant(request)
-                .flatMap(tenant -> repository.find(tenant.tenantId(), id).timeout(DB_TIMEOUT))
+                .flatMap(tenant -> DatabaseDeadlines.within(repository.find(tenant.tenantId(), id), DB_TIMEOUT))
                 .switchIfEmpty(Mono.error(() -> Problems.notFound("No voice session " + id + ".")))
                 .flatMap(session -> ServerResponse.ok().bodyValue(session));
     }

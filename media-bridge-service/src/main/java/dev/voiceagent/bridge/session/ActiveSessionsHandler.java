@@ -1,5 +1,6 @@
 package dev.voiceagent.bridge.session;
 
+import dev.voiceagent.support.DatabaseDeadlines;
 import dev.voiceagent.contracts.TenantConfigPublished;
 import dev.voiceagent.support.tenant.TenantAuthenticator;
 import java.time.Duration;
@@ -42,8 +43,7 @@ public class ActiveSessionsHandler {
 
     private Mono<ServerResponse> sessions(String tenantId) {
         List<SessionView> local = registry.forTenant(tenantId);
-        return others.others(tenantId).collectList()
-                .timeout(READ_TIMEOUT)
+        return DatabaseDeadlines.within(others.others(tenantId).collectList(), READ_TIMEOUT)
                 .map(remote -> body(local, remote, false))
                 .onErrorResume(e -> {
                     log.warn("active sessions of the other instances unavailable: {}", e.toString());

@@ -1,8 +1,10 @@
 package dev.voiceagent.bridge.session;
 
+import dev.voiceagent.support.DatabaseDeadlines;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -11,34 +13,55 @@ import reactor.core.scheduler.Scheduler;
 /**
  * Publishes this instance's live sessions to the shared table every {@code interval}, off the audio path: a tick
  * that finds the previous write still running is skipped, a failed write is logged and retried at the next tick.
- * Started and disposed with the application context.
+ * Runs from the context's start (after the schema is migrated) to its stop. A write slower than two intervals is
+ * no longer waited for, but not cancelled ({@link DatabaseDeadlines}).
  */
-public final class LiveSessionsPublisher implements Disposable {
+public final class LiveSessionsPublisher implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(LiveSessionsPublisher.class);
 
-    private final Disposable ticks;
+    private final SessionRegistry registry;
+    private final LiveSessionsRepository repository;
+    private final Duration interval;
+    private final Scheduler timer;
+    private volatile Disposable ticks;
 
     public LiveSessionsPublisher(SessionRegistry registry, LiveSessionsRepository repository, Duration interval,
                                  Scheduler timer) {
-        this.ticks = Flux.interval(Duration.ZERO, interval, timer)
-                .onBackpressureDrop()
-                .concatMap(tick -> repository.publish(registry.all())
-                        .timeout(interval.multipliedBy(2))
-                        .onErrorResume(e -> {
-                            log.warn("could not publish the live sessions: {}", e.toString());
-                            return Mono.empty();
-                        }), 0)
-                .subscribe();
+        this.registry = registry;
+        this.repository = repository;
+        this.interval = interval;
+        this.timer = timer;
     }
 
     @Override
-    public void dispose() {
-        ticks.dispose();
+    public synchronized void start() {
+        if (ticks == null) {
+            ticks = Flux.interval(Duration.ZERO, interval, timer)
+                    .onBackpressureDrop()
+                    .concatMap(tick -> publishOnce(), 0)
+                    .subscribe();
+        }
+    }
+
+    private Mono<Void> publishOnce() {
+        return DatabaseDeadlines.within(repository.publish(registry.all()), interval.multipliedBy(2))
+                .onErrorResume(e -> {
+                    log.warn("could not publish the live sessions: {}", e.toString());
+                    return Mono.empty();
+                });
     }
 
     @Override
-    public boolean isDisposed() {
-        return ticks.isDisposed();
+    public synchronized void stop() {
+        if (ticks != null) {
+            ticks.dispose();
+            ticks = null;
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return ticks != null;
     }
 }

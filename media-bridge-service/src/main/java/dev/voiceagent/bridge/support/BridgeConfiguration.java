@@ -122,7 +122,7 @@ public class BridgeConfiguration {
         return new LiveSessionsRepository(db, bridge.instanceId(), bridge.liveSessions().expireAfter());
     }
 
-    @Bean(destroyMethod = "dispose")
+    @Bean
     LiveSessionsPublisher liveSessionsPublisher(SessionRegistry registry, LiveSessionsRepository repository,
                                                 BridgeProperties bridge) {
         return new LiveSessionsPublisher(registry, repository, bridge.liveSessions().publishInterval(),

@@ -1,5 +1,6 @@
 package dev.voiceagent.callbacks.sla;
 
+import dev.voiceagent.support.BackgroundLoop;
 import dev.voiceagent.callbacks.oncall.OnCallAlerts;
 import dev.voiceagent.callbacks.reconcile.CallLogReconciler;
 import dev.voiceagent.callbacks.task.TaskLifecycle;
@@ -8,11 +9,9 @@ import dev.voiceagent.callbacks.webhook.TenantWebhooks;
 import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.ReactiveTransactionManager;
 import org.springframework.transaction.reactive.TransactionalOperator;
-import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -24,7 +23,7 @@ import reactor.core.publisher.Mono;
  * sweep is logged and the next tick runs.
  */
 @Component
-public class QueueSweeper implements SmartLifecycle {
+public class QueueSweeper extends BackgroundLoop {
 
     private static final Logger log = LoggerFactory.getLogger(QueueSweeper.class);
 
@@ -37,7 +36,6 @@ public class QueueSweeper implements SmartLifecycle {
     private final QueuePolicyProperties policy;
     private final TransactionalOperator tx;
     private final CallbackQueueMetrics metrics;
-    private volatile Disposable sweeping;
 
     public QueueSweeper(TaskRepository tasks, SlaNotifier notifier, CallLogReconciler reconciler,
                         TenantWebhooks webhooks, OnCallAlerts alerts, TaskLifecycle lifecycle,
@@ -86,27 +84,12 @@ public class QueueSweeper implements SmartLifecycle {
     }
 
     @Override
-    public void start() {
-        sweeping = Flux.interval(policy.sweepInterval(), policy.sweepInterval())
+    protected Flux<?> loop() {
+        return Flux.interval(policy.sweepInterval(), policy.sweepInterval())
                 .onBackpressureDrop()
                 .concatMap(tick -> sweep().onErrorResume(e -> {
                     log.warn("callback queue sweep failed: {}", e.toString());
                     return Mono.empty();
-                }), 1)
-                .subscribe();
-    }
-
-    @Override
-    public void stop() {
-        Disposable d = sweeping;
-        if (d != null) {
-            d.dispose();
-        }
-        sweeping = null;
-    }
-
-    @Override
-    public boolean isRunning() {
-        return sweeping != null && !sweeping.isDisposed();
+                }), 1);
     }
 }

@@ -1,5 +1,6 @@
 package dev.voiceagent.config.publish;
 
+import dev.voiceagent.support.BackgroundLoop;
 import dev.voiceagent.config.support.ConfigProperties;
 import dev.voiceagent.support.EventPublisher;
 import java.time.Duration;
@@ -7,11 +8,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.reactive.TransactionalOperator;
-import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -25,7 +24,7 @@ import reactor.core.scheduler.Schedulers;
  * A managed lifecycle bean: its single loop is disposed on stop.
  */
 @Component
-public class ConfigOutboxRelay implements SmartLifecycle {
+public class ConfigOutboxRelay extends BackgroundLoop {
 
     private static final Logger log = LoggerFactory.getLogger(ConfigOutboxRelay.class);
     /** Advisory lock key shared by every config-service instance ("voicecfg"). */
@@ -37,7 +36,6 @@ public class ConfigOutboxRelay implements SmartLifecycle {
     private final EventPublisher publisher;
     private final ConfigProperties.Publishing settings;
     private final Sinks.Many<Sinks.Empty<Void>> requests = Sinks.many().multicast().onBackpressureBuffer(256, false);
-    private volatile Disposable loop;
 
     public ConfigOutboxRelay(DatabaseClient db, TransactionalOperator tx, TenantViewAssembler views,
                              EventPublisher publisher, ConfigProperties properties) {
@@ -49,30 +47,13 @@ public class ConfigOutboxRelay implements SmartLifecycle {
     }
 
     @Override
-    public synchronized void start() {
-        if (loop != null) {
-            return;
-        }
+    protected Flux<?> loop() {
         Flux<Sinks.Empty<Void>> ticks = Flux.interval(settings.interval(), settings.interval())
                 .onBackpressureDrop()
                 .map(tick -> Sinks.<Void>empty());
-        loop = queueAllTenants()
+        return queueAllTenants()
                 .thenMany(Flux.merge(Flux.just(Sinks.<Void>empty()), requests.asFlux(), ticks))
-                .concatMap(this::drainFor)
-                .subscribe();
-    }
-
-    @Override
-    public synchronized void stop() {
-        if (loop != null) {
-            loop.dispose();
-            loop = null;
-        }
-    }
-
-    @Override
-    public boolean isRunning() {
-        return loop != null;
+                .concatMap(this::drainFor);
     }
 
     /**

@@ -1,13 +1,12 @@
 package dev.voiceagent.gateway.limits;
 
+import dev.voiceagent.support.BackgroundLoop;
 import dev.voiceagent.support.DatabaseDeadlines;
 import java.time.Duration;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.r2dbc.core.DatabaseClient;
-import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -17,7 +16,7 @@ import reactor.core.publisher.Mono;
  * their share ({@link RateLimits#share}). An instance that stops (or dies) drops out of the count after three
  * missed heartbeats; until then the others stay below their full share. A failed heartbeat keeps the last count.
  */
-public class GatewayInstances implements SmartLifecycle {
+public class GatewayInstances extends BackgroundLoop {
 
     private static final Logger log = LoggerFactory.getLogger(GatewayInstances.class);
     private static final int MISSED_BEATS = 3;
@@ -27,7 +26,6 @@ public class GatewayInstances implements SmartLifecycle {
     private final Duration heartbeat;
     private final String instanceId = UUID.randomUUID().toString();
     private volatile int live = 1;
-    private volatile Disposable loop;
 
     public GatewayInstances(DatabaseClient db, RateLimits limits, Duration heartbeat) {
         this.db = db;
@@ -41,26 +39,10 @@ public class GatewayInstances implements SmartLifecycle {
     }
 
     @Override
-    public synchronized void start() {
-        if (loop == null) {
-            loop = Flux.interval(Duration.ZERO, heartbeat)
-                    .onBackpressureDrop()
-                    .concatMap(tick -> beat(), 1)
-                    .subscribe();
-        }
-    }
-
-    @Override
-    public synchronized void stop() {
-        if (loop != null) {
-            loop.dispose();
-            loop = null;
-        }
-    }
-
-    @Override
-    public boolean isRunning() {
-        return loop != null;
+    protected Flux<?> loop() {
+        return Flux.interval(Duration.ZERO, heartbeat)
+                .onBackpressureDrop()
+                .concatMap(tick -> beat(), 1);
     }
 
     /** One round trip: record this instance, forget long-gone ones, count the others still beating. */

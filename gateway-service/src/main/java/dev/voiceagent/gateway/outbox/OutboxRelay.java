@@ -1,15 +1,14 @@
 package dev.voiceagent.gateway.outbox;
 
+import dev.voiceagent.support.BackgroundLoop;
 import dev.voiceagent.contracts.EventCodec;
 import dev.voiceagent.gateway.support.GatewayProperties;
 import dev.voiceagent.support.EventPublisher;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.transaction.reactive.TransactionalOperator;
-import reactor.core.Disposable;
 import dev.voiceagent.support.observability.TraceContinuation;
 import io.micrometer.observation.ObservationRegistry;
 import reactor.core.publisher.Flux;
@@ -22,7 +21,7 @@ import reactor.core.publisher.Sinks;
  * call's events go out in order, calls in parallel, and a call whose event fails keeps its later events for the
  * next pass. Runs on every committed write and on a timer; a managed lifecycle bean whose loop is disposed on stop.
  */
-public class OutboxRelay implements SmartLifecycle {
+public class OutboxRelay extends BackgroundLoop {
 
     private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
     /** Advisory lock key shared by every gateway instance ("voicegwo"). */
@@ -34,7 +33,6 @@ public class OutboxRelay implements SmartLifecycle {
     private final ObservationRegistry observations;
     private final GatewayProperties.Outbox settings;
     private final Sinks.Many<Boolean> wakeUps = Sinks.many().multicast().directBestEffort();
-    private volatile Disposable loop;
     /** Passes run one at a time (concatMap), so this needs no more than visibility. */
     private volatile long lastPurge = System.nanoTime();
 
@@ -55,28 +53,11 @@ public class OutboxRelay implements SmartLifecycle {
     }
 
     @Override
-    public synchronized void start() {
-        if (loop != null) {
-            return;
-        }
+    protected Flux<?> loop() {
         Flux<Boolean> ticks = Flux.interval(settings.interval(), settings.interval()).map(tick -> Boolean.TRUE);
-        loop = Flux.merge(Flux.just(Boolean.TRUE), wakeUps.asFlux(), ticks)
+        return Flux.merge(Flux.just(Boolean.TRUE), wakeUps.asFlux(), ticks)
                 .onBackpressureLatest()
-                .concatMap(signal -> pass(), 1)
-                .subscribe();
-    }
-
-    @Override
-    public synchronized void stop() {
-        if (loop != null) {
-            loop.dispose();
-            loop = null;
-        }
-    }
-
-    @Override
-    public boolean isRunning() {
-        return loop != null;
+                .concatMap(signal -> pass(), 1);
     }
 
     /** Drains until a batch comes back short; failures are logged and retried on the next pass. */

@@ -1,12 +1,12 @@
 package dev.voiceagent.gateway.support;
 
+import dev.voiceagent.support.BackgroundLoop;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
-import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
@@ -15,7 +15,7 @@ import reactor.core.publisher.Sinks;
  * {@link #offer} never blocks and drops when the queue is full; one loop runs the jobs with bounded concurrency
  * and is disposed when the application stops. Each job must bring its own timeout and swallow its own errors.
  */
-public class BackgroundSender<T> implements SmartLifecycle {
+public class BackgroundSender<T> extends BackgroundLoop {
 
     private static final Logger log = LoggerFactory.getLogger(BackgroundSender.class);
 
@@ -24,7 +24,6 @@ public class BackgroundSender<T> implements SmartLifecycle {
     private final Function<T, Mono<Void>> job;
     private final int concurrency;
     private final AtomicLong dropped = new AtomicLong();
-    private volatile Disposable loop;
 
     public BackgroundSender(String name, int capacity, int concurrency, Function<T, Mono<Void>> job) {
         this.name = name;
@@ -55,29 +54,13 @@ public class BackgroundSender<T> implements SmartLifecycle {
     }
 
     @Override
-    public synchronized void start() {
-        if (loop == null) {
-            loop = queue.asFlux()
-                    .flatMap(item -> Mono.defer(() -> job.apply(item)).onErrorResume(this::failed), concurrency)
-                    .subscribe();
-        }
+    protected Flux<?> loop() {
+        return queue.asFlux()
+                .flatMap(item -> Mono.defer(() -> job.apply(item)).onErrorResume(this::failed), concurrency);
     }
 
     private Mono<Void> failed(Throwable e) {
         log.warn("{} job failed: {}", name, e.toString());
         return Mono.empty();
-    }
-
-    @Override
-    public synchronized void stop() {
-        if (loop != null) {
-            loop.dispose();
-            loop = null;
-        }
-    }
-
-    @Override
-    public boolean isRunning() {
-        return loop != null;
     }
 }

@@ -1,11 +1,10 @@
 package dev.voiceagent.bridge.session;
 
+import dev.voiceagent.support.BackgroundLoop;
 import dev.voiceagent.support.DatabaseDeadlines;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
-import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -16,7 +15,7 @@ import reactor.core.scheduler.Scheduler;
  * Runs from the context's start (after the schema is migrated) to its stop. A write slower than two intervals is
  * no longer waited for, but not cancelled ({@link DatabaseDeadlines}).
  */
-public final class LiveSessionsPublisher implements SmartLifecycle {
+public final class LiveSessionsPublisher extends BackgroundLoop {
 
     private static final Logger log = LoggerFactory.getLogger(LiveSessionsPublisher.class);
 
@@ -24,7 +23,6 @@ public final class LiveSessionsPublisher implements SmartLifecycle {
     private final LiveSessionsRepository repository;
     private final Duration interval;
     private final Scheduler timer;
-    private volatile Disposable ticks;
 
     public LiveSessionsPublisher(SessionRegistry registry, LiveSessionsRepository repository, Duration interval,
                                  Scheduler timer) {
@@ -35,13 +33,10 @@ public final class LiveSessionsPublisher implements SmartLifecycle {
     }
 
     @Override
-    public synchronized void start() {
-        if (ticks == null) {
-            ticks = Flux.interval(Duration.ZERO, interval, timer)
-                    .onBackpressureDrop()
-                    .concatMap(tick -> publishOnce(), 0)
-                    .subscribe();
-        }
+    protected Flux<?> loop() {
+        return Flux.interval(Duration.ZERO, interval, timer)
+                .onBackpressureDrop()
+                .concatMap(tick -> publishOnce(), 0);
     }
 
     private Mono<Void> publishOnce() {
@@ -50,18 +45,5 @@ public final class LiveSessionsPublisher implements SmartLifecycle {
                     log.warn("could not publish the live sessions: {}", e.toString());
                     return Mono.empty();
                 });
-    }
-
-    @Override
-    public synchronized void stop() {
-        if (ticks != null) {
-            ticks.dispose();
-            ticks = null;
-        }
-    }
-
-    @Override
-    public boolean isRunning() {
-        return ticks != null;
     }
 }

@@ -3,6 +3,7 @@ package dev.voiceagent.support;
 import dev.voiceagent.contracts.EventCodec;
 import dev.voiceagent.contracts.EventEnvelope;
 import dev.voiceagent.contracts.VoiceEvent;
+import dev.voiceagent.support.observability.TraceContinuation;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -20,13 +21,20 @@ public class EventPublisher {
     public static final String CALL_SID_HEADER = "ce_callsid";
     public static final String TENANT_HEADER = "ce_tenantid";
 
+    /** The W3C trace-context header, as the producer observation writes it. */
+    public static final String TRACEPARENT_HEADER = "traceparent";
+
     private static final Duration SEND_TIMEOUT = Duration.ofSeconds(10);
 
     private final KafkaTemplate<String, String> template;
+    /** The same producer without observations: records that name their trace but are no operation in it. */
+    private final KafkaTemplate<String, String> unobserved;
     private final String source;
 
     public EventPublisher(KafkaTemplate<String, String> template, String source) {
         this.template = template;
+        this.unobserved = new KafkaTemplate<>(template.getProducerFactory());
+        this.unobserved.setObservationEnabled(false);
         this.source = source;
     }
 
@@ -46,6 +54,23 @@ public class EventPublisher {
 
     /** Sends an envelope to a topic other than its type's home topic (e.g. a per-instance reply topic). */
     public Mono<Void> send(String topic, EventEnvelope<?> envelope) {
+        return send(template, record(topic, envelope));
+    }
+
+    /**
+     * Publishes a high-volume record that belongs to a trace but is no operation in it (a log line): no producer
+     * span, and {@code traceparent} (the trace it belongs to, when valid) written to its headers as given, so that
+     * consumers and the topic's readers can still join it to the call's trace. Costs a fraction of a traced send.
+     */
+    public Mono<Void> publishInTrace(EventEnvelope<?> envelope, String traceparent) {
+        ProducerRecord<String, String> record = record(envelope.topic(), envelope);
+        if (TraceContinuation.valid(traceparent)) {
+            record.headers().add(TRACEPARENT_HEADER, traceparent.getBytes(StandardCharsets.UTF_8));
+        }
+        return send(unobserved, record);
+    }
+
+    private static ProducerRecord<String, String> record(String topic, EventEnvelope<?> envelope) {
         ProducerRecord<String, String> record = new ProducerRecord<>(topic, envelope.key(), EventCodec.encode(envelope));
         record.headers().add("ce_type", envelope.type().wireName().getBytes(StandardCharsets.UTF_8));
         record.headers().add("ce_id", envelope.id().getBytes(StandardCharsets.UTF_8));
@@ -55,6 +80,10 @@ public class EventPublisher {
         if (envelope.tenantId() != null) {
             record.headers().add(TENANT_HEADER, envelope.tenantId().getBytes(StandardCharsets.UTF_8));
         }
+        return record;
+    }
+
+    private static Mono<Void> send(KafkaTemplate<String, String> template, ProducerRecord<String, String> record) {
         // send() may block for metadata (max.block.ms), and a chained send would otherwise run on the
         // producer's own I/O thread, where it waits for metadata only that thread can fetch
         return Mono.fromFuture(() -> template.send(record))

@@ -4,8 +4,6 @@ import dev.voiceagent.contracts.EventEnvelope;
 import dev.voiceagent.contracts.LogLine;
 import dev.voiceagent.gateway.support.BackgroundSender;
 import dev.voiceagent.gateway.support.CallTraces;
-import dev.voiceagent.support.observability.TraceContinuation;
-import io.micrometer.observation.ObservationRegistry;
 import dev.voiceagent.support.EventPublisher;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -19,8 +17,6 @@ import java.util.Set;
  */
 public class CallLogLines {
 
-    public static final String INFO = "info";
-    public static final String WARN = "warn";
     private static final int REMEMBERED = 4096;
 
     private final EventPublisher publisher;
@@ -36,15 +32,14 @@ public class CallLogLines {
                 }
             }));
 
-    public CallLogLines(EventPublisher publisher, CallLogStreams streams, int queueCapacity, CallTraces traces,
-                        ObservationRegistry observations) {
+    public CallLogLines(EventPublisher publisher, CallLogStreams streams, int queueCapacity, CallTraces traces) {
         this.publisher = publisher;
         this.streams = streams;
         this.traces = traces;
-        // a queued line is published later, in the trace of the request that logged it
+        // a queued line is published later, naming the trace of the request that logged it (no span of its own:
+        // a line is a fact about the call, not an operation in it, and a span per line would crowd the trace)
         this.sender = new BackgroundSender<>("log-line publisher", queueCapacity, 16,
-                queued -> TraceContinuation.continuing(observations, "log line publish", queued.traceparent(),
-                        publisher.publish(queued.line())));
+                queued -> publisher.publishInTrace(queued.line(), queued.traceparent()));
     }
 
     /** A line waiting to be published, with the trace it belongs to. */
@@ -57,11 +52,11 @@ public class CallLogLines {
     }
 
     public void info(String tenantId, String callSid, String message) {
-        emit(tenantId, callSid, INFO, message);
+        emit(tenantId, callSid, LogLine.INFO, message);
     }
 
     public void warn(String tenantId, String callSid, String message) {
-        emit(tenantId, callSid, WARN, message);
+        emit(tenantId, callSid, LogLine.WARN, message);
     }
 
     /**
@@ -69,7 +64,7 @@ public class CallLogLines {
      * headers); {@code traceparent} is the call's, from its media token.
      */
     public void info(String tenantId, String callSid, String message, String traceparent) {
-        emit(tenantId, callSid, INFO, message, traceparent);
+        emit(tenantId, callSid, LogLine.INFO, message, traceparent);
     }
 
     private void emit(String tenantId, String callSid, String level, String message) {

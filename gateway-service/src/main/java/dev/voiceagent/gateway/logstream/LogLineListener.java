@@ -36,7 +36,7 @@ public class LogLineListener {
 
     @KafkaListener(id = "${spring.application.name}-log-streams", idIsGroup = false,
             groupId = "${spring.application.name}-log-streams-#{T(java.util.UUID).randomUUID()}",
-            topics = {Topics.LOGS, Topics.CALL_EVENTS},
+            topics = {Topics.LOGS, Topics.CALL_EVENTS}, containerFactory = "logStreamListenerFactory",
             properties = {"auto.offset.reset=latest", "enable.auto.commit=false"})
     @SuppressWarnings("unchecked")
     public void onRecord(ConsumerRecord<String, String> record) {

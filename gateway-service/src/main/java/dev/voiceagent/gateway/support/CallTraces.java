@@ -1,5 +1,6 @@
 package dev.voiceagent.gateway.support;
 
+import dev.voiceagent.support.observability.TraceContinuation;
 import io.micrometer.tracing.Span;
 import io.micrometer.tracing.Tracer;
 import io.micrometer.tracing.propagation.Propagator;
@@ -7,7 +8,6 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * Carries one call's trace across the hops that have no trace headers of their own. Twilio forwards none, so
@@ -19,8 +19,6 @@ public class CallTraces {
 
     /** The W3C trace-context header, and the query parameter of the same name on Twilio callback URLs. */
     public static final String TRACEPARENT = "traceparent";
-
-    private static final Pattern VALID = Pattern.compile("^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$");
 
     private final Tracer tracer;
     private final Propagator propagator;
@@ -57,6 +55,6 @@ public class CallTraces {
 
     /** A well-formed version-00 traceparent; anything else is ignored rather than trusted. */
     public static boolean valid(String traceparent) {
-        return traceparent != null && VALID.matcher(traceparent).matches();
+        return TraceContinuation.valid(traceparent);
     }
 }

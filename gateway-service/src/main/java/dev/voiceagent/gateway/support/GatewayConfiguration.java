@@ -52,6 +52,9 @@ import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.kafka.autoconfigure.ConcurrentKafkaListenerContainerFactoryConfigurer;
+import org.springframework.kafka.config.ConcurrentKafkaListenerContainerFactory;
+import org.springframework.kafka.core.ConsumerFactory;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -180,16 +183,28 @@ public class GatewayConfiguration implements WebFluxConfigurer {
     }
 
     @Bean
-    CallLogLines callLogLines(EventPublisher events, CallLogStreams streams, CallTraces traces,
-                              ObjectProvider<io.micrometer.observation.ObservationRegistry> observations) {
-        return new CallLogLines(events, streams, gateway.logStream().publishQueue(), traces,
-                observations.getIfAvailable(() -> io.micrometer.observation.ObservationRegistry.NOOP));
+    CallLogLines callLogLines(EventPublisher events, CallLogStreams streams, CallTraces traces) {
+        return new CallLogLines(events, streams, gateway.logStream().publishQueue(), traces);
     }
 
     /** Registered so that the lifecycle starts and stops the log-line publishing loop. */
     @Bean
     BackgroundSender<?> logLinePublisher(CallLogLines lines) {
         return lines.sender();
+    }
+
+    /**
+     * The live-log listener reads every log line and call event of the platform on every instance, to show the few
+     * watched calls: no observation per record (a consumer span per line would cost more than reading it, and would
+     * crowd every call's trace). The platform's other listeners keep theirs.
+     */
+    @Bean
+    ConcurrentKafkaListenerContainerFactory<Object, Object> logStreamListenerFactory(
+            ConcurrentKafkaListenerContainerFactoryConfigurer configurer, ConsumerFactory<Object, Object> consumers) {
+        ConcurrentKafkaListenerContainerFactory<Object, Object> factory = new ConcurrentKafkaListenerContainerFactory<>();
+        configurer.configure(factory, consumers);
+        factory.getContainerProperties().setObservationEnabled(false);
+        return factory;
     }
 
     @Bean

@@ -89,21 +89,21 @@ public class IncomingCallHandler {
 
     private Mono<String> outbound(String callSid, Map<String, String> params) {
         String answeredBy = params.get("AnsweredBy");
+        String received = received(CallLog.OUTBOUND_API, params);
         return calls.findByCallSid(callSid)
                 .repeatWhenEmpty(attempts -> attempts.take(4).delayElements(LOOKUP_RETRY))
-                .doOnNext(call -> received(call.tenantId(), callSid, CallLog.OUTBOUND_API, params))
                 .flatMap(call -> MachineDetection.answeredByMachine(answeredBy)
-                        ? answeredByMachine(call, answeredBy)
+                        ? answeredByMachine(call, answeredBy, received)
                         : Mono.just(connect(call.callSid(), call.tenantId(), call.agentKey(), call.agentVersionId(),
-                                call.to(), CallLog.OUTBOUND_API, call.greeting())))
+                                call.to(), CallLog.OUTBOUND_API, call.greeting(), received)))
                 .switchIfEmpty(Mono.defer(() -> outboundWithoutLog(callSid, params)));
     }
 
     /** Twilio waited for detection (synchronous AMD) and found a machine: apply the call's voicemail policy. */
-    private Mono<String> answeredByMachine(CallLog call, String answeredBy) {
+    private Mono<String> answeredByMachine(CallLog call, String answeredBy, String received) {
         MachineDetection amd = call.machineDetection();
         boolean leaveMessage = amd != null && amd.leavesMessage();
-        lines.info(call.tenantId(), call.callSid(), "answered by " + answeredBy + ": "
+        lines.info(call.tenantId(), call.callSid(), received + "; answered by " + answeredBy + ": "
                 + (leaveMessage ? "leaving the voicemail message, then hanging up" : "hanging up"));
         return calls.recordAnsweredBy(call.callSid(), answeredBy, true)
                 .thenReturn(leaveMessage ? TwimlResponses.sayAndHangUp(amd.voicemailMessage()) : TwimlResponses.hangUp());
@@ -138,43 +138,48 @@ public class IncomingCallHandler {
         CallStatus status = CallStatus.fromWire(params.get("CallStatus")).orElse(CallStatus.RINGING);
         CallLog call = CallLog.opened(callSid, tenant.tenantId(), direction, nonNull(from), nonNull(to), status,
                 agentKey, version, null);
-        received(tenant.tenantId(), callSid, direction, params);
+        String received = received(direction, params);
         Integer limit = limits.enabled() ? limits.concurrentCalls(tenant) : null;
         return slots.admit(call, limit, properties.limits().maxCallAge())
-                .map(admission -> admission.admitted() ? opened(call, caller, admission.created())
-                        : busy(call, admission.live()));
+                .map(admission -> admission.admitted() ? opened(call, caller, admission.created(), received)
+                        : busy(call, admission.live(), received));
     }
 
-    private String opened(CallLog call, String caller, boolean created) {
+    private String opened(CallLog call, String caller, boolean created, String received) {
         if (created) {
             log.info("call {} opened for tenant {} from {}", call.callSid(), call.tenantId(),
                     PhoneNumbers.mask(call.from()));
         }
         return connect(call.callSid(), call.tenantId(), call.agentKey(), call.agentVersionId(), caller,
-                call.direction(), null);
+                call.direction(), null, received);
     }
 
-    private String busy(CallLog call, long live) {
+    private String busy(CallLog call, long live, String received) {
         log.warn("call {} for tenant {} refused: {} live calls, concurrent-call limit reached", call.callSid(),
                 call.tenantId(), live);
-        lines.warn(call.tenantId(), call.callSid(), "refused with a busy message: concurrent-call limit reached");
+        lines.warn(call.tenantId(), call.callSid(), received + "; refused with a busy message: concurrent-call limit reached");
         return TwimlResponses.busy();
     }
 
-    private void received(String tenantId, String callSid, String direction, Map<String, String> params) {
+    /**
+     * What the webhook said, the start of the call's one log line about it (one line, not one for the webhook and
+     * one for the answer: every line is a record on the logs topic, read by every gateway instance).
+     */
+    private static String received(String direction, Map<String, String> params) {
         String answeredBy = params.get("AnsweredBy");
-        lines.info(tenantId, callSid, "incoming-call webhook received: " + direction + ", status "
+        return "incoming-call webhook received: " + direction + ", status "
                 + params.getOrDefault("CallStatus", "unknown") + ", from " + PhoneNumbers.mask(params.get("From"))
-                + " to " + PhoneNumbers.mask(params.get("To")) + (answeredBy == null ? "" : ", answered by " + answeredBy));
+                + " to " + PhoneNumbers.mask(params.get("To")) + (answeredBy == null ? "" : ", answered by " + answeredBy);
     }
 
     /** TwiML that connects the media stream; the bridge is asked to pre-warm the model session meanwhile. */
     private String connect(String callSid, String tenantId, String agentKey, String version, String caller,
-                           String direction, String greeting) {
+                           String direction, String greeting, String received) {
         String token = tokens.mint(callSid, tenantId, agentKey, version, caller, direction, traces.current());
         String twiml = connectTwiml.render(token, greeting);
         prewarmer.prewarm(new SessionPrewarmer.Prewarm(callSid, tenantId, agentKey, version, caller, direction));
-        lines.info(tenantId, callSid, "answered with a media stream for agent " + agentKey + " (version " + version + ")");
+        lines.info(tenantId, callSid, received + "; answered with a media stream for agent " + agentKey
+                + " (version " + version + ")");
         return twiml;
     }
 

@@ -296,7 +296,12 @@ class GatewayEdgeIT {
             var published = logs.await(e -> sid.equals(e.callSid()) && e.data() instanceof LogLine line
                     && line.message().startsWith("incoming-call webhook received"), 1, Duration.ofSeconds(10));
             assertThat(published).hasSize(1);
-            assertThat(published.get(0).value()).doesNotContain("+15555550100").contains("+1********00");
+            assertThat(published.get(0).value()).doesNotContain("+15555550100").contains("+1********00")
+                    .as("one line for the webhook and its answer").contains("answered with a media stream");
+            // no span of its own, but the record names the trace of the request that logged it
+            assertThat(published.get(0).headers().lastHeader(EventPublisher.TRACEPARENT_HEADER)).isNotNull();
+            assertThat(new String(published.get(0).headers().lastHeader(EventPublisher.TRACEPARENT_HEADER).value(),
+                    StandardCharsets.UTF_8)).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-01");
         }
         // a finished call's stream ends at once
         web.get().uri("/api/v1/calls/{sid}/logs/stream", sid).header("x-api-key", "streamer-key").exchange()

@@ -44,6 +44,7 @@ import dev.voiceagent.bridge.twilio.TwilioStreamMessage.Start;
 import dev.voiceagent.bridge.twilio.TwilioStreamMessage.Stop;
 import dev.voiceagent.contracts.EventCodec;
 import dev.voiceagent.contracts.EventEnvelope;
+import dev.voiceagent.contracts.LogLine;
 import dev.voiceagent.contracts.SessionEvents.BargeIn;
 import dev.voiceagent.contracts.SessionEvents.SessionEnded;
 import dev.voiceagent.contracts.SessionEvents.SessionStarted;
@@ -411,6 +412,8 @@ public final class VoiceSession {
         resources.add(Flux.interval(tick, tick, deps.timers()).subscribe(n -> emit(new Tick())));
         publish(new SessionStarted(streamSid, agentVersionId, model, voice, deps.bridge().instanceId()));
         record(VoiceSessionRecord.ACTIVE, null);
+        line(LogLine.INFO, "media session started: agent " + call.agentKey() + " (version " + agentVersionId
+                + "), model " + model + ", voice " + voice + (prewarmed != null ? ", pre-warmed model session" : ""));
         log.info("call {}: session started (tenant {}, agent {}, caller {}, model {}{})", call.callSid(),
                 call.tenantId(), call.agentKey(), Masking.phone(call.callerNumber()), model,
                 prewarmed != null ? ", prewarmed" : "");
@@ -461,6 +464,7 @@ public final class VoiceSession {
         callerSpoke = true;
         callerActive();
         tags.add("dtmf");
+        line(LogLine.INFO, "keypad digit received");
         link.outbound().offerControl(new UserText("[DTMF " + dtmf.digit() + "]"));
         requestResponse(new ResponseCreate(null));
     }
@@ -504,6 +508,7 @@ public final class VoiceSession {
             }
         } else if (event instanceof RealtimeServerEvent.Error error) {
             log.warn("call {}: model error {} {}: {}", call.callSid(), error.type(), error.code(), error.message());
+            line(LogLine.WARN, "model error: " + error.type() + (error.code() != null ? " " + error.code() : ""));
             deps.metrics().modelError("error_event", error.code() != null ? error.code() : error.type());
         }
     }
@@ -538,6 +543,7 @@ public final class VoiceSession {
         tags.add("barge_in");
         deps.metrics().bargeIn();
         publish(new BargeIn(cut.itemId(), cut.audioEndMs()));
+        line(LogLine.INFO, "caller interrupted the agent: its audio cut at " + cut.audioEndMs() + " ms heard");
     }
 
     private void onCallerTranscript(InputTranscriptionCompleted transcript) {
@@ -589,6 +595,7 @@ public final class VoiceSession {
         long renewAt = resilience.modelSessionLimit().minus(resilience.renewBefore()).toMillis();
         if (!responseActive && tools.isEmpty() && now - link.openedAtMs() >= renewAt) {
             log.info("call {}: renewing the model session before its time limit", call.callSid());
+            line(LogLine.INFO, "model session renewed before its time limit");
             tags.add("renewed");
             rebuildModelSession("renewal", false);
             return;
@@ -644,6 +651,7 @@ public final class VoiceSession {
             reconnects++;
             tags.add("reconnected");
             log.info("call {}: reconnecting the model ({})", call.callSid(), reason);
+            line(LogLine.WARN, "model session lost (" + reason + "): reconnecting with the conversation so far");
             rebuildModelSession("reconnect", true);
         } else {
             handOver("model_unavailable", reason);
@@ -687,6 +695,7 @@ public final class VoiceSession {
         escalationReason = reason;
         tags.add("handover");
         log.info("call {}: handing over ({}{})", call.callSid(), reason, detail == null ? "" : ": " + detail);
+        line(LogLine.WARN, "handing the call over to a person: " + reason);
         if (responseActive && link != null) {
             link.outbound().offerControl(new ResponseCancel());
         }
@@ -872,6 +881,8 @@ public final class VoiceSession {
     private void onToolSlow(String callId) {
         PendingTool pending = tools.get(callId);
         if (pending != null && !responseActive && !handingOver) {
+            line(LogLine.INFO, "tool " + pending.tool + " slower than " + deps.bridge().fillerThreshold().toMillis()
+                    + " ms: a filler is spoken");
             sendResponse(new ResponseCreate(deps.bridge().fillerInstructions()));
         }
     }
@@ -914,6 +925,9 @@ public final class VoiceSession {
         if (!ToolCompleted.OK.equals(status)) {
             tags.add("tool_" + status);
         }
+        // the tool's name, status and time only: arguments and results can carry personal data
+        line(ToolCompleted.OK.equals(status) ? LogLine.INFO : LogLine.WARN,
+                "tool " + tool + ": " + status + " in " + latency + " ms");
     }
 
     /** One response at a time: a request made while the model is responding waits for its response.done. */
@@ -964,6 +978,8 @@ public final class VoiceSession {
         toTwilio.complete();
         long startMs = wasStarted ? startedAtMs : endedMs;
         SessionOutcome outcome = outcome(startMs, endedMs);
+        // the outcome stays the session's last event
+        line(LogLine.INFO, "media session ended (" + reason + "): outcome " + outcome.outcome().wire());
         publish(new SessionEnded(reason, endedMs - startMs));
         publish(outcome);
         spans.ended(outcome.outcome().wire());
@@ -1007,6 +1023,14 @@ public final class VoiceSession {
     }
 
     // ---- plumbing ------------------------------------------------------------------------------------------
+
+    /**
+     * A line for the call's live log ({@code voice.logs.v1}, shown by the gateway's log stream), in order with the
+     * session's other events. What an operator watching the call needs, never personal data.
+     */
+    private void line(String level, String message) {
+        publish(new LogLine(level, message));
+    }
 
     private void publish(VoiceEvent event) {
         events.emitNext(EventEnvelope.of(deps.source(), call.tenantId(), call.callSid(), event), RETRY_CONCURRENT);

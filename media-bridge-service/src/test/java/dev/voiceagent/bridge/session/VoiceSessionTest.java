@@ -32,6 +32,7 @@ import dev.voiceagent.bridge.twilio.TwilioStreamMessage.Media;
 import dev.voiceagent.bridge.twilio.TwilioStreamMessage.Start;
 import dev.voiceagent.bridge.twilio.TwilioStreamMessage.Stop;
 import dev.voiceagent.contracts.EventEnvelope;
+import dev.voiceagent.contracts.LogLine;
 import dev.voiceagent.contracts.Outcome;
 import dev.voiceagent.contracts.SessionEvents.BargeIn;
 import dev.voiceagent.contracts.SessionEvents.SessionEnded;
@@ -158,6 +159,11 @@ class VoiceSessionTest {
         return published.stream().map(EventEnvelope::data).filter(type::isInstance).map(d -> (T) d).toList();
     }
 
+    /** The call's live-log lines, in order, as {@code level: message}. */
+    private List<String> lines() {
+        return publishedOf(LogLine.class).stream().map(line -> line.level() + ": " + line.message()).toList();
+    }
+
     private SessionOutcome outcome() {
         List<SessionOutcome> outcomes = publishedOf(SessionOutcome.class);
         assertThat(outcomes).hasSize(1);
@@ -273,6 +279,7 @@ class VoiceSessionTest {
 
         assertThat(model.receivedOf(ItemTruncate.class)).containsExactly(new ItemTruncate("item_1", 0, 100));
         assertThat(publishedOf(BargeIn.class)).containsExactly(new BargeIn("item_1", 100));
+        assertThat(lines()).contains("info: caller interrupted the agent: its audio cut at 100 ms heard");
         assertThat(toTwilio).contains(new Clear(STREAM));
         assertThat(toTwilio.subList(toTwilio.indexOf(new Clear(STREAM)), toTwilio.size()))
                 .as("audio of the truncated item is not played after the clear").containsExactly(new Clear(STREAM));
@@ -325,6 +332,8 @@ class VoiceSessionTest {
                 .verifyComplete();
 
         assertThat(model.receivedOf(UserText.class)).containsExactly(new UserText("[DTMF 5]"));
+        assertThat(lines()).as("the digit itself stays out of the log (it may be a PIN)")
+                .contains("info: keypad digit received").noneMatch(line -> line.contains("5"));
     }
 
     @Test
@@ -388,6 +397,11 @@ class VoiceSessionTest {
             assertThat(t.status()).isEqualTo("ok");
             assertThat(t.latencyMs()).isEqualTo(200);
         });
+        // the call's live log: started, the tool (name, status, time; never its arguments or result), ended
+        assertThat(lines()).first().asString().startsWith("info: media session started: agent ");
+        assertThat(lines()).contains("info: tool callback: ok in 200 ms")
+                .noneMatch(line -> line.contains("billing") || line.contains("cb-1"));
+        assertThat(lines()).last().asString().isEqualTo("info: media session ended (stop): outcome callback_created");
     }
 
     @Test
@@ -442,6 +456,8 @@ class VoiceSessionTest {
                 .containsExactly(new FunctionCallOutput("call_1", "The tool did not answer in time."));
         assertThat(model.received.get(model.received.size() - 1)).isEqualTo(new ResponseCreate("APOLOGY"));
         assertThat(outcome().tools()).singleElement().satisfies(t -> assertThat(t.status()).isEqualTo("timeout"));
+        assertThat(lines()).contains("info: tool lookup slower than 1500 ms: a filler is spoken",
+                "warn: tool lookup: timeout in 8000 ms");
     }
 
     @Test
@@ -487,6 +503,8 @@ class VoiceSessionTest {
         SessionOutcome outcome = outcome();
         assertThat(outcome.outcome()).isEqualTo(Outcome.RESOLVED);
         assertThat(publishedOf(ToolRequested.class)).isEmpty();
+        assertThat(lines()).contains("warn: model session lost (the model closed its session): reconnecting with the "
+                + "conversation so far");
     }
 
     @Test
@@ -515,6 +533,7 @@ class VoiceSessionTest {
         assertThat(outcome.outcome()).isEqualTo(Outcome.CALLBACK_CREATED);
         assertThat(outcome.escalationReason()).isEqualTo("model_unavailable");
         assertThat(publishedOf(SessionEnded.class)).extracting(SessionEnded::reason).containsExactly("handover");
+        assertThat(lines()).contains("warn: handing the call over to a person: model_unavailable");
     }
 
     @Test

@@ -20,9 +20,14 @@ public final class TraceContinuation {
     private TraceContinuation() {
     }
 
+    /** Whether {@code traceparent} is a W3C trace context of version 00 that this platform propagates. */
+    public static boolean valid(String traceparent) {
+        return traceparent != null && VALID.matcher(traceparent).matches();
+    }
+
     /** {@code work} under a span named {@code name} continuing {@code traceparent}; unchanged when it is absent. */
     public static <T> Mono<T> continuing(ObservationRegistry registry, String name, String traceparent, Mono<T> work) {
-        if (registry == null || registry.isNoop() || traceparent == null || !VALID.matcher(traceparent).matches()) {
+        if (registry == null || registry.isNoop() || !valid(traceparent)) {
             return work;
         }
         return Mono.defer(() -> {

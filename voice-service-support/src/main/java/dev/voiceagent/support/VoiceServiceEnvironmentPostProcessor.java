@@ -102,9 +102,9 @@ public class VoiceServiceEnvironmentPostProcessor implements EnvironmentPostProc
         p.put("management.opentelemetry.resource-attributes.service.name", service.name());
         // one trace per call: W3C traceparent on HTTP and Kafka, consumer context kept in reactive listeners
         p.put("management.tracing.propagation.type", "w3c");
-        // latency SLOs are read from histograms (Prometheus buckets) and, for a quick look, from percentiles
+        // latency SLOs are read from histograms (Prometheus buckets, aggregatable across instances); client-side
+        // percentiles would cost every request a write into a rotating set of histograms and cannot be aggregated
         p.put("management.metrics.distribution.percentiles-histogram.http.server.requests", "true");
-        p.put("management.metrics.distribution.percentiles.http.server.requests", "0.5,0.95,0.99");
         p.put("management.metrics.distribution.percentiles-histogram.http.client.requests", "true");
         p.put("management.metrics.distribution.percentiles-histogram.spring.kafka.listener", "true");
         p.put("management.metrics.distribution.percentiles-histogram.spring.kafka.template", "true");

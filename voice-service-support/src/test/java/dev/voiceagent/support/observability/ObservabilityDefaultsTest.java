@@ -27,12 +27,12 @@ class ObservabilityDefaultsTest {
     }
 
     @Test
-    void publishesLatencyHistogramsWithPercentiles() {
+    void publishesLatencyHistogramsAndNoPerInstancePercentiles() {
         StandardEnvironment env = platformDefaults(new StandardEnvironment());
         assertThat(env.getProperty("management.metrics.distribution.percentiles-histogram.http.server.requests"))
                 .isEqualTo("true");
-        assertThat(env.getProperty("management.metrics.distribution.percentiles.http.server.requests"))
-                .isEqualTo("0.5,0.95,0.99");
+        // computed per request, per instance, and not aggregatable: percentiles come from the buckets
+        assertThat(env.getProperty("management.metrics.distribution.percentiles.http.server.requests")).isNull();
         assertThat(env.getProperty("management.metrics.tags.application")).isEqualTo("sample-service");
     }
 

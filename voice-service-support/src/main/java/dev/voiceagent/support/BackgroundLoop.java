@@ -16,6 +16,16 @@ public abstract class BackgroundLoop implements SmartLifecycle {
     /** The loop, subscribed on start; its passes handle their own errors, so it runs until disposed. */
     protected abstract Flux<?> loop();
 
+    /**
+     * Before the web server starts and after it has stopped (it starts at {@code DEFAULT_PHASE - 2048}): what requests
+     * hand to a loop (queued sends, session records) is consumed from the first request to the last one of a
+     * graceful shutdown.
+     */
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE - 4096;
+    }
+
     @Override
     public synchronized void start() {
         if (running == null) {

@@ -1,14 +1,13 @@
 package dev.voiceagent.gateway.support;
 
 import dev.voiceagent.support.BackgroundLoop;
-import java.util.concurrent.ArrayBlockingQueue;
+import dev.voiceagent.support.HandOff;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
 
 /**
  * A bounded, tracked queue of side jobs that must never hold up a request (pre-warm calls, log-line publishes):
@@ -20,32 +19,29 @@ public class BackgroundSender<T> extends BackgroundLoop {
     private static final Logger log = LoggerFactory.getLogger(BackgroundSender.class);
 
     private final String name;
-    private final Sinks.Many<T> queue;
+    private final HandOff<T> queue;
     private final Function<T, Mono<Void>> job;
     private final int concurrency;
     private final AtomicLong dropped = new AtomicLong();
 
     public BackgroundSender(String name, int capacity, int concurrency, Function<T, Mono<Void>> job) {
         this.name = name;
-        this.queue = Sinks.many().unicast().onBackpressureBuffer(new ArrayBlockingQueue<>(capacity));
+        this.queue = new HandOff<>(capacity);
         this.job = job;
         this.concurrency = concurrency;
     }
 
-    /** Queues one job; false (and counted) when the queue is full or the sender stopped. */
+    /** Queues one job without waiting (not even for another thread's offer); false, and counted, when refused. */
     public boolean offer(T item) {
-        Sinks.EmitResult result;
-        synchronized (queue) {
-            result = queue.tryEmitNext(item);
+        if (queue.offer(item)) {
+            return true;
         }
-        if (result.isFailure()) {
-            long total = dropped.incrementAndGet();
-            if (total == 1 || total % 1000 == 0) {
-                log.warn("{} queue refused a job ({}); {} dropped so far", name, result, total);
-            }
-            return false;
+        long total = dropped.incrementAndGet();
+        if (total == 1 || total % 1000 == 0) {
+            log.warn("{} queue refused a job ({}); {} dropped so far", name,
+                    isRunning() ? "full" : "not running", total);
         }
-        return true;
+        return false;
     }
 
     /** Jobs refused so far because the queue was full. */
@@ -55,7 +51,7 @@ public class BackgroundSender<T> extends BackgroundLoop {
 
     @Override
     protected Flux<?> loop() {
-        return queue.asFlux()
+        return queue.items()
                 .flatMap(item -> Mono.defer(() -> job.apply(item)).onErrorResume(this::failed), concurrency);
     }
 

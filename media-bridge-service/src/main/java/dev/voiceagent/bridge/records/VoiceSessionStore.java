@@ -1,18 +1,17 @@
 package dev.voiceagent.bridge.records;
 
+import dev.voiceagent.support.BackgroundLoop;
 import dev.voiceagent.support.DatabaseDeadlines;
+import dev.voiceagent.support.HandOff;
 import dev.voiceagent.bridge.session.SessionRecorder;
 import dev.voiceagent.bridge.session.VoiceSessionRecord;
 import dev.voiceagent.bridge.support.BridgeMetrics;
 import dev.voiceagent.support.InfrastructureFailures;
 import java.time.Duration;
-import java.util.concurrent.ArrayBlockingQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
-import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
+import reactor.core.publisher.Flux;
 import reactor.util.retry.Retry;
 
 /**
@@ -20,7 +19,7 @@ import reactor.util.retry.Retry;
  * drops the record and counts it), and one drain writes them to the database in order, each write with a timeout.
  * The drain runs while the application runs.
  */
-public class VoiceSessionStore implements SessionRecorder, SmartLifecycle {
+public class VoiceSessionStore extends BackgroundLoop implements SessionRecorder {
 
     private static final Logger log = LoggerFactory.getLogger(VoiceSessionStore.class);
 
@@ -29,31 +28,22 @@ public class VoiceSessionStore implements SessionRecorder, SmartLifecycle {
     private final VoiceSessionRepository repository;
     private final BridgeMetrics metrics;
     private final Duration writeTimeout;
-    private final Sinks.Many<VoiceSessionRecord> queue;
-    private volatile Disposable drain;
+    private final HandOff<VoiceSessionRecord> queue;
 
     public VoiceSessionStore(VoiceSessionRepository repository, BridgeMetrics metrics, int capacity,
                              Duration writeTimeout) {
         this.repository = repository;
         this.metrics = metrics;
         this.writeTimeout = writeTimeout;
-        this.queue = Sinks.many().unicast().onBackpressureBuffer(new ArrayBlockingQueue<>(capacity));
+        this.queue = new HandOff<>(capacity);
     }
 
+    /** Never waits, not even for another session's offer on another event loop (it used to spin for it). */
     @Override
     public void offer(VoiceSessionRecord record) {
-        while (true) {
-            Sinks.EmitResult result = queue.tryEmitNext(record);
-            if (result.isSuccess()) {
-                return;
-            }
-            if (result != Sinks.EmitResult.FAIL_NON_SERIALIZED) {
-                metrics.recordDropped();
-                log.warn("call {}: session record dropped ({})", record.callSid(), result);
-                return;
-            }
-            // another session is emitting right now: its emission takes nanoseconds
-            Thread.onSpinWait();
+        if (!queue.offer(record)) {
+            metrics.recordDropped();
+            log.warn("call {}: session record dropped ({})", record.callSid(), isRunning() ? "queue full" : "store stopped");
         }
     }
 
@@ -79,21 +69,7 @@ public class VoiceSessionStore implements SessionRecorder, SmartLifecycle {
     }
 
     @Override
-    public void start() {
-        drain = queue.asFlux().concatMap(this::write).subscribe();
-    }
-
-    @Override
-    public void stop() {
-        Disposable running = drain;
-        if (running != null) {
-            running.dispose();
-        }
-    }
-
-    @Override
-    public boolean isRunning() {
-        Disposable running = drain;
-        return running != null && !running.isDisposed();
+    protected Flux<?> loop() {
+        return queue.items().concatMap(this::write);
     }
 }

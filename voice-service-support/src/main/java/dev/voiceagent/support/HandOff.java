@@ -1,0 +1,63 @@
+package dev.voiceagent.support;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.FluxSink;
+
+/**
+ * A bounded hand-off from any number of threads (event loops among them) to one consumer pipeline.
+ * {@link #offer} never waits — not for the consumer and not for another producer: {@code Flux.create}'s sink takes
+ * concurrent producers through a lock-free queue, where a {@code Sinks.Many} refuses a second emitter
+ * ({@code FAIL_NON_SERIALIZED}) and would have to be retried in a spin or behind a lock. Past its capacity, or while
+ * nobody consumes, an item is refused and the caller decides what a refusal costs.
+ *
+ * @param <T> the items
+ */
+public final class HandOff<T> {
+
+    private final int capacity;
+    /** Items offered and not yet emitted to the consumer. */
+    private final AtomicInteger waiting = new AtomicInteger();
+    private volatile FluxSink<T> sink;
+
+    public HandOff(int capacity) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("capacity must be at least 1");
+        }
+        this.capacity = capacity;
+    }
+
+    /** Queues {@code item} for the consumer; false when the hand-off is full or nobody consumes it. */
+    public boolean offer(T item) {
+        FluxSink<T> target = sink;
+        if (target == null) {
+            return false;
+        }
+        if (waiting.incrementAndGet() > capacity) {
+            waiting.decrementAndGet();
+            return false;
+        }
+        target.next(item);
+        return true;
+    }
+
+    /**
+     * The offered items, in the order they were queued, for one subscriber at a time (offers are refused until it
+     * subscribes and after it cancels; what was still waiting then is dropped).
+     */
+    public Flux<T> items() {
+        return Flux.<T>create(consumer -> {
+                    consumer.onDispose(() -> {
+                        sink = null;
+                        waiting.set(0);
+                    });
+                    sink = consumer;
+                }, FluxSink.OverflowStrategy.BUFFER)
+                .doOnNext(item -> waiting.decrementAndGet());
+    }
+
+    /** Items waiting for the consumer. */
+    public int waiting() {
+        return waiting.get();
+    }
+}

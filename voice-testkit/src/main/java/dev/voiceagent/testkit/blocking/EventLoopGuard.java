@@ -1,0 +1,122 @@
+package dev.voiceagent.testkit.blocking;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import reactor.blockhound.BlockHound;
+import reactor.blockhound.BlockingMethod;
+import reactor.blockhound.BlockingOperationError;
+import reactor.blockhound.integration.BlockHoundIntegration;
+
+/**
+ * Fails a test when anything blocked a non-blocking thread while it ran: a Netty event loop (the HTTP and
+ * WebSocket servers and clients, R2DBC's connections) or a Reactor {@code parallel}/{@code single} worker.
+ * BlockHound is installed once per JVM with the service-loaded integrations (Reactor, Netty, logging and standard
+ * output are allowed); each blocking call is recorded with its thread and stack before BlockHound's error is
+ * thrown, because a pipeline may swallow that error in an {@code onErrorResume} and the test would never see it.
+ *
+ * <p>Registered for every test of every module that has the testkit on its test class path, by JUnit's extension
+ * auto-detection (this class is listed in {@code META-INF/services/org.junit.jupiter.api.extension.Extension}; the
+ * root POM enables auto-detection and runs tests with {@code -XX:+AllowRedefinitionToAddDeleteMethods}, which
+ * BlockHound needs on Java 13 and later). Benchmarks ({@code -Dbench=true}) run without it.
+ */
+public final class EventLoopGuard implements BeforeAllCallback, AfterEachCallback {
+
+    /** Blocking calls seen since the last check. */
+    private static final Queue<Violation> VIOLATIONS = new ConcurrentLinkedQueue<>();
+    private static volatile boolean installed;
+
+    /** One blocking call on a non-blocking thread. */
+    public record Violation(String thread, String method, List<StackTraceElement> stack) {
+
+        String describe() {
+            return method + " on " + thread + stack.stream().limit(25).map(frame -> "\n        at " + frame)
+                    .collect(Collectors.joining());
+        }
+    }
+
+    /** Installs BlockHound with the recording callback; later calls do nothing. */
+    public static synchronized void install() {
+        if (installed) {
+            return;
+        }
+        BlockHound.install(new Recording());
+        installed = true;
+    }
+
+    /** Whether the guard is active in this JVM. */
+    public static boolean installed() {
+        return installed;
+    }
+
+    /** The blocking calls recorded since the last call, which clears them. */
+    public static List<Violation> drain() {
+        List<Violation> seen = new ArrayList<>();
+        for (Violation violation; (violation = VIOLATIONS.poll()) != null; ) {
+            seen.add(violation);
+        }
+        return seen;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        // a benchmark run (-Dbench=true) measures; BlockHound's checks would sit in the measured path
+        if (!Boolean.getBoolean("bench")) {
+            install();
+        }
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        List<Violation> seen = drain();
+        if (!seen.isEmpty()) {
+            throw new AssertionError(seen.size() + " blocking call(s) on a non-blocking thread during "
+                    + context.getDisplayName() + ":\n    " + seen.stream().map(Violation::describe)
+                    .collect(Collectors.joining("\n    ")));
+        }
+    }
+
+    /**
+     * The platform's allowances and the recording callback. Allowed: blocking that is bounded and local by design,
+     * inside libraries, where the library itself documents or guarantees it (listed with the reason).
+     */
+    static final class Recording implements BlockHoundIntegration {
+
+        @Override
+        public void applyTo(BlockHound.Builder builder) {
+            // SecureRandom's default on Linux (NativePRNG: UUID.randomUUID, token ids) refills a small buffer from
+            // /dev/urandom, which never waits for entropy once the system has booted
+            builder.allowBlockingCallsInside("sun.security.provider.NativePRNG$RandomIO", "implNextBytes");
+            // once per JVM: the first compressed HTTP response initialises Netty's zstd codec, which loads its
+            // native library from the jar on the event loop that decodes it
+            builder.allowBlockingCallsInside("io.netty.handler.codec.compression.Zstd", "<clinit>");
+            // Netty's adaptive allocator takes a magazine's lock when it grows its magazines (rare, short, and
+            // Netty's own design for its event loops)
+            builder.allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$MagazineGroup",
+                    "tryExpandMagazines");
+            // Jackson builds a type's deserializer once, under a lock, the first time the type is read
+            builder.allowBlockingCallsInside("tools.jackson.databind.deser.DeserializerCache",
+                    "_createAndCacheValueDeserializer");
+            builder.blockingMethodCallback(method -> {
+                VIOLATIONS.add(violation(method));
+                throw new BlockingOperationError(method);
+            });
+        }
+
+        private static Violation violation(BlockingMethod method) {
+            StackTraceElement[] stack = new Throwable().getStackTrace();
+            // drop the frames of this callback and of BlockHound's own advice
+            List<StackTraceElement> frames = Arrays.stream(stack)
+                    .dropWhile(frame -> frame.getClassName().startsWith(EventLoopGuard.class.getName())
+                            || frame.getClassName().startsWith("reactor.blockhound"))
+                    .toList();
+            return new Violation(Thread.currentThread().getName(), method.toString(), frames);
+        }
+    }
+}

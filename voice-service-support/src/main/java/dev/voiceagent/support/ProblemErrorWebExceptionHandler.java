@@ -16,6 +16,7 @@ import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.ServerWebInputException;
 import org.springframework.web.server.WebExceptionHandler;
 import reactor.core.publisher.Mono;
+import reactor.netty.channel.AbortedException;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -37,6 +38,13 @@ public class ProblemErrorWebExceptionHandler implements WebExceptionHandler {
     public Mono<Void> handle(ServerWebExchange exchange, Throwable ex) {
         if (exchange.getResponse().isCommitted()) {
             return Mono.error(ex);
+        }
+        if (ex instanceof AbortedException) {
+            // the client closed the connection before the answer (Twilio gives up on a slow webhook): nothing can
+            // be written and nothing failed on this side; one line, no stack trace, not an error
+            log.info("request {} {}: the client closed the connection before the answer",
+                    exchange.getRequest().getMethod(), exchange.getRequest().getPath());
+            return Mono.empty();
         }
         ProblemDetail problem = toProblem(ex);
         problem.setInstance(exchange.getRequest().getURI().resolve(exchange.getRequest().getPath().value()));

@@ -29,6 +29,25 @@ class DatabaseDeadlinesTest {
     }
 
     @Test
+    void aStatementWhoseSubscriberGoesAwayRunsToItsEnd() {
+        AtomicBoolean cancelled = new AtomicBoolean();
+        AtomicBoolean finished = new AtomicBoolean();
+        Mono<String> statement = Mono.delay(Duration.ofMillis(200)).map(tick -> "admitted")
+                .doOnNext(row -> finished.set(true))
+                .doOnCancel(() -> cancelled.set(true));
+
+        // the request is cancelled (its client disconnected) while the statement runs
+        StepVerifier.create(DatabaseDeadlines.toTheEnd(statement))
+                .thenAwait(Duration.ofMillis(20))
+                .thenCancel()
+                .verify(Duration.ofSeconds(5));
+
+        StepVerifier.create(Mono.delay(Duration.ofMillis(400))).expectNextCount(1).verifyComplete();
+        assertThat(finished).as("the statement ran to its end").isTrue();
+        assertThat(cancelled).as("the statement was never cancelled").isFalse();
+    }
+
+    @Test
     void aQueryPastItsDeadlineGivesTheFallbackAndAnAnswerInTimeIsPassedOn() {
         Mono<String> slow = Mono.delay(Duration.ofMillis(300)).map(tick -> "late");
         StepVerifier.create(DatabaseDeadlines.within(slow, Duration.ofMillis(50), Mono.just("fallback")))

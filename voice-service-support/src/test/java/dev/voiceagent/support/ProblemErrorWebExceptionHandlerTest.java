@@ -40,6 +40,14 @@ class ProblemErrorWebExceptionHandlerTest {
     }
 
     @Test
+    void aClientThatClosedTheConnectionGetsNothingWrittenAndIsNoServerError() {
+        MockServerWebExchange exchange = MockServerWebExchange.from(MockServerHttpRequest.post("/api/v1/incoming-call"));
+        StepVerifier.create(handler.handle(exchange, new reactor.netty.channel.AbortedException("Connection has been closed")))
+                .verifyComplete();
+        assertThat(exchange.getResponse().getStatusCode()).isNull();
+    }
+
+    @Test
     void statusExceptionsKeepTheirStatus() {
         MockServerWebExchange exchange = MockServerWebExchange.from(MockServerHttpRequest.get("/x"));
         StepVerifier.create(handler.handle(exchange, new ResponseStatusException(HttpStatus.valueOf(413))))

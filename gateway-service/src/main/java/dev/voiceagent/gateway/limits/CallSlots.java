@@ -1,5 +1,6 @@
 package dev.voiceagent.gateway.limits;
 
+import dev.voiceagent.support.DatabaseDeadlines;
 import dev.voiceagent.contracts.CallEvents.CallCreated;
 import dev.voiceagent.gateway.calllog.CallLog;
 import dev.voiceagent.gateway.calllog.CallStatus;
@@ -59,14 +60,17 @@ public class CallSlots {
         spec = nullable(spec, "agentVersion", call.agentVersionId());
         spec = nullable(spec, "traceparent", event.traceparent());
         spec = limit == null ? spec.bindNull("limit", Integer.class) : spec.bind("limit", limit);
-        return spec.map(row -> new Admission(Boolean.TRUE.equals(row.get("admitted", Boolean.class)),
+        // run to its end even when Twilio gives up on the webhook: the admission and its call log are wanted anyway
+        // (a repeated webhook finds them), and a statement cancelled mid-flight can leak or stall its connection
+        return DatabaseDeadlines.toTheEnd(spec.map(row -> new Admission(
+                        Boolean.TRUE.equals(row.get("admitted", Boolean.class)),
                         Boolean.TRUE.equals(row.get("created", Boolean.class)), live(row.get("live", Long.class))))
                 .one()
                 .doOnNext(admission -> {
                     if (admission.created()) {
                         outbox.written();
                     }
-                });
+                }));
     }
 
     /** Reserves one of the tenant's slots for a call about to be placed; it lapses after {@code ttl}. */

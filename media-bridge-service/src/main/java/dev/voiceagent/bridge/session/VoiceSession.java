@@ -758,6 +758,17 @@ public final class VoiceSession {
     }
 
     private void onHandoverReply(PendingTool pending, String status) {
+        if (ToolCompleted.TIMEOUT.equals(status) && !pending.retried && phase == Phase.ACTIVE) {
+            // A hand-over whose answer did not come in time may still have happened: under load the executor's
+            // queue, not its work, is what is late. The executor answers a repeated tool call id with the result it
+            // stored (and its callback and transfer are idempotent per id), so ask once more with the same id
+            // rather than break what the fallback clip promised; a timeout the executor itself recorded stays one.
+            line(LogLine.WARN, "hand-over " + pending.tool + " timed out: asking once more");
+            PendingTool again = requestTool(pending.callId, pending.tool, pending.arguments);
+            again.handover = true;
+            again.retried = true;
+            return;
+        }
         if (ToolCompleted.OK.equals(status) && twilioGone) {
             end("handover", null, CloseStatus.NORMAL);
         } else if (ToolCompleted.OK.equals(status)) {
@@ -1090,6 +1101,8 @@ public final class VoiceSession {
         final List<Disposable> timers = new ArrayList<>(2);
         int generation;
         boolean handover;
+        /** A hand-over asked a second time after its first attempt timed out. */
+        boolean retried;
 
         PendingTool(String callId, String tool, Map<String, Object> arguments, long startedMs, int generation,
                     Observation span) {

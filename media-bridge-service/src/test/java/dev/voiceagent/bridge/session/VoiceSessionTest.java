@@ -617,6 +617,47 @@ class VoiceSessionTest {
     }
 
     @Test
+    void aHandOverThatTimesOutIsAskedOnceMoreWithTheSameIdBeforeItCountsAsFailed() {
+        started()
+                .then(() -> model.fail(new IllegalStateException("401")))
+                .then(() -> model.fail(new IllegalStateException("401")))
+                .then(() -> assertThat(publishedOf(ToolRequested.class)).hasSize(1))
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(8)))
+                .then(() -> {
+                    List<ToolRequested> requested = publishedOf(ToolRequested.class);
+                    assertThat(requested).as("asked again after the timeout").hasSize(2);
+                    assertThat(requested.get(1).toolCallId()).as("the same id: the executor's tools are idempotent")
+                            .isEqualTo(requested.get(0).toolCallId());
+                    assertThat(requested.get(1).tool()).isEqualTo("callback");
+                    assertThat(pending.complete(new ToolCompleted(requested.get(1).toolCallId(), "callback",
+                            ToolCompleted.OK, Map.of("callback_id", "cb-9"), null, 5))).isTrue();
+                })
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(10)))
+                .then(this::socketClosed)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(outcome().outcome()).isEqualTo(Outcome.CALLBACK_CREATED);
+        assertThat(lines()).contains("warn: hand-over callback timed out: asking once more");
+    }
+
+    @Test
+    void aHandOverThatTimesOutTwiceFails() {
+        started()
+                .then(() -> model.fail(new IllegalStateException("401")))
+                .then(() -> model.fail(new IllegalStateException("401")))
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(8)))
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(8)))
+                .then(() -> assertThat(publishedOf(ToolRequested.class)).as("once more, not more").hasSize(2))
+                .then(this::socketClosed)
+                .assertNext(status -> assertThat(status.getCode()).isEqualTo(1011))
+                .verifyComplete();
+
+        assertThat(outcome().outcome()).isEqualTo(Outcome.FAILED);
+        assertThat(outcome().summary()).contains("hand-over failed (callback timeout)");
+    }
+
+    @Test
     void aModelSilentForTheStallTimeoutDuringAResponseIsReconnected() {
         started()
                 .then(() -> clock.advanceTimeBy(Duration.ofSeconds(14)))

@@ -43,9 +43,11 @@ public class LookupConnectorClient {
     public LookupConnectorClient(WebClient.Builder builder, LookupConnectorProperties properties,
                                  ObjectProvider<CircuitBreakerRegistry> registry) {
         this.timeout = properties.timeout();
+        // one deadline for the whole lookup (the timeout below, retry included): a response timeout of the same
+        // length raced it, and when the deadline won, the read timeout fired on the cancelled exchange and Reactor
+        // logged it as a dropped error
         HttpClient http = HttpClient.create()
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeout.toMillis())
-                .responseTimeout(timeout);
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeout.toMillis());
         this.web = builder.clone().clientConnector(new ReactorClientHttpConnector(http)).build();
         this.breakers = registry.getIfAvailable(CircuitBreakerRegistry::ofDefaults);
         this.breakerConfig = CircuitBreakerConfig.custom()

@@ -93,9 +93,6 @@ public final class EventLoopGuard implements BeforeAllCallback, AfterEachCallbac
             // SecureRandom's default on Linux (NativePRNG: UUID.randomUUID, token ids) refills a small buffer from
             // /dev/urandom, which never waits for entropy once the system has booted
             builder.allowBlockingCallsInside("sun.security.provider.NativePRNG$RandomIO", "implNextBytes");
-            // once per JVM: the first compressed HTTP response initialises Netty's zstd codec, which loads its
-            // native library from the jar on the event loop that decodes it
-            builder.allowBlockingCallsInside("io.netty.handler.codec.compression.Zstd", "<clinit>");
             // Netty's adaptive allocator takes a magazine's lock when it grows its magazines (rare, short, and
             // Netty's own design for its event loops)
             builder.allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$MagazineGroup",
@@ -104,13 +101,19 @@ public final class EventLoopGuard implements BeforeAllCallback, AfterEachCallbac
             builder.allowBlockingCallsInside("tools.jackson.databind.deser.DeserializerCache",
                     "_createAndCacheValueDeserializer");
             builder.blockingMethodCallback(method -> {
-                VIOLATIONS.add(violation(method));
+                StackTraceElement[] stack = new Throwable().getStackTrace();
+                if (Arrays.stream(stack).anyMatch(frame -> "<clinit>".equals(frame.getMethodName()))) {
+                    // a class's static initialisation runs once per JVM, on whichever thread first needs the class
+                    // (Netty loads its native epoll transport and zstd codec from their jars that way): a start-up
+                    // cost, not an event loop waiting on I/O in operation
+                    return;
+                }
+                VIOLATIONS.add(violation(method, stack));
                 throw new BlockingOperationError(method);
             });
         }
 
-        private static Violation violation(BlockingMethod method) {
-            StackTraceElement[] stack = new Throwable().getStackTrace();
+        private static Violation violation(BlockingMethod method, StackTraceElement[] stack) {
             // drop the frames of this callback and of BlockHound's own advice
             List<StackTraceElement> frames = Arrays.stream(stack)
                     .dropWhile(frame -> frame.getClassName().startsWith(EventLoopGuard.class.getName())

@@ -21,9 +21,6 @@ public class EventPublisher {
     public static final String CALL_SID_HEADER = "ce_callsid";
     public static final String TENANT_HEADER = "ce_tenantid";
 
-    /** The W3C trace-context header, as the producer observation writes it. */
-    public static final String TRACEPARENT_HEADER = "traceparent";
-
     private static final Duration SEND_TIMEOUT = Duration.ofSeconds(10);
 
     private final KafkaTemplate<String, String> template;
@@ -65,7 +62,7 @@ public class EventPublisher {
     public Mono<Void> publishInTrace(EventEnvelope<?> envelope, String traceparent) {
         ProducerRecord<String, String> record = record(envelope.topic(), envelope);
         if (TraceContinuation.valid(traceparent)) {
-            record.headers().add(TRACEPARENT_HEADER, traceparent.getBytes(StandardCharsets.UTF_8));
+            record.headers().add(TraceContinuation.TRACEPARENT, traceparent.getBytes(StandardCharsets.UTF_8));
         }
         return send(unobserved, record);
     }

@@ -13,38 +13,50 @@ class DatabaseDeadlinesTest {
 
     @Test
     void aQueryPastItsDeadlineTimesTheCallerOutButRunsToItsEnd() {
-        AtomicBoolean cancelled = new AtomicBoolean();
-        AtomicBoolean finished = new AtomicBoolean();
-        Mono<String> query = Mono.delay(Duration.ofMillis(300)).map(tick -> "row")
-                .doOnNext(row -> finished.set(true))
-                .doOnCancel(() -> cancelled.set(true));
+        Tracked query = new Tracked(Duration.ofMillis(300));
 
-        StepVerifier.create(DatabaseDeadlines.within(query, Duration.ofMillis(50)))
+        StepVerifier.create(DatabaseDeadlines.within(query.mono(), Duration.ofMillis(50)))
                 .expectError(TimeoutException.class)
                 .verify(Duration.ofSeconds(5));
 
-        StepVerifier.create(Mono.delay(Duration.ofMillis(500))).expectNextCount(1).verifyComplete();
-        assertThat(finished).as("the query ran to its end").isTrue();
-        assertThat(cancelled).as("the query was never cancelled").isFalse();
+        query.assertRanToItsEnd(Duration.ofMillis(500));
     }
 
     @Test
     void aStatementWhoseSubscriberGoesAwayRunsToItsEnd() {
-        AtomicBoolean cancelled = new AtomicBoolean();
-        AtomicBoolean finished = new AtomicBoolean();
-        Mono<String> statement = Mono.delay(Duration.ofMillis(200)).map(tick -> "admitted")
-                .doOnNext(row -> finished.set(true))
-                .doOnCancel(() -> cancelled.set(true));
+        Tracked statement = new Tracked(Duration.ofMillis(200));
 
         // the request is cancelled (its client disconnected) while the statement runs
-        StepVerifier.create(DatabaseDeadlines.toTheEnd(statement))
+        StepVerifier.create(DatabaseDeadlines.toTheEnd(statement.mono()))
                 .thenAwait(Duration.ofMillis(20))
                 .thenCancel()
                 .verify(Duration.ofSeconds(5));
 
-        StepVerifier.create(Mono.delay(Duration.ofMillis(400))).expectNextCount(1).verifyComplete();
-        assertThat(finished).as("the statement ran to its end").isTrue();
-        assertThat(cancelled).as("the statement was never cancelled").isFalse();
+        statement.assertRanToItsEnd(Duration.ofMillis(400));
+    }
+
+    /** A query that answers after {@code latency} and remembers whether it finished or was cancelled. */
+    private static final class Tracked {
+        private final AtomicBoolean cancelled = new AtomicBoolean();
+        private final AtomicBoolean finished = new AtomicBoolean();
+        private final Mono<String> mono;
+
+        Tracked(Duration latency) {
+            this.mono = Mono.delay(latency).map(tick -> "row")
+                    .doOnNext(row -> finished.set(true))
+                    .doOnCancel(() -> cancelled.set(true));
+        }
+
+        Mono<String> mono() {
+            return mono;
+        }
+
+        /** After {@code wait} (longer than the latency), the query has run to its end and was never cancelled. */
+        void assertRanToItsEnd(Duration wait) {
+            StepVerifier.create(Mono.delay(wait)).expectNextCount(1).verifyComplete();
+            assertThat(finished).as("the query ran to its end").isTrue();
+            assertThat(cancelled).as("the query was never cancelled").isFalse();
+        }
     }
 
     @Test

@@ -18,7 +18,7 @@ import java.util.Map;
 public class CallTraces {
 
     /** The W3C trace-context header, and the query parameter of the same name on Twilio callback URLs. */
-    public static final String TRACEPARENT = "traceparent";
+    public static final String TRACEPARENT = TraceContinuation.TRACEPARENT;
 
     private final Tracer tracer;
     private final Propagator propagator;

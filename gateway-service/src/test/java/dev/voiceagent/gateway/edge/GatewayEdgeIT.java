@@ -14,6 +14,7 @@ import dev.voiceagent.gateway.testing.Tenants;
 import dev.voiceagent.gateway.twilio.TwilioSignatures;
 import dev.voiceagent.gateway.twilio.TwimlResponses;
 import dev.voiceagent.support.EventPublisher;
+import dev.voiceagent.support.observability.TraceContinuation;
 import dev.voiceagent.support.tenant.TenantDirectory;
 import dev.voiceagent.testkit.infra.VoiceInfrastructure;
 import java.net.URLDecoder;
@@ -299,8 +300,8 @@ class GatewayEdgeIT {
             assertThat(published.get(0).value()).doesNotContain("+15555550100").contains("+1********00")
                     .as("one line for the webhook and its answer").contains("answered with a media stream");
             // no span of its own, but the record names the trace of the request that logged it
-            assertThat(published.get(0).headers().lastHeader(EventPublisher.TRACEPARENT_HEADER)).isNotNull();
-            assertThat(new String(published.get(0).headers().lastHeader(EventPublisher.TRACEPARENT_HEADER).value(),
+            assertThat(published.get(0).headers().lastHeader(TraceContinuation.TRACEPARENT)).isNotNull();
+            assertThat(new String(published.get(0).headers().lastHeader(TraceContinuation.TRACEPARENT).value(),
                     StandardCharsets.UTF_8)).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-01");
         }
         // a finished call's stream ends at once

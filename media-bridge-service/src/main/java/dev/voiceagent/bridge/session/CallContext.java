@@ -1,5 +1,6 @@
 package dev.voiceagent.bridge.session;
 
+import dev.voiceagent.support.observability.TraceContinuation;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -18,7 +19,7 @@ public record CallContext(String callSid, String tenantId, String agentKey, Stri
     public static final String AGENT_VERSION_ID = "X-Voice-Agent-Version-Id";
     public static final String CALLER = "X-Voice-Caller";
     public static final String DIRECTION = "X-Voice-Direction";
-    public static final String TRACEPARENT = "traceparent";
+    public static final String TRACEPARENT = TraceContinuation.TRACEPARENT;
     public static final String TRACESTATE = "tracestate";
 
     public CallContext {

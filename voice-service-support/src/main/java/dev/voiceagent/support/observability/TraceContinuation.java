@@ -15,6 +15,9 @@ import reactor.core.publisher.Mono;
  */
 public final class TraceContinuation {
 
+    /** The W3C trace-context header (and, on Twilio callback URLs, query parameter) this platform propagates. */
+    public static final String TRACEPARENT = "traceparent";
+
     private static final Pattern VALID = Pattern.compile("^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$");
 
     private TraceContinuation() {
@@ -32,7 +35,7 @@ public final class TraceContinuation {
         }
         return Mono.defer(() -> {
             ReceiverContext<Map<String, String>> context = new ReceiverContext<>((carrier, key) -> carrier.get(key));
-            context.setCarrier(Map.of("traceparent", traceparent));
+            context.setCarrier(Map.of(TRACEPARENT, traceparent));
             Observation observation = Observation.createNotStarted(name, () -> context, registry).start();
             return work.contextWrite(ctx -> ctx.put(ObservationThreadLocalAccessor.KEY, observation))
                     .doOnError(observation::error)

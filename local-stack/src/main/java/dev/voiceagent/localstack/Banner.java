@@ -14,6 +14,12 @@ final class Banner {
         b.append(String.format("  %-22s %s%n", "kafka", stack.kafkaBootstrapServers()));
         b.append(String.format("  %-22s %s%n", "postgres", stack.database().jdbcUrl()));
         b.append(String.format("  %-22s %s%n", "public API (gateway)", stack.gatewayUrl()));
+        if (stack.serviceLogDirectory() != null) {
+            b.append("\n  each service in its own JVM:\n");
+            stack.serviceNames().forEach(name -> b.append(String.format("    %-20s pid %d%n", name,
+                    stack.process(name).map(ProcessHandle::pid).orElse(-1L))));
+            b.append(String.format("  %-22s %s%n", "service logs", stack.serviceLogDirectory()));
+        }
         b.append("\n  demo tenant:        ").append(o.tenantId()).append(" (number ").append(o.tenantNumber()).append(")\n");
         b.append("  tenant API key:     ").append(o.tenantApiKey()).append('\n');
         b.append("  admin key:          ").append(o.adminKey()).append('\n');

@@ -5,6 +5,7 @@ import dev.voiceagent.callbacks.CallbackApplication;
 import dev.voiceagent.config.ConfigApplication;
 import dev.voiceagent.evaluation.EvaluationApplication;
 import dev.voiceagent.gateway.GatewayApplication;
+import dev.voiceagent.support.VoiceService;
 import dev.voiceagent.testkit.infra.DatabaseCoordinates;
 import dev.voiceagent.testkit.infra.KraftBroker;
 import dev.voiceagent.testkit.infra.RestartablePostgres;
@@ -12,10 +13,12 @@ import dev.voiceagent.testkit.infra.SharedInfrastructure;
 import dev.voiceagent.tools.ToolExecutorApplication;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -26,9 +29,10 @@ import org.springframework.context.support.GenericApplicationContext;
 import org.springframework.http.client.ReactorResourceFactory;
 
 /**
- * The whole suite on one machine, in one JVM: an embedded KRaft broker, an embedded PostgreSQL (or an external
- * one), the six services, each in its own Spring application context on its own port exactly as it would run
- * alone, and the Twilio and realtime-model simulators unless real credentials are given. Closing it stops
+ * The whole suite on one machine: an embedded KRaft broker, an embedded PostgreSQL (or an external one), the six
+ * services, each on its own port exactly as it would run alone — in this JVM, each in its own Spring application
+ * context, or each in a JVM of its own ({@link LocalStackOptions#separateProcesses()}) — and the Twilio and
+ * realtime-model simulators unless real credentials are given. Closing it stops
  * everything in reverse order. For fault drills the broker, the database and each service can be stopped and
  * started again on the same ports and data ({@link #stopKafka()}, {@link #stopDatabase()},
  * {@link #stopService(String)} and their counterparts).
@@ -47,6 +51,7 @@ public final class LocalStack implements AutoCloseable {
     private RestartablePostgres postgres;
     private DatabaseCoordinates database;
     private Simulators simulators;
+    private Path serviceLogs;
     private final String mediaTokenSecret = UUID.randomUUID().toString();
 
     private LocalStack(LocalStackOptions options, Map<String, ?> settings) {
@@ -146,53 +151,147 @@ public final class LocalStack implements AutoCloseable {
         properties.putAll(own);
         properties.putAll(settings);
         properties.put("server.port", port);
+        if (options.separateProcesses()) {
+            // alone in its JVM, a service stops its own logging on the way out (flushing the last lines)
+            properties.put("logging.register-shutdown-hook", "true");
+        }
         // as command-line arguments: they outrank the service's own file, as an operator's settings would
         String[] args = properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue())
                 .toArray(String[]::new);
-        ServiceRun service = new ServiceRun(application, port, args);
+        String name = application.getAnnotation(VoiceService.class).name();
+        ServiceRun service = options.separateProcesses()
+                ? new ChildProcessService(name, application, port, args, serviceLogs())
+                : new InProcessService(name, application, port, args);
         service.start();
-        services.put(service.name(), service);
+        services.put(name, service);
     }
 
-    /** One service: how it is started, and its context while it runs. */
-    private final class ServiceRun implements AutoCloseable {
-        private final Class<?> application;
-        private final int port;
-        private final String[] args;
-        private volatile ConfigurableApplicationContext context;
-        private String name;
+    private Path serviceLogs() {
+        if (serviceLogs == null) {
+            serviceLogs = ServiceProcess.logDirectory();
+        }
+        return serviceLogs;
+    }
 
-        ServiceRun(Class<?> application, int port, String[] args) {
-            this.application = application;
+    /** One service: how it is started and stopped, and where it runs while it does. */
+    private abstract class ServiceRun implements AutoCloseable {
+        final String name;
+        final int port;
+
+        ServiceRun(String name, int port) {
+            this.name = name;
             this.port = port;
-            this.args = args;
         }
 
-        synchronized void start() {
-            if (context != null) {
+        final synchronized void start() {
+            if (running()) {
                 return;
             }
             long started = System.nanoTime();
+            launch();
+            running.push(this);
+            log.info("{} up on port {} in {} ms{}", name, port, (System.nanoTime() - started) / 1_000_000,
+                    where());
+        }
+
+        @Override
+        public final synchronized void close() {
+            if (running()) {
+                shutDown();
+                running.remove(this);
+            }
+        }
+
+        abstract boolean running();
+
+        abstract void launch();
+
+        abstract void shutDown();
+
+        abstract String where();
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    /** A service in this JVM: its own application context, event loops and connection pools. */
+    private final class InProcessService extends ServiceRun {
+        private final Class<?> application;
+        private final String[] args;
+        private volatile ConfigurableApplicationContext context;
+
+        InProcessService(String name, Class<?> application, int port, String[] args) {
+            super(name, port);
+            this.application = application;
+            this.args = args;
+        }
+
+        @Override
+        boolean running() {
+            return context != null;
+        }
+
+        @Override
+        void launch() {
             context = new SpringApplicationBuilder(application)
                     .registerShutdownHook(false)
                     .initializers(LocalStack::ownNettyResources)
                     .run(args);
-            name = context.getEnvironment().getProperty("spring.application.name");
-            running.push(this);
-            log.info("{} up on port {} in {} ms", name, port, (System.nanoTime() - started) / 1_000_000);
-        }
-
-        String name() {
-            return name;
         }
 
         @Override
-        public synchronized void close() {
-            if (context != null) {
-                context.close();
-                context = null;
+        void shutDown() {
+            context.close();
+            context = null;
+        }
+
+        @Override
+        String where() {
+            return "";
+        }
+    }
+
+    /** A service in a JVM of its own, as it is deployed; stopping it is a SIGTERM and its graceful shutdown. */
+    private final class ChildProcessService extends ServiceRun {
+        private final ServiceProcess.Spec spec;
+        private volatile ServiceProcess process;
+
+        ChildProcessService(String name, Class<?> application, int port, String[] args, Path logs) {
+            super(name, port);
+            this.spec = new ServiceProcess.Spec(name, application.getName(), port, List.of(args),
+                    options.serviceJavaOptions(), logs.resolve(name + ".log"));
+        }
+
+        @Override
+        boolean running() {
+            return process != null;
+        }
+
+        @Override
+        void launch() {
+            process = ServiceProcess.start(spec);
+        }
+
+        @Override
+        void shutDown() {
+            process.stop();
+            process = null;
+        }
+
+        /** Fault drill: the process is killed (SIGKILL), nothing drains. */
+        synchronized void kill() {
+            if (process != null) {
+                process.kill();
+                process = null;
                 running.remove(this);
             }
+        }
+
+        @Override
+        String where() {
+            return ", pid " + process.pid() + ", log " + spec.log();
         }
     }
 
@@ -236,9 +335,20 @@ public final class LocalStack implements AutoCloseable {
         return postgres;
     }
 
-    /** Fault drill: closes a service's application context, as a killed process would leave it, minus the kill. */
+    /**
+     * Fault drill: stops a service — closes its application context, or with separate processes sends its JVM a
+     * SIGTERM and waits for its graceful shutdown.
+     */
     public void stopService(String name) {
         service(name).close();
+    }
+
+    /** Fault drill with separate processes: kills a service's JVM outright (SIGKILL), as a crash would. */
+    public void killService(String name) {
+        if (!(service(name) instanceof ChildProcessService child)) {
+            throw new IllegalStateException(name + " runs in this JVM; only a service in its own process can be killed");
+        }
+        child.kill();
     }
 
     /** Starts a stopped service again with the same settings on the same port. */
@@ -246,9 +356,29 @@ public final class LocalStack implements AutoCloseable {
         service(name).start();
     }
 
-    /** The running context of a service (e.g. {@code gateway-service}); empty while it is stopped. */
+    /**
+     * The running context of a service in this JVM (e.g. {@code gateway-service}); empty while it is stopped or
+     * when it runs in its own process.
+     */
     public java.util.Optional<ConfigurableApplicationContext> context(String name) {
-        return java.util.Optional.ofNullable(service(name).context);
+        return service(name) instanceof InProcessService local
+                ? java.util.Optional.ofNullable(local.context) : java.util.Optional.empty();
+    }
+
+    /** The process of a service that runs in its own JVM; empty while it is stopped or when it shares this JVM. */
+    public java.util.Optional<ProcessHandle> process(String name) {
+        return service(name) instanceof ChildProcessService child && child.process != null
+                ? java.util.Optional.of(child.process.handle()) : java.util.Optional.empty();
+    }
+
+    /** The services by name, in the order they started. */
+    public java.util.Set<String> serviceNames() {
+        return java.util.Collections.unmodifiableSet(services.keySet());
+    }
+
+    /** Where the services in their own processes write their logs; null when they share this JVM. */
+    public Path serviceLogDirectory() {
+        return serviceLogs;
     }
 
     private ServiceRun service(String name) {

@@ -21,7 +21,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -32,11 +31,6 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.springframework.core.ParameterizedTypeReference;
-import org.springframework.http.MediaType;
-import org.springframework.test.web.reactive.server.WebTestClient;
-import reactor.core.publisher.Flux;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * Infrastructure faults during whole calls, on a stack of its own (its own broker and database, so stopping them
@@ -49,60 +43,43 @@ import reactor.core.scheduler.Schedulers;
 class InfrastructureFaultsE2EIT {
 
     static final Duration OUTAGE = Duration.ofSeconds(10);
-    static final Duration SETTLE = Duration.ofSeconds(120);
 
+    private static FaultDrill drill;
     private static LocalStack stack;
     private static TopicRecorder topics;
-    private static WebTestClient gateway;
-    private static final List<String> table = new CopyOnWriteArrayList<>();
 
     @BeforeAll
     static void startStack() {
         // an outage makes every Kafka client in the JVM log each failed reconnect; at that volume the console
         // (piped to the build) becomes the bottleneck every logging thread waits on
-        stack = LocalStack.start(LocalStackOptions.forTests(), Map.of(
+        drill = new FaultDrill(LocalStack.start(LocalStackOptions.forTests(), Map.of(
                 "logging.level.org.apache.kafka", "ERROR",
                 "logging.level.kafka", "WARN",
                 "logging.level.state.change.logger", "WARN",
-                "logging.level.io.r2dbc", "ERROR"));
-        topics = new TopicRecorder(stack.kafkaBootstrapServers());
-        gateway = client(stack.gatewayUrl());
+                "logging.level.io.r2dbc", "ERROR")));
+        stack = drill.stack;
+        topics = drill.topics;
     }
 
     @AfterAll
     static void stopStack() {
-        System.out.println("\nfault | cases tried | calls/events in | out | lost | duplicated");
-        System.out.println("---|---|---|---|---|---");
-        table.forEach(System.out::println);
-        // kept in a file as well: a rerun of a failed test replaces the class's captured output
-        try {
-            java.nio.file.Files.writeString(java.nio.file.Path.of("target", "faults-table.md"),
-                    "\n" + java.time.Instant.now() + "\nfault | cases tried | calls/events in | out | lost | duplicated\n"
-                            + "---|---|---|---|---|---\n" + String.join("\n", table) + "\n",
-                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-        } catch (java.io.IOException e) {
-            System.out.println("could not write target/faults-table.md: " + e);
-        }
-        if (topics != null) {
-            topics.close();
-        }
-        if (stack != null) {
-            stack.close();
+        if (drill != null) {
+            drill.close();
         }
     }
 
     @Test
     @Order(1)
     void brokerDownForTenSecondsDuringConcurrentCallsLosesAndDuplicatesNothing() throws Exception {
-        List<String> calls = placeCalls(8);
+        List<String> calls = drill.placeCalls(8);
         Thread.sleep(1500);
         long stoppedAt = System.nanoTime();
         stack.stopKafka();
-        sleepUntil(stoppedAt, OUTAGE);
+        FaultDrill.sleepUntil(stoppedAt, OUTAGE);
         stack.startKafka();
 
-        CallLedger.Tally tally = settle(calls);
-        record("Kafka broker down 10 s, 8 concurrent calls", 1, calls.size(), tally);
+        CallLedger.Tally tally = drill.settle(calls);
+        drill.record("Kafka broker down 10 s, 8 concurrent calls", 1, calls.size(), tally);
         assertThat(tally.problems()).as(tally.report("broker outage")).isEmpty();
         assertThat(tally.lost()).isZero();
         assertThat(tally.duplicated()).isZero();
@@ -111,7 +88,7 @@ class InfrastructureFaultsE2EIT {
     @Test
     @Order(2)
     void consumersStoppedAndStartedMidStreamResumeWithoutDoubleEffects() throws Exception {
-        List<String> calls = placeCalls(6);
+        List<String> calls = drill.placeCalls(6);
         List<String> consumers = List.of("tool-executor-service", "evaluation-service", "callback-service");
         for (String consumer : consumers) {
             Thread.sleep(700);
@@ -120,8 +97,8 @@ class InfrastructureFaultsE2EIT {
         Thread.sleep(3000);
         consumers.forEach(stack::startService);
 
-        CallLedger.Tally tally = settle(calls);
-        record("consumer restart (tools, evaluation, callback)", consumers.size(), calls.size(), tally);
+        CallLedger.Tally tally = drill.settle(calls);
+        drill.record("consumer restart (tools, evaluation, callback)", consumers.size(), calls.size(), tally);
         assertThat(tally.problems()).as(tally.report("consumer restarts")).isEmpty();
         assertThat(tally.lost()).isZero();
         assertThat(tally.duplicated()).isZero();
@@ -130,7 +107,7 @@ class InfrastructureFaultsE2EIT {
     @Test
     @Order(3)
     void databaseDownForTenSecondsKeepsCallsTalkingAndWritesLandAfterwards() throws Exception {
-        List<String> calls = placeCalls(3);
+        List<String> calls = drill.placeCalls(3);
         Thread.sleep(1500);
         long stoppedAt = System.nanoTime();
         stack.stopDatabase();
@@ -138,17 +115,17 @@ class InfrastructureFaultsE2EIT {
                 "evaluation-service", "callback-service", "config-service");
         for (String service : services) {
             await().atMost(OUTAGE).pollInterval(Duration.ofMillis(200))
-                    .until(() -> readiness(service) == 503);
+                    .until(() -> drill.readiness(service) == 503);
         }
-        sleepUntil(stoppedAt, OUTAGE);
+        FaultDrill.sleepUntil(stoppedAt, OUTAGE);
         stack.startDatabase();
         for (String service : services) {
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
-                    .until(() -> readiness(service) == 200);
+                    .until(() -> drill.readiness(service) == 200);
         }
 
-        CallLedger.Tally tally = settle(calls);
-        record("PostgreSQL down 10 s, 3 calls in progress", 1, calls.size(), tally);
+        CallLedger.Tally tally = drill.settle(calls);
+        drill.record("PostgreSQL down 10 s, 3 calls in progress", 1, calls.size(), tally);
         assertThat(tally.problems()).as(tally.report("database outage")).isEmpty();
         assertThat(tally.lost()).isZero();
         assertThat(tally.duplicated()).isZero();
@@ -158,7 +135,7 @@ class InfrastructureFaultsE2EIT {
     @Order(4)
     void gatewayCrashAfterCommitBeforeSendPublishesEachCallEventOnceAfterRestart() throws Exception {
         stack.context("gateway-service").orElseThrow().getBean(OutboxRelay.class).stop();
-        List<String> calls = placeCalls(1);
+        List<String> calls = drill.placeCalls(1);
         String callSid = calls.get(0);
         await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(500))
                 .until(() -> "completed".equals(scalar("SELECT status FROM gateway.call_logs WHERE call_sid = ?", callSid)));
@@ -179,7 +156,7 @@ class InfrastructureFaultsE2EIT {
         Thread.sleep(2000);
         List<TopicRecorder.Seen> seen = callEvents(callSid);
         long distinct = seen.stream().map(s -> s.envelope().id()).distinct().count();
-        table.add(String.format("crash between DB commit and send (gateway outbox) | 1 | %d events in | %d | %d | %d",
+        drill.row(String.format("crash between DB commit and send (gateway outbox) | 1 | %d events in | %d | %d | %d",
                 rows, distinct, rows - distinct, seen.size() - distinct));
         assertThat(distinct).as("every committed call event published").isEqualTo(rows);
         assertThat(seen).as("each exactly once").hasSize((int) rows);
@@ -210,7 +187,7 @@ class InfrastructureFaultsE2EIT {
         long distinct = all.stream().filter(s -> s.topic().equals(Topics.TOOL_RESULTS)).map(s -> s.envelope().id())
                 .distinct().count();
         long callbacks = all.stream().filter(s -> s.envelope().type() == EventType.CALLBACK_REQUESTED).count();
-        table.add(String.format("crash between store and send (tool executor), request delivered twice | 1 | 1 stored "
+        drill.row(String.format("crash between store and send (tool executor), request delivered twice | 1 | 1 stored "
                 + "result | %d | %d | %d", distinct, 1 - Math.min(1, distinct), Math.max(0, distinct - 1) + callbacks));
         assertThat(results).allMatch(s -> s.envelope().id().equals(storedEventId));
         assertThat(distinct).as("one completion, under the stored event id").isEqualTo(1);
@@ -222,7 +199,7 @@ class InfrastructureFaultsE2EIT {
     @Test
     @Order(6)
     void evaluationCrashBetweenPublishAndMarkRepublishesUnderTheSameIdAndOpensNoSecondTask() throws Exception {
-        String callSid = placeCalls(1).get(0);
+        String callSid = drill.placeCalls(1).get(0);
         TopicRecorder.Seen outcome = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
                 .until(() -> topics.forCall(callSid).stream().filter(s -> s.topic().equals(Topics.OUTCOMES)).findFirst(),
                         java.util.Optional::isPresent).orElseThrow();
@@ -242,7 +219,7 @@ class InfrastructureFaultsE2EIT {
         List<TopicRecorder.Seen> seen = topics.poll();
         List<String> evaluationEvents = eventIds(seen, EventType.EVALUATION_COMPLETED, callSid);
         CallLedger.Tally after = CallLedger.count(seen, stack.database(), List.of(callSid));
-        table.add(String.format("crash between publish and mark (evaluation), outcome redelivered | 1 | 1 call, %d in "
+        drill.row(String.format("crash between publish and mark (evaluation), outcome redelivered | 1 | 1 call, %d in "
                 + "| %d | %d | %d", after.in(), after.out(), after.lost(), after.duplicated()));
         assertThat(evaluationEvents).as("republished under the same id").hasSize(2);
         assertThat(Set.copyOf(evaluationEvents)).hasSize(1);
@@ -294,75 +271,6 @@ class InfrastructureFaultsE2EIT {
             try (ResultSet rs = q.executeQuery()) {
                 return rs.next() ? rs.getObject(1) : null;
             }
-        }
-    }
-
-    private static List<String> placeCalls(int n) {
-        return Flux.range(0, n)
-                .flatMap(i -> Flux.defer(() -> Flux.just(makeCall())).subscribeOn(Schedulers.boundedElastic()))
-                .collectList()
-                .block(Duration.ofSeconds(60));
-    }
-
-    private static String makeCall() {
-        Map<String, Object> created = gateway.post().uri("/api/v1/make-call")
-                .header("x-api-key", stack.options().tenantApiKey())
-                .contentType(MediaType.APPLICATION_JSON)
-                .bodyValue("{\"to\":\"+15555550100\"}")
-                .exchange()
-                .expectStatus().is2xxSuccessful()
-                .expectBody(new ParameterizedTypeReference<Map<String, Object>>() { }).returnResult()
-                .getResponseBody();
-        return (String) created.get("call_sid");
-    }
-
-    /** Waits until nothing is missing (or the limit passes), then a little longer to catch late duplicates. */
-    private static CallLedger.Tally settle(List<String> calls) throws InterruptedException {
-        try {
-            await().atMost(SETTLE).pollInterval(Duration.ofSeconds(1))
-                    .until(() -> CallLedger.count(topics.poll(), stack.database(), calls).lost() == 0);
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
-            // counted and reported below, with the state of every listener
-            RunningContexts.all().forEach(context -> context.getBeansOfType(
-                    org.springframework.kafka.config.KafkaListenerEndpointRegistry.class).values()
-                    .forEach(registry -> registry.getListenerContainers().forEach(container -> System.out.println(
-                            "listener " + context.getId() + " " + container.getListenerId() + " running "
-                                    + container.isRunning()))));
-            Thread.getAllStackTraces().forEach((thread, stack) -> {
-                if (thread.getName().startsWith("parallel") || thread.getName().startsWith("boundedElastic")) {
-                    System.out.println("thread " + thread.getName() + " " + thread.getState() + " "
-                            + java.util.Arrays.stream(stack).limit(25).map(String::valueOf)
-                                    .collect(java.util.stream.Collectors.joining("\n    ", "\n    ", "")));
-                }
-            });
-        }
-        Thread.sleep(3000);
-        return CallLedger.count(topics.poll(), stack.database(), calls);
-    }
-
-    private static void record(String fault, int cases, int calls, CallLedger.Tally tally) {
-        System.out.println(tally.report(fault));
-        table.add(String.format("%s | %d | %d calls, %d in | %d | %d | %d", fault, cases, calls, tally.in(),
-                tally.out(), tally.lost(), tally.duplicated()));
-    }
-
-    private static int readiness(String service) {
-        try {
-            return client(stack.url(service)).get().uri("/health/ready").exchange()
-                    .returnResult(String.class).getStatus().value();
-        } catch (RuntimeException unreachable) {
-            return -1;
-        }
-    }
-
-    private static WebTestClient client(String baseUrl) {
-        return WebTestClient.bindToServer().baseUrl(baseUrl).responseTimeout(Duration.ofSeconds(15)).build();
-    }
-
-    private static void sleepUntil(long startedNanos, Duration length) throws InterruptedException {
-        long left = length.toNanos() - (System.nanoTime() - startedNanos);
-        if (left > 0) {
-            Thread.sleep(left / 1_000_000);
         }
     }
 

@@ -39,10 +39,11 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * Soak: a fixed number of simulated callers, each placing whole calls one after another (make-call through the
  * gateway, the Twilio simulator, the bridge, the realtime simulator's account-lookup scenario with two tool calls
  * over Kafka, outcome, evaluation, callback task) for a set duration. Prints the error rate, latency percentiles
- * (make-call answer, time to first agent audio, tool execution, whole call) and, at start and end, the heap of the
- * JVM every service shares (after a GC) with its thread count and live session counts. Runs only with
+ * (make-call answer, time to first agent audio, tool execution, whole call) and, at start and end, memory: with
+ * {@code -Dsoak.processes=true} each service runs in a JVM of its own and the report has each one's heap after a
+ * full GC, resident set, threads and CPU time; otherwise the heap of the one JVM all six share. Runs only with
  * {@code -Dbench=true}: {@code mvn -o -pl local-stack verify -Dtest=SoakBenchmark -Dbench=true
- * -Dsoak.duration=PT10M -Dsoak.calls=200}.
+ * -Dsoak.duration=PT10M -Dsoak.calls=200 -Dsoak.processes=true}.
  */
 @EnabledIfSystemProperty(named = "bench", matches = "true")
 // a benchmark runs for as long as it is asked to; the suite-wide test timeout is for tests
@@ -51,6 +52,7 @@ class SoakBenchmark {
 
     static final Duration DURATION = Duration.parse(System.getProperty("soak.duration", "PT10M"));
     static final int CALLERS = Integer.getInteger("soak.calls", 200);
+    static final boolean PROCESSES = Boolean.getBoolean("soak.processes");
     static final Duration CALL_LIMIT = Duration.ofSeconds(90);
     /** Outcomes that mean the call did not serve the caller (the scenario resolves or books a callback). */
     static final java.util.Set<Outcome> FAILURES = java.util.EnumSet.of(Outcome.FAILED, Outcome.ABANDONED,
@@ -76,12 +78,13 @@ class SoakBenchmark {
 
     @Test
     void soak() throws Exception {
-        try (LocalStack stack = LocalStack.start(LocalStackOptions.forTests(),
+        try (LocalStack stack = LocalStack.start(LocalStackOptions.forTests().withSeparateProcesses(PROCESSES),
                 Map.of("voice.gateway.limits.enabled", "false"))) {
             Thread watcher = new Thread(() -> watch(stack.kafkaBootstrapServers()), "soak-watcher");
             watcher.start();
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-            System.out.println("soak: " + CALLERS + " concurrent callers for " + DURATION);
+            System.out.println("soak: " + CALLERS + " concurrent callers for " + DURATION
+                    + (PROCESSES ? ", each service in its own JVM" : ", the six services in this JVM"));
             String start = memory(stack, "start");
             long started = System.nanoTime();
             long deadline = started + DURATION.toNanos();
@@ -187,6 +190,11 @@ class SoakBenchmark {
     }
 
     private static String memory(LocalStack stack, String when) {
+        if (PROCESSES) {
+            String table = ServiceFootprint.table(stack, when);
+            System.out.println("soak " + table);
+            return table;
+        }
         System.gc();
         var heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
         int sessions = stack.context("media-bridge-service").orElseThrow()

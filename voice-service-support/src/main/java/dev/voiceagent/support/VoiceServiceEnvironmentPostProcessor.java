@@ -78,6 +78,11 @@ public class VoiceServiceEnvironmentPostProcessor implements EnvironmentPostProc
         p.put("spring.kafka.bootstrap-servers", "localhost:9092");
         p.put("spring.kafka.consumer.group-id", service.name());
         p.put("spring.kafka.consumer.auto-offset-reset", "earliest");
+        // a crashed consumer's partitions wait for its session to expire before anyone else (its own restart
+        // included) may read them: 45 s by default, which a caller waiting on a tool would hear. Heartbeats come
+        // from a background thread, so only a JVM-wide pause of 10 s could cost a needless rebalance.
+        p.put("spring.kafka.consumer.properties.session.timeout.ms", "10000");
+        p.put("spring.kafka.consumer.properties.heartbeat.interval.ms", "3000");
         p.put("spring.kafka.producer.acks", "all");
         p.put("spring.kafka.producer.properties.enable.idempotence", "true");
         p.put("spring.kafka.producer.properties.linger.ms", "1");

@@ -1,0 +1,113 @@
+package dev.voiceagent.localstack;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What each service costs while the stack runs with a JVM per service: heap used after a full GC (asked of the
+ * service's JVM with {@code jcmd GC.run}, then read from its Prometheus endpoint), heap committed, the process's
+ * resident set, live threads and CPU time so far — one line per service, plus the harness JVM (broker and
+ * simulators).
+ */
+final class ServiceFootprint {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    /** One service's figures, in MiB and seconds; {@code sessions} is the bridge's live-call gauge, else -1. */
+    record Line(String service, long pid, double heapUsedMiB, double heapCommittedMiB, long rssMiB, long threads,
+                double cpuSeconds, long sessions) {
+        @Override
+        public String toString() {
+            return String.format("  %-22s pid %-7d heap %6.1f MiB used after GC, %6.1f committed, RSS %5d MiB, "
+                            + "threads %4d, CPU %7.1f s%s", service, pid, heapUsedMiB, heapCommittedMiB, rssMiB, threads,
+                    cpuSeconds, sessions >= 0 ? ", live sessions " + sessions : "");
+        }
+    }
+
+    private ServiceFootprint() {
+    }
+
+    static String table(LocalStack stack, String when) {
+        StringBuilder text = new StringBuilder(when).append(" (each service in its own JVM):\n");
+        for (String service : stack.serviceNames()) {
+            stack.process(service).ifPresent(process -> text.append(measure(stack, service, process)).append('\n'));
+        }
+        System.gc();
+        var heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        text.append(String.format("  %-22s heap %6.1f MiB used after GC (Kafka broker, simulators, harness)",
+                "this JVM", heap.getUsed() / 1048576.0));
+        return text.toString();
+    }
+
+    static Line measure(LocalStack stack, String service, ProcessHandle process) {
+        fullGc(process.pid());
+        String metrics = scrape(stack.url(service) + "/metrics");
+        double cpu = process.info().totalCpuDuration().map(d -> d.toMillis() / 1000.0).orElse(-1.0);
+        long sessions = metrics.contains("voice_bridge_sessions_active")
+                ? (long) sum(metrics, "voice_bridge_sessions_active", null) : -1;
+        return new Line(service, process.pid(), sum(metrics, "jvm_memory_used_bytes", "area=\"heap\"") / 1048576.0,
+                sum(metrics, "jvm_memory_committed_bytes", "area=\"heap\"") / 1048576.0, rssMiB(process.pid()),
+                (long) sum(metrics, "jvm_threads_live_threads", null), cpu, sessions);
+    }
+
+    /** Sums the samples of one metric, optionally only those whose labels contain {@code label}. */
+    static double sum(String prometheusText, String metric, String label) {
+        double total = 0;
+        for (String line : prometheusText.split("\n")) {
+            if (line.startsWith(metric + "{") || line.startsWith(metric + " ")) {
+                if (label == null || line.contains(label)) {
+                    total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                }
+            }
+        }
+        return total;
+    }
+
+    private static void fullGc(long pid) {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        try {
+            Process gc = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.run")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!gc.waitFor(60, TimeUnit.SECONDS)) {
+                gc.destroyForcibly();
+            }
+        } catch (IOException e) {
+            System.out.println("no full GC for pid " + pid + " (" + e.getMessage() + "): heap as found");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static String scrape(String url) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(15)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+        } catch (IOException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
+    }
+
+    private static long rssMiB(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // not Linux, or the process is gone
+        }
+        return -1;
+    }
+}

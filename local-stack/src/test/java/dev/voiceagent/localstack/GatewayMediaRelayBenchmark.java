@@ -30,7 +30,9 @@ import org.springframework.context.ConfigurableApplicationContext;
  * token as its custom parameter, as Twilio does; the gateway checks it and relays the stream to the media bridge, and
  * the bridge talks to the harness's echo model — every hop of a real call's audio, with the whole local stack (six
  * services, Kafka, Postgres) running. Run: {@code mvn -o -pl local-stack verify
- * -Dtest=GatewayMediaRelayBenchmark -Dbench=true -Dbench.calls=100 -Dbench.seconds=600}.
+ * -Dtest=GatewayMediaRelayBenchmark -Dbench=true -Dbench.calls=100 -Dbench.seconds=600}. With
+ * {@code -Dbench.processes=true} each service runs in its own JVM and the report adds each one's CPU over the run
+ * and its memory before and after, so the bridge's and the gateway's cost per call are their own.
  */
 @EnabledIfSystemProperty(named = "bench", matches = "true")
 // a benchmark runs for as long as it is asked to; the suite-wide test timeout is for tests
@@ -40,30 +42,64 @@ class GatewayMediaRelayBenchmark {
     private static final int CALLS = Integer.getInteger("bench.calls", 1000);
     private static final int SECONDS = Integer.getInteger("bench.seconds", 60);
     private static final int RAMP_PER_SECOND = Integer.getInteger("bench.ramp-per-second", 100);
+    private static final boolean PROCESSES = Boolean.getBoolean("bench.processes");
     private static final Pattern STREAM_URL = Pattern.compile("<Stream[^>]*url=\"([^\"]+)\"");
     private static final Pattern TOKEN = Pattern.compile("<Parameter[^>]*name=\"token\"[^>]*value=\"([^\"]+)\"");
 
     @Test
     void relaysConcurrentCallsThroughTheGatewayAndTheBridge() throws Exception {
         try (MediaLoad load = new MediaLoad();
-             LocalStack stack = LocalStack.start(LocalStackOptions.forTests(), Map.of(
+             LocalStack stack = LocalStack.start(LocalStackOptions.forTests().withSeparateProcesses(PROCESSES), Map.of(
                      "voice.realtime.url", load.modelUrl(),
                      "voice.gateway.limits.enabled", "false",
                      "voice.bridge.idle.prompt-after", "0s",
                      "voice.bridge.start-timeout", "60s",
                      "logging.level.org.apache.kafka", "WARN"))) {
-            ConfigurableApplicationContext bridge = stack.context("media-bridge-service").orElseThrow();
-            SessionRegistry sessions = bridge.getBean(SessionRegistry.class);
-            MeterRegistry bridgeMeters = bridge.getBean(MeterRegistry.class);
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+            String before = PROCESSES ? ServiceFootprint.table(stack, "before the calls") : "";
+            Map<String, Double> cpuBefore = PROCESSES ? cpuSeconds(stack) : Map.of();
+            long started = System.nanoTime();
             String report = load.run("GatewayMediaRelayBenchmark (gateway -> bridge -> model)", CALLS, SECONDS,
-                    RAMP_PER_SECOND, (index, callSid) -> answered(http, stack, callSid),
-                    new MediaLoad.Probes(sessions::size, () -> {
-                        var dropped = bridgeMeters.find("voice.bridge.frames.dropped").counter();
-                        return dropped == null ? 0 : dropped.count();
-                    }));
+                    RAMP_PER_SECOND, (index, callSid) -> answered(http, stack, callSid), probes(stack));
             System.out.println(report);
+            if (PROCESSES) {
+                double wall = (System.nanoTime() - started) / 1e9;
+                Map<String, Double> cpuAfter = cpuSeconds(stack);
+                System.out.println(before);
+                System.out.println(ServiceFootprint.table(stack, "after the calls"));
+                System.out.printf("CPU over the whole run (%.0f s: ramp, %d s measured, hang-up), in cores and "
+                        + "millicores per call:%n", wall, SECONDS);
+                cpuAfter.forEach((service, cpu) -> {
+                    double cores = (cpu - cpuBefore.getOrDefault(service, 0.0)) / wall;
+                    System.out.printf("  %-22s %.2f cores, %.2f millicores per call%n", service, cores,
+                            1000 * cores / CALLS);
+                });
+            }
         }
+    }
+
+    /** Live sessions and dropped frames: from the bridge's beans in this JVM, or its metrics in its own. */
+    private static MediaLoad.Probes probes(LocalStack stack) {
+        if (PROCESSES) {
+            String metrics = stack.url("media-bridge-service") + "/metrics";
+            return new MediaLoad.Probes(
+                    () -> (int) ServiceFootprint.sum(ServiceFootprint.scrape(metrics), "voice_bridge_sessions_active", null),
+                    () -> ServiceFootprint.sum(ServiceFootprint.scrape(metrics), "voice_bridge_frames_dropped_total", null));
+        }
+        ConfigurableApplicationContext bridge = stack.context("media-bridge-service").orElseThrow();
+        SessionRegistry sessions = bridge.getBean(SessionRegistry.class);
+        MeterRegistry bridgeMeters = bridge.getBean(MeterRegistry.class);
+        return new MediaLoad.Probes(sessions::size, () -> {
+            var dropped = bridgeMeters.find("voice.bridge.frames.dropped").counter();
+            return dropped == null ? 0 : dropped.count();
+        });
+    }
+
+    private static Map<String, Double> cpuSeconds(LocalStack stack) {
+        Map<String, Double> cpu = new LinkedHashMap<>();
+        stack.serviceNames().forEach(service -> stack.process(service).ifPresent(process -> cpu.put(service,
+                process.info().totalCpuDuration().map(d -> d.toMillis() / 1000.0).orElse(0.0))));
+        return cpu;
     }
 
     /** Twilio's side of answering an inbound call: the signed webhook, then the stream the TwiML names. */

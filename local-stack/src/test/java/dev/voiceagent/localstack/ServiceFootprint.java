@@ -9,6 +9,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -72,21 +74,60 @@ final class ServiceFootprint {
     }
 
     private static void fullGc(long pid) {
+        jcmd(pid, "GC.run");
+    }
+
+    /**
+     * Live objects by class (bytes), after a full GC: {@code jcmd GC.class_histogram}. Two of them, taken at the
+     * start and the end of a run, show what grew ({@link #grown}).
+     */
+    static Map<String, Long> classHistogram(long pid) {
+        Map<String, Long> bytes = new HashMap<>();
+        // "   1:   12345   678901  java.lang.String (java.base@17)"
+        for (String line : jcmd(pid, "GC.class_histogram").split("\n")) {
+            String[] cols = line.trim().split("\\s+");
+            if (cols.length >= 4 && cols[0].endsWith(":")) {
+                try {
+                    bytes.merge(cols[3], Long.parseLong(cols[2]), Long::sum);
+                } catch (NumberFormatException header) {
+                    // the column titles and the total line
+                }
+            }
+        }
+        return bytes;
+    }
+
+    /** The classes whose live bytes grew most between two histograms, largest first. */
+    static String grown(Map<String, Long> before, Map<String, Long> after, int top) {
+        return after.entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
+                .filter(e -> e.getValue() > 0)
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .limit(top)
+                .map(e -> String.format("%s +%.1f KiB", e.getKey(), e.getValue() / 1024.0))
+                .collect(java.util.stream.Collectors.joining(", "));
+    }
+
+    private static String jcmd(long pid, String command) {
         Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
         try {
-            Process gc = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.run")
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            if (!gc.waitFor(60, TimeUnit.SECONDS)) {
-                gc.destroyForcibly();
+            Process process = new ProcessBuilder(jcmd.toString(), Long.toString(pid), command)
+                    .redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
             }
+            return output;
         } catch (IOException e) {
-            System.out.println("no full GC for pid " + pid + " (" + e.getMessage() + "): heap as found");
+            System.out.println("jcmd " + command + " failed for pid " + pid + ": " + e.getMessage());
+            return "";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return "";
         }
     }
 
-    private static String scrape(String url) {
+    static String scrape(String url) {
         try {
             return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(15)).build(),
                     HttpResponse.BodyHandlers.ofString()).body();

@@ -189,11 +189,24 @@ class SoakBenchmark {
         }
     }
 
-    private static String memory(LocalStack stack, String when) {
+    /** Each service's live objects by class at the start, to name what grew by the end. */
+    private final Map<String, Map<String, Long>> histograms = new java.util.LinkedHashMap<>();
+
+    private String memory(LocalStack stack, String when) {
         if (PROCESSES) {
-            String table = ServiceFootprint.table(stack, when);
+            StringBuilder table = new StringBuilder(ServiceFootprint.table(stack, when));
+            for (String service : stack.serviceNames()) {
+                stack.process(service).ifPresent(process -> {
+                    Map<String, Long> now = ServiceFootprint.classHistogram(process.pid());
+                    Map<String, Long> before = histograms.putIfAbsent(service, now);
+                    if (before != null) {
+                        table.append(String.format("%n  %-22s grew most: %s", service,
+                                ServiceFootprint.grown(before, now, 6)));
+                    }
+                });
+            }
             System.out.println("soak " + table);
-            return table;
+            return table.toString();
         }
         System.gc();
         var heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();

@@ -65,7 +65,8 @@ public class MediaStreamHandler implements WebSocketHandler {
     private Mono<Void> run(WebSocketSession ws, VoiceSession session) {
         Flux<TwilioStreamMessage> inbound = ws.receive()
                 .filter(message -> message.getType() == WebSocketMessage.Type.TEXT)
-                .handle((message, sink) -> decode(message.getPayloadAsText()).ifPresent(sink::next));
+                // mapNotNull, not handle: with automatic context propagation handle restores thread-locals per frame
+                .mapNotNull(message -> decode(message.getPayloadAsText()).orElse(null));
         // the outbound lane completes when the session ends: flush it, then close with the session's status.
         // A send failure means the gateway went away; the inbound side then ends the session.
         // the socket writer subscribes to the lane without a Reactor context (see VoiceSession#run)

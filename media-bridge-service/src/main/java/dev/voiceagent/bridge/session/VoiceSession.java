@@ -77,7 +77,6 @@ import java.util.function.Function;
 import io.micrometer.observation.Observation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 import org.springframework.web.reactive.socket.CloseStatus;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
@@ -286,13 +285,8 @@ public final class VoiceSession {
             dispatchSafely(input);
             return;
         }
-        MDC.put(CallLogContext.CALL_SID, call.callSid());
-        MDC.put(CallLogContext.TENANT_ID, call.tenantId());
-        try {
+        try (CallLogContext.Scope ignored = CallLogContext.open(call.tenantId(), call.callSid())) {
             dispatchSafely(input);
-        } finally {
-            MDC.remove(CallLogContext.CALL_SID);
-            MDC.remove(CallLogContext.TENANT_ID);
         }
     }
 

@@ -20,6 +20,11 @@ import reactor.util.context.ContextView;
  * logs with the MDC keys {@value #CALL_SID} and {@value #TENANT_ID}, on whatever thread it runs, next to
  * {@code traceId} and {@code spanId}. Imperative code uses {@link #open(String, String)} in a try-with-resources.
  * The accessor is registered with Micrometer's context-propagation through {@code META-INF/services}.
+ *
+ * <p>Automatic propagation reads, sets and restores the accessor around every signal that crosses a context
+ * boundary — on a media stream, several times per 20 ms frame. The thread's call is therefore kept in a plain
+ * thread-local beside the MDC: reading it costs no MDC lookup and no allocation, and setting the value the thread
+ * already has (the common case) touches nothing. The MDC keys change only through this class.
  */
 public final class CallLogContext implements ThreadLocalAccessor<CallLogContext.Call> {
 
@@ -59,10 +64,40 @@ public final class CallLogContext implements ThreadLocalAccessor<CallLogContext.
         return context.getOrDefault(KEY, null);
     }
 
-    /** Puts the call into the MDC of this thread until closed. */
-    public static MDC.MDCCloseable open(String tenantId, String callSid) {
-        MDC.put(TENANT_ID, tenantId);
-        return MDC.putCloseable(CALL_SID, callSid);
+    /**
+     * Puts the call into the MDC of this thread until closed, then restores what the thread had before (for
+     * imperative code; pipelines use {@link #forCall}).
+     */
+    public static Scope open(String tenantId, String callSid) {
+        Call previous = CURRENT.get();
+        apply(new Call(tenantId, callSid));
+        return () -> apply(previous);
+    }
+
+    /** What {@link #open} returns: closing it restores the thread's previous call. */
+    @FunctionalInterface
+    public interface Scope extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    private static final ThreadLocal<Call> CURRENT = new ThreadLocal<>();
+
+    /** Makes {@code call} (null: none) the thread's call, touching the MDC only when it changes. */
+    private static void apply(Call call) {
+        Call current = CURRENT.get();
+        if (call == current || (call != null && call.equals(current))) {
+            return;
+        }
+        if (call == null) {
+            CURRENT.remove();
+            MDC.remove(CALL_SID);
+            MDC.remove(TENANT_ID);
+            return;
+        }
+        CURRENT.set(call);
+        putOrRemove(CALL_SID, call.callSid());
+        putOrRemove(TENANT_ID, call.tenantId());
     }
 
     @Override
@@ -72,21 +107,17 @@ public final class CallLogContext implements ThreadLocalAccessor<CallLogContext.
 
     @Override
     public Call getValue() {
-        String callSid = MDC.get(CALL_SID);
-        String tenantId = MDC.get(TENANT_ID);
-        return callSid == null && tenantId == null ? null : new Call(tenantId, callSid);
+        return CURRENT.get();
     }
 
     @Override
     public void setValue(Call call) {
-        putOrRemove(CALL_SID, call.callSid());
-        putOrRemove(TENANT_ID, call.tenantId());
+        apply(call);
     }
 
     @Override
     public void setValue() {
-        MDC.remove(CALL_SID);
-        MDC.remove(TENANT_ID);
+        apply(null);
     }
 
     private static void putOrRemove(String key, String value) {

@@ -49,6 +49,13 @@ public record LocalStackOptions(boolean fixedPorts, String databaseUrl, String a
                         .split("\\s+")));
     }
 
+    /** The same options, with these JVM options for each service's own JVM. */
+    public LocalStackOptions withServiceJavaOptions(java.util.List<String> javaOptions) {
+        return new LocalStackOptions(fixedPorts, databaseUrl, adminKey, tenantId, tenantApiKey, tenantNumber,
+                twilioAccountSid, twilioAuthToken, realTwilio, openAiApiKey, publicBaseUrl, scenario, separateProcesses,
+                javaOptions);
+    }
+
     /** The same options, with each service in its own JVM or all in this one. */
     public LocalStackOptions withSeparateProcesses(boolean separate) {
         return new LocalStackOptions(fixedPorts, databaseUrl, adminKey, tenantId, tenantApiKey, tenantNumber,

@@ -43,13 +43,17 @@ class GatewayMediaRelayBenchmark {
     private static final int SECONDS = Integer.getInteger("bench.seconds", 60);
     private static final int RAMP_PER_SECOND = Integer.getInteger("bench.ramp-per-second", 100);
     private static final boolean PROCESSES = Boolean.getBoolean("bench.processes");
+    /** JVM options of each service's own JVM, e.g. {@code -Dbench.service-java-opts="-Xmx512m -XX:+UseParallelGC"}. */
+    private static final String SERVICE_JAVA_OPTS = System.getProperty("bench.service-java-opts",
+            LocalStackOptions.DEFAULT_SERVICE_JAVA_OPTS);
     private static final Pattern STREAM_URL = Pattern.compile("<Stream[^>]*url=\"([^\"]+)\"");
     private static final Pattern TOKEN = Pattern.compile("<Parameter[^>]*name=\"token\"[^>]*value=\"([^\"]+)\"");
 
     @Test
     void relaysConcurrentCallsThroughTheGatewayAndTheBridge() throws Exception {
         try (MediaLoad load = new MediaLoad();
-             LocalStack stack = LocalStack.start(LocalStackOptions.forTests().withSeparateProcesses(PROCESSES), Map.of(
+             LocalStack stack = LocalStack.start(LocalStackOptions.forTests().withSeparateProcesses(PROCESSES)
+                     .withServiceJavaOptions(java.util.List.of(SERVICE_JAVA_OPTS.trim().split("\\s+"))), Map.of(
                      "voice.realtime.url", load.modelUrl(),
                      "voice.gateway.limits.enabled", "false",
                      "voice.bridge.idle.prompt-after", "0s",

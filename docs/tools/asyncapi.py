@@ -28,7 +28,9 @@ CHANNELS = {
                     "tool-executor-service", ["media-bridge-service"], ["voice.tool.completed"]),
     "toolResults": ("voice.tool.results.v1", "call SID", "Every tool result, for evaluation and analytics.",
                     "tool-executor-service", ["evaluation-service", "analytics"], ["voice.tool.completed"]),
-    "outcomes": ("voice.outcomes.v1", "call SID", "The outcome of each finished session.", "media-bridge-service",
+    "outcomes": ("voice.outcomes.v1", "call SID", "The outcome of each finished session (published by the gateway "
+                 "instead when the call's media bridge was lost mid-call: failed, media_bridge_lost).",
+                 "media-bridge-service (gateway-service for a call whose bridge was lost)",
                  ["gateway-service", "evaluation-service", "callback-service", "analytics"], ["voice.session.outcome"]),
     "callbacks": ("voice.callbacks.v1", "call SID", "Work for humans: callback requests.", "tool-executor-service",
                   ["callback-service"], ["voice.callback.requested"]),

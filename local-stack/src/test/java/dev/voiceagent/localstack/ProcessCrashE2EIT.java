@@ -18,8 +18,10 @@ import org.junit.jupiter.api.Test;
 /**
  * Crashes as a deployment has them: every service in a JVM of its own, and the consumer services killed outright
  * (SIGKILL) while calls are in progress — no graceful shutdown, no final offset commit, no flush — then started
- * again. Each must resume from its committed offsets, and the redelivered records must not take effect twice.
- * Counted end to end by {@link CallLedger}.
+ * again. Each must resume from its committed offsets, and the redelivered records must not take effect twice. And
+ * the media bridge killed with calls on it: those calls cannot go on, but each caller hears an apology and each
+ * call still gets exactly one outcome (the gateway's, as nobody else is left to give one). Counted end to end by
+ * {@link CallLedger}.
  */
 class ProcessCrashE2EIT {
 
@@ -30,7 +32,9 @@ class ProcessCrashE2EIT {
     @BeforeAll
     static void startStack() {
         drill = new FaultDrill(LocalStack.start(LocalStackOptions.forTests().withSeparateProcesses(true),
-                Map.of("logging.level.org.apache.kafka", "ERROR")));
+                Map.of("logging.level.org.apache.kafka", "ERROR",
+                        // how long the gateway waits for a lost bridge's own outcome before it records one
+                        "voice.gateway.bridge-loss-outcome-grace", "3s")));
     }
 
     @AfterAll
@@ -69,6 +73,32 @@ class ProcessCrashE2EIT {
         assertThat(tally.lost()).isZero();
         assertThat(tally.duplicated()).isZero();
         assertThat(tally.in()).as("the calls used tools, spoke and were evaluated").isGreaterThan(calls.size() * 3L);
+    }
+
+    @Test
+    void aBridgeKilledMidCallLeavesEachCallerAnApologyAndEachCallOneOutcome() throws Exception {
+        LocalStack stack = drill.stack;
+        List<String> calls = drill.placeCalls(3);
+        // wait until the three are talking to the bridge
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() ->
+                calls.stream().allMatch(sid -> stack.simulators().twilio().call(sid)
+                        .map(call -> call.mediaFramesSent() > 0).orElse(false)));
+        Thread.sleep(1500);
+        stack.killService("media-bridge-service");
+        stack.startService("media-bridge-service");
+
+        CallLedger.Tally tally = drill.settle(calls);
+        drill.record("media bridge killed (SIGKILL) with 3 calls on it", 1, calls.size(), tally);
+        assertThat(tally.problems()).as(tally.report("bridge kill")).isEmpty();
+        assertThat(tally.lost()).isZero();
+        assertThat(tally.duplicated()).isZero();
+        assertThat(tally.outcomes().values()).as("each call ended as failed by the lost bridge").containsOnly("failed");
+        assertThat(calls).allSatisfy(sid -> assertThat(stack.simulators().twilio().call(sid).orElseThrow().says())
+                .anySatisfy(said -> assertThat(said).contains("connection to our assistant was lost")));
+        // the restarted bridge takes new calls
+        CallLedger.Tally after = drill.settle(drill.placeCalls(1));
+        assertThat(after.problems()).isEmpty();
+        assertThat(after.outcomes().values()).doesNotContain("failed");
     }
 
     /** Tool requests of these calls without a completion on the results topic yet (-1 before the first request). */

@@ -2,6 +2,9 @@ package dev.voiceagent.gateway.media;
 
 import dev.voiceagent.gateway.support.CallTraces;
 import java.net.URI;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
@@ -11,27 +14,99 @@ import org.springframework.web.reactive.socket.WebSocketSession;
 import org.springframework.web.reactive.socket.client.WebSocketClient;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 
 /**
  * Opens the media bridge's internal WebSocket for an accepted stream and relays text frames unchanged in both
- * directions as two directed pipelines; a close on either side closes the other with the same code.
+ * directions as two directed pipelines; a close on either side closes the other with the same code. A bridge that
+ * cannot be reached, or whose connection drops without a close frame while the caller is still on the line, is
+ * {@link BridgeLoss lost}: the caller hears an apology before the stream closes, and the call gets an outcome.
  */
 public class BridgeRelay {
 
     private static final Logger log = LoggerFactory.getLogger(BridgeRelay.class);
+    /** The code Reactor Netty reports for a connection that ended without a close frame. */
+    private static final int ABNORMAL = 1006;
+    private static final CloseStatus LOST = CloseStatus.SERVER_ERROR.withReason("media bridge lost");
 
     private final WebSocketClient client;
     private final URI bridgeUrl;
+    private final BridgeLoss loss;
 
-    public BridgeRelay(WebSocketClient client, URI bridgeUrl) {
+    public BridgeRelay(WebSocketClient client, URI bridgeUrl, BridgeLoss loss) {
         this.client = client;
         this.bridgeUrl = bridgeUrl;
+        this.loss = loss;
     }
 
     /** Relays {@code inbound} (already started with the replayed preamble) until either side closes. */
     public Mono<Void> relay(WebSocketSession twilio, MediaTokenClaims claims, Flux<String> inbound) {
-        return client.execute(bridgeUrl, headers(claims), bridge -> pipe(twilio, bridge, inbound))
-                .onErrorResume(e -> bridgeFailed(twilio, claims, e));
+        return Mono.defer(() -> {
+            Stream stream = new Stream(twilio, claims, Instant.now());
+            // The caller's frames are read through publish(): when the bridge connection drops, its send cancels
+            // its subscription, and a cancel reaching the caller's inbound would make Reactor Netty close the
+            // caller's socket (no code) before the caller hears why. Without a subscriber, reading simply pauses.
+            Flux<String> callerFrames = inbound.publish().autoConnect(1);
+            Sinks.One<WebSocketSession> connected = Sinks.one();
+            // Set once the bridge side's end has been dealt with: its code relayed, or the caller told it was lost.
+            Sinks.Empty<Void> bridgeEndHandled = Sinks.empty();
+            Mono<Void> bridgeSide = client.execute(bridgeUrl, headers(claims), bridge -> {
+                        connected.tryEmitValue(bridge);
+                        // the bridge connection's end, with or without a close frame, ends the other two
+                        Sinks.One<Boolean> bridgeEnded = Sinks.one();
+                        return Mono.when(
+                                quietly(bridge.send(callerFrames.takeUntilOther(bridgeEnded.asMono())
+                                        .map(bridge::textMessage)), "to bridge"),
+                                bridgeCloseCode(stream, bridge)
+                                        .doFinally(signal -> bridgeEnded.tryEmitValue(true)),
+                                callerClosed(stream, bridge, bridgeEnded.asMono()));
+                    })
+                    .onErrorResume(e -> {
+                        stream.failure = e;
+                        log.error("media bridge relay for call {} failed: {}", claims.callSid(), e.toString());
+                        return Mono.empty();
+                    })
+                    .then(Mono.defer(() -> afterBridge(stream)))
+                    .onErrorResume(e -> Mono.empty())
+                    .doFinally(signal -> {
+                        connected.tryEmitEmpty();
+                        bridgeEndHandled.tryEmitEmpty();
+                    });
+            // The caller-bound pipeline lives outside the bridge connection's handler and ends only once the bridge
+            // side's end is handled: an ended or cancelled send makes Reactor Netty close the caller's socket at once
+            // without a code — ahead of the code we carry across, or of the apology for a lost bridge.
+            Mono<Void> toTwilio = twilio.send(connected.asMono()
+                    .flatMapMany(bridge -> bridge.receive()
+                            .filter(message -> message.getType() == WebSocketMessage.Type.TEXT)
+                            .map(message -> twilio.textMessage(message.getPayloadAsText())))
+                    .onErrorResume(e -> Flux.empty())
+                    .concatWith(bridgeEndHandled.asMono().then(Mono.<WebSocketMessage>empty())));
+            // Mono.when waits for both; a pipeline failing because its peer has gone is the normal end of a call
+            return Mono.when(bridgeSide, quietly(toTwilio, "to twilio"));
+        });
+    }
+
+    /** One relayed stream: the caller's side, its claims, when it started, and how each side ended. */
+    private static final class Stream {
+        final WebSocketSession twilio;
+        final MediaTokenClaims claims;
+        final Instant started;
+        final AtomicBoolean callerGone = new AtomicBoolean();
+        /** The bridge's close frame, when one came. */
+        volatile CloseStatus bridgeStatus;
+        /** Why the bridge connection could not be opened or failed, when it did. */
+        volatile Throwable failure;
+
+        Stream(WebSocketSession twilio, MediaTokenClaims claims, Instant started) {
+            this.twilio = twilio;
+            this.claims = claims;
+            this.started = started;
+        }
+
+        /** The caller is still on the line: Twilio has not closed the stream and the socket is open. */
+        boolean callerOnLine() {
+            return !callerGone.get() && twilio.isOpen();
+        }
     }
 
     static HttpHeaders headers(MediaTokenClaims claims) {
@@ -55,17 +130,52 @@ public class BridgeRelay {
         }
     }
 
-    private Mono<Void> pipe(WebSocketSession twilio, WebSocketSession bridge, Flux<String> inbound) {
-        Mono<Void> toBridge = bridge.send(inbound.map(bridge::textMessage));
-        Mono<Void> toTwilio = twilio.send(bridge.receive()
-                .filter(message -> message.getType() == WebSocketMessage.Type.TEXT)
-                .map(message -> twilio.textMessage(message.getPayloadAsText())));
-        // Close mirroring runs beside the pipelines and fires as soon as a close frame arrives, before either
-        // pipeline ends: an ended or cancelled pipeline makes Reactor Netty send a close of its own, which must
-        // not overtake the code we carry across. Mono.when waits for all four (a zip would end at the first
-        // empty one); a pipeline failing because its peer has gone is the normal end of a call, not an error.
-        return Mono.when(quietly(toBridge, "to bridge"), quietly(toTwilio, "to twilio"),
-                mirrorClose(bridge, twilio), mirrorClose(twilio, bridge));
+    /**
+     * The bridge's close frame, carried to the caller as soon as it arrives (before either pipeline ends) with the
+     * same (sendable) code.
+     */
+    private static Mono<Void> bridgeCloseCode(Stream stream, WebSocketSession bridge) {
+        return bridge.closeStatus()
+                .doOnNext(status -> stream.bridgeStatus = status)
+                .filter(status -> status.getCode() != ABNORMAL && stream.callerOnLine())
+                .flatMap(status -> stream.twilio.close(sendable(status)))
+                .onErrorResume(e -> Mono.empty());
+    }
+
+    /**
+     * The caller's close, carried to the bridge; from then on the caller is gone. Waiting for it stops when the
+     * bridge connection ends first, but a close already on its way to the bridge is not cut short.
+     */
+    private static Mono<Void> callerClosed(Stream stream, WebSocketSession bridge, Mono<Boolean> bridgeEnded) {
+        return stream.twilio.closeStatus()
+                .defaultIfEmpty(CloseStatus.GOING_AWAY)
+                .takeUntilOther(bridgeEnded)
+                .doOnNext(status -> stream.callerGone.set(true))
+                .filter(status -> bridge.isOpen())
+                .flatMap(status -> bridge.close(sendable(status)))
+                .onErrorResume(e -> Mono.empty());
+    }
+
+    /**
+     * After the bridge connection has ended: a caller still on the line whose bridge went without a close frame, or
+     * could not be reached, is told the bridge was lost.
+     */
+    private Mono<Void> afterBridge(Stream stream) {
+        if (!stream.callerOnLine()) {
+            return Mono.empty();
+        }
+        CloseStatus status = stream.bridgeStatus;
+        if (stream.failure == null && status != null && status.getCode() != ABNORMAL) {
+            // a close frame: its code went to the caller as it arrived (bridgeCloseCode)
+            return Mono.empty();
+        }
+        String detail = stream.failure != null ? "failed: " + stream.failure.getClass().getSimpleName()
+                : "connection dropped";
+        return loss.lost(stream.claims, stream.started, detail).then(Mono.defer(() -> close(stream.twilio, LOST)));
+    }
+
+    private static Mono<Void> close(WebSocketSession session, CloseStatus status) {
+        return session.isOpen() ? session.close(status) : Mono.empty();
     }
 
     private static Mono<Void> quietly(Mono<Void> pipeline, String direction) {
@@ -75,15 +185,6 @@ public class BridgeRelay {
         });
     }
 
-    /** When {@code from} is closed by its peer, close {@code to} with the same (sendable) code. */
-    private static Mono<Void> mirrorClose(WebSocketSession from, WebSocketSession to) {
-        return from.closeStatus()
-                .defaultIfEmpty(CloseStatus.GOING_AWAY)
-                .filter(status -> to.isOpen())
-                .flatMap(status -> to.close(sendable(status)))
-                .onErrorResume(e -> Mono.empty());
-    }
-
     /** 1005/1006/1015 describe a missing or broken close and must not be sent on the wire. */
     static CloseStatus sendable(CloseStatus status) {
         return switch (status.getCode()) {
@@ -91,11 +192,5 @@ public class BridgeRelay {
             case 1006, 1015 -> CloseStatus.SERVER_ERROR.withReason("peer connection lost");
             default -> status;
         };
-    }
-
-    private Mono<Void> bridgeFailed(WebSocketSession twilio, MediaTokenClaims claims, Throwable e) {
-        log.error("media bridge relay for call {} failed: {}", claims.callSid(), e.toString());
-        return twilio.isOpen() ? twilio.close(CloseStatus.SERVER_ERROR.withReason("media bridge unavailable"))
-                : Mono.empty();
     }
 }

@@ -22,6 +22,7 @@ import dev.voiceagent.gateway.prewarm.SessionPrewarmer;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.transaction.ReactiveTransactionManager;
 import org.springframework.transaction.reactive.TransactionalOperator;
+import dev.voiceagent.gateway.media.BridgeLoss;
 import dev.voiceagent.gateway.media.BridgeRelay;
 import dev.voiceagent.gateway.media.MediaStreamHandler;
 import dev.voiceagent.gateway.media.MediaTokenUses;
@@ -333,8 +334,13 @@ public class GatewayConfiguration implements WebFluxConfigurer {
     }
 
     @Bean
+    BridgeLoss bridgeLoss(TwilioCallClient twilio, CallLogRepository calls, EventPublisher events) {
+        return new BridgeLoss(twilio, calls, events, gateway.bridgeLossOutcomeGrace());
+    }
+
+    @Bean
     MediaStreamHandler mediaStreamHandler(MediaTokens tokens, MediaTokenUses uses, CallLogLines lines,
-                                          MeterRegistry meters) {
+                                          MeterRegistry meters, BridgeLoss loss) {
         // one connection per media stream, unpooled: the default pool caps a client at 16 connections on 2 cores,
         // so the 17th concurrent call would wait for a connection to the bridge
         HttpClient http = HttpClient.create(ConnectionProvider.newConnection())
@@ -344,7 +350,7 @@ public class GatewayConfiguration implements WebFluxConfigurer {
         var limits = gateway.limits();
         var streamLimits = new StreamLimits(limits.enabled() ? limits.tenantConcurrentStreams() : Integer.MAX_VALUE,
                 limits.enabled() ? limits.streamFramesPerSecond() : Integer.MAX_VALUE, System::nanoTime);
-        var handler = new MediaStreamHandler(tokens, uses, new BridgeRelay(client, gateway.bridgeUrl()),
+        var handler = new MediaStreamHandler(tokens, uses, new BridgeRelay(client, gateway.bridgeUrl(), loss),
                 gateway.streamStartTimeout(), lines, streamLimits);
         // the drain gauge of deploy/drain.sh (preStop): the pod waits while Twilio streams through it
         Gauge.builder("voice.gateway.media_streams.active", handler, MediaStreamHandler::activeStreams)

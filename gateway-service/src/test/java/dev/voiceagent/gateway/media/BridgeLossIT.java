@@ -1,0 +1,178 @@
+package dev.voiceagent.gateway.media;
+
+import static dev.voiceagent.gateway.media.MediaStreamIT.CONNECTED;
+import static dev.voiceagent.gateway.media.MediaStreamIT.media;
+import static dev.voiceagent.gateway.media.MediaStreamIT.newSid;
+import static dev.voiceagent.gateway.media.MediaStreamIT.start;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.voiceagent.contracts.EventCodec;
+import dev.voiceagent.contracts.Outcome;
+import dev.voiceagent.contracts.SessionOutcome;
+import dev.voiceagent.contracts.Topics;
+import dev.voiceagent.testkit.infra.VoiceInfrastructure;
+import dev.voiceagent.testkit.kafka.TopicProbe;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.Connection;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.http.server.HttpServer;
+
+/**
+ * A media bridge that dies mid-call (its connection drops without a close frame) with the caller still on the line:
+ * the gateway has Twilio play an apology and hang up, closes the stream, and records the call's outcome unless the
+ * bridge's own outcome reached the call log first. A bridge that closes its side properly is not a loss.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "voice.twilio.account-sid=AC0123456789abcdef0123456789abcdef",
+        "voice.twilio.auth-token=bridge-loss-token",
+        "voice.twilio.timeout=3s",
+        "voice.gateway.media-token-secrets=bridge-loss-secret",
+        "voice.gateway.bridge-loss-outcome-grace=1s"})
+@VoiceInfrastructure
+class BridgeLossIT {
+
+    /** Twilio call updates by call SID: the TwiML each one carried. */
+    static final Map<String, String> TWIML_UPDATES = new ConcurrentHashMap<>();
+    /** Calls whose bridge connection the stand-in drops on the first media frame; the others it closes with 4001. */
+    static final Set<String> DROP = ConcurrentHashMap.newKeySet();
+
+    static final DisposableServer TWILIO = HttpServer.create().port(0)
+            .route(routes -> routes.post("/2010-04-01/Accounts/{account}/Calls/{sid}.json", (request, response) ->
+                    request.receive().aggregate().asString().defaultIfEmpty("").flatMap(body -> {
+                        for (String pair : body.split("&")) {
+                            if (pair.startsWith("Twiml=")) {
+                                TWIML_UPDATES.put(request.param("sid"),
+                                        URLDecoder.decode(pair.substring(6), StandardCharsets.UTF_8));
+                            }
+                        }
+                        return response.status(200).header("Content-Type", "application/json")
+                                .sendString(Mono.just("{\"sid\":\"" + request.param("sid") + "\",\"account_sid\":\""
+                                        + request.param("account") + "\",\"status\":\"in-progress\"}"))
+                                .then();
+                    })))
+            .bindNow();
+
+    static final DisposableServer BRIDGE = HttpServer.create().port(0)
+            .route(routes -> routes.ws("/internal/v1/media-stream", (in, out) -> {
+                String callSid = in.headers().get("X-Voice-Call-Sid");
+                AtomicReference<Connection> connection = new AtomicReference<>();
+                in.withConnection(connection::set);
+                return in.receive().asString().concatMap(text -> {
+                    if (!text.contains("\"event\":\"media\"")) {
+                        return Mono.<Void>empty();
+                    }
+                    if (DROP.contains(callSid)) {
+                        // the process dies: the TCP connection ends with no WebSocket close frame
+                        connection.get().channel().close();
+                        return Mono.<Void>empty();
+                    }
+                    return out.sendClose(4001, "bridge done");
+                }).then();
+            }))
+            .bindNow();
+
+    @DynamicPropertySource
+    static void endpoints(DynamicPropertyRegistry registry) {
+        registry.add("voice.twilio.api-base-url", () -> "http://localhost:" + TWILIO.port());
+        registry.add("voice.gateway.bridge-url", () -> "ws://localhost:" + BRIDGE.port() + "/internal/v1/media-stream");
+    }
+
+    @AfterAll
+    static void stop() {
+        TWILIO.disposeNow();
+        BRIDGE.disposeNow();
+    }
+
+    @LocalServerPort int port;
+    @Autowired MediaTokens tokens;
+    @Autowired DatabaseClient db;
+    @Value("${spring.kafka.bootstrap-servers}") String bootstrap;
+
+    @Test
+    void aBridgeThatDiesMidCallLeavesTheCallerAnApologyAndTheCallAnOutcome() {
+        String sid = newSid();
+        DROP.add(sid);
+        String token = tokens.mint(sid, "acme", "support", "acme-support-v1", "+15555550100", "inbound");
+
+        int code = closeCodeAfter(CONNECTED, start(sid, token), media(1));
+
+        assertThat(code).as("the stream closes as a server error").isEqualTo(1011);
+        assertThat(TWIML_UPDATES.get(sid)).as("Twilio was told what to play before the stream closed")
+                .contains("<Say>" + BridgeLoss.MESSAGE + "</Say>").contains("<Hangup/>");
+        List<ConsumerRecord<String, String>> outcomes = outcomesOf(sid, 1);
+        assertThat(outcomes).hasSize(1);
+        SessionOutcome outcome = (SessionOutcome) EventCodec.decode(outcomes.get(0).value()).orElseThrow().data();
+        assertThat(outcome.outcome()).isEqualTo(Outcome.FAILED);
+        assertThat(outcome.escalationReason()).isEqualTo(BridgeLoss.REASON);
+        assertThat(outcome.agentVersionId()).isEqualTo("acme-support-v1");
+        assertThat(EventCodec.decode(outcomes.get(0).value()).orElseThrow().tenantId()).isEqualTo("acme");
+    }
+
+    @Test
+    void anOutcomeTheBridgeReportedWithinTheGraceStands() {
+        String sid = newSid();
+        DROP.add(sid);
+        // the bridge was cut off from the gateway but alive: its own outcome reached the call log
+        db.sql("INSERT INTO call_logs (call_sid, tenant_id, direction, from_number, to_number, status, status_rank, "
+                        + "outcome) VALUES (:sid, 'acme', 'inbound', '+15555550100', '+15555550000', 'in-progress', 2, "
+                        + "'resolved')")
+                .bind("sid", sid).fetch().rowsUpdated().block(Duration.ofSeconds(10));
+        String token = tokens.mint(sid, "acme", "support", "acme-support-v1", "+15555550100", "inbound");
+
+        assertThat(closeCodeAfter(CONNECTED, start(sid, token), media(1))).isEqualTo(1011);
+
+        assertThat(TWIML_UPDATES).containsKey(sid);
+        assertThat(outcomesOf(sid, 0)).as("no second outcome").isEmpty();
+    }
+
+    @Test
+    void aBridgeThatClosesItsSideProperlyIsNotALoss() {
+        String sid = newSid();
+        String token = tokens.mint(sid, "acme", "support", "acme-support-v1", "+15555550100", "inbound");
+
+        assertThat(closeCodeAfter(CONNECTED, start(sid, token), media(1))).isEqualTo(4001);
+
+        assertThat(TWIML_UPDATES).doesNotContainKey(sid);
+        assertThat(outcomesOf(sid, 0)).isEmpty();
+    }
+
+    /** Outcome events of the call: waits for {@code expected} of them, then a little longer for extras. */
+    private List<ConsumerRecord<String, String>> outcomesOf(String callSid, int expected) {
+        return new TopicProbe(bootstrap).await(Topics.OUTCOMES, record -> callSid.equals(record.key()),
+                Math.max(1, expected), Duration.ofSeconds(expected == 0 ? 4 : 20), Duration.ofSeconds(1));
+    }
+
+    /** Sends the frames, keeps the socket open and answers the close code the gateway closes it with. */
+    private int closeCodeAfter(String... frames) {
+        return HttpClient.create().websocket().uri("ws://localhost:" + port + "/api/v1/media-stream")
+                .handle((in, out) -> out.sendString(Flux.fromArray(frames)).then()
+                        .onErrorResume(e -> Mono.empty())
+                        .thenMany(Flux.<Integer>never())
+                        .mergeWith(in.receiveCloseStatus().map(WebSocketCloseStatus::code))
+                        .take(1))
+                .next()
+                .timeout(Duration.ofSeconds(15))
+                .block();
+    }
+}

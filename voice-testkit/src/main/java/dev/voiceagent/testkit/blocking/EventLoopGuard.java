@@ -97,6 +97,13 @@ public final class EventLoopGuard implements BeforeAllCallback, AfterEachCallbac
             // Netty's own design for its event loops)
             builder.allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$MagazineGroup",
                     "tryExpandMagazines");
+            // Resilience4j's circuit breakers record each result in their sliding window under a lock held for an
+            // in-memory update: two results at the same instant make one wait microseconds (seen as a park on an
+            // event loop when three synthetic calls ended together)
+            builder.allowBlockingCallsInside("io.github.resilience4j.core.metrics.FixedSizeSlidingWindowMetrics",
+                    "record");
+            builder.allowBlockingCallsInside("io.github.resilience4j.core.metrics.SlidingTimeWindowMetrics",
+                    "record");
             // Jackson builds a type's deserializer once, under a lock, the first time the type is read
             builder.allowBlockingCallsInside("tools.jackson.databind.deser.DeserializerCache",
                     "_createAndCacheValueDeserializer");

@@ -35,12 +35,14 @@ final class FaultDrill implements AutoCloseable {
     /** Places {@code n} calls concurrently through the gateway's make-call; returns their call SIDs. */
     List<String> placeCalls(int n) {
         return Flux.range(0, n)
-                .flatMap(i -> Flux.defer(() -> Flux.just(makeCall())).subscribeOn(Schedulers.boundedElastic()))
+                .flatMap(i -> Flux.defer(() -> Flux.just(makeCall(gateway, stack)))
+                        .subscribeOn(Schedulers.boundedElastic()))
                 .collectList()
                 .block(Duration.ofSeconds(60));
     }
 
-    private String makeCall() {
+    /** One make-call for the demo tenant's caller through {@code gateway}; answers the call SID. */
+    static String makeCall(WebTestClient gateway, LocalStack stack) {
         Map<String, Object> created = gateway.post().uri("/api/v1/make-call")
                 .header("x-api-key", stack.options().tenantApiKey())
                 .contentType(MediaType.APPLICATION_JSON)

@@ -19,8 +19,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
-import org.springframework.core.ParameterizedTypeReference;
-import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 /**
@@ -61,15 +59,7 @@ class LogScanE2EIT {
             attach(appender);
             WebTestClient gateway = WebTestClient.bindToServer().baseUrl(stack.gatewayUrl())
                     .responseTimeout(Duration.ofSeconds(15)).build();
-            Map<String, Object> created = gateway.post().uri("/api/v1/make-call")
-                    .header("x-api-key", stack.options().tenantApiKey())
-                    .contentType(MediaType.APPLICATION_JSON)
-                    .bodyValue("{\"to\":\"+15555550100\"}")
-                    .exchange()
-                    .expectStatus().is2xxSuccessful()
-                    .expectBody(new ParameterizedTypeReference<Map<String, Object>>() { }).returnResult()
-                    .getResponseBody();
-            callSid = (String) created.get("call_sid");
+            callSid = FaultDrill.makeCall(gateway, stack);
             await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(250))
                     .until(() -> completed(gateway, stack, callSid));
             // let the last asynchronous lines (outcome, evaluation, callbacks) be written

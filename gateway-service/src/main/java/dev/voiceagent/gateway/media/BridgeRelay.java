@@ -171,10 +171,11 @@ public class BridgeRelay {
         }
         String detail = stream.failure != null ? "failed: " + stream.failure.getClass().getSimpleName()
                 : "connection dropped";
-        return loss.lost(stream.claims, stream.started, detail).then(Mono.defer(() -> close(stream.twilio, LOST)));
+        return loss.lost(stream.claims, stream.started, detail).then(Mono.defer(() -> closeIfOpen(stream.twilio, LOST)));
     }
 
-    private static Mono<Void> close(WebSocketSession session, CloseStatus status) {
+    /** Closes {@code session} with {@code status} unless it is closed already. */
+    static Mono<Void> closeIfOpen(WebSocketSession session, CloseStatus status) {
         return session.isOpen() ? session.close(status) : Mono.empty();
     }
 

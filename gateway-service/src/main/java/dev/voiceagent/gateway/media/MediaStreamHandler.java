@@ -240,18 +240,14 @@ public class MediaStreamHandler implements WebSocketHandler {
                 .filter(tick -> System.nanoTime() - lastFrame.get() >= QUIET.toNanos())
                 .next()
                 .timeout(DRAIN_LIMIT, Mono.just(0L))
-                .then(Mono.defer(() -> close(session, status)));
+                .then(Mono.defer(() -> BridgeRelay.closeIfOpen(session, status)));
     }
 
     private static Mono<Void> noStart(WebSocketSession session, Signal<? extends Frame> signal) {
         if (signal.isOnError()) {
             log.warn("media stream failed before start: {}", signal.getThrowable().toString());
-            return close(session, CloseStatus.SERVER_ERROR);
+            return BridgeRelay.closeIfOpen(session, CloseStatus.SERVER_ERROR);
         }
         return Mono.empty();
-    }
-
-    private static Mono<Void> close(WebSocketSession session, CloseStatus status) {
-        return session.isOpen() ? session.close(status) : Mono.empty();
     }
 }

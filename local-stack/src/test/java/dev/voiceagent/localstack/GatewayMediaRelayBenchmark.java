@@ -43,6 +43,8 @@ class GatewayMediaRelayBenchmark {
     private static final int SECONDS = Integer.getInteger("bench.seconds", 60);
     private static final int RAMP_PER_SECOND = Integer.getInteger("bench.ramp-per-second", 100);
     private static final boolean PROCESSES = Boolean.getBoolean("bench.processes");
+    /** {@code -Dbench.prewarm=false}: model sessions open when the stream starts instead of at incoming-call. */
+    private static final String PREWARM = System.getProperty("bench.prewarm", "true");
     /** JVM options of each service's own JVM, e.g. {@code -Dbench.service-java-opts="-Xmx512m -XX:+UseParallelGC"}. */
     private static final String SERVICE_JAVA_OPTS = System.getProperty("bench.service-java-opts",
             LocalStackOptions.DEFAULT_SERVICE_JAVA_OPTS);
@@ -56,12 +58,15 @@ class GatewayMediaRelayBenchmark {
                      .withServiceJavaOptions(java.util.List.of(SERVICE_JAVA_OPTS.trim().split("\\s+"))), Map.of(
                      "voice.realtime.url", load.modelUrl(),
                      "voice.gateway.limits.enabled", "false",
+                     "voice.gateway.prewarm.enabled", PREWARM,
                      "voice.bridge.idle.prompt-after", "0s",
                      "voice.bridge.start-timeout", "60s",
                      "logging.level.org.apache.kafka", "WARN"))) {
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
             String before = PROCESSES ? ServiceFootprint.table(stack, "before the calls") : "";
             Map<String, Double> cpuBefore = PROCESSES ? cpuSeconds(stack) : Map.of();
+            Map<String, Long> switchesBefore = PROCESSES ? contextSwitches(stack) : Map.of();
+            Map<String, double[]> userKernelBefore = PROCESSES ? userAndKernel(stack) : Map.of();
             long started = System.nanoTime();
             String report = load.run("GatewayMediaRelayBenchmark (gateway -> bridge -> model)", CALLS, SECONDS,
                     RAMP_PER_SECOND, (index, callSid) -> answered(http, stack, callSid), probes(stack));
@@ -69,14 +74,24 @@ class GatewayMediaRelayBenchmark {
             if (PROCESSES) {
                 double wall = (System.nanoTime() - started) / 1e9;
                 Map<String, Double> cpuAfter = cpuSeconds(stack);
+                Map<String, Long> switchesAfter = contextSwitches(stack);
+                Map<String, double[]> userKernelAfter = userAndKernel(stack);
                 System.out.println(before);
                 System.out.println(ServiceFootprint.table(stack, "after the calls"));
                 System.out.printf("CPU over the whole run (%.0f s: ramp, %d s measured, hang-up), in cores and "
-                        + "millicores per call:%n", wall, SECONDS);
+                        + "millicores per call; thread context switches a second per call (a frame handed from one "
+                        + "thread to another costs one or two):%n", wall, SECONDS);
                 cpuAfter.forEach((service, cpu) -> {
                     double cores = (cpu - cpuBefore.getOrDefault(service, 0.0)) / wall;
-                    System.out.printf("  %-22s %.2f cores, %.2f millicores per call%n", service, cores,
-                            1000 * cores / CALLS);
+                    double switches = (switchesAfter.getOrDefault(service, 0L)
+                            - switchesBefore.getOrDefault(service, 0L)) / wall / CALLS;
+                    double[] start = userKernelBefore.getOrDefault(service, new double[2]);
+                    double[] end = userKernelAfter.getOrDefault(service, new double[2]);
+                    double user = end[0] - start[0];
+                    double kernel = end[1] - start[1];
+                    System.out.printf("  %-22s %.2f cores, %.2f millicores per call, %.0f%% of it in the kernel, %.0f "
+                            + "context switches/s per call%n", service, cores, 1000 * cores / CALLS,
+                            user + kernel == 0 ? 0 : 100 * kernel / (user + kernel), switches);
                 });
             }
         }
@@ -104,6 +119,20 @@ class GatewayMediaRelayBenchmark {
         stack.serviceNames().forEach(service -> stack.process(service).ifPresent(process -> cpu.put(service,
                 process.info().totalCpuDuration().map(d -> d.toMillis() / 1000.0).orElse(0.0))));
         return cpu;
+    }
+
+    private static Map<String, double[]> userAndKernel(LocalStack stack) {
+        Map<String, double[]> seconds = new LinkedHashMap<>();
+        stack.serviceNames().forEach(service -> stack.process(service).ifPresent(process -> seconds.put(service,
+                ServiceFootprint.userAndKernelSeconds(process.pid()))));
+        return seconds;
+    }
+
+    private static Map<String, Long> contextSwitches(LocalStack stack) {
+        Map<String, Long> switches = new LinkedHashMap<>();
+        stack.serviceNames().forEach(service -> stack.process(service).ifPresent(process -> switches.put(service,
+                ServiceFootprint.contextSwitches(process.pid()))));
+        return switches;
     }
 
     /** Twilio's side of answering an inbound call: the signed webhook, then the stream the TwiML names. */

@@ -1,6 +1,7 @@
 package dev.voiceagent.localstack;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -150,5 +151,44 @@ final class ServiceFootprint {
             // not Linux, or the process is gone
         }
         return -1;
+    }
+
+    /** Voluntary and involuntary context switches of all of a process's threads so far (Linux); 0 elsewhere. */
+    static long contextSwitches(long pid) {
+        Path tasks = Path.of("/proc", Long.toString(pid), "task");
+        try (var threads = Files.list(tasks)) {
+            return threads.mapToLong(ServiceFootprint::threadContextSwitches).sum();
+        } catch (IOException | UncheckedIOException e) {
+            return 0;
+        }
+    }
+
+    private static long threadContextSwitches(Path task) {
+        long switches = 0;
+        try {
+            for (String line : Files.readAllLines(task.resolve("status"))) {
+                if (line.startsWith("voluntary_ctxt_switches:") || line.startsWith("nonvoluntary_ctxt_switches:")) {
+                    switches += Long.parseLong(line.replaceAll("\\D", ""));
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // the thread ended meanwhile
+        }
+        return switches;
+    }
+
+    /**
+     * CPU seconds a process has spent so far in user space and in the kernel (Linux {@code /proc/<pid>/stat}, at
+     * 100 ticks a second); zeros elsewhere. The kernel's part of a relay is mostly its socket reads and writes.
+     */
+    static double[] userAndKernelSeconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            // after "pid (name) ": state is field 0, utime 11, stime 12
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return new double[] {Long.parseLong(fields[11]) / 100.0, Long.parseLong(fields[12]) / 100.0};
+        } catch (IOException | RuntimeException e) {
+            return new double[] {0, 0};
+        }
     }
 }

@@ -1,6 +1,8 @@
 package dev.voiceagent.gateway.media;
 
 import dev.voiceagent.gateway.support.CallTraces;
+import dev.voiceagent.support.EventLoops;
+import io.netty.util.concurrent.EventExecutor;
 import java.net.URI;
 import java.time.Instant;
 import java.util.Optional;
@@ -41,6 +43,16 @@ public class BridgeRelay {
 
     /** Relays {@code inbound} (already started with the replayed preamble) until either side closes. */
     public Mono<Void> relay(WebSocketSession twilio, MediaTokenClaims claims, Flux<String> inbound) {
+        return relay(twilio, claims, inbound, Optional.empty());
+    }
+
+    /**
+     * As {@link #relay(WebSocketSession, MediaTokenClaims, Flux)}, with the bridge socket opened on {@code callerLoop},
+     * the caller socket's event loop, so that every frame is written where it was read, without a hand-over between
+     * threads (see {@link EventLoops}).
+     */
+    public Mono<Void> relay(WebSocketSession twilio, MediaTokenClaims claims, Flux<String> inbound,
+                            Optional<EventExecutor> callerLoop) {
         return Mono.defer(() -> {
             Stream stream = new Stream(twilio, claims, Instant.now());
             // The caller's frames are read through publish(): when the bridge connection drops, its send cancels
@@ -50,7 +62,7 @@ public class BridgeRelay {
             Sinks.One<WebSocketSession> connected = Sinks.one();
             // Set once the bridge side's end has been dealt with: its code relayed, or the caller told it was lost.
             Sinks.Empty<Void> bridgeEndHandled = Sinks.empty();
-            Mono<Void> bridgeSide = client.execute(bridgeUrl, headers(claims), bridge -> {
+            Mono<Void> bridgeSide = EventLoops.colocatedOn(callerLoop, client.execute(bridgeUrl, headers(claims), bridge -> {
                         connected.tryEmitValue(bridge);
                         // the bridge connection's end, with or without a close frame, ends the other two
                         Sinks.One<Boolean> bridgeEnded = Sinks.one();
@@ -60,7 +72,7 @@ public class BridgeRelay {
                                 bridgeCloseCode(stream, bridge)
                                         .doFinally(signal -> bridgeEnded.tryEmitValue(true)),
                                 callerClosed(stream, bridge, bridgeEnded.asMono()));
-                    })
+                    }))
                     .onErrorResume(e -> {
                         stream.failure = e;
                         log.error("media bridge relay for call {} failed: {}", claims.callSid(), e.toString());

@@ -1,9 +1,12 @@
 package dev.voiceagent.gateway.media;
 
+import dev.voiceagent.support.EventLoops;
 import dev.voiceagent.support.observability.CallLogContext;
 import dev.voiceagent.gateway.limits.StreamLimits;
 import dev.voiceagent.gateway.logstream.CallLogLines;
+import io.netty.util.concurrent.EventExecutor;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -35,6 +38,8 @@ public class MediaStreamHandler implements WebSocketHandler {
     private static final Duration DRAIN_LIMIT = Duration.ofSeconds(2);
     /** A pause in a refused stream's frames long enough to close it without unread bytes behind the close. */
     private static final Duration QUIET = Duration.ofMillis(100);
+    /** Session attribute: the caller socket's event loop, where the bridge socket is opened. */
+    private static final String CALLER_LOOP = MediaStreamHandler.class.getName() + ".callerLoop";
 
     private final MediaTokens tokens;
     private final MediaTokenUses uses;
@@ -74,6 +79,8 @@ public class MediaStreamHandler implements WebSocketHandler {
 
     @Override
     public Mono<Void> handle(WebSocketSession session) {
+        // the handler starts on the caller socket's event loop: the bridge socket will be opened there too
+        EventLoops.current().ifPresent(loop -> session.getAttributes().put(CALLER_LOOP, loop));
         return Mono.defer(() -> {
             active.incrementAndGet();
             return stream(session);
@@ -160,7 +167,8 @@ public class MediaStreamHandler implements WebSocketHandler {
         // The close for an exceeded rate runs beside the relay, not inside its inbound: when the bridge side ends,
         // the relay cancels its inbound, and Reactor Netty releases a close frame whose send is cancelled before
         // it is written — the client would see the connection drop instead of 1008.
-        Mono<Void> relayed = relay.relay(session, claims, preamble.concatWith(guard.within(rest)))
+        Mono<Void> relayed = relay.relay(session, claims, preamble.concatWith(guard.within(rest)),
+                        Optional.ofNullable((EventExecutor) session.getAttributes().get(CALLER_LOOP)))
                 .doFinally(signal -> guard.ended());
         return Mono.when(relayed, guard.closeWhenExceeded(session))
                 .transform(CallLogContext.forCall(claims.tenantId(), claims.callSid()))

@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import dev.voiceagent.gateway.testing.Tenants;
 import dev.voiceagent.gateway.twilio.TwilioSignatures;
 import dev.voiceagent.support.tenant.TenantDirectory;
+import dev.voiceagent.testkit.bench.ProcessesCpu;
+import dev.voiceagent.testkit.bench.ThreadCpu;
 import dev.voiceagent.testkit.infra.VoiceInfrastructure;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import java.lang.management.ManagementFactory;
@@ -15,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -35,6 +38,7 @@ import reactor.netty.DisposableServer;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.resources.ConnectionProvider;
+import reactor.netty.resources.LoopResources;
 
 /**
  * Load benchmark of {@code POST /api/v1/incoming-call}: signed Twilio webhooks for new inbound calls at a steady
@@ -62,7 +66,9 @@ class IncomingCallBenchmark {
     private static final int TENANTS = 50;
 
     static final AtomicLong PREWARMS = new AtomicLong();
-    static final DisposableServer BRIDGE = HttpServer.create().port(0)
+    /** The harness and the stand-in bridge run on event loops of their own, so that their CPU is told apart. */
+    static final LoopResources BENCH_LOOPS = LoopResources.create("bench", 1, true);
+    static final DisposableServer BRIDGE = HttpServer.create().port(0).runOn(BENCH_LOOPS)
             .route(routes -> routes.post("/internal/v1/sessions/prewarm", (request, response) ->
                     request.receive().then(Mono.fromRunnable(PREWARMS::incrementAndGet)).then(response.status(202).send())))
             .bindNow();
@@ -75,6 +81,7 @@ class IncomingCallBenchmark {
     @AfterAll
     static void stop() {
         BRIDGE.disposeNow();
+        BENCH_LOOPS.disposeLater().block(Duration.ofSeconds(5));
     }
 
     @LocalServerPort int port;
@@ -94,7 +101,7 @@ class IncomingCallBenchmark {
         }
         ConnectionProvider pool = ConnectionProvider.builder("bench").maxConnections(500)
                 .pendingAcquireMaxCount(-1).build();
-        HttpClient client = HttpClient.create(pool).baseUrl("http://localhost:" + port);
+        HttpClient client = HttpClient.create(pool).runOn(BENCH_LOOPS).baseUrl("http://localhost:" + port);
         try {
             run(client, warmupRate, warmup);
             for (int rate : rates) {
@@ -120,6 +127,8 @@ class IncomingCallBenchmark {
         AtomicInteger errors = new AtomicInteger();
         long periodNanos = 1_000_000_000L / rate;
         long cpuBefore = processCpuNanos();
+        ThreadCpu.Snapshot threadsBefore = ThreadCpu.snapshot();
+        long postgresBefore = ProcessesCpu.nanos("postgres");
         long started = System.nanoTime();
         // open loop: requests are due on a fixed schedule whether or not earlier ones have answered
         Flux.interval(Duration.ofNanos(periodNanos))
@@ -134,7 +143,9 @@ class IncomingCallBenchmark {
                         }), 4096)
                 .blockLast(Duration.ofSeconds(seconds * 10L + 60L));
         long elapsed = System.nanoTime() - started;
-        return new Result(Arrays.copyOf(latencies, index.get()), errors.get(), elapsed, processCpuNanos() - cpuBefore);
+        ThreadCpu.Usage threads = ThreadCpu.snapshot().since(threadsBefore);
+        return new Result(Arrays.copyOf(latencies, index.get()), errors.get(), elapsed, processCpuNanos() - cpuBefore,
+                threads, ProcessesCpu.nanos("postgres") - postgresBefore);
     }
 
     /** CPU time of this JVM (gateway, embedded Kafka broker and harness); Postgres runs in its own processes. */
@@ -175,7 +186,34 @@ class IncomingCallBenchmark {
     private record Sample(long nanos, boolean ok) {
     }
 
-    private record Result(long[] latencies, int errors, long elapsedNanos, long cpuNanos) {
+    /**
+     * Which part of this JVM a thread group works for: the harness and the stand-in bridge ({@code bench-}), the
+     * embedded Kafka broker, the JVM itself, or else the gateway (its server, its Kafka and Postgres clients).
+     */
+    static String part(String group) {
+        if (group.startsWith("bench-")) {
+            return "harness and stand-in bridge";
+        }
+        if (group.equals(ThreadCpu.JVM)) {
+            return group;
+        }
+        boolean client = group.startsWith("kafka-producer-network-thread")
+                || group.startsWith("kafka-coordinator-heartbeat-thread");
+        if (!client && BROKER_THREADS.stream().anyMatch(group::startsWith)) {
+            return "kafka broker";
+        }
+        return "gateway";
+    }
+
+    /** Name prefixes of the embedded KRaft broker's threads. */
+    private static final List<String> BROKER_THREADS = List.of("data-plane-kafka", "kafka-",
+            "broker-", "controller-", "quorum", "raft", "ExpirationReaper", "group-coordinator", "share-",
+            "transaction", "LogDirFailureHandler", "metrics-meter-tick-thread", "executor-", "feature-", "node-",
+            "test-broker", "TxnMarkerSenderThread", "AddPartitionsToTxnSenderThread", "ReplicaFetcherThread",
+            "persister", "client-metrics", "socket-server", "kraft");
+
+    private record Result(long[] latencies, int errors, long elapsedNanos, long cpuNanos, ThreadCpu.Usage threads,
+                          long postgresNanos) {
 
         long answered() {
             return latencies.length - errors;
@@ -194,11 +232,22 @@ class IncomingCallBenchmark {
                             + "latency p99    %.2f ms%n"
                             + "latency max    %.2f ms%n"
                             + "JVM CPU        %.0f%% of one core, %.2f ms a request (gateway + Kafka broker + harness)%n"
-                            + "pre-warms seen %d%n",
+                            + "pre-warms seen %d%n"
+                            + "CPU by part    (µs a request)%n%s"
+                            + "CPU by thread group%n%s",
                     rate, seconds, sorted.length, errors, achieved, ms(sorted, 0.50), ms(sorted, 0.95),
                     ms(sorted, 0.99), sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1e6,
                     100.0 * cpuNanos / elapsedNanos, sorted.length == 0 ? 0 : cpuNanos / 1e6 / sorted.length,
-                    PREWARMS.get());
+                    PREWARMS.get(), parts(sorted.length), threads.table(25, sorted.length, "req"));
+        }
+
+        private String parts(long requests) {
+            Map<String, Long> parts = new LinkedHashMap<>(threads.byPart(IncomingCallBenchmark::part));
+            parts.put("postgres (its own processes)", postgresNanos);
+            StringBuilder out = new StringBuilder();
+            parts.forEach((part, nanos) -> out.append(String.format("  %-30s %8.0f%n", part,
+                    requests == 0 ? 0 : nanos / 1e3 / requests)));
+            return out.toString();
         }
 
         private static double ms(long[] sorted, double quantile) {

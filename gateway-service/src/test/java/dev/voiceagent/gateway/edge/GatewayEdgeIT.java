@@ -7,7 +7,10 @@ import dev.voiceagent.contracts.CallEvents.CallCreated;
 import dev.voiceagent.contracts.EventEnvelope;
 import dev.voiceagent.contracts.LogLine;
 import dev.voiceagent.contracts.Topics;
+import dev.voiceagent.gateway.calllog.CallLog;
 import dev.voiceagent.gateway.calllog.CallLogRepository;
+import dev.voiceagent.gateway.calllog.CallStatus;
+import dev.voiceagent.gateway.limits.CallSlots;
 import dev.voiceagent.gateway.logstream.CallLogStreams;
 import dev.voiceagent.gateway.testing.KafkaEvents;
 import dev.voiceagent.gateway.testing.Tenants;
@@ -169,6 +172,7 @@ class GatewayEdgeIT {
     @Autowired CallLogStreams streams;
     @Autowired FlakyEventPublisher events;
     @Autowired DatabaseClient db;
+    @Autowired CallSlots slots;
     @Value("${spring.kafka.bootstrap-servers}") String bootstrap;
     WebTestClient web;
 
@@ -186,6 +190,37 @@ class GatewayEdgeIT {
     }
 
     // ---- limits ------------------------------------------------------------------------------------------
+
+    @Test
+    void theLiveCountStopsAtTheLimitAndIsExactBelowIt() {
+        // a tenant's live calls are counted under its lock on every admission: counting past the limit would read
+        // rows for nothing, and a tenant far over its limit (one just lowered) would make every admission slow
+        String tenant = "slots-" + UUID.randomUUID();
+        Duration maxAge = Duration.ofHours(4);
+        for (int i = 0; i < 5; i++) {
+            assertThat(slots.admit(slotCall(tenant), null, maxAge).block(Duration.ofSeconds(10)).created()).isTrue();
+        }
+        CallSlots.Admission refused = slots.admit(slotCall(tenant), 3, maxAge).block(Duration.ofSeconds(10));
+        assertThat(refused.admitted()).isFalse();
+        assertThat(refused.live()).isEqualTo(3);
+        CallSlots.Admission admitted = slots.admit(slotCall(tenant), 10, maxAge).block(Duration.ofSeconds(10));
+        assertThat(admitted.admitted()).isTrue();
+        assertThat(admitted.live()).isEqualTo(5);
+        // make-call reservations count with the call logs: 6 logged + 1 reserved reaches a limit of 7
+        CallSlots.Reservation first = slots.reserve(UUID.randomUUID().toString(), tenant, 7, maxAge,
+                Duration.ofMinutes(1)).block(Duration.ofSeconds(10));
+        assertThat(first.reserved()).isTrue();
+        assertThat(first.live()).isEqualTo(6);
+        CallSlots.Reservation second = slots.reserve(UUID.randomUUID().toString(), tenant, 7, maxAge,
+                Duration.ofMinutes(1)).block(Duration.ofSeconds(10));
+        assertThat(second.reserved()).isFalse();
+        assertThat(second.live()).isEqualTo(7);
+    }
+
+    private static CallLog slotCall(String tenant) {
+        return CallLog.opened("CA" + UUID.randomUUID().toString().replace("-", ""), tenant, CallLog.INBOUND,
+                "+15555550100", "+15555550199", CallStatus.RINGING, null, null, null);
+    }
 
     @Test
     void clientAddressOverItsRateGets429WithRetryAfter() {

@@ -35,34 +35,10 @@ public abstract class ServiceHealthChecks {
         // a Prometheus page with latency histograms runs to megabytes and takes a while on a busy 2-core machine
         WebTestClient scraper = web.mutate().responseTimeout(java.time.Duration.ofSeconds(30))
                 .codecs(codecs -> codecs.defaultCodecs().maxInMemorySize(32 * 1024 * 1024)).build();
-        try {
-            scraper.get().uri("/metrics").exchange().expectStatus().isOk()
-                    .expectBody(String.class).value(body -> assertThat(body)
-                            .contains("application=\"" + serviceName + "\""));
-        } catch (IllegalStateException timedOut) {
-            // once seen in CI (a scrape without an answer for 30 s, fine on the rerun): keep what every thread was
-            // doing in a file of its own (a rerun replaces the test's captured output), to explain the next one
-            java.nio.file.Path file = java.nio.file.Path.of("target",
-                    "metrics-scrape-timeout-" + System.currentTimeMillis() + ".txt");
-            try {
-                java.nio.file.Files.writeString(file, threadDump());
-                System.out.println("metrics scrape timed out; thread dump in " + file.toAbsolutePath());
-            } catch (java.io.IOException e) {
-                System.out.println("metrics scrape timed out; no thread dump: " + e);
-            }
-            throw timedOut;
-        }
-    }
-
-    private static String threadDump() {
-        StringBuilder dump = new StringBuilder();
-        Thread.getAllStackTraces().forEach((thread, stack) -> {
-            dump.append('"').append(thread.getName()).append("\" ").append(thread.getState()).append('\n');
-            for (StackTraceElement frame : stack) {
-                dump.append("    at ").append(frame).append('\n');
-            }
-        });
-        return dump.toString();
+        // a scrape that times out leaves a thread dump in target/ (ResponseTimeoutDiagnostics)
+        scraper.get().uri("/metrics").exchange().expectStatus().isOk()
+                .expectBody(String.class).value(body -> assertThat(body)
+                        .contains("application=\"" + serviceName + "\""));
     }
 
     @Test

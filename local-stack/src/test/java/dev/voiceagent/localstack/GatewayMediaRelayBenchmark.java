@@ -64,34 +64,25 @@ class GatewayMediaRelayBenchmark {
                      "logging.level.org.apache.kafka", "WARN"))) {
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
             String before = PROCESSES ? ServiceFootprint.table(stack, "before the calls") : "";
-            Map<String, Double> cpuBefore = PROCESSES ? cpuSeconds(stack) : Map.of();
-            Map<String, Long> switchesBefore = PROCESSES ? contextSwitches(stack) : Map.of();
-            Map<String, double[]> userKernelBefore = PROCESSES ? userAndKernel(stack) : Map.of();
+            Map<String, ServiceFootprint.Cpu> cpuBefore = PROCESSES ? ServiceFootprint.cpu(stack) : Map.of();
             long started = System.nanoTime();
             String report = load.run("GatewayMediaRelayBenchmark (gateway -> bridge -> model)", CALLS, SECONDS,
                     RAMP_PER_SECOND, (index, callSid) -> answered(http, stack, callSid), probes(stack));
             System.out.println(report);
             if (PROCESSES) {
                 double wall = (System.nanoTime() - started) / 1e9;
-                Map<String, Double> cpuAfter = cpuSeconds(stack);
-                Map<String, Long> switchesAfter = contextSwitches(stack);
-                Map<String, double[]> userKernelAfter = userAndKernel(stack);
+                Map<String, ServiceFootprint.Cpu> cpuAfter = ServiceFootprint.cpu(stack);
                 System.out.println(before);
                 System.out.println(ServiceFootprint.table(stack, "after the calls"));
                 System.out.printf("CPU over the whole run (%.0f s: ramp, %d s measured, hang-up), in cores and "
                         + "millicores per call; thread context switches a second per call (a frame handed from one "
                         + "thread to another costs one or two):%n", wall, SECONDS);
-                cpuAfter.forEach((service, cpu) -> {
-                    double cores = (cpu - cpuBefore.getOrDefault(service, 0.0)) / wall;
-                    double switches = (switchesAfter.getOrDefault(service, 0L)
-                            - switchesBefore.getOrDefault(service, 0L)) / wall / CALLS;
-                    double[] start = userKernelBefore.getOrDefault(service, new double[2]);
-                    double[] end = userKernelAfter.getOrDefault(service, new double[2]);
-                    double user = end[0] - start[0];
-                    double kernel = end[1] - start[1];
+                cpuAfter.forEach((service, after) -> {
+                    ServiceFootprint.Cpu run = after.minus(cpuBefore.getOrDefault(service, ServiceFootprint.Cpu.NONE));
+                    double cores = run.seconds() / wall;
                     System.out.printf("  %-22s %.2f cores, %.2f millicores per call, %.0f%% of it in the kernel, %.0f "
                             + "context switches/s per call%n", service, cores, 1000 * cores / CALLS,
-                            user + kernel == 0 ? 0 : 100 * kernel / (user + kernel), switches);
+                            run.kernelPercent(), run.contextSwitches() / wall / CALLS);
                 });
             }
         }
@@ -112,27 +103,6 @@ class GatewayMediaRelayBenchmark {
             var dropped = bridgeMeters.find("voice.bridge.frames.dropped").counter();
             return dropped == null ? 0 : dropped.count();
         });
-    }
-
-    private static Map<String, Double> cpuSeconds(LocalStack stack) {
-        Map<String, Double> cpu = new LinkedHashMap<>();
-        stack.serviceNames().forEach(service -> stack.process(service).ifPresent(process -> cpu.put(service,
-                process.info().totalCpuDuration().map(d -> d.toMillis() / 1000.0).orElse(0.0))));
-        return cpu;
-    }
-
-    private static Map<String, double[]> userAndKernel(LocalStack stack) {
-        Map<String, double[]> seconds = new LinkedHashMap<>();
-        stack.serviceNames().forEach(service -> stack.process(service).ifPresent(process -> seconds.put(service,
-                ServiceFootprint.userAndKernelSeconds(process.pid()))));
-        return seconds;
-    }
-
-    private static Map<String, Long> contextSwitches(LocalStack stack) {
-        Map<String, Long> switches = new LinkedHashMap<>();
-        stack.serviceNames().forEach(service -> stack.process(service).ifPresent(process -> switches.put(service,
-                ServiceFootprint.contextSwitches(process.pid()))));
-        return switches;
     }
 
     /** Twilio's side of answering an inbound call: the signed webhook, then the stream the TwiML names. */

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -141,54 +142,82 @@ final class ServiceFootprint {
     }
 
     private static long rssMiB(long pid) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            // not Linux, or the process is gone
-        }
-        return -1;
+        long kib = statusSum(Path.of("/proc", Long.toString(pid), "status"), "VmRSS:");
+        return kib < 0 ? -1 : kib / 1024;
     }
 
-    /** Voluntary and involuntary context switches of all of a process's threads so far (Linux); 0 elsewhere. */
-    static long contextSwitches(long pid) {
-        Path tasks = Path.of("/proc", Long.toString(pid), "task");
-        try (var threads = Files.list(tasks)) {
-            return threads.mapToLong(ServiceFootprint::threadContextSwitches).sum();
-        } catch (IOException | UncheckedIOException e) {
-            return 0;
+    /** A service process's CPU so far: in all, in user space and in the kernel, and its threads' context switches. */
+    record Cpu(double seconds, double userSeconds, double kernelSeconds, long contextSwitches) {
+
+        static final Cpu NONE = new Cpu(0, 0, 0, 0);
+
+        Cpu minus(Cpu before) {
+            return new Cpu(seconds - before.seconds, userSeconds - before.userSeconds,
+                    kernelSeconds - before.kernelSeconds, contextSwitches - before.contextSwitches);
+        }
+
+        /** The kernel's share of user and kernel time, in percent: for a relay, mostly its socket reads and writes. */
+        double kernelPercent() {
+            double both = userSeconds + kernelSeconds;
+            return both == 0 ? 0 : 100 * kernelSeconds / both;
         }
     }
 
-    private static long threadContextSwitches(Path task) {
-        long switches = 0;
-        try {
-            for (String line : Files.readAllLines(task.resolve("status"))) {
-                if (line.startsWith("voluntary_ctxt_switches:") || line.startsWith("nonvoluntary_ctxt_switches:")) {
-                    switches += Long.parseLong(line.replaceAll("\\D", ""));
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            // the thread ended meanwhile
-        }
-        return switches;
+    /** {@link Cpu} of each service that runs in a process of its own. */
+    static Map<String, Cpu> cpu(LocalStack stack) {
+        Map<String, Cpu> cpu = new LinkedHashMap<>();
+        stack.serviceNames().forEach(service -> stack.process(service).ifPresent(process -> cpu.put(service,
+                cpu(process))));
+        return cpu;
     }
 
     /**
-     * CPU seconds a process has spent so far in user space and in the kernel (Linux {@code /proc/<pid>/stat}, at
-     * 100 ticks a second); zeros elsewhere. The kernel's part of a relay is mostly its socket reads and writes.
+     * The total from the JDK; user and kernel time from Linux's {@code /proc/<pid>/stat} (100 ticks a second) and
+     * context switches from each thread's {@code status}, zeros elsewhere.
      */
-    static double[] userAndKernelSeconds(long pid) {
+    private static Cpu cpu(ProcessHandle process) {
+        double seconds = process.info().totalCpuDuration().map(d -> d.toMillis() / 1000.0).orElse(0.0);
+        double user = 0;
+        double kernel = 0;
         try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
             // after "pid (name) ": state is field 0, utime 11, stime 12
             String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return new double[] {Long.parseLong(fields[11]) / 100.0, Long.parseLong(fields[12]) / 100.0};
+            user = Long.parseLong(fields[11]) / 100.0;
+            kernel = Long.parseLong(fields[12]) / 100.0;
         } catch (IOException | RuntimeException e) {
-            return new double[] {0, 0};
+            // not Linux, or the process is gone
+        }
+        long switches = 0;
+        try (var threads = Files.list(Path.of("/proc", Long.toString(process.pid()), "task"))) {
+            switches = threads.mapToLong(task -> Math.max(0, statusSum(task.resolve("status"),
+                    "voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:"))).sum();
+        } catch (IOException | UncheckedIOException e) {
+            // not Linux, or the process is gone
+        }
+        return new Cpu(seconds, user, kernel, switches);
+    }
+
+    /**
+     * The sum of the numbers on the lines of a {@code /proc} status file that start with one of {@code keys}; -1 if
+     * the file cannot be read or has none of them.
+     */
+    private static long statusSum(Path status, String... keys) {
+        try {
+            long sum = 0;
+            boolean found = false;
+            for (String line : Files.readAllLines(status)) {
+                for (String key : keys) {
+                    if (line.startsWith(key)) {
+                        sum += Long.parseLong(line.replaceAll("\\D", ""));
+                        found = true;
+                    }
+                }
+            }
+            return found ? sum : -1;
+        } catch (IOException | NumberFormatException e) {
+            // not Linux, or the process or thread has ended meanwhile
+            return -1;
         }
     }
 }

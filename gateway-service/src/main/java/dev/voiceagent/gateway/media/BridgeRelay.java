@@ -41,15 +41,10 @@ public class BridgeRelay {
         this.loss = loss;
     }
 
-    /** Relays {@code inbound} (already started with the replayed preamble) until either side closes. */
-    public Mono<Void> relay(WebSocketSession twilio, MediaTokenClaims claims, Flux<String> inbound) {
-        return relay(twilio, claims, inbound, Optional.empty());
-    }
-
     /**
-     * As {@link #relay(WebSocketSession, MediaTokenClaims, Flux)}, with the bridge socket opened on {@code callerLoop},
-     * the caller socket's event loop, so that every frame is written where it was read, without a hand-over between
-     * threads (see {@link EventLoops}).
+     * Relays {@code inbound} (already started with the replayed preamble) until either side closes. The bridge socket
+     * is opened on {@code callerLoop}, the caller socket's event loop (when known), so that every frame is written
+     * where it was read, without a hand-over between threads (see {@link EventLoops}).
      */
     public Mono<Void> relay(WebSocketSession twilio, MediaTokenClaims claims, Flux<String> inbound,
                             Optional<EventExecutor> callerLoop) {

@@ -177,7 +177,6 @@ class IncomingCallBenchmark {
         AtomicInteger index = new AtomicInteger();
         AtomicInteger errors = new AtomicInteger();
         long periodNanos = 1_000_000_000L / rate;
-        long cpuBefore = processCpuNanos();
         ThreadCpu.Snapshot threadsBefore = ThreadCpu.snapshot();
         long postgresBefore = ProcessesCpu.nanos("postgres");
         long started = System.nanoTime();
@@ -195,14 +194,8 @@ class IncomingCallBenchmark {
                 .blockLast(Duration.ofSeconds(seconds * 10L + 60L));
         long elapsed = System.nanoTime() - started;
         ThreadCpu.Usage threads = ThreadCpu.snapshot().since(threadsBefore);
-        return new Result(Arrays.copyOf(latencies, index.get()), errors.get(), elapsed, processCpuNanos() - cpuBefore,
-                threads, ProcessesCpu.nanos("postgres") - postgresBefore);
-    }
-
-    /** CPU time of this JVM (gateway, embedded Kafka broker and harness); Postgres runs in its own processes. */
-    private static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-                .getProcessCpuTime();
+        return new Result(Arrays.copyOf(latencies, index.get()), errors.get(), elapsed, threads,
+                ProcessesCpu.nanos("postgres") - postgresBefore);
     }
 
     private Mono<Sample> request(HttpClient client, int tenant) {
@@ -263,7 +256,8 @@ class IncomingCallBenchmark {
             "test-broker", "TxnMarkerSenderThread", "AddPartitionsToTxnSenderThread", "ReplicaFetcherThread",
             "persister", "client-metrics", "socket-server", "kraft");
 
-    private record Result(long[] latencies, int errors, long elapsedNanos, long cpuNanos, ThreadCpu.Usage threads,
+    /** {@code threads.processNanos()}: CPU time of this JVM (gateway, broker, harness); Postgres is apart. */
+    private record Result(long[] latencies, int errors, long elapsedNanos, ThreadCpu.Usage threads,
                           long postgresNanos) {
 
         long answered() {
@@ -288,7 +282,8 @@ class IncomingCallBenchmark {
                             + "CPU by thread group%n%s",
                     rate, seconds, sorted.length, errors, achieved, ms(sorted, 0.50), ms(sorted, 0.95),
                     ms(sorted, 0.99), sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1e6,
-                    100.0 * cpuNanos / elapsedNanos, sorted.length == 0 ? 0 : cpuNanos / 1e6 / sorted.length,
+                    100.0 * threads.processNanos() / elapsedNanos,
+                    sorted.length == 0 ? 0 : threads.processNanos() / 1e6 / sorted.length,
                     PREWARMS.get(), ENDED.get(), parts(sorted.length), threads.table(25, sorted.length, "req"));
         }
 

@@ -3,6 +3,7 @@ package dev.voiceagent.support;
 import java.util.concurrent.atomic.AtomicInteger;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
+import reactor.core.scheduler.Scheduler;
 
 /**
  * A bounded hand-off from any number of threads (event loops among them) to one consumer pipeline.
@@ -46,14 +47,27 @@ public final class HandOff<T> {
      * subscribes and after it cancels; what was still waiting then is dropped).
      */
     public Flux<T> items() {
-        return Flux.<T>create(consumer -> {
-                    consumer.onDispose(() -> {
-                        sink = null;
-                        waiting.set(0);
-                    });
-                    sink = consumer;
-                }, FluxSink.OverflowStrategy.BUFFER)
-                .doOnNext(item -> waiting.decrementAndGet());
+        return created().doOnNext(item -> waiting.decrementAndGet());
+    }
+
+    /**
+     * As {@link #items()}, delivered on {@code consumer}: the consumer's work (and whatever it subscribes to) runs
+     * there, never on the thread that offered. Without it, an offer that finds the consumer idle runs the consumer
+     * right away on the offering thread — an event loop in the middle of a request, say. An item counts as waiting
+     * until it reaches the consumer.
+     */
+    public Flux<T> items(Scheduler consumer) {
+        return created().publishOn(consumer).doOnNext(item -> waiting.decrementAndGet());
+    }
+
+    private Flux<T> created() {
+        return Flux.create(consumer -> {
+            consumer.onDispose(() -> {
+                sink = null;
+                waiting.set(0);
+            });
+            sink = consumer;
+        }, FluxSink.OverflowStrategy.BUFFER);
     }
 
     /** Items waiting for the consumer. */

@@ -95,4 +95,38 @@ class HandOffTest {
         }
         assertThat(five.block(Duration.ofSeconds(5))).containsExactly("line 0", "line 1", "line 2", "line 3", "line 4");
     }
+
+    @Test
+    void onASchedulerTheConsumerNeverRunsOnTheOfferingThread() throws InterruptedException {
+        HandOff<Integer> handOff = new HandOff<>(3);
+        reactor.core.scheduler.Scheduler worker = reactor.core.scheduler.Schedulers.newSingle("hand-off-consumer");
+        List<String> threads = new CopyOnWriteArrayList<>();
+        Sinks.Empty<Void> gate = Sinks.empty();
+        CountDownLatch all = new CountDownLatch(4);
+        // the consumer holds its first item until the gate opens: the rest wait and count against the capacity
+        Disposable consumer = handOff.items(worker)
+                .concatMap(item -> {
+                    threads.add(Thread.currentThread().getName());
+                    return (item == 1 ? gate.asMono() : Mono.<Void>empty()).doFinally(s -> all.countDown());
+                }, 0)
+                .subscribe();
+        try {
+            assertThat(handOff.offer(1)).isTrue();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (threads.isEmpty() && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            for (int i = 2; i <= 4; i++) {
+                assertThat(handOff.offer(i)).as("offer %d", i).isTrue();
+            }
+            assertThat(handOff.offer(5)).as("three wait behind the one in hand: full").isFalse();
+            gate.tryEmitEmpty();
+            assertThat(all.await(5, TimeUnit.SECONDS)).isTrue();
+            assertThat(threads).hasSize(4).allMatch(name -> name.startsWith("hand-off-consumer"));
+            assertThat(handOff.waiting()).isZero();
+        } finally {
+            consumer.dispose();
+            worker.dispose();
+        }
+    }
 }

@@ -2,17 +2,25 @@ package dev.voiceagent.gateway.support;
 
 import dev.voiceagent.support.BackgroundLoop;
 import dev.voiceagent.support.HandOff;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * A bounded, tracked queue of side jobs that must never hold up a request (pre-warm calls, log-line publishes):
  * {@link #offer} never blocks and drops when the queue is full; one loop runs the jobs with bounded concurrency
  * and is disposed when the application stops. Each job must bring its own timeout and swallow its own errors.
+ * <p>
+ * Jobs start on the sender's own thread ({@code <name>-sender}), not on the thread that offered them: an offer comes
+ * from an event loop in the middle of a request, and starting a job there (encoding it, opening its request or its
+ * broker send) would make the request wait for it. Once started, a job's I/O runs on its client's threads.
  */
 public class BackgroundSender<T> extends BackgroundLoop {
 
@@ -51,8 +59,16 @@ public class BackgroundSender<T> extends BackgroundLoop {
 
     @Override
     protected Flux<?> loop() {
-        return queue.items()
-                .flatMap(item -> Mono.defer(() -> job.apply(item)).onErrorResume(this::failed), concurrency);
+        String threadName = name.replace(' ', '-') + "-sender";
+        ExecutorService thread = Executors.newSingleThreadExecutor(runnable -> {
+            Thread t = new Thread(runnable, threadName);
+            t.setDaemon(true);
+            return t;
+        });
+        Scheduler worker = Schedulers.fromExecutorService(thread, threadName);
+        return queue.items(worker)
+                .flatMap(item -> Mono.defer(() -> job.apply(item)).onErrorResume(this::failed), concurrency)
+                .doFinally(signal -> worker.dispose());
     }
 
     private Mono<Void> failed(Throwable e) {

@@ -246,15 +246,22 @@ public class GatewayConfiguration implements WebFluxConfigurer {
                 new SignedUrlResolver(gateway.publicBase(), gateway.trustedProxies()));
     }
 
-    @Bean
-    SessionPrewarmer sessionPrewarmer(WebClient.Builder builder) {
-        GatewayProperties.Prewarm prewarm = gateway.prewarm();
-        HttpClient http = HttpClient.create()
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) prewarm.timeout().toMillis());
-        WebClient client = builder.clone()
-                .clientConnector(new org.springframework.http.client.reactive.ReactorClientHttpConnector(http))
+    /** The pre-warm client's kept-alive connections to the bridge, closed when the context stops. */
+    @Bean(destroyMethod = "dispose")
+    ConnectionProvider prewarmConnections() {
+        return ConnectionProvider.builder("prewarm")
+                .maxConnections(gateway.prewarm().concurrency())
+                // a connection the bridge may have closed meanwhile is not reused
+                .maxIdleTime(Duration.ofSeconds(20))
                 .build();
-        return new SessionPrewarmer(client, gateway.bridgeApiUrl(), prewarm.timeout(), prewarm.enabled(),
+    }
+
+    @Bean
+    SessionPrewarmer sessionPrewarmer(ConnectionProvider prewarmConnections, JsonMapper json) {
+        GatewayProperties.Prewarm prewarm = gateway.prewarm();
+        HttpClient http = HttpClient.create(prewarmConnections)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) prewarm.timeout().toMillis());
+        return new SessionPrewarmer(http, json, gateway.bridgeApiUrl(), prewarm.timeout(), prewarm.enabled(),
                 prewarm.queue(), prewarm.concurrency());
     }
 

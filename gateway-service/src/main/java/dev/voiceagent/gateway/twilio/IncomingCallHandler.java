@@ -175,9 +175,11 @@ public class IncomingCallHandler {
     /** TwiML that connects the media stream; the bridge is asked to pre-warm the model session meanwhile. */
     private String connect(String callSid, String tenantId, String agentKey, String version, String caller,
                            String direction, String greeting, String received) {
-        String token = tokens.mint(callSid, tenantId, agentKey, version, caller, direction, traces.current());
+        String traceparent = traces.current();
+        String token = tokens.mint(callSid, tenantId, agentKey, version, caller, direction, traceparent);
         String twiml = connectTwiml.render(token, greeting);
-        prewarmer.prewarm(new SessionPrewarmer.Prewarm(callSid, tenantId, agentKey, version, caller, direction));
+        prewarmer.prewarm(new SessionPrewarmer.Prewarm(callSid, tenantId, agentKey, version, caller, direction),
+                traceparent);
         lines.info(tenantId, callSid, received + "; answered with a media stream for agent " + agentKey
                 + " (version " + version + ")");
         return twiml;

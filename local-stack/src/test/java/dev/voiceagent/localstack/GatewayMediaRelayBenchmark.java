@@ -94,15 +94,20 @@ class GatewayMediaRelayBenchmark {
             String metrics = stack.url("media-bridge-service") + "/metrics";
             return new MediaLoad.Probes(
                     () -> (int) ServiceFootprint.sum(ServiceFootprint.scrape(metrics), "voice_bridge_sessions_active", null),
-                    () -> ServiceFootprint.sum(ServiceFootprint.scrape(metrics), "voice_bridge_frames_dropped_total", null));
+                    () -> ServiceFootprint.sum(ServiceFootprint.scrape(metrics), "voice_bridge_frames_dropped_total", null),
+                    () -> ServiceFootprint.sum(ServiceFootprint.scrape(metrics), "voice_bridge_frames_relayed_total",
+                            "twilio_to_model"));
         }
         ConfigurableApplicationContext bridge = stack.context("media-bridge-service").orElseThrow();
         SessionRegistry sessions = bridge.getBean(SessionRegistry.class);
         MeterRegistry bridgeMeters = bridge.getBean(MeterRegistry.class);
-        return new MediaLoad.Probes(sessions::size, () -> {
-            var dropped = bridgeMeters.find("voice.bridge.frames.dropped").counter();
-            return dropped == null ? 0 : dropped.count();
-        });
+        return new MediaLoad.Probes(sessions::size, () -> count(bridgeMeters.find("voice.bridge.frames.dropped")),
+                () -> count(bridgeMeters.find("voice.bridge.frames.relayed").tag("direction", "twilio_to_model")));
+    }
+
+    private static double count(io.micrometer.core.instrument.search.Search search) {
+        var counter = search.counter();
+        return counter == null ? 0 : counter.count();
     }
 
     /** Twilio's side of answering an inbound call: the signed webhook, then the stream the TwiML names. */

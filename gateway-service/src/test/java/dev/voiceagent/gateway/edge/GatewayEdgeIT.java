@@ -93,6 +93,8 @@ class GatewayEdgeIT {
     static final List<Map<String, List<String>>> CREATES = new CopyOnWriteArrayList<>();
     static final List<Map<String, List<String>>> UPDATES = new CopyOnWriteArrayList<>();
     static final List<String> PREWARMS = new CopyOnWriteArrayList<>();
+    /** The traceparent header of each pre-warm request, by its body. */
+    static final Map<String, String> PREWARM_TRACES = new java.util.concurrent.ConcurrentHashMap<>();
     static final AtomicBoolean SLOW_BRIDGE = new AtomicBoolean();
 
     static final DisposableServer TWILIO = HttpServer.create().port(0)
@@ -122,6 +124,7 @@ class GatewayEdgeIT {
             .route(routes -> routes
                     .post("/internal/v1/sessions/prewarm", (request, response) ->
                             request.receive().aggregate().asString().flatMap(body -> {
+                                PREWARM_TRACES.put(body, String.valueOf(request.requestHeaders().get("traceparent")));
                                 PREWARMS.add(body);
                                 Mono<Void> answer = response.status(202).send().then();
                                 return SLOW_BRIDGE.get() ? Mono.delay(Duration.ofSeconds(3)).then(answer) : answer;
@@ -451,6 +454,8 @@ class GatewayEdgeIT {
         assertThat(body).contains("\"call_sid\":\"" + sid + "\"").contains("\"tenant_id\":\"warm\"")
                 .contains("\"agent_key\":\"support\"").contains("\"agent_version_id\":\"warm-support-v1\"")
                 .contains("\"caller\":\"+15555550100\"").contains("\"direction\":\"inbound\"");
+        // the pre-warm carries the call's trace, so the bridge's pre-warm joins it
+        assertThat(PREWARM_TRACES.get(body)).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]");
 
         SLOW_BRIDGE.set(true);
         long started = System.nanoTime();

@@ -107,6 +107,8 @@ public final class VoiceSession {
             Sinks.EmitFailureHandler.busyLooping(Duration.ofMillis(100));
     private static final Duration END_GRACE = Duration.ofSeconds(5);
     private static final Duration FRAME_INTERVAL = Duration.ofMillis(20);
+    /** A model session slower than this to answer its handshake is logged: the caller's audio waits for it. */
+    private static final long SLOW_MODEL_READY_MS = 1000;
     /** The Reactor context of the frame path: none (see {@link #run}). */
     public static final Function<Context, Context> FRAME_PATH = context -> Context.empty();
     /**
@@ -159,6 +161,10 @@ public final class VoiceSession {
     private Disposable linkEvents;
     private int generation;
     private boolean modelReady;
+    /** When the current model connection was attached. */
+    private long attachedMs;
+    /** Frames to the model dropped (queue full) on connections let go of before the current one. */
+    private long droppedToModelBefore;
     private boolean responseActive;
     private boolean callerSpoke;
     private boolean agentAnswered;
@@ -416,7 +422,11 @@ public final class VoiceSession {
     /** Makes {@code next} the session's model connection: configures it if needed and reads its events. */
     private void attach(ModelConnection next, String reason) {
         int gen = ++generation;
+        if (link != null) {
+            droppedToModelBefore += link.outbound().dropped();
+        }
         link = next;
+        attachedMs = now();
         modelReady = next.configured();
         lastModelEventMs = now();
         spans.modelOpening(reason, next.configured());
@@ -499,6 +509,11 @@ public final class VoiceSession {
             if (!modelReady) {
                 modelReady = true;
                 spans.modelReady();
+                long waited = now() - attachedMs;
+                if (waited >= SLOW_MODEL_READY_MS) {
+                    log.info("call {}: model session ready after {} ms; {} caller frames waited for it",
+                            call.callSid(), waited, link.outbound().queuedData());
+                }
             }
         } else if (event instanceof RealtimeServerEvent.Error error) {
             log.warn("call {}: model error {} {}: {}", call.callSid(), error.type(), error.code(), error.message());
@@ -997,7 +1012,11 @@ public final class VoiceSession {
             sink.complete();
         }
         ended.emitEmpty(RETRY_CONCURRENT);
-        log.info("call {}: session ended ({}){}", call.callSid(), reason, failure == null ? "" : ": " + failure);
+        long droppedToModel = droppedToModelBefore + (link == null ? 0 : link.outbound().dropped());
+        long droppedToTwilio = toTwilio.dropped();
+        log.info("call {}: session ended ({}){}{}", call.callSid(), reason, failure == null ? "" : ": " + failure,
+                droppedToModel + droppedToTwilio == 0 ? "" : "; frames dropped with a full queue: " + droppedToModel
+                        + " to the model, " + droppedToTwilio + " to Twilio");
     }
 
     private SessionOutcome outcome(long startMs, long endedMs) {

@@ -1,6 +1,7 @@
 package dev.voiceagent.bridge.support;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -29,7 +30,11 @@ public final class BridgeMetrics {
     public BridgeMetrics(MeterRegistry registry, Supplier<Number> activeSessions) {
         this.registry = registry;
         this.recordsDropped = Counter.builder("voice.bridge.records.dropped").register(registry);
-        registry.gauge("voice.bridge.sessions.active", activeSessions, s -> s.get().doubleValue());
+        // held strongly: a gauge keeps only a weak reference to its state by default, and the supplier given here
+        // (a method reference) has no other holder, so after a collection the gauge would read NaN
+        Gauge.builder("voice.bridge.sessions.active", activeSessions, s -> s.get().doubleValue())
+                .strongReference(true)
+                .register(registry);
         this.framesToModel = Counter.builder("voice.bridge.frames.relayed").tag("direction", "twilio_to_model")
                 .register(registry);
         this.framesToTwilio = Counter.builder("voice.bridge.frames.relayed").tag("direction", "model_to_twilio")

@@ -32,6 +32,8 @@ public final class PriorityLane<T> {
     private final Flux<T> flux;
     private volatile FluxSink<T> sink;
     private boolean completed;
+    /** Data items dropped because the queue was full (not those cleared on purpose). */
+    private long dropped;
 
     /** An untimed lane. */
     public PriorityLane(int capacity, Consumer<T> onDrop) {
@@ -81,6 +83,7 @@ public final class PriorityLane<T> {
             if (data.size() >= capacity) {
                 dropped = data.poll();
                 advanceStamp();
+                this.dropped++;
             }
             data.add(item);
             if (stamps != null) {
@@ -113,6 +116,11 @@ public final class PriorityLane<T> {
 
     public synchronized int queuedData() {
         return data.size();
+    }
+
+    /** Data items dropped so far because the queue was full. */
+    public synchronized long dropped() {
+        return dropped;
     }
 
     private synchronized void discardAll() {

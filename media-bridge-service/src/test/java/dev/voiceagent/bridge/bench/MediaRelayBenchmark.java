@@ -77,12 +77,13 @@ class MediaRelayBenchmark {
                 (index, callSid) -> new MediaLoad.Stream(url, Map.of("X-Voice-Call-Sid", callSid,
                         "X-Voice-Tenant-Id", TENANT, "X-Voice-Agent-Key", "support", "X-Voice-Caller", "+15555550100"),
                         Map.of()),
-                new MediaLoad.Probes(sessions::size, this::droppedFrames));
+                new MediaLoad.Probes(sessions::size, () -> count(meters.find("voice.bridge.frames.dropped")),
+                        () -> count(meters.find("voice.bridge.frames.relayed").tag("direction", "twilio_to_model"))));
         System.out.println(report);
     }
 
-    private double droppedFrames() {
-        var dropped = meters.find("voice.bridge.frames.dropped").counter();
-        return dropped == null ? 0 : dropped.count();
+    private static double count(io.micrometer.core.instrument.search.Search search) {
+        var counter = search.counter();
+        return counter == null ? 0 : counter.count();
     }
 }

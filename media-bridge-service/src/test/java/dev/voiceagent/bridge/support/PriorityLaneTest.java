@@ -47,6 +47,11 @@ class PriorityLaneTest {
         lane.offerData("a");
         lane.offerData("b");
         lane.offerData("c");
+        assertThat(lane.dropped()).isEqualTo(1);
+        assertThat(lane.clearData()).as("cleared on purpose").isEqualTo(2);
+        assertThat(lane.dropped()).as("a clear is not a drop").isEqualTo(1);
+        lane.offerData("b");
+        lane.offerData("c");
         lane.complete();
         StepVerifier.create(lane.flux()).expectNext("b", "c").verifyComplete();
         assertThat(dropped).containsExactly("a");

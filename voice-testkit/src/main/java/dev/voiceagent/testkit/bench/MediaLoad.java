@@ -51,8 +51,12 @@ public final class MediaLoad implements AutoCloseable {
     public record Stream(URI url, Map<String, String> headers, Map<String, String> customParameters) {
     }
 
-    /** What the run reads from the services under test: live bridge sessions, and frames the bridge dropped. */
-    public record Probes(IntSupplier liveSessions, DoubleSupplier droppedFrames) {
+    /**
+     * What the run reads from the services under test: live bridge sessions, frames the bridge dropped, and frames
+     * the bridge took from the caller's stream for the model (which splits a loss on the way to the model into
+     * before the bridge's session and after it).
+     */
+    public record Probes(IntSupplier liveSessions, DoubleSupplier droppedFrames, DoubleSupplier relayedToModel) {
     }
 
     private final Recorder inbound = new Recorder(MAX_MICROS, 3);
@@ -254,6 +258,10 @@ public final class MediaLoad implements AutoCloseable {
                 modelSent.get(), clientReceived.get(), modelSent.get() - clientReceived.get()));
         report.append(String.format(Locale.ROOT, "bridge queue drops (voice_bridge_frames_dropped_total): %.0f%n",
                 probes.droppedFrames().getAsDouble()));
+        long relayed = (long) probes.relayedToModel().getAsDouble();
+        report.append(String.format(Locale.ROOT, "frames the bridge's sessions took for the model "
+                        + "(voice_bridge_frames_relayed_total{twilio_to_model}): %d; lost before them %d, after them %d%n",
+                relayed, clientSent.get() - relayed, relayed - modelReceived.get()));
         report.append(String.format(Locale.ROOT, "process CPU during the measured window: %.2f cores (services, "
                 + "harness, echo model and Kafka in one JVM; Postgres in its own processes)%n", cpuCores));
         report.append(String.format(Locale.ROOT, "per call: %.1f millicores; per media frame relayed (either "

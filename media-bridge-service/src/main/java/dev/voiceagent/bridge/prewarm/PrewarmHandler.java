@@ -70,12 +70,21 @@ public class PrewarmHandler {
         if (agent == null) {
             return Mono.error(Problems.notFound("Unknown agent " + body.agentKey() + "."));
         }
-        if (sessions.all().stream().anyMatch(s -> s.callSid().equals(body.callSid()))) {
+        if (sessions.isLive(body.callSid())) {
             return answer(HttpStatus.OK, body, "already_streaming");
         }
         CallContext call = new CallContext(body.callSid(), body.tenantId(), body.agentKey(), body.agentVersionId(),
                 body.caller(), body.direction() == null ? "inbound" : body.direction());
         PrewarmRegistry.Result result = prewarm.prewarm(call, SessionSetup.of(tenant, agent, body.agentVersionId(), realtime));
+        // The stream may have started while the prewarm was set up: its session found nothing to take and opened a
+        // model session of its own, and this one would wait unused until it expires. A stream that starts after this
+        // check finds the prewarmed session (it was registered before the check).
+        if (result == PrewarmRegistry.Result.PREWARMED && sessions.started(call.callSid())
+                && prewarm.withdraw(call.callSid())) {
+            log.info("call {}: its stream started while the model session was prewarmed; closed the prewarmed one",
+                    call.callSid());
+            return answer(HttpStatus.OK, body, "already_streaming");
+        }
         return switch (result) {
             case PREWARMED -> {
                 log.info("call {}: model session prewarmed (tenant {}, agent {}, caller {})", call.callSid(),

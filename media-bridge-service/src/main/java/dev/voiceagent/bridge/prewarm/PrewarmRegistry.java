@@ -88,6 +88,21 @@ public class PrewarmRegistry implements ModelLinks, Disposable {
         }
     }
 
+    /**
+     * Closes the call's prewarmed session, if one waits: its stream started while the prewarm was being set up and
+     * opened a model session of its own. True when one was closed.
+     */
+    public boolean withdraw(String callSid) {
+        Prewarmed entry = byCall.remove(callSid);
+        if (entry == null) {
+            return false;
+        }
+        entry.expiry.dispose();
+        entry.link.dispose();
+        metrics.prewarm("superseded");
+        return true;
+    }
+
     @Override
     public Optional<ModelConnection> takePrewarmed(CallContext call, String model) {
         Prewarmed entry = byCall.remove(call.callSid());

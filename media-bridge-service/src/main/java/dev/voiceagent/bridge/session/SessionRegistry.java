@@ -19,6 +19,20 @@ public class SessionRegistry {
         sessions.remove(session.callSid(), session);
     }
 
+    /** Whether a session for {@code callSid} is live here (its stream has connected). */
+    public boolean isLive(String callSid) {
+        return sessions.containsKey(callSid);
+    }
+
+    /**
+     * Whether the session for {@code callSid} has had its stream's start, and so has already decided whether it
+     * takes a prewarmed model session.
+     */
+    public boolean started(String callSid) {
+        VoiceSession session = sessions.get(callSid);
+        return session != null && session.phase() != VoiceSession.Phase.WAITING_FOR_START;
+    }
+
     public int size() {
         return sessions.size();
     }

@@ -6,19 +6,22 @@
 #   <max-seconds>  stop waiting after this long (keep below terminationGracePeriodSeconds minus the shutdown phase)
 # Kubernetes has already taken the pod out of its Services' endpoints, so no new call arrives while this waits;
 # the first seconds let every proxy and kube-proxy notice.
+# A gauge that reads as no number (NaN, say) counts as live calls: the hook keeps waiting rather than cut calls short.
 set -uo pipefail
 gauge="${1:--}"
 max="${2:-30}"
 port="${SERVER_PORT:-8080}"
-settle=5
+settle="${DRAIN_SETTLE_SECONDS:-5}"
+poll="${DRAIN_POLL_SECONDS:-5}"
 sleep "${settle}"
 [[ "${gauge}" == "-" ]] && exit 0
 
+# prints the gauge summed over its label sets; exit 1: not exposed (or /metrics unreachable), exit 2: not a number
 live_calls() {
   exec 3<>"/dev/tcp/127.0.0.1/${port}" || return 1
   printf 'GET /metrics HTTP/1.0\r\nHost: localhost\r\nConnection: close\r\n\r\n' >&3
-  # sum the gauge over its label sets; an absent gauge reads as "unknown" (exit 1)
-  awk -v g="${gauge}" '$1 ~ "^"g"({|$)" { sum += $NF; seen = 1 } END { if (!seen) exit 1; printf "%d\n", sum }' <&3
+  awk -v g="${gauge}" '$1 ~ "^"g"({|$)" { if ($NF !~ /^[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?$/) bad = 1; sum += $NF; seen = 1 }
+    END { if (!seen) exit 1; if (bad) exit 2; printf "%d\n", sum }' <&3
   local rc=$?
   exec 3<&-
   return ${rc}
@@ -26,12 +29,14 @@ live_calls() {
 
 deadline=$(( SECONDS + max - settle ))
 while (( SECONDS < deadline )); do
-  if ! calls=$(live_calls); then
-    echo "drain: ${gauge} not exposed; not waiting for calls" >&2
-    exit 0
-  fi
-  (( calls == 0 )) && exit 0
-  echo "drain: ${calls} live call(s) on this instance" >&2
-  sleep 5
+  calls=$(live_calls)
+  case $? in
+    0) (( calls == 0 )) && exit 0
+       echo "drain: ${calls} live call(s) on this instance" >&2 ;;
+    2) echo "drain: ${gauge} does not read as a number; waiting as if calls were live" >&2 ;;
+    *) echo "drain: ${gauge} not exposed; not waiting for calls" >&2
+       exit 0 ;;
+  esac
+  sleep "${poll}"
 done
 echo "drain: gave up after ${max}s with calls still live" >&2

@@ -2,6 +2,10 @@ package dev.voiceagent.gateway.support;
 
 import dev.voiceagent.support.BackgroundLoop;
 import dev.voiceagent.support.HandOff;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
@@ -21,8 +25,12 @@ import reactor.core.scheduler.Schedulers;
  * Jobs start on the sender's own thread ({@code <name>-sender}), not on the thread that offered them: an offer comes
  * from an event loop in the middle of a request, and starting a job there (encoding it, opening its request or its
  * broker send) would make the request wait for it. Once started, a job's I/O runs on its client's threads.
+ * <p>
+ * As a bean it reports {@code voice_gateway_background_jobs_waiting} and
+ * {@code voice_gateway_background_jobs_dropped_total}, tagged with its queue ({@code session-pre-warm},
+ * {@code log-line-publisher}).
  */
-public class BackgroundSender<T> extends BackgroundLoop {
+public class BackgroundSender<T> extends BackgroundLoop implements MeterBinder {
 
     private static final Logger log = LoggerFactory.getLogger(BackgroundSender.class);
 
@@ -50,6 +58,19 @@ public class BackgroundSender<T> extends BackgroundLoop {
                     isRunning() ? "full" : "not running", total);
         }
         return false;
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        String queueName = name.replace(' ', '-');
+        Gauge.builder("voice.gateway.background.jobs.waiting", this, sender -> sender.queue.waiting())
+                .description("Side jobs queued and not yet started")
+                .tag("queue", queueName)
+                .register(registry);
+        FunctionCounter.builder("voice.gateway.background.jobs.dropped", this, sender -> sender.dropped.get())
+                .description("Side jobs refused because the queue was full or not running")
+                .tag("queue", queueName)
+                .register(registry);
     }
 
     /** Jobs refused so far because the queue was full. */

@@ -1,0 +1,55 @@
+package dev.voiceagent.gateway.support;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+class BackgroundSenderTest {
+
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
+    private double waiting() {
+        return meters.get("voice.gateway.background.jobs.waiting").tag("queue", "test-queue").gauge().value();
+    }
+
+    private double dropped() {
+        return meters.get("voice.gateway.background.jobs.dropped").tag("queue", "test-queue").functionCounter().count();
+    }
+
+    @Test
+    void jobsStartOnTheSendersThreadAndTheQueueIsMeasured() {
+        List<String> threads = new CopyOnWriteArrayList<>();
+        Sinks.Empty<Void> gate = Sinks.empty();
+        // one job at a time, each held until the gate opens
+        BackgroundSender<Integer> sender = new BackgroundSender<>("test queue", 2, 1, item -> {
+            threads.add(Thread.currentThread().getName());
+            return gate.asMono();
+        });
+        sender.bindTo(meters);
+        assertThat(sender.offer(0)).as("not running yet").isFalse();
+        assertThat(dropped()).isEqualTo(1);
+        sender.start();
+        try {
+            assertThat(sender.offer(1)).isTrue();
+            await().atMost(Duration.ofSeconds(5)).until(() -> threads.size() == 1);
+            assertThat(sender.offer(2)).isTrue();
+            assertThat(sender.offer(3)).isTrue();
+            assertThat(waiting()).as("two wait behind the one running").isEqualTo(2);
+            assertThat(sender.offer(4)).as("full").isFalse();
+            assertThat(dropped()).isEqualTo(2);
+            gate.tryEmitEmpty();
+            await().atMost(Duration.ofSeconds(5)).until(() -> threads.size() == 3);
+            assertThat(threads).allMatch("test-queue-sender"::equals);
+            assertThat(waiting()).isZero();
+        } finally {
+            sender.stop();
+        }
+    }
+}

@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 import reactor.netty.http.client.WebsocketClientSpec;
@@ -79,8 +80,11 @@ public class ReactorNettyRealtimeClient implements RealtimeClient {
                 .mapNotNull(frame -> decode(frame).orElse(null));
         Mono<RealtimeServerEvent> closing = sending.then(Mono.delay(properties.closeGrace()))
                 .then(Mono.error(new ClosedByClient()));
-        // merge ends when both end: the closing side stops as soon as the model's side has ended
-        return receiving.publish(events -> Flux.merge(events, closing.takeUntilOther(events.ignoreElements())))
+        // merge ends when both end: the closing side stops as soon as the model's side has ended. (Not publish():
+        // with automatic context propagation its subscribers restore thread-locals around every event.)
+        Sinks.Empty<Void> modelSideEnded = Sinks.empty();
+        return Flux.merge(receiving.doFinally(signal -> modelSideEnded.tryEmitEmpty()),
+                        closing.takeUntilOther(modelSideEnded.asMono()))
                 .onErrorResume(ClosedByClient.class, e -> Mono.empty());
     }
 

@@ -1,11 +1,16 @@
 package dev.voiceagent.bridge.support;
 
 import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
+import reactor.core.Scannable;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.FluxSink;
+import reactor.core.publisher.Operators;
 
 /**
  * A single-consumer outbound lane with two queues: control messages always go ahead of queued data, and the data
@@ -15,8 +20,16 @@ import reactor.core.publisher.FluxSink;
  * A lane built with a latency sink also keeps, in a preallocated ring beside the data queue, the
  * {@link System#nanoTime()} at which each stamped data item was received, and reports the time from then until
  * the item is emitted to the socket writer (which requests only what it can write).
+ * <p>
+ * The lane is its own {@link Flux} rather than a {@code Flux.create}: with automatic context propagation Reactor
+ * wraps the subscriber of every {@code Flux.create} in an operator that restores the thread-locals of the
+ * subscriber's context around each signal — an empty context included, which still clears and restores every
+ * registered accessor. On a lane that is every audio frame, in both directions.
  */
 public final class PriorityLane<T> {
+
+    /** Reactor's scan attribute that marks its own producers (see {@link LaneFlux}). */
+    private static final String INTERNAL_PRODUCER = "reactor.core.publisher.InternalProducerAttr";
 
     /** The stamp of data offered without a receipt time (marks, fallback audio): not timed. */
     public static final long UNSTAMPED = Long.MIN_VALUE;
@@ -29,8 +42,13 @@ public final class PriorityLane<T> {
     private final long[] stamps;
     private int stampHead;
     private final AtomicInteger wip = new AtomicInteger();
-    private final Flux<T> flux;
-    private volatile FluxSink<T> sink;
+    private final AtomicLong requested = new AtomicLong();
+    private final AtomicBoolean subscribed = new AtomicBoolean();
+    private final Flux<T> flux = new LaneFlux();
+    private volatile CoreSubscriber<? super T> subscriber;
+    private volatile boolean cancelled;
+    /** Set by the drain loop (serialised by {@link #wip}) once the subscriber has been completed. */
+    private boolean terminated;
     private boolean completed;
     /** Data items dropped because the queue was full (not those cleared on purpose). */
     private long dropped;
@@ -46,17 +64,54 @@ public final class PriorityLane<T> {
         this.onDrop = onDrop;
         this.latency = latency;
         this.stamps = latency == null || capacity <= 0 ? null : new long[capacity];
-        this.flux = Flux.create(s -> {
-            sink = s;
-            s.onRequest(n -> drain());
-            s.onDispose(this::discardAll);
-            drain();
-        }, FluxSink.OverflowStrategy.IGNORE);
     }
 
-    /** The lane's items; subscribe once. */
+    /** The lane's items; subscribe once (a second subscriber gets an error). */
     public Flux<T> flux() {
         return flux;
+    }
+
+    /**
+     * The lane as a publisher. It answers Reactor's scan for its own producers ({@code InternalProducerAttr}, package
+     * private, so matched by name): a producer that does not answer it gets its subscriber wrapped in a thread-local
+     * restoring operator by whatever operator subscribes to it. Should Reactor rename the attribute, the lane is
+     * simply wrapped again (and {@code PriorityLaneTest} says so).
+     */
+    private final class LaneFlux extends Flux<T> implements Scannable {
+        @Override
+        public void subscribe(CoreSubscriber<? super T> actual) {
+            attach(actual);
+        }
+
+        @Override
+        public Object scanUnsafe(Attr key) {
+            return key != null && INTERNAL_PRODUCER.equals(key.getClass().getName()) ? Boolean.TRUE : null;
+        }
+    }
+
+    private void attach(CoreSubscriber<? super T> actual) {
+        if (!subscribed.compareAndSet(false, true)) {
+            Operators.error(actual, new IllegalStateException("a lane has one subscriber"));
+            return;
+        }
+        actual.onSubscribe(new Subscription() {
+            @Override
+            public void request(long n) {
+                if (Operators.validate(n)) {
+                    requested.accumulateAndGet(n, Operators::addCap);
+                    drain();
+                }
+            }
+
+            @Override
+            public void cancel() {
+                cancelled = true;
+                discardAll();
+            }
+        });
+        // only now can the drain loop see it: nothing (not even completion) reaches it before onSubscribe returned
+        subscriber = actual;
+        drain();
     }
 
     public void offerControl(T item) {
@@ -145,21 +200,21 @@ public final class PriorityLane<T> {
             return;
         }
         do {
-            FluxSink<T> s = sink;
-            if (s != null) {
+            CoreSubscriber<? super T> s = subscriber;
+            if (s != null && !terminated) {
                 emit(s);
             }
         } while (wip.decrementAndGet() != 0);
     }
 
-    private void emit(FluxSink<T> s) {
-        while (true) {
+    private void emit(CoreSubscriber<? super T> s) {
+        while (!cancelled) {
             T next;
             boolean done;
             long stamp = UNSTAMPED;
             synchronized (this) {
                 done = completed && control.isEmpty() && data.isEmpty();
-                if (done || s.requestedFromDownstream() == 0) {
+                if (done || requested.get() == 0) {
                     next = null;
                 } else if (control.isEmpty()) {
                     next = data.poll();
@@ -171,13 +226,18 @@ public final class PriorityLane<T> {
                 }
             }
             if (done) {
-                s.complete();
+                terminated = true;
+                s.onComplete();
+                discardAll();
                 return;
             }
             if (next == null) {
                 return;
             }
-            s.next(next);
+            if (requested.get() != Long.MAX_VALUE) {
+                requested.decrementAndGet();
+            }
+            s.onNext(next);
             if (stamp != UNSTAMPED) {
                 latency.accept(System.nanoTime() - stamp);
             }

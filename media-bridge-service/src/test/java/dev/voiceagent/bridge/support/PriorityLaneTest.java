@@ -2,10 +2,16 @@ package dev.voiceagent.bridge.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.context.ContextRegistry;
+import io.micrometer.context.ThreadLocalAccessor;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Hooks;
 import reactor.test.StepVerifier;
+import reactor.test.StepVerifierOptions;
+import reactor.util.context.Context;
 
 class PriorityLaneTest {
 
@@ -93,5 +99,76 @@ class PriorityLaneTest {
         lane.complete();
         lane.offerControl("late");
         StepVerifier.create(lane.flux()).verifyComplete();
+    }
+
+    @Test
+    void oneSubscriberOnlyAndACancelDiscardsWhatWaits() {
+        PriorityLane<String> lane = new PriorityLane<>(10, d -> { });
+        lane.offerData("audio-1");
+        StepVerifier.create(lane.flux(), 0).thenCancel().verify();
+        assertThat(lane.queuedData()).as("discarded on cancel").isZero();
+        lane.offerData("audio-2");
+        assertThat(lane.queuedData()).as("nothing is accepted after a cancel").isZero();
+        StepVerifier.create(lane.flux()).expectError(IllegalStateException.class).verify();
+    }
+
+    /**
+     * With automatic context propagation on (as in every service), Reactor wraps a {@code Flux.create}'s subscriber
+     * so that each item restores the thread-locals of the subscriber's context: on a lane that was every audio frame.
+     * The lane's own publisher is not wrapped.
+     */
+    @Test
+    void itemsDoNotRestoreThreadLocalsOnTheWay() {
+        boolean wasEnabled = Hooks.isAutomaticContextPropagationEnabled();
+        CountingAccessor accessor = new CountingAccessor();
+        ContextRegistry.getInstance().registerThreadLocalAccessor(accessor);
+        Hooks.enableAutomaticContextPropagation();
+        try {
+            PriorityLane<String> lane = new PriorityLane<>(100, d -> { });
+            for (int i = 0; i < 50; i++) {
+                lane.offerData("audio-" + i);
+            }
+            lane.complete();
+            // a subscriber with a context of its own, as the socket writers are
+            StepVerifier.create(lane.flux(), StepVerifierOptions.create()
+                            .withInitialContext(Context.of(CountingAccessor.KEY, "call")))
+                    .expectNextCount(50)
+                    .verifyComplete();
+            assertThat(accessor.sets.get()).as("thread-local sets and clears for 50 items").isZero();
+        } finally {
+            if (!wasEnabled) {
+                Hooks.disableAutomaticContextPropagation();
+            }
+            ContextRegistry.getInstance().removeThreadLocalAccessor(CountingAccessor.KEY);
+        }
+    }
+
+    /** A thread-local accessor that counts how often Reactor sets or clears it. */
+    private static final class CountingAccessor implements ThreadLocalAccessor<String> {
+        static final String KEY = "priority-lane-test";
+        private final ThreadLocal<String> value = new ThreadLocal<>();
+        final AtomicInteger sets = new AtomicInteger();
+
+        @Override
+        public Object key() {
+            return KEY;
+        }
+
+        @Override
+        public String getValue() {
+            return value.get();
+        }
+
+        @Override
+        public void setValue(String v) {
+            sets.incrementAndGet();
+            value.set(v);
+        }
+
+        @Override
+        public void setValue() {
+            sets.incrementAndGet();
+            value.remove();
+        }
     }
 }

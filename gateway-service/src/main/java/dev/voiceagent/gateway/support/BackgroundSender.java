@@ -35,6 +35,8 @@ public class BackgroundSender<T> extends BackgroundLoop implements MeterBinder {
     private static final Logger log = LoggerFactory.getLogger(BackgroundSender.class);
 
     private final String name;
+    /** The name as a metric tag and thread-name prefix: {@code session-pre-warm}, {@code log-line-publisher}. */
+    private final String slug;
     private final HandOff<T> queue;
     private final Function<T, Mono<Void>> job;
     private final int concurrency;
@@ -42,6 +44,7 @@ public class BackgroundSender<T> extends BackgroundLoop implements MeterBinder {
 
     public BackgroundSender(String name, int capacity, int concurrency, Function<T, Mono<Void>> job) {
         this.name = name;
+        this.slug = name.replace(' ', '-');
         this.queue = new HandOff<>(capacity);
         this.job = job;
         this.concurrency = concurrency;
@@ -62,14 +65,13 @@ public class BackgroundSender<T> extends BackgroundLoop implements MeterBinder {
 
     @Override
     public void bindTo(MeterRegistry registry) {
-        String queueName = name.replace(' ', '-');
         Gauge.builder("voice.gateway.background.jobs.waiting", this, sender -> sender.queue.waiting())
                 .description("Side jobs queued and not yet started")
-                .tag("queue", queueName)
+                .tag("queue", slug)
                 .register(registry);
         FunctionCounter.builder("voice.gateway.background.jobs.dropped", this, sender -> sender.dropped.get())
                 .description("Side jobs refused because the queue was full or not running")
-                .tag("queue", queueName)
+                .tag("queue", slug)
                 .register(registry);
     }
 
@@ -80,7 +82,7 @@ public class BackgroundSender<T> extends BackgroundLoop implements MeterBinder {
 
     @Override
     protected Flux<?> loop() {
-        String threadName = name.replace(' ', '-') + "-sender";
+        String threadName = slug + "-sender";
         ExecutorService thread = Executors.newSingleThreadExecutor(runnable -> {
             Thread t = new Thread(runnable, threadName);
             t.setDaemon(true);

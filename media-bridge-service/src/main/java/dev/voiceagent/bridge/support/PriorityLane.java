@@ -130,23 +130,23 @@ public final class PriorityLane<T> {
 
     /** Data received at {@code receivedNanos} ({@link System#nanoTime()}); timed if the lane has a latency sink. */
     public void offerData(T item, long receivedNanos) {
-        T dropped = null;
+        T oldest = null;
         synchronized (this) {
             if (completed) {
                 return;
             }
             if (data.size() >= capacity) {
-                dropped = data.poll();
+                oldest = data.poll();
                 advanceStamp();
-                this.dropped++;
+                dropped++;
             }
             data.add(item);
             if (stamps != null) {
                 stamps[(stampHead + data.size() - 1) % capacity] = receivedNanos;
             }
         }
-        if (dropped != null) {
-            onDrop.accept(dropped);
+        if (oldest != null) {
+            onDrop.accept(oldest);
         }
         drain();
     }

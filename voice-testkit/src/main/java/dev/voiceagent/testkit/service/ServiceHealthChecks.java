@@ -32,13 +32,17 @@ public abstract class ServiceHealthChecks {
         web.get().uri("/health/ready").exchange().expectStatus().isOk()
                 .expectBody().jsonPath("$.status").isEqualTo("UP");
         web.get().uri("/health/live").exchange().expectStatus().isOk();
+        assertThat(metrics()).contains("application=\"" + serviceName + "\"");
+    }
+
+    /** The service's Prometheus page ({@code /metrics}), which must answer 200. */
+    protected String metrics() {
         // a Prometheus page with latency histograms runs to megabytes and takes a while on a busy 2-core machine
         WebTestClient scraper = web.mutate().responseTimeout(java.time.Duration.ofSeconds(30))
                 .codecs(codecs -> codecs.defaultCodecs().maxInMemorySize(32 * 1024 * 1024)).build();
         // a scrape that times out leaves a thread dump in target/ (ResponseTimeoutDiagnostics)
-        scraper.get().uri("/metrics").exchange().expectStatus().isOk()
-                .expectBody(String.class).value(body -> assertThat(body)
-                        .contains("application=\"" + serviceName + "\""));
+        return scraper.get().uri("/metrics").exchange().expectStatus().isOk()
+                .expectBody(String.class).returnResult().getResponseBody();
     }
 
     @Test

@@ -167,9 +167,10 @@ public class GatewayConfiguration implements WebFluxConfigurer {
 
     @Bean
     OutboxRelay outboxRelay(DatabaseClient db, TransactionalOperator tx, EventPublisher events,
-                            ObjectProvider<io.micrometer.observation.ObservationRegistry> observations) {
+                            ObjectProvider<io.micrometer.observation.ObservationRegistry> observations,
+                            MeterRegistry meters) {
         return new OutboxRelay(db, tx, events, gateway.outbox(),
-                observations.getIfAvailable(() -> io.micrometer.observation.ObservationRegistry.NOOP));
+                observations.getIfAvailable(() -> io.micrometer.observation.ObservationRegistry.NOOP), meters);
     }
 
     @Bean

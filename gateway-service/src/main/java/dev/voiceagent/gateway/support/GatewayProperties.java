@@ -67,7 +67,8 @@ public record GatewayProperties(
     public record Outbox(
             @DefaultValue("1s") Duration interval,
             @DefaultValue("200") int batchSize,
-            @DefaultValue("24h") Duration retention) {
+            @DefaultValue("24h") Duration retention,
+            @DefaultValue("10ms") Duration linger) {
     }
 
     /** Model-session pre-warm at incoming-call ({@code voice.gateway.prewarm.*}). */

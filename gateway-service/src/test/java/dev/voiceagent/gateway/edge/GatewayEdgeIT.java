@@ -13,6 +13,8 @@ import dev.voiceagent.gateway.calllog.CallStatus;
 import dev.voiceagent.gateway.limits.CallSlots;
 import dev.voiceagent.gateway.logstream.CallLogStreams;
 import dev.voiceagent.gateway.testing.KafkaEvents;
+import dev.voiceagent.gateway.outbox.CallEventOutbox;
+import io.micrometer.core.instrument.MeterRegistry;
 import dev.voiceagent.gateway.testing.Tenants;
 import dev.voiceagent.gateway.twilio.TwilioSignatures;
 import dev.voiceagent.gateway.twilio.TwimlResponses;
@@ -55,6 +57,7 @@ import org.springframework.util.MultiValueMap;
 import org.springframework.web.reactive.function.BodyInserters;
 import org.springframework.web.reactive.function.client.ClientRequest;
 import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
@@ -82,6 +85,7 @@ import reactor.test.StepVerifier;
         "voice.gateway.log-stream.heartbeat=300ms",
         "voice.gateway.log-stream.close-grace=200ms",
         "voice.gateway.outbox.interval=300ms",
+        "voice.gateway.outbox.linger=500ms",
         "voice.gateway.prewarm.timeout=2s"})
 @AutoConfigureWebTestClient
 @VoiceInfrastructure
@@ -176,6 +180,8 @@ class GatewayEdgeIT {
     @Autowired FlakyEventPublisher events;
     @Autowired DatabaseClient db;
     @Autowired CallSlots slots;
+    @Autowired CallEventOutbox outbox;
+    @Autowired MeterRegistry meters;
     @Value("${spring.kafka.bootstrap-servers}") String bootstrap;
     WebTestClient web;
 
@@ -441,6 +447,34 @@ class GatewayEdgeIT {
                     Duration.ofSeconds(15))).hasSize(1);
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> pendingOutboxRows(sid) == 0);
+    }
+
+    @Test
+    void eventsWrittenTogetherShareARelayPass() {
+        // a first event, so that the producer has the topic's metadata and the passes below take their usual time
+        String first = newSid();
+        outbox.inTransaction(outbox.add(outbox.envelope("outboxer", first,
+                new CallCreated("inbound", "+15555550100", "+15555550199", "support", "v1")))).block(Duration.ofSeconds(5));
+        await().atMost(Duration.ofSeconds(10)).until(() -> pendingOutboxRows(first) == 0);
+        double batchesBefore = meters.counter("voice.gateway.outbox.batches").count();
+        double publishedBefore = meters.counter("voice.gateway.outbox.published").count();
+        List<String> sids = java.util.stream.IntStream.range(0, 12).mapToObj(i -> newSid()).toList();
+        try (KafkaEvents created = new KafkaEvents(bootstrap, Topics.CALL_EVENTS)) {
+            // twelve transactions, each with its own outbox row, committed 30 ms apart: each wakes the relay, and its
+            // linger (500 ms here) lets one pass, or a few, take them all instead of one pass (transaction, select,
+            // publish, update) a row
+            Flux.fromIterable(sids).delayElements(Duration.ofMillis(30))
+                    .concatMap(sid -> outbox.inTransaction(outbox.add(outbox.envelope("outboxer", sid,
+                            new CallCreated("inbound", "+15555550100", "+15555550199", "support", "v1")))))
+                    .blockLast(Duration.ofSeconds(10));
+            assertThat(created.await(e -> sids.contains(e.callSid()) && e.data() instanceof CallCreated, sids.size(),
+                    Duration.ofSeconds(15))).hasSize(sids.size());
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> sids.stream().allMatch(sid -> pendingOutboxRows(sid) == 0));
+        await().atMost(Duration.ofSeconds(5)).until(() ->
+                meters.counter("voice.gateway.outbox.published").count() - publishedBefore >= sids.size());
+        double batches = meters.counter("voice.gateway.outbox.batches").count() - batchesBefore;
+        assertThat(batches).as("relay transactions for %d rows", sids.size()).isBetween(1.0, sids.size() / 3.0);
     }
 
     // ---- pre-warm ----------------------------------------------------------------------------------------

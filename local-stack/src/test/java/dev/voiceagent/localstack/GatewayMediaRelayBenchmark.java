@@ -65,6 +65,7 @@ class GatewayMediaRelayBenchmark {
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
             String before = PROCESSES ? ServiceFootprint.table(stack, "before the calls") : "";
             Map<String, ServiceFootprint.Cpu> cpuBefore = PROCESSES ? ServiceFootprint.cpu(stack) : Map.of();
+            Map<String, ServiceFootprint.Gc> gcBefore = PROCESSES ? ServiceFootprint.gc(stack) : Map.of();
             long started = System.nanoTime();
             String report = load.run("GatewayMediaRelayBenchmark (gateway -> bridge -> model)", CALLS, SECONDS,
                     RAMP_PER_SECOND, (index, callSid) -> answered(http, stack, callSid), probes(stack));
@@ -72,6 +73,8 @@ class GatewayMediaRelayBenchmark {
             if (PROCESSES) {
                 double wall = (System.nanoTime() - started) / 1e9;
                 Map<String, ServiceFootprint.Cpu> cpuAfter = ServiceFootprint.cpu(stack);
+                // read before the table below, whose heap figures come after a full collection of each service
+                Map<String, ServiceFootprint.Gc> gcAfter = ServiceFootprint.gc(stack);
                 System.out.println(before);
                 System.out.println(ServiceFootprint.table(stack, "after the calls"));
                 System.out.printf("CPU over the whole run (%.0f s: ramp, %d s measured, hang-up), in cores and "
@@ -83,6 +86,14 @@ class GatewayMediaRelayBenchmark {
                     System.out.printf("  %-22s %.2f cores, %.2f millicores per call, %.0f%% of it in the kernel, %.0f "
                             + "context switches/s per call%n", service, cores, 1000 * cores / CALLS,
                             run.kernelPercent(), run.contextSwitches() / wall / CALLS);
+                });
+                System.out.printf("GC pauses over the whole run (%s); every pause holds the frames in flight:%n",
+                        SERVICE_JAVA_OPTS.trim());
+                gcAfter.forEach((service, after) -> {
+                    ServiceFootprint.Gc run = after.minus(gcBefore.getOrDefault(service, ServiceFootprint.Gc.NONE));
+                    System.out.printf("  %-22s %5d pauses, %7.1f ms in all, %5.2f ms on average, longest %5.1f ms "
+                            + "(last 2 min)%n", service, run.pauses(), 1000 * run.seconds(),
+                            run.pauses() == 0 ? 0 : 1000 * run.seconds() / run.pauses(), 1000 * run.longestSeconds());
                 });
             }
         }

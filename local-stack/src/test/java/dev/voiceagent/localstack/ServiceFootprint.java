@@ -220,4 +220,45 @@ final class ServiceFootprint {
             return -1;
         }
     }
+    /**
+     * A service's garbage-collection pauses so far, from Micrometer's {@code jvm_gc_pause_seconds}: count and total
+     * without the full collections this class asks for ({@code cause="System.gc()"}), and the longest pause of the
+     * timer's recent window (about the last two minutes).
+     */
+    record Gc(long pauses, double seconds, double longestSeconds) {
+
+        static final Gc NONE = new Gc(0, 0, 0);
+
+        Gc minus(Gc before) {
+            return new Gc(pauses - before.pauses, seconds - before.seconds, longestSeconds);
+        }
+    }
+
+    /** {@link Gc} of each service that runs in a process of its own. */
+    static Map<String, Gc> gc(LocalStack stack) {
+        Map<String, Gc> gc = new LinkedHashMap<>();
+        stack.serviceNames().forEach(service -> stack.process(service).ifPresent(process -> gc.put(service,
+                gc(scrape(stack.url(service) + "/metrics")))));
+        return gc;
+    }
+
+    static Gc gc(String prometheusText) {
+        long pauses = 0;
+        double seconds = 0;
+        double longest = 0;
+        for (String line : prometheusText.split("\n")) {
+            if (!line.startsWith("jvm_gc_pause_seconds") || line.contains("cause=\"System.gc()\"")) {
+                continue;
+            }
+            double value = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            if (line.startsWith("jvm_gc_pause_seconds_count{")) {
+                pauses += (long) value;
+            } else if (line.startsWith("jvm_gc_pause_seconds_sum{")) {
+                seconds += value;
+            } else if (line.startsWith("jvm_gc_pause_seconds_max{")) {
+                longest = Math.max(longest, value);
+            }
+        }
+        return new Gc(pauses, seconds, longest);
+    }
 }

@@ -8,6 +8,7 @@ import dev.voiceagent.gateway.calllog.CallStatus;
 import dev.voiceagent.gateway.testing.Tenants;
 import dev.voiceagent.gateway.twilio.TwilioSignatures;
 import dev.voiceagent.support.tenant.TenantDirectory;
+import dev.voiceagent.testkit.bench.GcPauses;
 import dev.voiceagent.testkit.bench.ProcessesCpu;
 import dev.voiceagent.testkit.bench.ThreadCpu;
 import dev.voiceagent.testkit.infra.VoiceInfrastructure;
@@ -36,6 +37,8 @@ import org.springframework.test.context.DynamicPropertySource;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.ByteBufFlux;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.client.HttpClient;
@@ -80,6 +83,8 @@ class IncomingCallBenchmark {
     static final AtomicLong ENDED = new AtomicLong();
     /** The harness and the stand-in bridge run on event loops of their own, so that their CPU is told apart. */
     static final LoopResources BENCH_LOOPS = LoopResources.create("bench", 1, true);
+    /** The open loop's clock, and where each request is signed and built: the harness's, not the gateway's CPU. */
+    static final Scheduler BENCH_TICKS = Schedulers.newSingle("bench-ticks", true);
     static final DisposableServer BRIDGE = HttpServer.create().port(0).runOn(BENCH_LOOPS)
             .route(routes -> routes.post("/internal/v1/sessions/prewarm", (request, response) ->
                     request.receive().then(Mono.fromRunnable(PREWARMS::incrementAndGet)).then(response.status(202).send())))
@@ -94,6 +99,7 @@ class IncomingCallBenchmark {
     static void stop() {
         BRIDGE.disposeNow();
         BENCH_LOOPS.disposeLater().block(Duration.ofSeconds(5));
+        BENCH_TICKS.dispose();
     }
 
     @LocalServerPort int port;
@@ -177,14 +183,19 @@ class IncomingCallBenchmark {
         AtomicInteger index = new AtomicInteger();
         AtomicInteger errors = new AtomicInteger();
         long periodNanos = 1_000_000_000L / rate;
+        // the webhooks are built and signed before the clock starts: Twilio's side of the exchange is not the
+        // gateway's cost, and on a 2-core machine the harness's CPU competes with what it measures
+        List<Webhook> webhooks = java.util.stream.IntStream.range(0, total)
+                .mapToObj(i -> webhook(i % TENANTS)).toList();
         ThreadCpu.Snapshot threadsBefore = ThreadCpu.snapshot();
         long postgresBefore = ProcessesCpu.nanos("postgres");
+        GcPauses gc = GcPauses.record();
         long started = System.nanoTime();
         // open loop: requests are due on a fixed schedule whether or not earlier ones have answered
-        Flux.interval(Duration.ofNanos(periodNanos))
+        Flux.interval(Duration.ofNanos(periodNanos), BENCH_TICKS)
                 .onBackpressureBuffer()
                 .take(total)
-                .flatMap(tick -> request(client, (int) (tick % TENANTS))
+                .flatMap(tick -> request(client, webhooks.get(tick.intValue()))
                         .doOnNext(sample -> {
                             latencies[index.getAndIncrement()] = sample.nanos();
                             if (!sample.ok()) {
@@ -193,12 +204,17 @@ class IncomingCallBenchmark {
                         }), 4096)
                 .blockLast(Duration.ofSeconds(seconds * 10L + 60L));
         long elapsed = System.nanoTime() - started;
+        gc.close();
         ThreadCpu.Usage threads = ThreadCpu.snapshot().since(threadsBefore);
         return new Result(Arrays.copyOf(latencies, index.get()), errors.get(), elapsed, threads,
-                ProcessesCpu.nanos("postgres") - postgresBefore);
+                ProcessesCpu.nanos("postgres") - postgresBefore, gc);
     }
 
-    private Mono<Sample> request(HttpClient client, int tenant) {
+    /** A signed incoming-call webhook, ready to send. */
+    private record Webhook(String body, String signature) {
+    }
+
+    private static Webhook webhook(int tenant) {
         Map<String, String> params = new LinkedHashMap<>();
         params.put("AccountSid", "AC00000000000000000000000000000000");
         params.put("CallSid", "CA" + UUID.randomUUID().toString().replace("-", ""));
@@ -209,13 +225,16 @@ class IncomingCallBenchmark {
         String body = params.entrySet().stream()
                 .map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
                 .collect(Collectors.joining("&"));
-        String signature = TwilioSignatures.sign(TOKEN, URL, params);
+        return new Webhook(body, TwilioSignatures.sign(TOKEN, URL, params));
+    }
+
+    private Mono<Sample> request(HttpClient client, Webhook webhook) {
         return Mono.defer(() -> {
             long start = System.nanoTime();
             return client.headers(h -> h.set(HttpHeaderNames.CONTENT_TYPE, "application/x-www-form-urlencoded")
-                            .set("X-Twilio-Signature", signature))
+                            .set("X-Twilio-Signature", webhook.signature()))
                     .post().uri("/api/v1/incoming-call")
-                    .send(ByteBufFlux.fromString(Mono.just(body)))
+                    .send(ByteBufFlux.fromString(Mono.just(webhook.body())))
                     .responseSingle((response, content) -> content.asString().defaultIfEmpty("")
                             .map(text -> new Sample(System.nanoTime() - start,
                                     response.status().code() == 200 && text.contains("<Stream"))))
@@ -258,7 +277,7 @@ class IncomingCallBenchmark {
 
     /** {@code threads.processNanos()}: CPU time of this JVM (gateway, broker, harness); Postgres is apart. */
     private record Result(long[] latencies, int errors, long elapsedNanos, ThreadCpu.Usage threads,
-                          long postgresNanos) {
+                          long postgresNanos, GcPauses gc) {
 
         long answered() {
             return latencies.length - errors;
@@ -278,13 +297,14 @@ class IncomingCallBenchmark {
                             + "latency max    %.2f ms%n"
                             + "JVM CPU        %.0f%% of one core, %.2f ms a request (gateway + Kafka broker + harness)%n"
                             + "pre-warms seen %d, calls ended %d%n"
+                            + "GC in the run  (this JVM: gateway, Kafka broker, harness)%n%s"
                             + "CPU by part    (µs a request)%n%s"
                             + "CPU by thread group%n%s",
                     rate, seconds, sorted.length, errors, achieved, ms(sorted, 0.50), ms(sorted, 0.95),
                     ms(sorted, 0.99), sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1e6,
                     100.0 * threads.processNanos() / elapsedNanos,
                     sorted.length == 0 ? 0 : threads.processNanos() / 1e6 / sorted.length,
-                    PREWARMS.get(), ENDED.get(), parts(sorted.length), threads.table(25, sorted.length, "req"));
+                    PREWARMS.get(), ENDED.get(), gc.report(), parts(sorted.length), threads.table(25, sorted.length, "req"));
         }
 
         private String parts(long requests) {

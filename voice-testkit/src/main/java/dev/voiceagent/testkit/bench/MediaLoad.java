@@ -46,6 +46,10 @@ public final class MediaLoad implements AutoCloseable {
 
     private static final int FRAME_BYTES = 160;
     private static final long MAX_MICROS = Duration.ofSeconds(30).toNanos() / 1000;
+    /** How long after the ramp every call's session may take to start before measuring begins anyway. */
+    private static final Duration START_WAIT = Duration.ofSeconds(60);
+    /** After the last session start: for audio that waited on a slow start to drain before the window opens. */
+    private static final Duration SETTLE = Duration.ofSeconds(3);
 
     /** How one simulated call reaches the media stream: its URL, and its {@code start} message's extras. */
     public record Stream(URI url, Map<String, String> headers, Map<String, String> customParameters) {
@@ -67,6 +71,8 @@ public final class MediaLoad implements AutoCloseable {
     private final AtomicLong clientSent = new AtomicLong();
     private final AtomicLong clientReceived = new AtomicLong();
     private final AtomicInteger modelSessions = new AtomicInteger();
+    /** Calls that have received at least one echoed frame. */
+    private final AtomicInteger callsEchoed = new AtomicInteger();
     private final Map<String, Integer> failures = new ConcurrentHashMap<>();
     private final LoopResources loops = LoopResources.create("bench", 2, true);
     private final DisposableServer echo;
@@ -114,21 +120,22 @@ public final class MediaLoad implements AutoCloseable {
 
     // ---- the Twilio side: one client per call --------------------------------------------------------------
 
-    private Mono<Void> call(HttpClient client, Stream stream, String callSid, String streamSid, Duration talkFor) {
+    private Mono<Void> call(HttpClient client, Stream stream, String callSid, String streamSid, Mono<Void> hangUp) {
         return client.headers(h -> stream.headers().forEach(h::set))
                 .websocket()
                 .uri(stream.url())
-                .handle((in, out) -> twilio(in, out, callSid, streamSid, stream.customParameters(), talkFor))
+                .handle((in, out) -> twilio(in, out, callSid, streamSid, stream.customParameters(), hangUp))
                 .then();
     }
 
+    /** One caller: connected, start, a media frame every 20 ms until {@code hangUp}, then stop. */
     private Mono<Void> twilio(WebsocketInbound in, WebsocketOutbound out, String callSid, String streamSid,
-                              Map<String, String> parameters, Duration talkFor) {
+                              Map<String, String> parameters, Mono<Void> hangUp) {
         Sinks.Many<String> marks = Sinks.many().unicast().onBackpressureBuffer();
         String mediaHead = "{\"event\":\"media\",\"streamSid\":\"" + streamSid
                 + "\",\"media\":{\"track\":\"inbound\",\"chunk\":\"";
         Flux<String> media = Flux.interval(Duration.ofMillis(20), Duration.ofMillis(20))
-                .take(talkFor.toMillis() / 20)
+                .takeUntilOther(hangUp)
                 // Twilio does not slow down for a slow reader: frames queue on the caller's side (and count as latency)
                 .onBackpressureBuffer()
                 .map(n -> {
@@ -143,18 +150,22 @@ public final class MediaLoad implements AutoCloseable {
                 // let the last echoes come back before hanging up
                 Mono.delay(Duration.ofSeconds(2)).thenReturn("{\"event\":\"stop\",\"streamSid\":\"" + streamSid
                         + "\",\"stop\":{\"accountSid\":\"ACbench\",\"callSid\":\"" + callSid + "\"}}"));
+        AtomicBoolean echoed = new AtomicBoolean();
         Mono<Void> receiving = in.receive().asString(StandardCharsets.UTF_8)
-                .doOnNext(frame -> onServiceFrame(frame, marks))
+                .doOnNext(frame -> onServiceFrame(frame, marks, echoed))
                 .then();
         Mono<Void> sending = out.sendString(Flux.merge(script, marks.asFlux()), StandardCharsets.UTF_8).then();
         // the service closes the socket after stop: receiving ends the call
         return Mono.firstWithSignal(receiving, sending.then(Mono.never()));
     }
 
-    private void onServiceFrame(String frame, Sinks.Many<String> marks) {
+    private void onServiceFrame(String frame, Sinks.Many<String> marks, AtomicBoolean echoed) {
         if (frame.contains("\"event\":\"media\"")) {
             long now = System.nanoTime();
             clientReceived.incrementAndGet();
+            if (!echoed.get() && echoed.compareAndSet(false, true)) {
+                callsEchoed.incrementAndGet();
+            }
             String payload = field(frame, "\"payload\":\"");
             if (payload != null && measuring.get()) {
                 outbound.recordValue(Math.max(0, Math.min(MAX_MICROS, (now - stampOf(payload)) / 1000)));
@@ -189,8 +200,8 @@ public final class MediaLoad implements AutoCloseable {
         HttpClient client = HttpClient.create(ConnectionProvider.newConnection()).runOn(loops);
 
         long heapBefore = usedHeapAfterGc(memory);
-        Duration ramp = Duration.ofMillis(1000L * calls / rampPerSecond);
-        Duration talkFor = ramp.plusSeconds(seconds + 5);
+        // every call talks until the measured window has closed, then all hang up together
+        Sinks.Empty<Void> hangUp = Sinks.empty();
         List<Disposable> running = new ArrayList<>(calls);
         AtomicInteger ended = new AtomicInteger();
         AtomicInteger failed = new AtomicInteger();
@@ -205,9 +216,7 @@ public final class MediaLoad implements AutoCloseable {
             // Twilio-shaped SIDs (two letters, 32 hex digits), unique per run
             String callSid = String.format(Locale.ROOT, "CA%08x%024x", i, run);
             String streamSid = String.format(Locale.ROOT, "MZ%08x%024x", i, run);
-            // each call talks until the same wall-clock end
-            Duration remaining = talkFor.minusNanos(System.nanoTime() - rampStart);
-            running.add(call(client, stream.apply(i, callSid), callSid, streamSid, remaining).subscribe(v -> { }, e -> {
+            running.add(call(client, stream.apply(i, callSid), callSid, streamSid, hangUp.asMono()).subscribe(v -> { }, e -> {
                 failures.merge(e.getClass().getSimpleName() + ": " + e.getMessage(), 1, Integer::sum);
                 failed.incrementAndGet();
                 ended.incrementAndGet();
@@ -215,9 +224,21 @@ public final class MediaLoad implements AutoCloseable {
         }
         Thread.sleep(3000);
         int established = modelSessions.get();
-        long heapLive = usedHeapAfterGc(memory);
         System.out.printf("%nramp done: %d calls opened, %d bridge sessions live, %d model sessions, %d ended early %s%n",
                 calls, probes.liveSessions().getAsInt(), established, ended.get(), failures);
+        // The window measures calls in their stride: it opens once every call has heard the model (its whole path is
+        // up: gateway, bridge session, model session) and the audio
+        // that waited for a slow start (a cold service's first calls take seconds) has drained. Otherwise the
+        // window's tail is the ramp's backlog, not the relay.
+        long settleDeadline = System.nanoTime() + START_WAIT.toNanos();
+        while (callsEchoed.get() < calls - ended.get() && System.nanoTime() < settleDeadline) {
+            Thread.sleep(100);
+        }
+        double allStarted = (System.nanoTime() - rampStart) / 1e9;
+        Thread.sleep(SETTLE.toMillis());
+        System.out.printf("every call heard its first echo %.1f s after the ramp began (%d of %d calls); measuring "
+                + "from %.1f s%n", allStarted, callsEchoed.get(), calls, (System.nanoTime() - rampStart) / 1e9);
+        long heapLive = usedHeapAfterGc(memory);
 
         inbound.reset();
         outbound.reset();
@@ -238,6 +259,7 @@ public final class MediaLoad implements AutoCloseable {
         measuring.set(false);
         Histogram in = inbound.getIntervalHistogram();
         Histogram out = outbound.getIntervalHistogram();
+        hangUp.tryEmitEmpty();
 
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (ended.get() < calls && System.nanoTime() < deadline) {

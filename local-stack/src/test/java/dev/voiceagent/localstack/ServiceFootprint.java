@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 
 /**
  * What each service costs while the stack runs with a JVM per service: heap used after a full GC (asked of the
@@ -68,7 +69,7 @@ final class ServiceFootprint {
         for (String line : prometheusText.split("\n")) {
             if (line.startsWith(metric + "{") || line.startsWith(metric + " ")) {
                 if (label == null || line.contains(label)) {
-                    total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                    total += value(line);
                 }
             }
         }
@@ -165,10 +166,20 @@ final class ServiceFootprint {
 
     /** {@link Cpu} of each service that runs in a process of its own. */
     static Map<String, Cpu> cpu(LocalStack stack) {
-        Map<String, Cpu> cpu = new LinkedHashMap<>();
-        stack.serviceNames().forEach(service -> stack.process(service).ifPresent(process -> cpu.put(service,
-                cpu(process))));
-        return cpu;
+        return perProcess(stack, (service, process) -> cpu(process));
+    }
+
+    /** One reading for each service that runs in a process of its own, in the stack's order. */
+    private static <T> Map<String, T> perProcess(LocalStack stack, BiFunction<String, ProcessHandle, T> reading) {
+        Map<String, T> readings = new LinkedHashMap<>();
+        stack.serviceNames().forEach(service -> stack.process(service).ifPresent(process -> readings.put(service,
+                reading.apply(service, process))));
+        return readings;
+    }
+
+    /** The sample value at the end of a Prometheus text line. */
+    private static double value(String line) {
+        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
     }
 
     /**
@@ -220,6 +231,7 @@ final class ServiceFootprint {
             return -1;
         }
     }
+
     /**
      * A service's garbage-collection pauses so far, from Micrometer's {@code jvm_gc_pause_seconds}: count and total
      * without the full collections this class asks for ({@code cause="System.gc()"}), and the longest pause of the
@@ -236,10 +248,7 @@ final class ServiceFootprint {
 
     /** {@link Gc} of each service that runs in a process of its own. */
     static Map<String, Gc> gc(LocalStack stack) {
-        Map<String, Gc> gc = new LinkedHashMap<>();
-        stack.serviceNames().forEach(service -> stack.process(service).ifPresent(process -> gc.put(service,
-                gc(scrape(stack.url(service) + "/metrics")))));
-        return gc;
+        return perProcess(stack, (service, process) -> gc(scrape(stack.url(service) + "/metrics")));
     }
 
     static Gc gc(String prometheusText) {
@@ -250,7 +259,7 @@ final class ServiceFootprint {
             if (!line.startsWith("jvm_gc_pause_seconds") || line.contains("cause=\"System.gc()\"")) {
                 continue;
             }
-            double value = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            double value = value(line);
             if (line.startsWith("jvm_gc_pause_seconds_count{")) {
                 pauses += (long) value;
             } else if (line.startsWith("jvm_gc_pause_seconds_sum{")) {

@@ -26,6 +26,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -185,7 +186,7 @@ class IncomingCallBenchmark {
         long periodNanos = 1_000_000_000L / rate;
         // the webhooks are built and signed before the clock starts: Twilio's side of the exchange is not the
         // gateway's cost, and on a 2-core machine the harness's CPU competes with what it measures
-        List<Webhook> webhooks = java.util.stream.IntStream.range(0, total)
+        List<Webhook> webhooks = IntStream.range(0, total)
                 .mapToObj(i -> webhook(i % TENANTS)).toList();
         ThreadCpu.Snapshot threadsBefore = ThreadCpu.snapshot();
         long postgresBefore = ProcessesCpu.nanos("postgres");

@@ -33,6 +33,7 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -453,19 +454,17 @@ class GatewayEdgeIT {
     void eventsWrittenTogetherShareARelayPass() {
         // a first event, so that the producer has the topic's metadata and the passes below take their usual time
         String first = newSid();
-        outbox.inTransaction(outbox.add(outbox.envelope("outboxer", first,
-                new CallCreated("inbound", "+15555550100", "+15555550199", "support", "v1")))).block(Duration.ofSeconds(5));
+        writeCreatedEvent(first).block(Duration.ofSeconds(5));
         await().atMost(Duration.ofSeconds(10)).until(() -> pendingOutboxRows(first) == 0);
         double batchesBefore = meters.counter("voice.gateway.outbox.batches").count();
         double publishedBefore = meters.counter("voice.gateway.outbox.published").count();
-        List<String> sids = java.util.stream.IntStream.range(0, 12).mapToObj(i -> newSid()).toList();
+        List<String> sids = IntStream.range(0, 12).mapToObj(i -> newSid()).toList();
         try (KafkaEvents created = new KafkaEvents(bootstrap, Topics.CALL_EVENTS)) {
             // twelve transactions, each with its own outbox row, committed 30 ms apart: each wakes the relay, and its
             // linger (500 ms here) lets one pass, or a few, take them all instead of one pass (transaction, select,
             // publish, update) a row
             Flux.fromIterable(sids).delayElements(Duration.ofMillis(30))
-                    .concatMap(sid -> outbox.inTransaction(outbox.add(outbox.envelope("outboxer", sid,
-                            new CallCreated("inbound", "+15555550100", "+15555550199", "support", "v1")))))
+                    .concatMap(this::writeCreatedEvent)
                     .blockLast(Duration.ofSeconds(10));
             assertThat(created.await(e -> sids.contains(e.callSid()) && e.data() instanceof CallCreated, sids.size(),
                     Duration.ofSeconds(15))).hasSize(sids.size());
@@ -500,6 +499,12 @@ class GatewayEdgeIT {
     }
 
     // ---- helpers -----------------------------------------------------------------------------------------
+
+    /** A {@code voice.call.created} outbox row committed in a transaction of its own, as a state change writes it. */
+    private Mono<Void> writeCreatedEvent(String sid) {
+        return outbox.inTransaction(outbox.add(outbox.envelope("outboxer", sid,
+                new CallCreated("inbound", "+15555550100", "+15555550199", "support", "v1"))));
+    }
 
     private long pendingOutboxRows(String sid) {
         return db.sql("SELECT count(*) AS n FROM outbox_events WHERE event_key = :sid AND published_at IS NULL")

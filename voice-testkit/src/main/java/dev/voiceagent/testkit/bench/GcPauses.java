@@ -6,7 +6,9 @@ import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.stream.Collectors;
 import javax.management.ListenerNotFoundException;
 import javax.management.Notification;
 import javax.management.NotificationEmitter;
@@ -24,7 +26,7 @@ import javax.management.openmbean.CompositeData;
  */
 public final class GcPauses implements AutoCloseable {
 
-    private record Collection(String collector, String action, long millis) {
+    private record Collection(String collector, long millis) {
     }
 
     private final ConcurrentLinkedQueue<Collection> collections = new ConcurrentLinkedQueue<>();
@@ -50,7 +52,7 @@ public final class GcPauses implements AutoCloseable {
         if (GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(notification.getType())) {
             GarbageCollectionNotificationInfo info =
                     GarbageCollectionNotificationInfo.from((CompositeData) notification.getUserData());
-            collections.add(new Collection(info.getGcName(), info.getGcAction(), info.getGcInfo().getDuration()));
+            collections.add(new Collection(info.getGcName(), info.getGcInfo().getDuration()));
         }
     }
 
@@ -68,18 +70,13 @@ public final class GcPauses implements AutoCloseable {
     /** One line per collector: count, total and longest, in milliseconds (the MXBeans' resolution). */
     public String report() {
         StringBuilder out = new StringBuilder();
-        collections.stream().map(Collection::collector).distinct().sorted().forEach(collector -> {
-            long[] millis = collections.stream().filter(c -> c.collector().equals(collector))
-                    .mapToLong(Collection::millis).toArray();
-            long total = 0;
-            long max = 0;
-            for (long m : millis) {
-                total += m;
-                max = Math.max(max, m);
-            }
-            out.append(String.format(Locale.ROOT, "  %-22s %5d %s, %6d ms in all, longest %4d ms%n", collector,
-                    millis.length, concurrentCycles(collector) ? "cycles (concurrent)" : "pauses", total, max));
-        });
+        collections.stream()
+                .collect(Collectors.groupingBy(Collection::collector, TreeMap::new,
+                        Collectors.summarizingLong(Collection::millis)))
+                .forEach((collector, millis) -> out.append(String.format(Locale.ROOT,
+                        "  %-22s %5d %s, %6d ms in all, longest %4d ms%n", collector, millis.getCount(),
+                        concurrentCycles(collector) ? "cycles (concurrent)" : "pauses", millis.getSum(),
+                        millis.getMax())));
         return out.isEmpty() ? "  none\n" : out.toString();
     }
 

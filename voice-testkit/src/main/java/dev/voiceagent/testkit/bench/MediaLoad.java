@@ -227,9 +227,8 @@ public final class MediaLoad implements AutoCloseable {
         System.out.printf("%nramp done: %d calls opened, %d bridge sessions live, %d model sessions, %d ended early %s%n",
                 calls, probes.liveSessions().getAsInt(), established, ended.get(), failures);
         // The window measures calls in their stride: it opens once every call has heard the model (its whole path is
-        // up: gateway, bridge session, model session) and the audio
-        // that waited for a slow start (a cold service's first calls take seconds) has drained. Otherwise the
-        // window's tail is the ramp's backlog, not the relay.
+        // up: gateway, bridge session, model session) and the audio that waited for a slow start (a cold service's
+        // first calls take seconds) has drained. Otherwise the window's tail is the ramp's backlog, not the relay.
         long settleDeadline = System.nanoTime() + START_WAIT.toNanos();
         while (callsEchoed.get() < calls - ended.get() && System.nanoTime() < settleDeadline) {
             Thread.sleep(100);

@@ -120,6 +120,11 @@ public final class VoiceSession {
             .maxBackoff(Duration.ofSeconds(5));
     private static final String RESUME_INSTRUCTIONS =
             "The connection dropped for a moment. Apologize in a few words and continue where you left off.";
+    /** What the agent is asked to say when its contract ends the call (a safety concern with {@code end_call}). */
+    static final String CLOSING_INSTRUCTIONS = "Tell the caller calmly, in one or two sentences, that you have to end "
+            + "this call now and that they should contact the emergency services if anyone is in danger, then say goodbye.";
+    /** How long the goodbye of a call the contract ends may take before the bridge hangs up regardless. */
+    private static final Duration CLOSING_LIMIT = Duration.ofSeconds(15);
     private static final String DTMF_REFUSAL = "{\"ok\":false,\"reason\":\"Sending keypad tones is not possible on "
             + "this phone line. Read the digits to the caller instead, or ask them to press the keys themselves.\"}";
 
@@ -137,6 +142,7 @@ public final class VoiceSession {
     private final String agentVersionId;
     /** The tool set of this call's agent version. */
     private final List<String> allowedTools;
+    private final ContractGuard contract;
     private final String recordId = UUID.randomUUID().toString();
 
     private final PriorityLane<TwilioStreamMessage> toTwilio;
@@ -181,7 +187,10 @@ public final class VoiceSession {
     private boolean idleHangup;
     private long idleHangupAtMs;
     private int reconnects;
-    private int failedAuthentications;
+    /** Set when the contract ends the call: the agent's goodbye is playing, then the bridge hangs up. */
+    private String closingReason;
+    private long closingSinceMs;
+    private boolean contractEnded;
     private boolean handingOver;
     private boolean idleEnded;
     private boolean twilioGone;
@@ -203,6 +212,7 @@ public final class VoiceSession {
         this.idle = deps.bridge().idle();
         this.agentVersionId = orDefault(call.agentVersionId(), agent.agentVersionId());
         this.allowedTools = SessionSetup.toolsOf(agent, agentVersionId);
+        this.contract = ContractGuard.of(agent, agentVersionId, resilience.maxFailedAuthentications());
         this.setup = SessionSetup.of(tenant, agent, agentVersionId, deps.realtimeSettings());
         this.model = setup.model();
         this.voice = setup.voice();
@@ -595,6 +605,14 @@ public final class VoiceSession {
             return;
         }
         long now = now();
+        if (closingReason != null) {
+            // the goodbye has been said and heard (or took too long): hang up
+            if (!responseActive && !playback.unplayed() || now - closingSinceMs >= CLOSING_LIMIT.toMillis()) {
+                contractEnded = true;
+                end("contract_" + closingReason, null, CloseStatus.NORMAL);
+            }
+            return;
+        }
         if (responseActive && now - lastModelEventMs >= resilience.stallTimeout().toMillis()) {
             log.warn("call {}: model stalled for {} ms during a response", call.callSid(), now - lastModelEventMs);
             deps.metrics().modelError("stalled", null);
@@ -697,6 +715,11 @@ public final class VoiceSession {
      * {@code callback}) goes to the tool executor with the reason. The outcome follows the hand-over's result.
      */
     private void handOver(String reason, String detail) {
+        handOver(reason, detail, false);
+    }
+
+    /** As above; {@code byCallback} prefers a callback to a transfer when the agent may use both. */
+    private void handOver(String reason, String detail, boolean byCallback) {
         if (handingOver || phase != Phase.ACTIVE) {
             return;
         }
@@ -712,7 +735,7 @@ public final class VoiceSession {
         responseActive = false;
         detach(true);
         playFallback();
-        String tool = handoverTool();
+        String tool = handoverTool(byCallback);
         if (tool == null) {
             end("handover_failed", "hand-over impossible: the agent may use neither escalation nor callback",
                     CloseStatus.SERVER_ERROR.withReason("hand-over failed"));
@@ -747,8 +770,11 @@ public final class VoiceSession {
                         FRAME_PATH.apply(Context.empty())));
     }
 
-    private String handoverTool() {
+    private String handoverTool(boolean byCallback) {
         List<String> allowed = allowedTools;
+        if (byCallback && allowed.contains("callback")) {
+            return "callback";
+        }
         return allowed.contains("escalation") ? "escalation" : allowed.contains("callback") ? "callback" : null;
     }
 
@@ -795,6 +821,10 @@ public final class VoiceSession {
         String callId = functionCall.callId();
         String name = functionCall.name();
         Map<String, Object> arguments = parseArguments(functionCall.arguments());
+        if (closingReason != null) {
+            // the contract is ending the call: nothing more is started, the goodbye is all that is left
+            return;
+        }
         if (ToolCatalog.UPDATE_SESSION.equals(name)) {
             updateSession(callId, arguments);
             return;
@@ -833,37 +863,56 @@ public final class VoiceSession {
         return pending;
     }
 
+    /**
+     * The agent's report through {@code update_session}: state fields are merged into the call's state (and published
+     * when they change), and the contract's limits decide whether the agent goes on, hands over or ends the call.
+     */
     private void updateSession(String callId, Map<String, Object> arguments) {
-        Map<String, Object> next = new LinkedHashMap<>(state);
-        int changed = 0;
-        String escalate = null;
-        boolean authFailed = false;
-        if (arguments != null) {
-            for (Map.Entry<String, Object> field : arguments.entrySet()) {
-                if (ToolCatalog.SESSION_FIELDS.contains(field.getKey()) && field.getValue() != null) {
-                    next.put(field.getKey(), String.valueOf(field.getValue()));
-                    changed++;
-                }
-            }
-            Object reason = arguments.get(ToolCatalog.ESCALATE_REASON);
-            escalate = reason == null || String.valueOf(reason).isBlank() ? null : String.valueOf(reason);
-            authFailed = ToolCatalog.IDENTITY_FAILED.equals(arguments.get("caller_identity"));
-        }
-        if (changed == 0 && escalate == null) {
+        if (arguments == null || arguments.keySet().stream().noneMatch(ToolCatalog::isReportField)) {
             answerTool(callId, "{\"ok\":false,\"reason\":\"no known session fields\"}", null, generation);
             return;
         }
-        if (changed > 0) {
+        learn(arguments);
+        ContractGuard.Verdict verdict = contract.onReport(arguments);
+        if (verdict instanceof ContractGuard.HandOver handover) {
+            handOver(handover.reason(), handover.detail(), handover.byCallback());
+        } else if (verdict instanceof ContractGuard.EndCall endCall) {
+            endByContract(callId, endCall);
+        } else {
+            String instruction = ((ContractGuard.Proceed) verdict).instruction();
+            answerTool(callId, instruction == null ? "{\"ok\":true}"
+                    : EventCodec.mapper().writeValueAsString(Map.of("ok", true, "instruction", instruction)),
+                    null, generation);
+        }
+    }
+
+    /** Merges the known state fields of {@code fields} into the call's state; publishes the state when it changed. */
+    private void learn(Map<String, ?> fields) {
+        Map<String, Object> next = new LinkedHashMap<>(state);
+        for (Map.Entry<String, ?> field : fields.entrySet()) {
+            if (ToolCatalog.SESSION_FIELDS.contains(field.getKey()) && field.getValue() != null) {
+                next.put(field.getKey(), String.valueOf(field.getValue()));
+            }
+        }
+        if (!next.equals(state)) {
             state = Map.copyOf(next);
             publish(new SessionStateChanged(state));
         }
-        if (authFailed && ++failedAuthentications >= resilience.maxFailedAuthentications()) {
-            handOver("authentication_failed", failedAuthentications + " failed authentication attempts");
-        } else if (escalate != null) {
-            handOver("contract_limit: " + escalate, null);
-        } else {
-            answerTool(callId, "{\"ok\":true}", null, generation);
-        }
+    }
+
+    /**
+     * The contract ends the call (a safety concern it answers with {@code end_call}): the agent says a short goodbye,
+     * and the watchdog hangs up once it has been heard, or after {@link #CLOSING_LIMIT}.
+     */
+    private void endByContract(String callId, ContractGuard.EndCall verdict) {
+        closingReason = verdict.reason();
+        closingSinceMs = now();
+        escalationReason = verdict.reason();
+        tags.add("ended_by_contract");
+        log.info("call {}: the contract ends the call ({})", call.callSid(), verdict.detail());
+        line(LogLine.WARN, "the call is ended by the agent's contract: " + verdict.detail());
+        answerTool(callId, "{\"ok\":true,\"instruction\":\"the call ends after your goodbye\"}",
+                CLOSING_INSTRUCTIONS, generation);
     }
 
     private void onToolReply(ToolCompleted reply) {
@@ -876,6 +925,9 @@ public final class VoiceSession {
         recordCall(pending.callId, pending.tool, pending.arguments, reply.status(), latency);
         spans.toolDone(pending.span, reply.status());
         toolSummaries.add(new ToolSummary(pending.callId, pending.tool, reply.status(), latency));
+        if (ToolCompleted.OK.equals(reply.status())) {
+            learn(AgentState.learnedFrom(pending.tool, reply.output()));
+        }
         if (pending.handover) {
             onHandoverReply(pending, reply.status());
             return;
@@ -920,6 +972,10 @@ public final class VoiceSession {
         toolSummaries.add(new ToolSummary(callId, pending.tool, ToolCompleted.TIMEOUT, latency));
         if (pending.handover) {
             onHandoverReply(pending, ToolCompleted.TIMEOUT);
+        } else if (!handingOver && contract.fallbackDestination() != null && allowedTools.contains("escalation")) {
+            // the contract names where a call it cannot finish goes: the fallback clip apologises, then the transfer
+            handOver("tool_timeout: " + pending.tool, "the " + pending.tool + " tool did not answer within "
+                    + deps.bridge().toolTimeout().toMillis() + " ms");
         } else if (!handingOver) {
             answerTool(callId, "The tool did not answer in time.", deps.bridge().apologyInstructions(),
                     pending.generation);
@@ -1021,7 +1077,8 @@ public final class VoiceSession {
 
     private SessionOutcome outcome(long startMs, long endedMs) {
         List<ToolSummary> summaries = List.copyOf(toolSummaries);
-        var outcome = OutcomeRules.decide(failure, summaries, callerSpoke, agentAnswered, idleEnded);
+        var outcome = OutcomeRules.decide(failure, summaries, callerSpoke, agentAnswered,
+                idleEnded || contractEnded);
         String summary = failure != null ? failure
                 : String.format(Locale.ROOT, "%d caller turns, %d agent turns, %d interruptions, %d tool calls%s",
                         callerTurns, agentTurns, interruptions, summaries.size(),

@@ -33,9 +33,27 @@ public final class ToolCatalog {
     /** The {@code caller_identity} value that counts as one failed authentication attempt. */
     public static final String IDENTITY_FAILED = "failed";
 
+    /**
+     * The {@code update_session} argument naming a topic the contract rules on: {@code payment} (the caller wants to
+     * pay) or {@code safety} (a risk to someone's safety).
+     */
+    public static final String SENSITIVE_TOPIC = "sensitive_topic";
+
+    /** The {@code update_session} argument describing a request that breaks the agent's policy (counted per call). */
+    public static final String POLICY_VIOLATION = "policy_violation";
+
+    /** The {@code update_session} argument with the agent's confidence (0 to 1) that it understands the caller. */
+    public static final String CONFIDENCE = "confidence";
+
     /** The state fields {@code update_session} may set. */
     public static final Set<String> SESSION_FIELDS = Set.of("intent", "language", "caller_identity",
-            "consent_state", "current_task");
+            "consent_state", "current_task", "route", "account_context");
+
+    /** Whether {@code name} is an {@code update_session} argument: a state field or a report the contract rules on. */
+    public static boolean isReportField(String name) {
+        return SESSION_FIELDS.contains(name) || ESCALATE_REASON.equals(name) || SENSITIVE_TOPIC.equals(name)
+                || POLICY_VIOLATION.equals(name) || CONFIDENCE.equals(name);
+    }
 
     private ToolCatalog() {
     }
@@ -97,10 +115,20 @@ public final class ToolCatalog {
         properties.put("caller_identity", string("unknown, claimed, verified, or failed after a failed check"));
         properties.put("consent_state", string("e.g. granted, refused, not_asked"));
         properties.put("current_task", string("What the agent is doing now"));
+        properties.put("route", string("Where the call is heading, e.g. self_service, billing_team, callback"));
+        properties.put("account_context", string("The account the call is about once it is known, e.g. its "
+                + "number and status (no balances or personal details)"));
+        properties.put(SENSITIVE_TOPIC, enumOf("Set when the caller wants to make a payment, or when someone's "
+                + "safety is at risk: the agent's contract decides what happens next", List.of("payment", "safety")));
+        properties.put(POLICY_VIOLATION, string("Set when the caller asks for something the agent's policy does not "
+                + "allow, describing it briefly"));
+        properties.put(CONFIDENCE, number("How sure you are, from 0 to 1, that you understand what the caller "
+                + "needs; report it when it is low"));
         properties.put(ESCALATE_REASON, string("Set only when a policy, authentication, payment, safety or "
                 + "confidence limit is reached: the call is then handed to a human"));
         return new FunctionTool(UPDATE_SESSION, "Record what you learned about the call (intent, language, caller "
-                + "identity, consent, current task). Call it whenever one of these changes.",
+                + "identity, consent, route, account, current task) and report payment or safety topics, policy "
+                + "violations and low confidence. Call it whenever one of these changes.",
                 schema(properties, List.of()));
     }
 
@@ -115,6 +143,10 @@ public final class ToolCatalog {
 
     private static Map<String, Object> string(String description) {
         return Map.of("type", "string", "description", description);
+    }
+
+    private static Map<String, Object> number(String description) {
+        return Map.of("type", "number", "description", description);
     }
 
     private static Map<String, Object> enumOf(String description, List<String> values) {

@@ -107,9 +107,20 @@ class VoiceSessionTest {
     }
 
     private VoiceSession newSession(String greeting, BridgeProperties bridge, ModelLinks links) {
+        return newSession(greeting, bridge, links, new AgentView("support", "agv-1", List.of("lookup", "callback"), null));
+    }
+
+    /** A session for an agent whose version {@code agv-1} has {@code limits}, may use {@code tools}, falls back to {@code fallback}. */
+    private VoiceSession contractSession(TenantConfigPublished.HandoffLimits limits, List<String> tools, String fallback) {
+        var version = new TenantConfigPublished.VersionView("agv-1", tools, List.of(), List.of(), null, null, limits,
+                List.of(), fallback);
+        return newSession(null, bridge(), null, new AgentView("support", "agv-1", tools, fallback, List.of(version),
+                TenantConfigPublished.Rollout.NONE));
+    }
+
+    private VoiceSession newSession(String greeting, BridgeProperties bridge, ModelLinks links, AgentView agent) {
         var runtime = new TenantConfigPublished.RuntimeConfig("gpt-realtime", "marin", "support_default", 1,
                 "You are the demo agent.", null, "en-US", greeting);
-        var agent = new AgentView("support", "agv-1", List.of("lookup", "callback"), null);
         var tenant = new TenantConfigPublished("demo", "Demo", true, List.of("+15555550000"), "UTC", runtime,
                 List.of(), List.of(agent), 1);
         var realtime = new RealtimeProperties(URI.create("ws://localhost/v1/realtime"), "key", "gpt-realtime",
@@ -779,6 +790,154 @@ class VoiceSessionTest {
 
         assertThat(publishedOf(SessionEnded.class)).extracting(SessionEnded::reason).containsExactly("idle");
         assertThat(outcome().outcome()).isEqualTo(Outcome.ABANDONED);
+    }
+
+    private void agentReports(String callId, String json) {
+        model.emit(new FunctionCallArgumentsDone("r_" + callId, "item_" + callId, callId, "update_session", json));
+    }
+
+    @Test
+    void policyViolationsAreRemindedThenHandedOverAtTheContractsLimit() {
+        session = contractSession(new TenantConfigPublished.HandoffLimits(2, null, null, null, null),
+                List.of("lookup", "escalation", "callback"), null);
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                .then(() -> agentReports("call_p1", "{\"policy_violation\":\"asked for another customer's address\"}"))
+                .then(() -> assertThat(model.receivedOf(FunctionCallOutput.class)).singleElement()
+                        .satisfies(out -> assertThat(out.output()).contains(ContractGuard.POLICY_REMINDER)))
+                .then(() -> assertThat(publishedOf(ToolRequested.class)).isEmpty())
+                .then(() -> agentReports("call_p2", "{\"policy_violation\":\"asked again\"}"))
+                .then(this::hangUp)
+                .then(this::handOverDone)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        ToolRequested handover = publishedOf(ToolRequested.class).get(0);
+        assertThat(handover.tool()).as("the agent may transfer").isEqualTo("escalation");
+        assertThat(handover.arguments()).containsEntry("reason", "policy_violations");
+        assertThat(outcome().escalationReason()).isEqualTo("policy_violations");
+        assertThat(outcome().outcome()).isEqualTo(Outcome.TRANSFERRED);
+    }
+
+    @Test
+    void aPaymentTheContractSendsToACallbackIsHandedOverByCallbackThoughTransferIsAllowed() {
+        session = contractSession(new TenantConfigPublished.HandoffLimits(null, null, "callback", null, null),
+                List.of("lookup", "escalation", "callback"), null);
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                .then(() -> agentReports("call_pay", "{\"sensitive_topic\":\"payment\",\"intent\":\"pay_bill\"}"))
+                .then(this::hangUp)
+                .then(this::handOverDone)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(publishedOf(ToolRequested.class)).singleElement().satisfies(r -> {
+            assertThat(r.tool()).isEqualTo("callback");
+            assertThat(r.arguments()).containsEntry("reason", "payment");
+        });
+        assertThat(outcome().outcome()).isEqualTo(Outcome.CALLBACK_CREATED);
+        assertThat(outcome().intent()).isEqualTo("pay_bill");
+    }
+
+    @Test
+    void lowConfidenceUnderTheContractsThresholdHandsOver() {
+        session = contractSession(new TenantConfigPublished.HandoffLimits(null, null, null, null, 0.6),
+                List.of("lookup", "callback"), null);
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                .then(() -> agentReports("call_c1", "{\"confidence\":0.8}"))
+                .then(() -> model.emit(new ResponseDone("r_call_c1", "completed")))
+                .then(() -> assertThat(publishedOf(ToolRequested.class)).isEmpty())
+                .then(() -> agentReports("call_c2", "{\"confidence\":0.3}"))
+                .then(this::hangUp)
+                .then(this::handOverDone)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(model.receivedOf(FunctionCallOutput.class)).containsExactly(new FunctionCallOutput("call_c1", "{\"ok\":true}"));
+        assertThat(publishedOf(ToolRequested.class)).singleElement()
+                .satisfies(r -> assertThat(r.arguments()).containsEntry("reason", "low_confidence"));
+        assertThat(outcome().escalationReason()).isEqualTo("low_confidence");
+    }
+
+    @Test
+    void aSafetyConcernTheContractEndsGetsAGoodbyeThenTheBridgeHangsUp() {
+        session = contractSession(new TenantConfigPublished.HandoffLimits(null, null, null, "end_call", null),
+                List.of("lookup", "escalation"), null);
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                .then(() -> model.emit(new InputTranscriptionCompleted("item_c1", "Something bad is happening")))
+                .then(() -> agentReports("call_s", "{\"sensitive_topic\":\"safety\"}"))
+                .then(() -> assertThat(model.receivedOf(ResponseCreate.class)).last()
+                        .isEqualTo(new ResponseCreate(VoiceSession.CLOSING_INSTRUCTIONS)))
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r_x", "item_x", "call_x", "lookup", "{}")))
+                .then(() -> model.emit(new ResponseCreated("g")))
+                .then(() -> model.emit(new OutputAudioDelta("g", "item_g", HUNDRED_MS)))
+                .then(() -> model.emit(new ResponseDone("g", "completed")))
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(2)))
+                .then(() -> assertThat(session.phase()).as("the goodbye is still unheard").isEqualTo(VoiceSession.Phase.ACTIVE))
+                .then(() -> twilioSays(new Mark(STREAM, markOf("item_g"))))
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(1)))
+                .then(this::socketClosed)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(publishedOf(ToolRequested.class)).as("nothing is started during the goodbye").isEmpty();
+        assertThat(publishedOf(SessionEnded.class)).extracting(SessionEnded::reason).containsExactly("contract_safety");
+        SessionOutcome outcome = outcome();
+        assertThat(outcome.outcome()).isEqualTo(Outcome.ABANDONED);
+        assertThat(outcome.escalationReason()).isEqualTo("safety");
+        assertThat(lines()).contains("warn: the call is ended by the agent's contract: a safety concern; the contract ends the call");
+    }
+
+    /** The name of the mark the bridge sent after the chunk of {@code itemId}. */
+    private String markOf(String itemId) {
+        return toTwilio.stream().filter(m -> m instanceof Mark mark && mark.name().startsWith(itemId))
+                .map(m -> ((Mark) m).name()).findFirst().orElseThrow();
+    }
+
+    @Test
+    void aToolTimeoutWithAContractFallbackApologisesWithTheClipAndTransfers() {
+        session = contractSession(null, List.of("lookup", "escalation"), "+15555550199");
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r1", "item_f", "call_1", "lookup", "{}")))
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(8)))
+                .then(this::hangUp)
+                .then(this::handOverDone)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(publishedOf(ToolRequested.class)).extracting(ToolRequested::tool).containsExactly("lookup", "escalation");
+        assertThat(publishedOf(ToolRequested.class).get(1).arguments()).containsEntry("reason", "tool_timeout: lookup");
+        assertThat(model.receivedOf(ResponseCreate.class)).as("no model apology: the clip apologises")
+                .doesNotContain(new ResponseCreate("APOLOGY"));
+        assertThat(mediaPayloads()).as("the fallback clip plays")
+                .startsWith(FallbackPrompt.load(BridgeProperties.Resilience.DEFAULT_FALLBACK_PROMPT).frames().get(0));
+        assertThat(outcome().outcome()).isEqualTo(Outcome.TRANSFERRED);
+        assertThat(outcome().escalationReason()).isEqualTo("tool_timeout: lookup");
+    }
+
+    @Test
+    void toolResultsAndReportsFillTheAgentState() {
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                .then(() -> agentReports("call_u", "{\"route\":\"self_service\",\"current_task\":\"finding the account\"}"))
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r1", "item_f", "call_1", "lookup",
+                        "{\"account_number\":\"ACC-1001\"}")))
+                .then(() -> pending.complete(new ToolCompleted("call_1", "lookup", ToolCompleted.OK,
+                        Map.of("found", true, "account_number", "ACC-1001", "name", "Ada", "balance", "12.50",
+                                "status", "active"), null, 3)))
+                .then(() -> assertThat(session.view().state()).containsEntry("account_context", "account ACC-1001, active")
+                        .containsEntry("route", "self_service").containsEntry("current_task", "finding the account"))
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        List<SessionStateChanged> changes = publishedOf(SessionStateChanged.class);
+        assertThat(changes).hasSize(2);
+        assertThat(changes.get(1).state()).as("no balance or name in the published state")
+                .containsOnlyKeys("route", "current_task", "account_context");
     }
 
     @Test

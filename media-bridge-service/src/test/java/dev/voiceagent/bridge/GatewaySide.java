@@ -25,7 +25,8 @@ final class GatewaySide implements AutoCloseable {
     final AtomicReference<WebSocketCloseStatus> closeStatus = new AtomicReference<>();
     private final Sinks.Many<String> outgoing = Sinks.many().unicast().onBackpressureBuffer();
     private final Disposable connection;
-    private volatile boolean echoMarks = true;
+    /** How many more marks to echo; negative: all of them. */
+    private final java.util.concurrent.atomic.AtomicInteger marksToEcho = new java.util.concurrent.atomic.AtomicInteger(-1);
 
     private GatewaySide(String url, Map<String, String> headers) {
         this.connection = HttpClient.create()
@@ -58,6 +59,14 @@ final class GatewaySide implements AutoCloseable {
         }
     }
 
+    /**
+     * Echoes only the next {@code count} marks and holds the rest, as Twilio does while the audio before them is still
+     * playing; a negative count echoes every mark again.
+     */
+    void echoOnlyNextMarks(int count) {
+        marksToEcho.set(count);
+    }
+
     List<JsonNode> events(String event) {
         return received.stream().filter(n -> event.equals(n.path("event").asString())).toList();
     }
@@ -65,7 +74,8 @@ final class GatewaySide implements AutoCloseable {
     private void onFrame(String frame) {
         JsonNode node = JSON.readTree(frame);
         received.add(node);
-        if (echoMarks && "mark".equals(node.path("event").asString())) {
+        if ("mark".equals(node.path("event").asString())
+                && marksToEcho.getAndUpdate(n -> n > 0 ? n - 1 : n) != 0) {
             send(frame);
         }
     }

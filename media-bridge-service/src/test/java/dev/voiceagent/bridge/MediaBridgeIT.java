@@ -3,7 +3,6 @@ package dev.voiceagent.bridge;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.voiceagent.contracts.EventCodec;
 import dev.voiceagent.contracts.EventEnvelope;
 import dev.voiceagent.contracts.Outcome;
 import dev.voiceagent.contracts.SessionEvents.SessionEnded;
@@ -16,7 +15,6 @@ import dev.voiceagent.contracts.ToolEvents.ToolCompleted;
 import dev.voiceagent.contracts.ToolEvents.ToolRequested;
 import dev.voiceagent.contracts.Topics;
 import dev.voiceagent.contracts.TranscriptTurn;
-import dev.voiceagent.contracts.VoiceEvent;
 import dev.voiceagent.support.EventPublisher;
 import dev.voiceagent.support.tenant.ApiKeys;
 import dev.voiceagent.support.tenant.TenantDirectory;
@@ -30,12 +28,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
-import java.util.function.Predicate;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -97,8 +90,7 @@ class MediaBridgeIT {
     @Value("${spring.kafka.bootstrap-servers}")
     String bootstrap;
 
-    private KafkaConsumer<String, String> kafka;
-    private final List<EventEnvelope<VoiceEvent>> seen = new ArrayList<>();
+    private CallEventsFeed feed;
 
     @BeforeEach
     void setUp() {
@@ -107,19 +99,12 @@ class MediaBridgeIT {
         var agent = new AgentView("support", "agv-it-1", List.of("lookup", "callback"), null);
         tenants.apply(new TenantConfigPublished(TENANT, "IT", true, List.of("+15550001111"), "UTC", runtime,
                 List.of(ApiKeys.hash(API_KEY)), List.of(agent), 1));
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID());
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-        kafka = new KafkaConsumer<>(props);
-        kafka.subscribe(List.of(Topics.SESSION_EVENTS, Topics.TRANSCRIPTS, Topics.TOOL_REQUESTS, Topics.OUTCOMES));
+        feed = new CallEventsFeed(bootstrap);
     }
 
     @AfterEach
     void tearDown() {
-        kafka.close();
+        feed.close();
     }
 
     private Map<String, String> headers(String callSid) {
@@ -134,26 +119,6 @@ class MediaBridgeIT {
                 + "\"customParameters\":{},\"mediaFormat\":{\"encoding\":\"audio/x-mulaw\",\"sampleRate\":8000,\"channels\":1}}}";
     }
 
-    /** Polls Kafka until an event of this call matches, keeping everything seen. */
-    @SuppressWarnings("unchecked")
-    private <T extends VoiceEvent> T awaitEvent(String callSid, Class<T> type, Predicate<T> matching) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            for (EventEnvelope<VoiceEvent> e : seen) {
-                if (callSid.equals(e.callSid()) && type.isInstance(e.data()) && matching.test((T) e.data())) {
-                    return (T) e.data();
-                }
-            }
-            kafka.poll(Duration.ofMillis(100)).forEach(r -> EventCodec.decode(r.value()).ifPresent(seen::add));
-        }
-        throw new AssertionError("no " + type.getSimpleName() + " for " + callSid + " within 30 s; saw " + seen.size());
-    }
-
-    @SuppressWarnings("unchecked")
-    private <T extends VoiceEvent> List<T> all(String callSid, Class<T> type) {
-        return seen.stream().filter(e -> callSid.equals(e.callSid()) && type.isInstance(e.data()))
-                .map(e -> (T) e.data()).toList();
-    }
 
     private void speak(GatewaySide gateway, int toneMs) {
         gateway.sendAudio(STREAM, Tones.tone(toneMs, 300));
@@ -168,10 +133,10 @@ class MediaBridgeIT {
             gateway.send("{\"event\":\"connected\",\"protocol\":\"Call\",\"version\":\"1.0.0\"}");
             gateway.send(start(callSid));
 
-            SessionStarted started = awaitEvent(callSid, SessionStarted.class, s -> true);
+            SessionStarted started = feed.await(callSid, SessionStarted.class, s -> true);
             assertThat(started.streamSid()).isEqualTo(STREAM);
             assertThat(started.bridgeInstance()).isEqualTo("bridge-it");
-            awaitEvent(callSid, TranscriptTurn.class, t -> t.text().equals("Welcome to Demo Bank."));
+            feed.await(callSid, TranscriptTurn.class, t -> t.text().equals("Welcome to Demo Bank."));
             await().atMost(GatewaySide.timeout()).until(() -> !gateway.events("mark").isEmpty());
 
             web.get().uri("/api/v1/active-sessions").header("x-api-key", API_KEY).exchange()
@@ -181,7 +146,7 @@ class MediaBridgeIT {
 
             speak(gateway, 600);
             framesSent += (600 + 400) / 20;
-            ToolRequested request = awaitEvent(callSid, ToolRequested.class, r -> r.tool().equals("lookup"));
+            ToolRequested request = feed.await(callSid, ToolRequested.class, r -> r.tool().equals("lookup"));
             assertThat(request.arguments()).containsEntry("account_number", "1001");
             assertThat(request.replyTopic()).isEqualTo(Topics.toolReplies("bridge-it"));
             assertThat(request.intent()).isEqualTo("account_inquiry");
@@ -190,14 +155,14 @@ class MediaBridgeIT {
             StepVerifier.create(publisher.send(Topics.toolReplies("bridge-it"),
                     EventEnvelope.of("tool-executor-service", TENANT, callSid, completed))).verifyComplete();
 
-            awaitEvent(callSid, TranscriptTurn.class, t -> t.text().equals("Your balance is 250.75 USD."));
+            feed.await(callSid, TranscriptTurn.class, t -> t.text().equals("Your balance is 250.75 USD."));
             speak(gateway, 500);
             framesSent += (500 + 400) / 20;
-            awaitEvent(callSid, TranscriptTurn.class, t -> t.text().equals("Goodbye!"));
+            feed.await(callSid, TranscriptTurn.class, t -> t.text().equals("Goodbye!"));
 
             gateway.send("{\"event\":\"stop\",\"streamSid\":\"" + STREAM + "\",\"stop\":{\"accountSid\":\"ACit\",\"callSid\":\""
                     + callSid + "\"}}");
-            SessionOutcome outcome = awaitEvent(callSid, SessionOutcome.class, o -> true);
+            SessionOutcome outcome = feed.await(callSid, SessionOutcome.class, o -> true);
             await().atMost(GatewaySide.timeout()).until(() -> gateway.closeStatus.get() != null);
 
             assertThat(gateway.closeStatus.get().code()).isEqualTo(1000);
@@ -211,9 +176,9 @@ class MediaBridgeIT {
                 assertThat(t.tool()).isEqualTo("lookup");
                 assertThat(t.status()).isEqualTo("ok");
             });
-            assertThat(all(callSid, SessionStateChanged.class)).isNotEmpty();
-            assertThat(awaitEvent(callSid, SessionEnded.class, e -> true).reason()).isEqualTo("stop");
-            assertThat(all(callSid, TranscriptTurn.class)).extracting(TranscriptTurn::role, TranscriptTurn::text)
+            assertThat(feed.all(callSid, SessionStateChanged.class)).isNotEmpty();
+            assertThat(feed.await(callSid, SessionEnded.class, e -> true).reason()).isEqualTo("stop");
+            assertThat(feed.all(callSid, TranscriptTurn.class)).extracting(TranscriptTurn::role, TranscriptTurn::text)
                     .contains(org.assertj.core.groups.Tuple.tuple("caller", "What is my balance? My account number is 1001."),
                             org.assertj.core.groups.Tuple.tuple("agent", "Goodbye!"));
 

@@ -53,6 +53,8 @@ final class RealtimeSimSession {
     private int nextTurn;
     private boolean callerSpoke;
     private boolean greeted;
+    /** A function call is out and its output not yet in: the turn's remaining actions wait for it. */
+    private boolean awaitingToolOutput;
     private boolean vadEnabled = true;
     private String speechItemId;
     private String lastItemId;
@@ -182,6 +184,7 @@ final class RealtimeSimSession {
 
     private void startTurn(Turn turn) {
         pending.clear();
+        awaitingToolOutput = false;
         if (turn != null) {
             pending.addAll(turn.modelActions());
         }
@@ -190,6 +193,7 @@ final class RealtimeSimSession {
     @SuppressWarnings("unchecked")
     private void onFunctionCallOutput(RealtimeClientEvent.FunctionCallOutput output) {
         observed.functionCallOutput(output.callId(), output.output());
+        awaitingToolOutput = false;
         try {
             JsonNode parsed = output.output() == null ? null : json.readTree(output.output());
             lastToolOutput = parsed != null && parsed.isObject() ? json.convertValue(parsed, Map.class) : Map.of();
@@ -208,7 +212,11 @@ final class RealtimeSimSession {
                 emptyResponse();
             }
         } else if (instructions != null) {
-            pending.clear();
+            // an instructed response replaces the turn's plan, except while a tool call is out: then it is said
+            // in the meantime (a filler) and the plan goes on once the output arrives
+            if (!awaitingToolOutput) {
+                pending.clear();
+            }
             say(instructions);
         } else if (pending.isEmpty()) {
             emptyResponse();
@@ -270,6 +278,7 @@ final class RealtimeSimSession {
                 new RealtimeServerEvent.OutputItem.FunctionCall(itemId, true, callId, call.name(), arguments);
         emit(new RealtimeServerEvent.OutputItemDone(responseId, done));
         emit(new RealtimeServerEvent.ResponseDone(responseId, "completed", List.of(done)));
+        awaitingToolOutput = true;
         observed.toolCalled(call.name());
     }
 

@@ -81,6 +81,8 @@ import reactor.test.StepVerifier;
         "voice.gateway.limits.ip-burst=10",
         "voice.gateway.limits.tenant-requests-per-second=0.1",
         "voice.gateway.limits.tenant-burst=8",
+        "voice.gateway.limits.tenant-calls-per-second=0.05",
+        "voice.gateway.limits.tenant-call-burst=2",
         "voice.gateway.limits.tenant-concurrent-calls=2",
         "voice.gateway.limits.concurrency-retry-after=20s",
         "voice.gateway.log-stream.heartbeat=300ms",
@@ -290,6 +292,40 @@ class GatewayEdgeIT {
 
         status(first, "completed");
         assertThat(incomingCall(third, number("crowded"))).contains("<Stream");
+    }
+
+    @Test
+    void tenantPlacingCallsOverItsCallRateGets429WithRetryAfterBeforeTwilioIsAsked() {
+        // tenants of their own: their buckets are full and they have no live calls (on a rerun too)
+        String hasty = "hasty-" + UUID.randomUUID().toString().substring(0, 8);
+        String patient = "patient-" + UUID.randomUUID().toString().substring(0, 8);
+        directory.apply(Tenants.tenant(hasty, hasty + "-key", "+15555570001", true));
+        directory.apply(Tenants.tenant(patient, patient + "-key", "+15555570002", true));
+        int creates = CREATES.size();
+        makeCall(hasty + "-key", "{\"to\":\"+15555550120\"}");
+        makeCall(hasty + "-key", "{\"to\":\"+15555550121\"}");
+        assertThat(CREATES).hasSize(creates + 2);
+
+        // the bucket holds 2 calls and refills one every 20 s; the rate is checked before the concurrent calls (2
+        // here, both live now), so this refusal is the rate's
+        var refused = web.post().uri("/api/v1/make-call").header("x-api-key", hasty + "-key")
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("{\"to\":\"+15555550129\"}")
+                .exchange()
+                .expectStatus().isEqualTo(429)
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody(String.class).returnResult();
+        String retryAfter = refused.getResponseHeaders().getFirst("Retry-After");
+        assertThat(Integer.parseInt(retryAfter)).isBetween(1, 20);
+        assertThat(com.jayway.jsonpath.JsonPath.<String>read(refused.getResponseBody(), "$.detail"))
+                .contains("placed too fast");
+        assertThat(com.jayway.jsonpath.JsonPath.<Integer>read(refused.getResponseBody(), "$.retry_after_seconds"))
+                .isEqualTo(Integer.parseInt(retryAfter));
+        assertThat(CREATES).hasSize(creates + 2);
+
+        // the bucket is the tenant's own
+        makeCall(patient + "-key", "{\"to\":\"+15555550130\"}");
+        assertThat(CREATES).hasSize(creates + 3);
     }
 
     // ---- live log stream ---------------------------------------------------------------------------------

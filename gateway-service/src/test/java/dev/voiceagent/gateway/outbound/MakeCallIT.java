@@ -1,21 +1,25 @@
 package dev.voiceagent.gateway.outbound;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.voiceagent.contracts.CallEvents.CallCreated;
 import dev.voiceagent.contracts.EventCodec;
 import dev.voiceagent.contracts.Topics;
 import dev.voiceagent.gateway.testing.KafkaEvents;
 import dev.voiceagent.gateway.testing.Tenants;
+import dev.voiceagent.gateway.twilio.TwilioSignatures;
 import dev.voiceagent.support.tenant.TenantDirectory;
 import dev.voiceagent.testkit.infra.VoiceInfrastructure;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,6 +32,9 @@ import org.springframework.http.MediaType;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
+import org.springframework.util.LinkedMultiValueMap;
+import org.springframework.util.MultiValueMap;
+import org.springframework.web.reactive.function.BodyInserters;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
@@ -35,7 +42,7 @@ import reactor.netty.http.server.HttpServer;
 /** make-call against a stand-in Twilio REST API (reached through the configurable API base) and the proxied routes. */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "voice.twilio.account-sid=AC0123456789abcdef0123456789abcdef",
-        "voice.twilio.auth-token=make-call-token",
+        "voice.twilio.auth-token=" + MakeCallIT.TOKEN,
         "voice.twilio.timeout=3s",
         "voice.gateway.public-base-url=https://voice.example.com",
         "voice.gateway.media-token-secrets=make-call-secret",
@@ -44,11 +51,31 @@ import reactor.netty.http.server.HttpServer;
 @VoiceInfrastructure
 class MakeCallIT {
 
+    static final String TOKEN = "make-call-token";
+    private static final String BASE = "https://voice.example.com";
+    /** Longer than {@code voice.twilio.timeout} (3 s). */
+    static final Duration SLOW_ANSWER = Duration.ofSeconds(8);
+
     static final List<Map<String, List<String>>> CREATES = new CopyOnWriteArrayList<>();
     static final AtomicInteger TWILIO_FAILURES = new AtomicInteger();
+    /** Every call creation that reached the stand-in, answered or failed. */
+    static final AtomicInteger ATTEMPTS = new AtomicInteger();
+    static final AtomicBoolean SLOW_TWILIO = new AtomicBoolean();
+    static final AtomicInteger SLOW_ANSWERS = new AtomicInteger();
     static final DisposableServer TWILIO = HttpServer.create().port(0)
             .route(routes -> routes.post("/2010-04-01/Accounts/{account}/Calls.json", (request, response) ->
                     request.receive().aggregate().asString().defaultIfEmpty("").flatMap(body -> {
+                        ATTEMPTS.incrementAndGet();
+                        if (SLOW_TWILIO.get()) {
+                            // Twilio creates the call but answers after the gateway gave up
+                            String sid = "CA" + UUID.randomUUID().toString().replace("-", "");
+                            return Mono.delay(SLOW_ANSWER)
+                                    .then(response.status(201).header("Content-Type", "application/json")
+                                            .sendString(Mono.just(callJson(request.param("account"), sid,
+                                                    form(body).get("To").get(0), form(body).get("From").get(0))))
+                                            .then())
+                                    .doFinally(signal -> SLOW_ANSWERS.incrementAndGet());
+                        }
                         if (TWILIO_FAILURES.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                             return response.status(500).header("Content-Type", "application/json")
                                     .sendString(Mono.just("{\"code\":20500,\"message\":\"Internal\",\"status\":500}"))
@@ -95,8 +122,10 @@ class MakeCallIT {
     void setUp() {
         directory.apply(Tenants.tenant("acme", "acme-key", "+15555550000", true));
         directory.apply(Tenants.tenant("globex", "globex-key", "+15555550001", true));
+        directory.apply(Tenants.tenant("initech", "initech-key", "+15555550002", true));
         twilioCircuitBreaker.reset();
         TWILIO_FAILURES.set(0);
+        SLOW_TWILIO.set(false);
     }
 
     @Test
@@ -235,6 +264,87 @@ class MakeCallIT {
     }
 
     @Test
+    void repeatedTwilioFailuresOpenTheBreakerWhichThenAnswers503FastWithoutAskingTwilio() {
+        TWILIO_FAILURES.set(1_000);
+        // the breaker judges once it has seen 5 calls; 5 of 5 failed is over its 50 % threshold
+        for (int i = 0; i < 5; i++) {
+            makeCall("initech-key", null, "{\"to\":\"+15555550140\"}").expectStatus().isEqualTo(502)
+                    .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+        }
+        assertThat(twilioCircuitBreaker.getState()).isEqualTo(CircuitBreaker.State.OPEN);
+
+        int attempts = ATTEMPTS.get();
+        long started = System.nanoTime();
+        makeCall("initech-key", null, "{\"to\":\"+15555550140\"}").expectStatus().isEqualTo(503)
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody().jsonPath("$.status").isEqualTo(503);
+        // well under the 3 s Twilio timeout a caller would otherwise wait for
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
+        assertThat(ATTEMPTS.get()).as("call creations that reached Twilio").isEqualTo(attempts);
+    }
+
+    @Test
+    void aTwilioTimeoutIs504AndTheSameIdempotencyKeyThenAnswers409WithoutDiallingAgain() {
+        WebTestClient patient = web.mutate().responseTimeout(Duration.ofSeconds(30)).build();
+        SLOW_TWILIO.set(true);
+        String key = UUID.randomUUID().toString();
+        int attempts = ATTEMPTS.get();
+        int slowAnswers = SLOW_ANSWERS.get();
+        long started = System.nanoTime();
+        makeCall(patient, "initech-key", key, "{\"to\":\"+15555550141\"}").expectStatus().isEqualTo(504)
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody().jsonPath("$.status").isEqualTo(504);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("answered by the timeout, not by Twilio")
+                .isLessThan(SLOW_ANSWER);
+        assertThat(ATTEMPTS.get()).isEqualTo(attempts + 1);
+
+        // Twilio may have placed that call: a retry with the key must not place it again
+        makeCall(patient, "initech-key", key, "{\"to\":\"+15555550141\"}").expectStatus().isEqualTo(409)
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody().jsonPath("$.detail").value(String.class,
+                        detail -> assertThat(detail).contains("timed out at Twilio"));
+        assertThat(ATTEMPTS.get()).isEqualTo(attempts + 1);
+
+        // the late answer is Twilio's business alone; wait for it so that it overlaps no other test
+        await().atMost(Duration.ofSeconds(30)).until(() -> SLOW_ANSWERS.get() > slowAnswers);
+    }
+
+    @Test
+    void theMakeCallGreetingIsAParameterOfTheCallsStreamTwimlOnlyWhenGiven() {
+        String greeted = callSid(makeCall("initech-key", null,
+                "{\"to\":\"+15555550142\",\"greeting\":\"Hello from Initech\"}"));
+        String plain = callSid(makeCall("initech-key", null, "{\"to\":\"+15555550143\"}"));
+
+        assertThat(outboundTwiml(greeted, "+15555550142"))
+                .contains("<Stream url=\"wss://voice.example.com/api/v1/media-stream\">")
+                .contains("<Parameter name=\"token\" value=\"")
+                .contains("<Parameter name=\"greeting\" value=\"Hello from Initech\"/>");
+        assertThat(outboundTwiml(plain, "+15555550143"))
+                .contains("<Parameter name=\"token\" value=\"")
+                .doesNotContain("name=\"greeting\"");
+    }
+
+    /** The TwiML Twilio gets when the callee of an outbound call answers. */
+    private String outboundTwiml(String callSid, String to) {
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("CallSid", callSid);
+        params.put("AccountSid", "AC0123456789abcdef0123456789abcdef");
+        params.put("From", "+15555550002");
+        params.put("To", to);
+        params.put("CallStatus", "in-progress");
+        params.put("Direction", "outbound-api");
+        MultiValueMap<String, String> form = new LinkedMultiValueMap<>();
+        params.forEach(form::add);
+        return web.post().uri("/api/v1/incoming-call").contentType(MediaType.APPLICATION_FORM_URLENCODED)
+                .header("X-Twilio-Signature", TwilioSignatures.sign(TOKEN, BASE + "/api/v1/incoming-call", params))
+                .body(BodyInserters.fromFormData(form))
+                .exchange()
+                .expectStatus().isOk()
+                .expectHeader().contentTypeCompatibleWith(MediaType.TEXT_XML)
+                .expectBody(String.class).returnResult().getResponseBody();
+    }
+
+    @Test
     void publicRoutesAreProxiedWithHeadersAndBodies() {
         web.put().uri("/api/v1/admin/tenants/acme/runtime-config?dry_run=true").header("x-admin-key", "admin")
                 .contentType(MediaType.APPLICATION_JSON)
@@ -255,6 +365,11 @@ class MakeCallIT {
     }
 
     private WebTestClient.ResponseSpec makeCall(String apiKey, String idempotencyKey, String body) {
+        return makeCall(web, apiKey, idempotencyKey, body);
+    }
+
+    private static WebTestClient.ResponseSpec makeCall(WebTestClient web, String apiKey, String idempotencyKey,
+                                                       String body) {
         return web.post().uri("/api/v1/make-call")
                 .header("x-api-key", apiKey)
                 .headers(h -> {

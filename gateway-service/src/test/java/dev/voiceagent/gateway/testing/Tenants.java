@@ -19,6 +19,22 @@ public final class Tenants {
                 null, List.of(), null);
     }
 
+    /**
+     * A tenant whose default agent, {@code support}, serves inbound calls by {@code rollout}: its default version is
+     * {@code <id>-support-v1}, and the view also describes {@code -v2} and {@code -v3}.
+     */
+    public static TenantConfigPublished withSupportRollout(String id, String apiKey, String number,
+                                                           TenantConfigPublished.Rollout rollout) {
+        TenantConfigPublished plain = tenant(id, apiKey, number, true);
+        AgentView support = new AgentView("support", id + "-support-v1", List.of("lookup", "noop"), null,
+                List.of(canary(id + "-support-v2"), canary(id + "-support-v3")), rollout);
+        return new TenantConfigPublished(plain.tenantId(), plain.displayName(), true, plain.phoneNumbers(),
+                plain.timeZone(), plain.runtimeConfig(), plain.apiKeyHashes(),
+                java.util.stream.Stream.concat(java.util.stream.Stream.of(support), plain.agents().stream().skip(1))
+                        .toList(),
+                plain.revision());
+    }
+
     public static TenantConfigPublished tenant(String id, String apiKey, String number, boolean enabled) {
         return new TenantConfigPublished(id, id + " Inc.", enabled, List.of(number), "UTC",
                 new TenantConfigPublished.RuntimeConfig("gpt-realtime", "alloy", "support_default", 1, "Be brief.",

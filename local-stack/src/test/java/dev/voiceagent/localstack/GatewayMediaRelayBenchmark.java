@@ -107,7 +107,8 @@ class GatewayMediaRelayBenchmark {
                     () -> (int) ServiceFootprint.sum(ServiceFootprint.scrape(metrics), "voice_bridge_sessions_active", null),
                     () -> ServiceFootprint.sum(ServiceFootprint.scrape(metrics), "voice_bridge_frames_dropped_total", null),
                     () -> ServiceFootprint.sum(ServiceFootprint.scrape(metrics), "voice_bridge_frames_relayed_total",
-                            "twilio_to_model"));
+                            "twilio_to_model"),
+                    () -> ServiceFootprint.heapUsedAfterGc(stack, "media-bridge-service"));
         }
         ConfigurableApplicationContext bridge = stack.context("media-bridge-service").orElseThrow();
         SessionRegistry sessions = bridge.getBean(SessionRegistry.class);

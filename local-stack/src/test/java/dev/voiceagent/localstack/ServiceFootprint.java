@@ -63,6 +63,14 @@ final class ServiceFootprint {
                 (long) sum(metrics, "jvm_threads_live_threads", null), cpu, sessions);
     }
 
+    /** A service's heap used right after a full collection, in bytes; -1 when it does not run in a JVM of its own. */
+    static long heapUsedAfterGc(LocalStack stack, String service) {
+        return stack.process(service).map(process -> {
+            fullGc(process.pid());
+            return (long) sum(scrape(stack.url(service) + "/metrics"), "jvm_memory_used_bytes", "area=\"heap\"");
+        }).orElse(-1L);
+    }
+
     /** Sums the samples of one metric, optionally only those whose labels contain {@code label}. */
     static double sum(String prometheusText, String metric, String label) {
         double total = 0;

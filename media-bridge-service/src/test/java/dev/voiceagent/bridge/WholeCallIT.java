@@ -37,10 +37,13 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.reactive.server.WebTestClient;
 import reactor.test.StepVerifier;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * One whole call through the bridge against the realtime simulator, with everything a real call can bring in one
@@ -54,6 +57,7 @@ import tools.jackson.databind.JsonNode;
         "voice.realtime.api-key=sim-key",
         "voice.bridge.filler-threshold=1s",
         "voice.bridge.tool-timeout=20s"})
+@AutoConfigureWebTestClient
 @VoiceInfrastructure
 class WholeCallIT {
 
@@ -93,6 +97,8 @@ class WholeCallIT {
     TenantDirectory tenants;
     @Autowired
     EventPublisher publisher;
+    @Autowired
+    WebTestClient web;
     @Value("${spring.kafka.bootstrap-servers}")
     String bootstrap;
 
@@ -191,6 +197,29 @@ class WholeCallIT {
             List<JsonNode> clears = gateway.events("clear");
             assertThat(clears).allSatisfy(clear -> assertThat(clear.path("streamSid").asString()).isEqualTo(STREAM));
         }
+
+        // the transcript's timing: every turn's offset into the call, in the order the turns were finished
+        List<TranscriptTurn> turns = feed.all(callSid, TranscriptTurn.class);
+        assertThat(turns).extracting(TranscriptTurn::offsetMs).isSorted().allSatisfy(offset -> assertThat(offset).isNotNegative());
+        assertThat(turns).extracting(TranscriptTurn::turnIndex).isSorted();
+
+        // the stored record: what the call learned (account from the lookup, route from the transfer) and its tags
+        JsonNode record = await().atMost(GatewaySide.timeout()).until(() -> voiceSession(callSid),
+                node -> node != null && "transferred".equals(node.path("status").asString()));
+        assertThat(record.path("state").path("account_context").asString()).isEqualTo("account 1001, active");
+        assertThat(record.path("state").path("route").asString()).isEqualTo("transfer");
+        List<String> tags = new java.util.ArrayList<>();
+        record.path("tags").forEach(tag -> tags.add(tag.asString()));
+        assertThat(tags).contains("reconnected", "dtmf", "tool_denied");
+        assertThat(record.path("function_calls")).hasSize(3);
+        assertThat(record.path("escalation_reason").asString()).isEqualTo("caller asked for a person");
+    }
+
+    /** The call's stored voice session as its tenant reads it, or null while there is none. */
+    private JsonNode voiceSession(String callSid) {
+        var result = web.get().uri("/api/v1/voice-sessions/" + callSid).header("x-api-key", "whole-call-key")
+                .exchange().expectBody(String.class).returnResult();
+        return result.getStatus().is2xxSuccessful() ? JsonMapper.builder().build().readTree(result.getResponseBody()) : null;
     }
 
     private static Map<String, String> headers(String callSid) {

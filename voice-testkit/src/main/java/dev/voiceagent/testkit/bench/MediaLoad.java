@@ -58,9 +58,21 @@ public final class MediaLoad implements AutoCloseable {
     /**
      * What the run reads from the services under test: live bridge sessions, frames the bridge dropped, and frames
      * the bridge took from the caller's stream for the model (which splits a loss on the way to the model into
-     * before the bridge's session and after it).
+     * before the bridge's session and after it), and, when the bridge runs in a JVM of its own, its heap used after
+     * a full collection in bytes ({@code null} otherwise: the harness's own heap then includes the bridge).
      */
-    public record Probes(IntSupplier liveSessions, DoubleSupplier droppedFrames, DoubleSupplier relayedToModel) {
+    public record Probes(IntSupplier liveSessions, DoubleSupplier droppedFrames, DoubleSupplier relayedToModel,
+                         java.util.function.LongSupplier bridgeHeapAfterGc) {
+
+        /** Probes of a bridge in this JVM. */
+        public Probes(IntSupplier liveSessions, DoubleSupplier droppedFrames, DoubleSupplier relayedToModel) {
+            this(liveSessions, droppedFrames, relayedToModel, null);
+        }
+
+        /** The bridge's heap after a full collection, or -1 when it is not in a JVM of its own. */
+        long bridgeHeap() {
+            return bridgeHeapAfterGc == null ? -1 : bridgeHeapAfterGc.getAsLong();
+        }
     }
 
     private final Recorder inbound = new Recorder(MAX_MICROS, 3);
@@ -200,6 +212,7 @@ public final class MediaLoad implements AutoCloseable {
         HttpClient client = HttpClient.create(ConnectionProvider.newConnection()).runOn(loops);
 
         long heapBefore = usedHeapAfterGc(memory);
+        long bridgeBefore = probes.bridgeHeap();
         // every call talks until the measured window has closed, then all hang up together
         Sinks.Empty<Void> hangUp = Sinks.empty();
         List<Disposable> running = new ArrayList<>(calls);
@@ -234,6 +247,8 @@ public final class MediaLoad implements AutoCloseable {
             Thread.sleep(100);
         }
         double allStarted = (System.nanoTime() - rampStart) / 1e9;
+        // the bridge's full collection (when it has a JVM of its own) comes before the settling time, not in the window
+        long bridgeLiveStart = probes.bridgeHeap();
         Thread.sleep(SETTLE.toMillis());
         System.out.printf("every call heard its first echo %.1f s after the ramp began (%d of %d calls); measuring "
                 + "from %.1f s%n", allStarted, callsEchoed.get(), calls, (System.nanoTime() - rampStart) / 1e9);
@@ -258,6 +273,7 @@ public final class MediaLoad implements AutoCloseable {
         measuring.set(false);
         Histogram in = inbound.getIntervalHistogram();
         Histogram out = outbound.getIntervalHistogram();
+        long bridgeLiveEnd = probes.bridgeHeap();
         hangUp.tryEmitEmpty();
 
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -294,6 +310,13 @@ public final class MediaLoad implements AutoCloseable {
                 (heapLive - heapBefore) / 1024.0 / calls));
         report.append("heap after GC every ").append(step).append(" s while live (MB): ")
                 .append(Arrays.toString(heapSamples.stream().mapToLong(h -> h >> 20).toArray())).append('\n');
+        if (bridgeBefore >= 0) {
+            report.append(String.format(Locale.ROOT, "bridge heap after GC (its own JVM): before the calls %.1f MB, "
+                            + "all calls live at the window's start %.1f MB and at its end %.1f MB -> %.1f KB per call; "
+                            + "%+.1f MB over the %d s window%n", bridgeBefore / 1048576.0, bridgeLiveStart / 1048576.0,
+                    bridgeLiveEnd / 1048576.0, (bridgeLiveStart - bridgeBefore) / 1024.0 / calls,
+                    (bridgeLiveEnd - bridgeLiveStart) / 1048576.0, seconds));
+        }
         return report.toString();
     }
 

@@ -53,14 +53,22 @@ public class CallLogHandler {
             throw Problems.invalidField("direction", "must be inbound or outbound-api");
         }
         return new CallLogQuery(tenantId, status, direction, request.queryParam("outcome").orElse(null),
-                instant(request, "from_date"), instant(request, "to_date"),
+                instant(request, "from_date", false), instant(request, "to_date", true),
                 integer(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT), integer(request, "offset", 0, 0, Integer.MAX_VALUE));
     }
 
-    private static Instant instant(ServerRequest request, String name) {
+    /**
+     * A date bound: an ISO-8601 instant as given, or a date (UTC) standing for its whole day: {@code from_date=D}
+     * starts at D's first instant, {@code to_date=D} includes D (the bound is the next day's start, exclusive).
+     */
+    private static Instant instant(ServerRequest request, String name, boolean upper) {
         return request.queryParam(name).map(value -> {
             try {
-                return value.length() == 10 ? Instant.parse(value + "T00:00:00Z") : Instant.parse(value);
+                if (value.length() == 10) {
+                    java.time.LocalDate day = java.time.LocalDate.parse(value);
+                    return (upper ? day.plusDays(1) : day).atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+                }
+                return Instant.parse(value);
             } catch (DateTimeParseException e) {
                 throw Problems.invalidField(name, "expected an ISO-8601 date or instant");
             }

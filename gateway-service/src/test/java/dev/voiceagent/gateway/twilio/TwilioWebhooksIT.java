@@ -449,10 +449,12 @@ class TwilioWebhooksIT {
         // from_date is inclusive, to_date exclusive
         assertThat(listing(key, "from_date=2024-03-02T09:00:00Z&to_date=2024-03-04T09:00:00Z"))
                 .isEqualTo(new Listing(List.of(tied.get(0), tied.get(1), c2), 3));
-        // a date alone is that day's start (UTC)
+        // a date alone is that whole day (UTC), at either end
         assertThat(listing(key, "from_date=2024-03-03")).isEqualTo(new Listing(List.of(c6, c5, tied.get(0),
                 tied.get(1)), 4));
-        assertThat(listing(key, "to_date=2024-03-03")).isEqualTo(new Listing(List.of(c2, c1), 2));
+        assertThat(listing(key, "to_date=2024-03-03")).isEqualTo(new Listing(List.of(tied.get(0), tied.get(1), c2,
+                c1), 4));
+        assertThat(listing(key, "from_date=2024-03-03&to_date=2024-03-03")).isEqualTo(new Listing(tied, 2));
         assertThat(listing(key, "status=completed&direction=inbound&outcome=transferred&from_date=2024-03-02"))
                 .isEqualTo(new Listing(List.of(c6), 1));
 

@@ -12,9 +12,10 @@ import dev.voiceagent.support.Problems;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
+import io.github.resilience4j.reactor.timelimiter.TimeLimiterOperator;
+import io.github.resilience4j.timelimiter.TimeLimiter;
 import dev.voiceagent.gateway.support.CallTraces;
 import java.net.URI;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
 import org.springframework.http.HttpStatus;
@@ -22,8 +23,9 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * Creates outbound calls through the Twilio SDK, off the event loop, with a timeout inside a circuit breaker: an
- * open breaker answers 503 at once instead of queueing callers behind a failing Twilio.
+ * Creates outbound calls through the Twilio SDK, off the event loop, with a Resilience4j time limiter inside a
+ * Resilience4j circuit breaker: an open breaker answers 503 at once instead of queueing callers behind a failing
+ * Twilio.
  */
 public class TwilioCallClient {
 
@@ -32,16 +34,16 @@ public class TwilioCallClient {
     private final TwilioRestClient client;
     private final CircuitBreaker breaker;
     private final CallTraces traces;
-    private final Duration timeout;
+    private final TimeLimiter timeLimiter;
     private final String publicBase;
     private final boolean asyncAmd;
 
-    public TwilioCallClient(TwilioRestClient client, CircuitBreaker breaker, Duration timeout, String publicBase,
+    public TwilioCallClient(TwilioRestClient client, CircuitBreaker breaker, TimeLimiter timeLimiter, String publicBase,
                             boolean asyncAmd, CallTraces traces) {
         this.traces = traces;
         this.client = client;
         this.breaker = breaker;
-        this.timeout = timeout;
+        this.timeLimiter = timeLimiter;
         this.publicBase = publicBase;
         this.asyncAmd = asyncAmd;
     }
@@ -95,10 +97,10 @@ public class TwilioCallClient {
                 .update(client))).then();
     }
 
-    /** The SDK blocks: off the event loop, with a timeout, inside the breaker. */
+    /** The SDK blocks: off the event loop, within the time limiter, inside the breaker. */
     private <T> Mono<T> remote(Mono<T> call) {
         return call.subscribeOn(Schedulers.boundedElastic())
-                .timeout(timeout)
+                .transformDeferred(TimeLimiterOperator.of(timeLimiter))
                 .transformDeferred(CircuitBreakerOperator.of(breaker))
                 .onErrorMap(TwilioCallClient::toProblem);
     }

@@ -42,6 +42,9 @@ import dev.voiceagent.support.tenant.TenantDirectory;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.timelimiter.TimeLimiter;
+import io.github.resilience4j.timelimiter.TimeLimiterConfig;
+import io.github.resilience4j.timelimiter.TimeLimiterRegistry;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.ChannelOption;
@@ -301,10 +304,18 @@ public class GatewayConfiguration implements WebFluxConfigurer {
         return registry.getIfAvailable(CircuitBreakerRegistry::ofDefaults).circuitBreaker(TWILIO_BREAKER, config);
     }
 
+    /** One Twilio REST request's time limit ({@code voice.twilio.timeout}); its calls and timeouts are metered. */
+    @Bean
+    TimeLimiter twilioTimeLimiter(ObjectProvider<TimeLimiterRegistry> registry) {
+        TimeLimiterConfig config = TimeLimiterConfig.custom().timeoutDuration(twilio.timeout())
+                .cancelRunningFuture(true).build();
+        return registry.getIfAvailable(TimeLimiterRegistry::ofDefaults).timeLimiter(TWILIO_BREAKER, config);
+    }
+
     @Bean
     TwilioCallClient twilioCallClient(TwilioRestClient client, CircuitBreaker twilioCircuitBreaker,
-                                      CallTraces traces) {
-        return new TwilioCallClient(client, twilioCircuitBreaker, twilio.timeout(), gateway.publicBase(),
+                                      TimeLimiter twilioTimeLimiter, CallTraces traces) {
+        return new TwilioCallClient(client, twilioCircuitBreaker, twilioTimeLimiter, gateway.publicBase(),
                 gateway.asyncAmd(), traces);
     }
 

@@ -305,6 +305,12 @@ class MakeCallIT {
                         detail -> assertThat(detail).contains("timed out at Twilio"));
         assertThat(ATTEMPTS.get()).isEqualTo(attempts + 1);
 
+        // the time limiter counts it where SREs look
+        String metrics = web.mutate().codecs(codecs -> codecs.defaultCodecs().maxInMemorySize(16 * 1024 * 1024)).build()
+                .get().uri("/metrics").exchange().expectStatus().isOk().expectBody(String.class)
+                .returnResult().getResponseBody();
+        assertThat(metrics).containsPattern("resilience4j_timelimiter_calls_total\\{[^}]*kind=\"timeout\"[^}]*name=\"twilio\"");
+
         // the late answer is Twilio's business alone; wait for it so that it overlaps no other test
         await().atMost(Duration.ofSeconds(30)).until(() -> SLOW_ANSWERS.get() > slowAnswers);
     }

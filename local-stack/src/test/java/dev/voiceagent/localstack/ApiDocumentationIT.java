@@ -2,6 +2,9 @@ package dev.voiceagent.localstack;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.voiceagent.support.RouteDescription;
+import dev.voiceagent.support.RouteDescription.Body;
 import dev.voiceagent.support.VoiceService;
 import java.io.IOException;
 import java.lang.reflect.Method;
@@ -49,7 +52,8 @@ import org.yaml.snakeyaml.Yaml;
 
 /**
  * Generates the HTTP API documents from the code: starts the suite, walks every service's {@link RouterFunction}s
- * (with {@link RouterFunctions.Visitor}), annotated handler mappings (with request and response schemas from the
+ * (with {@link RouterFunctions.Visitor}; a route's query parameters, bodies and media types come from the
+ * {@link RouteDescription} attached to it), annotated handler mappings (with request and response schemas from the
  * record types they declare) and WebSocket mappings, and writes OpenAPI 3.1 to {@code target/openapi}; with
  * {@code -Dvoice.docs.write=true} also to {@code docs/openapi/<service>.yaml}.
  */
@@ -62,8 +66,8 @@ class ApiDocumentationIT {
 
     private static LocalStack stack;
 
-    /** One operation: method, path, and, for annotated handlers, the declared body and answer types. */
-    record Operation(String method, String path, String summary, Type requestBody, Type response, boolean webSocket) {
+    /** One operation: method, path and what is known of it (null: nothing beyond method and path). */
+    record Operation(String method, String path, RouteDescription description, boolean webSocket) {
     }
 
     @BeforeAll
@@ -96,6 +100,10 @@ class ApiDocumentationIT {
                         "GET /api/v1/call-logs/{call_sid}", "GET /api/v1/media-stream");
         assertThat(byService.get("config-service")).extracting(op -> op.method() + " " + op.path())
                 .contains("PUT /api/v1/admin/tenants/{tenant_id}/runtime-config");
+        // a functional route's description reaches its operation (the visitor shows attributes before the route)
+        assertThat(byService.get("gateway-service")).filteredOn(op -> op.path().equals("/api/v1/call-logs"))
+                .singleElement().satisfies(op -> assertThat(op.description().queryParameters())
+                        .extracting(RouteDescription.QueryParameter::name).contains("status", "from_date", "limit"));
 
         boolean write = Boolean.getBoolean("voice.docs.write");
         Files.createDirectories(TARGET);
@@ -127,8 +135,8 @@ class ApiDocumentationIT {
         for (SimpleUrlHandlerMapping mapping : context.getBeansOfType(SimpleUrlHandlerMapping.class).values()) {
             mapping.getUrlMap().forEach((path, handler) -> {
                 if (handler instanceof org.springframework.web.reactive.socket.WebSocketHandler) {
-                    operations.add(new Operation("GET", path, "WebSocket (" + handler.getClass().getSimpleName()
-                            + ")", null, null, true));
+                    operations.add(new Operation("GET", path, RouteDescription.of("WebSocket ("
+                            + handler.getClass().getSimpleName() + ")"), true));
                 }
             });
         }
@@ -145,12 +153,18 @@ class ApiDocumentationIT {
             }
         }
         Type response = unwrap(method.getGenericReturnType());
+        RouteDescription description = RouteDescription.of(handler.getBeanType().getSimpleName() + "." + method.getName());
+        if (body != null) {
+            description = description.accepts(Body.json(body));
+        }
+        if (response != null) {
+            description = description.answers(Body.json(response));
+        }
         Set<org.springframework.web.bind.annotation.RequestMethod> methods = info.getMethodsCondition().getMethods();
         List<Operation> operations = new ArrayList<>();
         for (var pattern : info.getPatternsCondition().getPatterns()) {
             for (var requestMethod : methods.isEmpty() ? Set.of(org.springframework.web.bind.annotation.RequestMethod.GET) : methods) {
-                operations.add(new Operation(requestMethod.name(), pattern.getPatternString(),
-                        handler.getBeanType().getSimpleName() + "." + method.getName(), body, response, false));
+                operations.add(new Operation(requestMethod.name(), pattern.getPatternString(), description, false));
             }
         }
         return operations;
@@ -175,11 +189,15 @@ class ApiDocumentationIT {
         return type;
     }
 
-    /** Walks a router function: nested predicates give path prefixes, each route one operation per method. */
+    /**
+     * Walks a router function: nested predicates give path prefixes, each route one operation per method. A route's
+     * attributes are visited just before the route itself, so its description is held until then.
+     */
     private static final class RouteCollector implements RouterFunctions.Visitor {
 
         private final List<Operation> operations;
         private final Deque<String> prefixes = new ArrayDeque<>();
+        private RouteDescription pending;
 
         RouteCollector(List<Operation> operations) {
             this.operations = operations;
@@ -187,6 +205,8 @@ class ApiDocumentationIT {
 
         @Override
         public void startNested(RequestPredicate predicate) {
+            // a description on a whole nest is not one route's: only single routes are described
+            pending = null;
             PredicateParts parts = PredicateParts.of(predicate);
             prefixes.push(String.join("", prefixes.isEmpty() ? "" : prefixes.peek(), parts.paths.isEmpty() ? "" : parts.paths.get(0)));
         }
@@ -203,10 +223,12 @@ class ApiDocumentationIT {
             List<String> paths = parts.paths.isEmpty() ? List.of(prefix) : parts.paths.stream().map(p -> prefix + p).toList();
             // a route without a method predicate (the gateway's proxy prefixes) answers every method
             List<String> methods = parts.methods.isEmpty() ? ANY_METHOD : parts.methods;
-            String summary = parts.methods.isEmpty() ? "any method (forwarded)" : null;
+            RouteDescription description = pending != null ? pending
+                    : parts.methods.isEmpty() ? RouteDescription.of("any method (forwarded)") : null;
+            pending = null;
             for (String path : paths) {
                 for (String method : methods) {
-                    operations.add(new Operation(method, path, summary, null, null, false));
+                    operations.add(new Operation(method, path, description, false));
                 }
             }
         }
@@ -217,6 +239,9 @@ class ApiDocumentationIT {
 
         @Override
         public void attributes(Map<String, Object> attributes) {
+            if (attributes.get(RouteDescription.ATTRIBUTE) instanceof RouteDescription description) {
+                pending = description;
+            }
         }
 
         @Override
@@ -329,9 +354,10 @@ class ApiDocumentationIT {
     }
 
     private static Map<String, Object> operation(Operation operation, Map<String, Object> schemas) {
+        RouteDescription description = operation.description();
         Map<String, Object> op = new LinkedHashMap<>();
-        if (operation.summary() != null) {
-            op.put("summary", operation.summary());
+        if (description != null) {
+            op.put("summary", description.summary());
         }
         op.put("operationId", operationId(operation));
         List<Object> parameters = new ArrayList<>();
@@ -339,6 +365,9 @@ class ApiDocumentationIT {
         while (matcher.find()) {
             parameters.add(Map.of("name", matcher.group(1), "in", "path", "required", true,
                     "schema", Map.of("type", "string")));
+        }
+        if (description != null) {
+            description.queryParameters().forEach(parameter -> parameters.add(queryParameter(parameter)));
         }
         if (!parameters.isEmpty()) {
             op.put("parameters", parameters);
@@ -348,23 +377,53 @@ class ApiDocumentationIT {
             // fresh lists: shared instances would become YAML anchors
             op.put("security", new ArrayList<>(List.of(Map.of(security, new ArrayList<>()))));
         }
-        if (operation.requestBody() != null) {
-            op.put("requestBody", Map.of("required", true, "content",
-                    Map.of("application/json", Map.of("schema", schema(operation.requestBody(), schemas)))));
+        if (description != null && description.requestBody() != null) {
+            Body body = description.requestBody();
+            op.put("requestBody", Map.of("required", body.required(), "content", content(body, schemas)));
         }
+        op.put("responses", responses(operation, schemas));
+        return op;
+    }
+
+    private static Map<String, Object> queryParameter(RouteDescription.QueryParameter parameter) {
+        Map<String, Object> schema = new LinkedHashMap<>();
+        schema.put("type", parameter.type().name().toLowerCase());
+        if (!parameter.allowedValues().isEmpty()) {
+            schema.put("enum", new ArrayList<>(parameter.allowedValues()));
+        }
+        Map<String, Object> query = new LinkedHashMap<>();
+        query.put("name", parameter.name());
+        query.put("in", "query");
+        query.put("description", parameter.description());
+        query.put("required", parameter.required());
+        query.put("schema", schema);
+        return query;
+    }
+
+    private static Map<String, Object> responses(Operation operation, Map<String, Object> schemas) {
+        RouteDescription.Answer answer = operation.description() == null ? null : operation.description().response();
         Map<String, Object> responses = new LinkedHashMap<>();
         if (operation.webSocket()) {
             responses.put("101", Map.of("description", "switching protocols (WebSocket)"));
-        } else if (operation.response() != null) {
-            responses.put("200", Map.of("description", "OK", "content",
-                    Map.of("application/json", Map.of("schema", schema(operation.response(), schemas)))));
-        } else {
+        } else if (operation.description() == null) {
             responses.put("2XX", Map.of("description", "success (the handler's body is not declared in its type)"));
+        } else if (answer == null) {
+            responses.put("2XX", Map.of("description", "success (the answer is not described here)"));
+        } else {
+            String status = String.valueOf(answer.status().value());
+            String reason = answer.status().getReasonPhrase();
+            responses.put(status, answer.body() == null ? Map.of("description", reason)
+                    : Map.of("description", reason, "content", content(answer.body(), schemas)));
         }
         responses.put("default", Map.of("description", "error",
                 "content", Map.of("application/problem+json", Map.of("schema", Map.of("type", "object")))));
-        op.put("responses", responses);
-        return op;
+        return responses;
+    }
+
+    /** A body's media type (without parameters such as charset) with the schema of its type. */
+    private static Map<String, Object> content(Body body, Map<String, Object> schemas) {
+        String mediaType = body.mediaType().getType() + "/" + body.mediaType().getSubtype();
+        return Map.of(mediaType, Map.of("schema", schema(body.type(), schemas)));
     }
 
     /** Who may call a path: the admin key, Twilio's signature, a tenant key, or nobody outside the platform. */
@@ -372,7 +431,10 @@ class ApiDocumentationIT {
         if (path.startsWith("/api/v1/admin/")) {
             return "adminKey";
         }
-        if (path.equals("/api/v1/incoming-call") || path.equals("/api/v1/call-status")) {
+        // Twilio's callbacks: the voice webhooks, answering-machine results, SMS delivery, the transfer's whisper
+        if (path.equals("/api/v1/incoming-call") || path.equals("/api/v1/call-status")
+                || path.equals("/api/v1/amd-status") || path.equals("/api/v1/sms-status")
+                || path.startsWith("/api/v1/escalations/")) {
             return "twilioSignature";
         }
         // the media stream is authorised by the signed media token in its start message; /internal is not exposed
@@ -394,7 +456,11 @@ class ApiDocumentationIT {
 
     /** JSON schema of a declared type: records by component (snake_case, as the platform's Jackson writes them). */
     private static Map<String, Object> schema(Type type, Map<String, Object> schemas) {
-        ResolvableType resolvable = ResolvableType.forType(type);
+        return schema(ResolvableType.forType(type), schemas);
+    }
+
+    /** Element and value types are recursed into as resolvable types: their raw {@code Type} is a type variable. */
+    private static Map<String, Object> schema(ResolvableType resolvable, Map<String, Object> schemas) {
         Class<?> raw = resolvable.resolve(Object.class);
         if (raw == String.class || raw == UUID.class || raw == java.net.URI.class || CharSequence.class.isAssignableFrom(raw)) {
             return Map.of("type", "string");
@@ -422,12 +488,12 @@ class ApiDocumentationIT {
         }
         if (Collection.class.isAssignableFrom(raw) || raw.isArray()) {
             ResolvableType element = raw.isArray() ? resolvable.getComponentType() : resolvable.asCollection().getGeneric(0);
-            return Map.of("type", "array", "items", schema(element.getType(), schemas));
+            return Map.of("type", "array", "items", schema(element, schemas));
         }
         if (Map.class.isAssignableFrom(raw)) {
             ResolvableType value = resolvable.asMap().getGeneric(1);
             return value.resolve() == null ? Map.of("type", "object")
-                    : Map.of("type", "object", "additionalProperties", schema(value.getType(), schemas));
+                    : Map.of("type", "object", "additionalProperties", schema(value, schemas));
         }
         if (raw.isRecord()) {
             String name = raw.getSimpleName();
@@ -435,13 +501,19 @@ class ApiDocumentationIT {
                 schemas.put(name, Map.of());
                 Map<String, Object> properties = new LinkedHashMap<>();
                 for (RecordComponent component : raw.getRecordComponents()) {
-                    properties.put(snakeCase(component.getName()), schema(component.getGenericType(), schemas));
+                    properties.put(wireName(component), schema(component.getGenericType(), schemas));
                 }
                 schemas.put(name, Map.of("type", "object", "properties", properties));
             }
             return Map.of("$ref", "#/components/schemas/" + name);
         }
         return Map.of("type", "object");
+    }
+
+    /** A record component's JSON name: its {@code @JsonProperty}, else its name in snake_case. */
+    private static String wireName(RecordComponent component) {
+        JsonProperty named = component.getAccessor().getAnnotation(JsonProperty.class);
+        return named != null && !named.value().isEmpty() ? named.value() : snakeCase(component.getName());
     }
 
     private static String snakeCase(String camel) {

@@ -205,8 +205,6 @@ class TenantIsolationE2EIT {
                 new Case(HttpMethod.GET, "/api/v1/calls/" + callSid + "/logs/stream", null, REFUSED));
         cases.put("POST /api/v1/make-call", new Case(HttpMethod.POST, "/api/v1/make-call",
                 "{\"to\":\"+15555550100\",\"from\":\"" + stack.options().tenantNumber() + "\"}", Set.of(400, 422)));
-        cases.put("POST /api/v1/amd-status", new Case(HttpMethod.POST, "/api/v1/amd-status",
-                "CallSid=" + callSid + "&AnsweredBy=machine_end_beep", Set.of(400, 401, 403, 404)));
         cases.put("GET /api/v1/active-sessions", new Case(HttpMethod.GET, "/api/v1/active-sessions", null, own));
         cases.put("GET /api/v1/voice-sessions", new Case(HttpMethod.GET, "/api/v1/voice-sessions?limit=200", null, own));
         cases.put("GET /api/v1/voice-sessions/{id}",

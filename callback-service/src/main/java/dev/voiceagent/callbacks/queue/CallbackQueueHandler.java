@@ -11,10 +11,12 @@ import dev.voiceagent.callbacks.task.TaskRepository;
 import dev.voiceagent.contracts.TenantConfigPublished;
 import dev.voiceagent.support.Problems;
 import dev.voiceagent.support.QueryParams;
+import dev.voiceagent.support.RouteDescription;
+import dev.voiceagent.support.RouteDescription.Body;
+import dev.voiceagent.support.RouteDescription.ParameterType;
+import java.util.Arrays;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.MediaType;
@@ -36,7 +38,7 @@ import reactor.core.publisher.Mono;
 @Configuration
 public class CallbackQueueHandler {
 
-    private static final Set<String> STATUSES = Set.of(CallbackTask.OPEN, CallbackTask.CLAIMED, CallbackTask.DONE,
+    private static final List<String> STATUSES = List.of(CallbackTask.OPEN, CallbackTask.CLAIMED, CallbackTask.DONE,
             CallbackTask.EXPIRED, CallbackTask.CANCELLED);
     private static final int MAX_LIMIT = 200;
 
@@ -61,11 +63,34 @@ public class CallbackQueueHandler {
     RouterFunction<ServerResponse> callbackRoutes() {
         return RouterFunctions.route()
                 .GET("/api/v1/callbacks", this::list)
+                .withAttribute(RouteDescription.ATTRIBUTE, RouteDescription.of("The tenant's callback tasks, "
+                                + "soonest due first")
+                        .query("status", "only tasks in this status", STATUSES)
+                        .query("sla", "only tasks in this SLA state",
+                                Arrays.stream(SlaState.values()).map(SlaState::wire).toList())
+                        .query("owner", ParameterType.STRING, "only tasks held by this owner")
+                        .query("limit", ParameterType.INTEGER, "page size, 1-" + MAX_LIMIT + " (default 50)")
+                        .query("offset", ParameterType.INTEGER, "tasks to skip (default 0)")
+                        .answers(Body.json(TaskPage.class)))
                 .GET("/api/v1/callbacks/{id}", this::get)
+                .withAttribute(RouteDescription.ATTRIBUTE, RouteDescription.of("One callback task with its history")
+                        .answers(Body.json(TaskView.class)))
                 .POST("/api/v1/callbacks/{id}/claim", this::claim)
+                .withAttribute(RouteDescription.ATTRIBUTE, RouteDescription.of("Claim an open task for owner "
+                                + "(disposition is not read); a repeat by the holder succeeds, anything else is 409")
+                        .accepts(Body.json(CompleteBody.class)).answers(Body.json(TaskView.class)))
                 .POST("/api/v1/callbacks/{id}/complete", this::complete)
+                .withAttribute(RouteDescription.ATTRIBUTE, RouteDescription.of("Complete a task its owner holds, "
+                                + "with an optional disposition")
+                        .accepts(Body.json(CompleteBody.class)).answers(Body.json(TaskView.class)))
                 .POST("/api/v1/callbacks/{id}/reassign", this::reassign)
+                .withAttribute(RouteDescription.ATTRIBUTE, RouteDescription.of("Give a task to another owner; actor "
+                                + "(default: the new owner) is recorded in the history; reason is not read")
+                        .accepts(Body.json(ChangeBody.class)).answers(Body.json(TaskView.class)))
                 .POST("/api/v1/callbacks/{id}/cancel", this::cancel)
+                .withAttribute(RouteDescription.ATTRIBUTE, RouteDescription.of("Cancel a task; actor (default api) "
+                                + "and reason are recorded in the history; owner is not read")
+                        .accepts(Body.json(ChangeBody.class).optional()).answers(Body.json(TaskView.class)))
                 .build();
     }
 
@@ -86,7 +111,7 @@ public class CallbackQueueHandler {
         return tenants.tenant(request)
                 .flatMap(tenant -> tasks.list(tenant.tenantId(), status, slaState, owner, atRiskShare, limit, offset)
                         .map(task -> TaskView.of(task, sla.window(task.priority()), now, atRiskShare, null)).collectList())
-                .flatMap(items -> json(Map.of("callbacks", items, "limit", limit, "offset", offset)));
+                .flatMap(items -> json(new TaskPage(items, limit, offset)));
     }
 
     Mono<ServerResponse> get(ServerRequest request) {
@@ -214,6 +239,10 @@ public class CallbackQueueHandler {
 
     private static Mono<ServerResponse> json(Object body) {
         return ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(body);
+    }
+
+    /** One page of tasks. */
+    public record TaskPage(List<TaskView> callbacks, int limit, int offset) {
     }
 
     /** Body of claim ({@code owner}) and complete ({@code owner, disposition?}). */

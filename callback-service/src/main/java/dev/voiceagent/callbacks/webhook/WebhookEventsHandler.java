@@ -4,14 +4,18 @@ import dev.voiceagent.callbacks.webhook.WebhookEventRepository.Delivery;
 import dev.voiceagent.contracts.EventCodec;
 import dev.voiceagent.support.Problems;
 import dev.voiceagent.support.QueryParams;
+import dev.voiceagent.support.RouteDescription;
+import dev.voiceagent.support.RouteDescription.Body;
+import dev.voiceagent.support.RouteDescription.ParameterType;
 import dev.voiceagent.support.tenant.TenantAuthenticator;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
@@ -30,7 +34,7 @@ import reactor.core.publisher.Mono;
 @Configuration
 public class WebhookEventsHandler {
 
-    private static final Set<String> STATUSES = Set.of(WebhookEventRepository.PENDING,
+    private static final List<String> STATUSES = List.of(WebhookEventRepository.PENDING,
             WebhookEventRepository.DELIVERED, WebhookEventRepository.DEAD, WebhookEventRepository.SKIPPED);
     private static final String BASE = "/api/v1/callbacks/webhook-events";
 
@@ -47,8 +51,20 @@ public class WebhookEventsHandler {
     RouterFunction<ServerResponse> webhookEventRoutes() {
         return RouterFunctions.route()
                 .GET(BASE, this::list)
+                .withAttribute(RouteDescription.ATTRIBUTE, RouteDescription.of("The tenant's webhook deliveries, "
+                                + "dead letters included, newest first")
+                        .query("status", "only deliveries in this state", STATUSES)
+                        .query("type", ParameterType.STRING, "only events of this type")
+                        .query("limit", ParameterType.INTEGER, "page size, 1-200 (default 50)")
+                        .query("offset", ParameterType.INTEGER, "events to skip (default 0)")
+                        .answers(Body.json(DeliveryPage.class)))
                 .GET(BASE + "/{eventId}", this::get)
+                .withAttribute(RouteDescription.ATTRIBUTE, RouteDescription.of("One webhook delivery with the exact "
+                        + "body that is signed and sent").answers(Body.json(DeliveryView.class)))
                 .POST(BASE + "/{eventId}/redeliver", this::redeliver)
+                .withAttribute(RouteDescription.ATTRIBUTE, RouteDescription.of("Queue a dead, skipped or delivered "
+                                + "event again with fresh attempts and the same id (409 while it is pending)")
+                        .answers(HttpStatus.ACCEPTED, Body.json(DeliveryView.class)))
                 .build();
     }
 
@@ -63,7 +79,7 @@ public class WebhookEventsHandler {
         return tenants.tenant(request)
                 .flatMap(tenant -> events.list(tenant.tenantId(), status, type, limit, offset)
                         .map(d -> DeliveryView.of(d, false)).collectList())
-                .flatMap(items -> json(Map.of("webhook_events", items, "limit", limit, "offset", offset)));
+                .flatMap(items -> json(new DeliveryPage(items, limit, offset)));
     }
 
     Mono<ServerResponse> get(ServerRequest request) {
@@ -91,6 +107,10 @@ public class WebhookEventsHandler {
 
     private static Mono<ServerResponse> json(Object body) {
         return ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(body);
+    }
+
+    /** One page of deliveries. */
+    public record DeliveryPage(List<DeliveryView> webhookEvents, int limit, int offset) {
     }
 
     /** One event and its delivery state; {@code body} (the signed JSON) only on the single-event read. */

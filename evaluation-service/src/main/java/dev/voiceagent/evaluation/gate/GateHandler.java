@@ -8,10 +8,12 @@ import dev.voiceagent.evaluation.insight.SessionStats;
 import dev.voiceagent.evaluation.scoring.EvaluationRepository;
 import dev.voiceagent.evaluation.support.Requests;
 import dev.voiceagent.support.Problems;
+import dev.voiceagent.support.RouteDescription;
+import dev.voiceagent.support.RouteDescription.Body;
+import dev.voiceagent.support.RouteDescription.ParameterType;
 import dev.voiceagent.support.tenant.TenantAuthenticator;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,9 +55,22 @@ public class GateHandler {
     RouterFunction<ServerResponse> gateRoutes() {
         return RouterFunctions.route()
                 .PUT(AGENT + "/gates", this::define)
+                .withAttribute(RouteDescription.ATTRIBUTE, RouteDescription.of("Define the agent's launch gate")
+                        .accepts(Body.json(LaunchGate.class)).answers(Body.json(AgentGate.class)))
                 .GET(AGENT + "/gates", this::read)
+                .withAttribute(RouteDescription.ATTRIBUTE, RouteDescription.of("The agent's launch gate")
+                        .answers(Body.json(AgentGate.class)))
                 .POST(AGENT + "/versions/{version}/gate-evaluations", this::evaluate)
+                .withAttribute(RouteDescription.ATTRIBUTE, RouteDescription.of("Evaluate the gate over the "
+                                + "version's sessions in an optional time range, store the result and publish it as "
+                                + "voice.launch_gate.evaluated")
+                        .accepts(Body.json(Window.class).optional())
+                        .answers(HttpStatus.CREATED, Body.json(GateEvaluation.class)))
                 .GET(AGENT + "/versions/{version}/gate-evaluations", this::history)
+                .withAttribute(RouteDescription.ATTRIBUTE, RouteDescription.of("The version's past gate results, "
+                                + "newest first")
+                        .query("limit", ParameterType.INTEGER, "at most this many, 1-200 (default 20)")
+                        .answers(Body.json(GateHistory.class)))
                 .build();
     }
 
@@ -64,7 +79,7 @@ public class GateHandler {
         return tenants.tenant(request)
                 .zipWith(Requests.body(request, LaunchGate.class).map(LaunchGate::validated))
                 .flatMap(t -> gates.save(t.getT1().tenantId(), agentKey, t.getT2()))
-                .flatMap(gate -> json(Map.of("agent_key", agentKey, "gate", gate)));
+                .flatMap(gate -> json(new AgentGate(agentKey, gate)));
     }
 
     Mono<ServerResponse> read(ServerRequest request) {
@@ -72,7 +87,7 @@ public class GateHandler {
         return tenants.tenant(request)
                 .flatMap(tenant -> gates.find(tenant.tenantId(), agentKey))
                 .switchIfEmpty(Mono.error(() -> Problems.notFound("No launch gate for agent " + agentKey + ".")))
-                .flatMap(gate -> json(Map.of("agent_key", agentKey, "gate", gate)));
+                .flatMap(gate -> json(new AgentGate(agentKey, gate)));
     }
 
     Mono<ServerResponse> evaluate(ServerRequest request) {
@@ -90,7 +105,7 @@ public class GateHandler {
         int limit = QueryParams.intParam(request, "limit", 20, 1, 200);
         return tenants.tenant(request)
                 .flatMap(tenant -> gates.history(tenant.tenantId(), agentKey, version, limit).collectList())
-                .flatMap(items -> json(Map.of("gate_evaluations", items)));
+                .flatMap(items -> json(new GateHistory(items)));
     }
 
     private Mono<GateEvaluation> evaluate(String tenantId, String agentKey, String version, Window window) {
@@ -117,7 +132,15 @@ public class GateHandler {
                 gate, criteria, stats, from, to, Instant.now());
     }
 
-    /** Optional time range of a gate evaluation. */
+    /** An agent's launch gate. */
+    public record AgentGate(String agentKey, LaunchGate gate) {
+    }
+
+    /** Past results of a version's gate, newest first. */
+    public record GateHistory(List<GateEvaluation> gateEvaluations) {
+    }
+
+    /** Optional time range of a gate evaluation: ISO-8601 instants or dates ({@code from} inclusive). */
     record Window(String from, String to) {
     }
 }

@@ -9,10 +9,12 @@ import dev.voiceagent.evaluation.scoring.EvaluationRepository;
 import dev.voiceagent.evaluation.scoring.StoredEvaluation;
 import dev.voiceagent.evaluation.support.Requests;
 import dev.voiceagent.support.Problems;
+import dev.voiceagent.support.RouteDescription;
+import dev.voiceagent.support.RouteDescription.Body;
+import dev.voiceagent.support.RouteDescription.ParameterType;
 import dev.voiceagent.support.tenant.TenantAuthenticator;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.context.annotation.Bean;
@@ -43,9 +45,32 @@ public class InsightHandler {
     RouterFunction<ServerResponse> insightRoutes() {
         return RouterFunctions.route()
                 .GET("/api/v1/evaluations/aggregates", this::aggregates)
+                .withAttribute(RouteDescription.ATTRIBUTE, filtered(RouteDescription.of("Pass rate, scores, p95 time "
+                        + "to first audio and policy violations over the matching sessions"))
+                        .answers(Body.json(Aggregate.class)))
                 .GET("/api/v1/evaluations/failures", this::failures)
+                .withAttribute(RouteDescription.ATTRIBUTE, filtered(RouteDescription.of("Sessions a criterion "
+                                + "failed (scored below 1), or failed sessions, oldest first"))
+                        .query("criterion", "only sessions that failed this criterion (default: failed sessions)",
+                                Rubric.criteriaNames().stream().sorted().toList())
+                        .query("limit", ParameterType.INTEGER, "at most this many, 1-1000 (default 100)")
+                        .answers(Body.json(Failures.class)))
                 .POST("/api/v1/evaluations/regressions", this::regressions)
+                .withAttribute(RouteDescription.ATTRIBUTE, RouteDescription.of("Two versions compared criterion by "
+                                + "criterion, over a time range or two synthetic runs")
+                        .accepts(Body.json(RegressionRequest.class)).answers(Body.json(Regression.Result.class)))
                 .build();
+    }
+
+    /** The filters {@link EvaluationQuery#of} reads. */
+    private static RouteDescription filtered(RouteDescription description) {
+        return description
+                .query("agent_key", ParameterType.STRING, "only sessions of this agent")
+                .query("agent_version_id", ParameterType.STRING, "only sessions of this agent version")
+                .query("from", ParameterType.STRING, "evaluated at or after: an ISO-8601 instant, or a date (its UTC "
+                        + "midnight)")
+                .query("to", ParameterType.STRING, "evaluated before: an ISO-8601 instant, or a date")
+                .query("synthetic", ParameterType.BOOLEAN, "true: only synthetic calls");
     }
 
     Mono<ServerResponse> aggregates(ServerRequest request) {
@@ -69,12 +94,12 @@ public class InsightHandler {
                         .filter(e -> failed(e, criterion))
                         // the search is read to its end rather than cancelled at the limit: a row stream cancelled
                         // mid-way can leave its pooled connection stuck for the next query
-                        .collect(ArrayList::new, (List<Map<String, Object>> items, StoredEvaluation e) -> {
+                        .collect(ArrayList::new, (List<Failure> items, StoredEvaluation e) -> {
                             if (items.size() < limit) {
                                 items.add(failure(e, criterion));
                             }
                         })
-                        .map(items -> Map.of("criterion", criterion == null ? "any" : criterion, "failures", items)))
+                        .map(items -> new Failures(criterion == null ? "any" : criterion, items)))
                 .flatMap(Requests::json);
     }
 
@@ -111,38 +136,33 @@ public class InsightHandler {
         return e.scorecard().criteria().stream().anyMatch(c -> c.name().equals(criterion) && c.score() < 1.0);
     }
 
-    static Map<String, Object> failure(StoredEvaluation e, String criterion) {
+    static Failure failure(StoredEvaluation e, String criterion) {
         List<Scorecard.Criterion> failing = e.scorecard().criteria().stream()
                 .filter(c -> c.score() < 1.0 && (criterion == null || c.name().equals(criterion))).toList();
-        Map<String, Object> item = new LinkedHashMap<>();
-        item.put("call_sid", e.callSid());
-        item.put("evaluation_id", e.evaluationId());
-        item.put("agent_key", e.agentKey());
-        item.put("agent_version_id", e.agentVersionId());
-        item.put("outcome", e.outcome());
-        item.put("score", e.scorecard().score());
-        item.put("passed", e.scorecard().passed());
-        item.put("synthetic", e.synthetic());
-        item.put("evaluated_at", e.evaluatedAt());
-        item.put("criteria", failing);
-        return item;
+        return new Failure(e.callSid(), e.evaluationId(), e.agentKey(), e.agentVersionId(), e.outcome(),
+                e.scorecard().score(), e.scorecard().passed(), e.synthetic(), e.evaluatedAt(), failing);
     }
 
-    private static Map<String, Object> aggregate(EvaluationQuery q, SessionStats stats) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("agent_key", q.agentKey());
-        body.put("agent_version_id", q.agentVersionId());
-        body.put("from", q.from());
-        body.put("to", q.to());
-        body.put("synthetic_only", q.syntheticOnly());
-        body.put("count", stats.count());
-        body.put("passed", stats.passed());
-        body.put("pass_rate", stats.passRate());
-        body.put("mean_score", stats.meanScore());
-        body.put("p95_time_to_first_audio_ms", stats.p95TimeToFirstAudioMs());
-        body.put("policy_violations", stats.policyViolations());
-        body.put("criteria", stats.criteria());
-        return body;
+    private static Aggregate aggregate(EvaluationQuery q, SessionStats stats) {
+        return new Aggregate(q.agentKey(), q.agentVersionId(), q.from(), q.to(), q.syntheticOnly(), stats.count(),
+                stats.passed(), stats.passRate(), stats.meanScore(), stats.p95TimeToFirstAudioMs(),
+                stats.policyViolations(), stats.criteria());
+    }
+
+    /** The aggregate of the matching sessions with the filters it was read with; criteria: mean per criterion. */
+    public record Aggregate(String agentKey, String agentVersionId, Instant from, Instant to, boolean syntheticOnly,
+                            int count, int passed, Double passRate, Double meanScore, Long p95TimeToFirstAudioMs,
+                            int policyViolations, Map<String, Double> criteria) {
+    }
+
+    /** Failed sessions; {@code criterion} is {@code any} when none was asked for. */
+    public record Failures(String criterion, List<Failure> failures) {
+    }
+
+    /** One failed session with the criteria it failed. */
+    public record Failure(String callSid, String evaluationId, String agentKey, String agentVersionId, String outcome,
+                          double score, boolean passed, boolean synthetic, Instant evaluatedAt,
+                          List<Scorecard.Criterion> criteria) {
     }
 
     /**

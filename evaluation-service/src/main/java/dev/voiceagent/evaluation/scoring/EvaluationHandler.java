@@ -4,6 +4,8 @@ import dev.voiceagent.evaluation.judge.JudgeVerdict;
 import dev.voiceagent.evaluation.rubric.Scorecard;
 import dev.voiceagent.support.tenant.TenantAuthenticator;
 import dev.voiceagent.support.Problems;
+import dev.voiceagent.support.RouteDescription;
+import dev.voiceagent.support.RouteDescription.Body;
 import java.time.Instant;
 import java.util.List;
 import org.springframework.context.annotation.Bean;
@@ -32,7 +34,11 @@ public class EvaluationHandler {
 
     @Bean
     RouterFunction<ServerResponse> evaluationRoutes() {
-        return RouterFunctions.route().GET("/api/v1/evaluations/sessions/{call_sid}", this::session).build();
+        return RouterFunctions.route()
+                .GET("/api/v1/evaluations/sessions/{call_sid}", this::session)
+                .withAttribute(RouteDescription.ATTRIBUTE, RouteDescription.of("The session's evaluation with its "
+                        + "criteria (404 for another tenant's session)").answers(Body.json(EvaluationView.class)))
+                .build();
     }
 
     Mono<ServerResponse> session(ServerRequest request) {

@@ -6,11 +6,12 @@ import dev.voiceagent.contracts.TenantConfigPublished;
 import dev.voiceagent.evaluation.support.Requests;
 import dev.voiceagent.support.PhoneNumbers;
 import dev.voiceagent.support.Problems;
+import dev.voiceagent.support.RouteDescription;
+import dev.voiceagent.support.RouteDescription.Body;
 import dev.voiceagent.support.tenant.TenantAuthenticator;
 import dev.voiceagent.support.tenant.TenantDirectory;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.springframework.context.annotation.Bean;
@@ -49,12 +50,25 @@ public class SyntheticHandler {
 
     @Bean
     RouterFunction<ServerResponse> syntheticRoutes() {
+        RouteDescription readRun = RouteDescription.of("A synthetic run's progress and per-scenario results")
+                .answers(Body.json(SyntheticRun.Progress.class));
         return RouterFunctions.route()
                 .PUT(AGENT + "/scenarios", this::saveSuite)
+                .withAttribute(RouteDescription.ATTRIBUTE, RouteDescription.of("Define the agent's scenario suite: "
+                                + "scenarios as given, or generated from a contract's intents")
+                        .accepts(Body.json(ScenarioSuite.SuiteRequest.class)).answers(Body.json(AgentScenarios.class)))
                 .GET(AGENT + "/scenarios", this::readSuite)
+                .withAttribute(RouteDescription.ATTRIBUTE, RouteDescription.of("The agent's scenario suite")
+                        .answers(Body.json(AgentScenarios.class)))
                 .POST(AGENT + "/versions/{version}/synthetic-runs", this::startRun)
+                .withAttribute(RouteDescription.ATTRIBUTE, RouteDescription.of("Start a synthetic run of the suite "
+                                + "(or the scenario_ids named) against the version: placed calls to a simulated caller")
+                        .accepts(Body.json(RunRequest.class).optional())
+                        .answers(HttpStatus.ACCEPTED, Body.json(SyntheticRun.Progress.class)))
                 .GET(AGENT + "/versions/{version}/synthetic-runs/{run_id}", this::readRun)
+                .withAttribute(RouteDescription.ATTRIBUTE, readRun)
                 .GET("/api/v1/evaluations/synthetic-runs/{run_id}", this::readRun)
+                .withAttribute(RouteDescription.ATTRIBUTE, readRun)
                 .build();
     }
 
@@ -63,14 +77,14 @@ public class SyntheticHandler {
         return tenants.tenant(request)
                 .zipWith(Requests.body(request, ScenarioSuite.SuiteRequest.class).map(ScenarioSuite::build))
                 .flatMap(t -> repository.saveSuite(t.getT1().tenantId(), agentKey, t.getT2()))
-                .flatMap(scenarios -> json(Map.of("agent_key", agentKey, "scenarios", scenarios)));
+                .flatMap(scenarios -> json(new AgentScenarios(agentKey, scenarios)));
     }
 
     Mono<ServerResponse> readSuite(ServerRequest request) {
         String agentKey = Requests.key(request, "agent_key");
         return tenants.tenant(request)
                 .flatMap(tenant -> suite(tenant.tenantId(), agentKey))
-                .flatMap(scenarios -> json(Map.of("agent_key", agentKey, "scenarios", scenarios)));
+                .flatMap(scenarios -> json(new AgentScenarios(agentKey, scenarios)));
     }
 
     Mono<ServerResponse> startRun(ServerRequest request) {
@@ -150,6 +164,10 @@ public class SyntheticHandler {
     private Mono<SyntheticRun.Progress> progress(SyntheticRun run) {
         return repository.calls(run.id()).collectList()
                 .map(calls -> run.progress(calls, Instant.now(), properties.synthetic().resultTimeout()));
+    }
+
+    /** An agent's scenario suite. */
+    public record AgentScenarios(String agentKey, List<Scenario> scenarios) {
     }
 
     /** Body of a run: the key to place calls with, the number to dial, a subset of the suite. */

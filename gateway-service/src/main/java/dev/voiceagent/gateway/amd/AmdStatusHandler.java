@@ -7,9 +7,12 @@ import dev.voiceagent.gateway.logstream.CallLogLines;
 import dev.voiceagent.gateway.outbound.TwilioCallClient;
 import dev.voiceagent.gateway.twilio.TwilioWebhookReader;
 import dev.voiceagent.gateway.twilio.TwimlResponses;
+import dev.voiceagent.support.RouteDescription;
+import dev.voiceagent.support.RouteDescription.Body;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpStatus;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Mono;
@@ -24,6 +27,12 @@ import reactor.core.publisher.Mono;
 public class AmdStatusHandler {
 
     private static final Logger log = LoggerFactory.getLogger(AmdStatusHandler.class);
+
+    /** {@code POST /api/v1/amd-status} as the API documents describe it. */
+    public static final RouteDescription ROUTE = RouteDescription.of("Twilio asynchronous answering-machine "
+                    + "detection result (signed; CallSid, AnsweredBy): a machine gets the call's voicemail policy")
+            .accepts(Body.twilioForm())
+            .answers(HttpStatus.NO_CONTENT);
 
     private final TwilioWebhookReader webhooks;
     private final CallLogRepository calls;

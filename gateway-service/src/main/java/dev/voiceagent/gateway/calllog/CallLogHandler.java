@@ -2,8 +2,12 @@ package dev.voiceagent.gateway.calllog;
 
 import dev.voiceagent.support.tenant.TenantAuthenticator;
 import dev.voiceagent.support.Problems;
+import dev.voiceagent.support.RouteDescription;
+import dev.voiceagent.support.RouteDescription.Body;
+import dev.voiceagent.support.RouteDescription.ParameterType;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import org.springframework.stereotype.Component;
@@ -18,6 +22,24 @@ public class CallLogHandler {
     private static final int DEFAULT_LIMIT = 50;
     private static final int MAX_LIMIT = 200;
     private static final Set<String> DIRECTIONS = Set.of(CallLog.INBOUND, CallLog.OUTBOUND_API);
+
+    /** {@code GET /api/v1/call-logs} as the API documents describe it: the filters {@link #query} reads. */
+    public static final RouteDescription LIST = RouteDescription.of("The tenant's call logs, newest first")
+            .query("status", "only calls in this status",
+                    Arrays.stream(CallStatus.values()).map(CallStatus::wire).toList())
+            .query("direction", "only calls in this direction", List.of(CallLog.INBOUND, CallLog.OUTBOUND_API))
+            .query("outcome", ParameterType.STRING, "only calls whose session ended with this outcome")
+            .query("from_date", ParameterType.STRING,
+                    "only calls created at or after: an ISO-8601 instant, or a date (UTC) from its first instant")
+            .query("to_date", ParameterType.STRING,
+                    "only calls created before: an ISO-8601 instant, or a date (UTC), which includes that whole day")
+            .query("limit", ParameterType.INTEGER, "page size, 1-" + MAX_LIMIT + " (default " + DEFAULT_LIMIT + ")")
+            .query("offset", ParameterType.INTEGER, "calls to skip (default 0)")
+            .answers(Body.json(Page.class));
+
+    /** {@code GET /api/v1/call-logs/{call_sid}}. */
+    public static final RouteDescription GET = RouteDescription.of("One call log of the tenant (404 for another "
+            + "tenant's call)").answers(Body.json(CallLogView.class));
 
     private final TenantAuthenticator auth;
     private final CallLogRepository calls;

@@ -7,6 +7,8 @@ import dev.voiceagent.gateway.calllog.CallLogRepository;
 import dev.voiceagent.gateway.calllog.CallStatus;
 import dev.voiceagent.gateway.support.GatewayProperties;
 import dev.voiceagent.support.Problems;
+import dev.voiceagent.support.RouteDescription;
+import dev.voiceagent.support.RouteDescription.Body;
 import dev.voiceagent.support.tenant.TenantAuthenticator;
 import java.time.Instant;
 import java.util.Map;
@@ -25,6 +27,12 @@ import reactor.core.publisher.Mono;
 public class CallLogStreamHandler {
 
     static final String END = "end";
+
+    /** {@code GET /api/v1/calls/{call_sid}/logs/stream} as the API documents describe it. */
+    public static final RouteDescription ROUTE = RouteDescription.of("The call's live log lines as Server-Sent "
+                    + "Events: 'log' events (data below), heartbeat comments, and an 'end' event (data {status}) "
+                    + "when the call ends; 404 for another tenant's call")
+            .answers(Body.events(LogLineView.class));
 
     private final TenantAuthenticator auth;
     private final CallLogRepository calls;

@@ -14,6 +14,8 @@ import dev.voiceagent.gateway.limits.RateLimits;
 import dev.voiceagent.gateway.logstream.CallLogLines;
 import dev.voiceagent.gateway.outbox.CallEventOutbox;
 import dev.voiceagent.support.Problems;
+import dev.voiceagent.support.RouteDescription;
+import dev.voiceagent.support.RouteDescription.Body;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
@@ -36,6 +38,13 @@ public class MakeCallHandler {
     private static final int MAX_BODY = 16 * 1024;
     private static final int MAX_KEY_LENGTH = 255;
     private static final Logger log = LoggerFactory.getLogger(MakeCallHandler.class);
+
+    /** {@code POST /api/v1/make-call} as the API documents describe it. */
+    public static final RouteDescription ROUTE = RouteDescription.of("Place an outbound call for the API key's "
+                    + "tenant; with an Idempotency-Key header a retry answers the first result; 429 at the tenant's "
+                    + "call rate or concurrent-call limit")
+            .accepts(Body.json(MakeCallRequest.MakeCallBody.class))
+            .answers(Body.json(MakeCallResponse.class));
 
     private final TenantAuthenticator auth;
     private final TwilioCallClient twilio;

@@ -20,9 +20,17 @@ import tools.jackson.databind.json.JsonMapper;
 public record MakeCallRequest(String to, String from, String agentKey, String agentVersionId, String greeting,
                               MachineDetection machineDetection) {
 
+    /**
+     * The JSON body as callers send it (snake_case on the wire), for the API documents; {@link #parse} reads it
+     * field by field, accepting exactly these fields.
+     */
+    public record MakeCallBody(String to, String from, String agentKey, String agentVersionId, String greeting,
+                               String machineDetection, String voicemailPolicy, String voicemailMessage) {
+    }
+
     static final int MAX_GREETING = 500;
     static final int MAX_VOICEMAIL_MESSAGE = 1000;
-    private static final Set<String> FIELDS = Set.of("to", "from", "agent_key", "agent_version_id", "greeting",
+    static final Set<String> FIELDS = Set.of("to", "from", "agent_key", "agent_version_id", "greeting",
             "machine_detection", "voicemail_policy", "voicemail_message");
 
     /** Parses and validates the JSON body; every problem is a 400 naming its field. */

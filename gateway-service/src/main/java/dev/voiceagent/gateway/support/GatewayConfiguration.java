@@ -12,6 +12,7 @@ import dev.voiceagent.gateway.limits.RateLimitFilter;
 import dev.voiceagent.gateway.limits.RateLimits;
 import dev.voiceagent.gateway.limits.StreamLimits;
 import dev.voiceagent.support.ProblemErrorWebExceptionHandler;
+import dev.voiceagent.support.RouteDescription;
 import dev.voiceagent.gateway.logstream.CallLogLines;
 import dev.voiceagent.gateway.logstream.CallLogStreamHandler;
 import dev.voiceagent.gateway.logstream.CallLogStreams;
@@ -396,20 +397,44 @@ public class GatewayConfiguration implements WebFluxConfigurer {
                                                  PublicRouteProxy proxy, ProblemErrorWebExceptionHandler problems) {
         return RouterFunctions.route()
                 .POST("/api/v1/incoming-call", incoming::handle)
+                .withAttribute(RouteDescription.ATTRIBUTE, IncomingCallHandler.ROUTE)
                 .POST("/api/v1/call-status", status::handle)
+                .withAttribute(RouteDescription.ATTRIBUTE, CallStatusHandler.ROUTE)
                 .POST("/api/v1/amd-status", amd::handle)
+                .withAttribute(RouteDescription.ATTRIBUTE, AmdStatusHandler.ROUTE)
                 .POST("/api/v1/make-call", makeCall::handle)
+                .withAttribute(RouteDescription.ATTRIBUTE, MakeCallHandler.ROUTE)
                 .GET("/api/v1/call-logs", callLogs::list)
+                .withAttribute(RouteDescription.ATTRIBUTE, CallLogHandler.LIST)
                 .GET("/api/v1/call-logs/{call_sid}", callLogs::get)
+                .withAttribute(RouteDescription.ATTRIBUTE, CallLogHandler.GET)
                 .GET("/api/v1/calls/{call_sid}/logs/stream", logStreams::stream)
+                .withAttribute(RouteDescription.ATTRIBUTE, CallLogStreamHandler.ROUTE)
                 .GET("/api/v1/voice-sessions", request -> proxy.forward(gateway.bridgeApiUrl(), request))
+                .withAttribute(RouteDescription.ATTRIBUTE, forwarded("media-bridge-service",
+                        "the tenant's stored voice sessions (status, agent_key, limit, offset)"))
                 .GET("/api/v1/voice-sessions/**", request -> proxy.forward(gateway.bridgeApiUrl(), request))
+                .withAttribute(RouteDescription.ATTRIBUTE, forwarded("media-bridge-service",
+                        "one stored voice session, GET /api/v1/voice-sessions/{id}"))
                 .GET("/api/v1/active-sessions", request -> proxy.forward(gateway.bridgeApiUrl(), request))
+                .withAttribute(RouteDescription.ATTRIBUTE, forwarded("media-bridge-service",
+                        "the tenant's live calls on every bridge instance"))
                 .route(path("/api/v1/admin/**"), request -> proxy.forward(gateway.configUrl(), request))
+                .withAttribute(RouteDescription.ATTRIBUTE, forwarded("config-service",
+                        "tenants, agents, API keys and runtime configuration (x-admin-key)"))
                 .route(path("/api/v1/evaluations/**"), request -> proxy.forward(gateway.evaluationUrl(), request))
+                .withAttribute(RouteDescription.ATTRIBUTE, forwarded("evaluation-service",
+                        "evaluations, aggregates, launch gates and synthetic runs"))
                 .route(path("/api/v1/callbacks/**"), request -> proxy.forward(gateway.callbackUrl(), request))
+                .withAttribute(RouteDescription.ATTRIBUTE, forwarded("callback-service",
+                        "the callback queue and webhook deliveries"))
                 .filter(ProblemResponses.filter(problems))
                 .build();
+    }
+
+    /** A proxied route: its parameters and bodies are in the upstream service's document. */
+    private static RouteDescription forwarded(String service, String what) {
+        return RouteDescription.of("Forwarded to " + service + " (see docs/openapi/" + service + ".yaml): " + what);
     }
 
     private static org.springframework.web.reactive.function.server.RequestPredicate path(String pattern) {

@@ -3,10 +3,13 @@ package dev.voiceagent.gateway.twilio;
 import dev.voiceagent.gateway.calllog.CallStatus;
 import dev.voiceagent.gateway.calllog.CallStatusService;
 import dev.voiceagent.support.Problems;
+import dev.voiceagent.support.RouteDescription;
+import dev.voiceagent.support.RouteDescription.Body;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpStatus;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Mono;
@@ -15,6 +18,12 @@ import reactor.core.publisher.Mono;
 public class CallStatusHandler {
 
     private static final Logger log = LoggerFactory.getLogger(CallStatusHandler.class);
+
+    /** {@code POST /api/v1/call-status} as the API documents describe it. */
+    public static final RouteDescription ROUTE = RouteDescription.of("Twilio status callback (signed; CallSid, "
+                    + "CallStatus, CallDuration): the call log's status, applied forward-only")
+            .accepts(Body.twilioForm())
+            .answers(HttpStatus.NO_CONTENT);
 
     private final TwilioWebhookReader webhooks;
     private final CallStatusService statuses;

@@ -17,6 +17,8 @@ import dev.voiceagent.gateway.support.CallTraces;
 import dev.voiceagent.support.tenant.RolloutSelector;
 import dev.voiceagent.gateway.support.GatewayProperties;
 import dev.voiceagent.support.PhoneNumbers;
+import dev.voiceagent.support.RouteDescription;
+import dev.voiceagent.support.RouteDescription.Body;
 import dev.voiceagent.support.EventPublisher;
 import dev.voiceagent.support.tenant.TenantDirectory;
 import java.time.Duration;
@@ -44,6 +46,13 @@ public class IncomingCallHandler {
     private static final MediaType TEXT_XML = MediaType.parseMediaType("text/xml;charset=UTF-8");
     /** Twilio may fetch TwiML before make-call has written the log of the call it just created. */
     private static final Duration LOOKUP_RETRY = Duration.ofMillis(150);
+
+    /** {@code POST /api/v1/incoming-call} as the API documents describe it. */
+    public static final RouteDescription ROUTE = RouteDescription.of("Twilio voice webhook (signed; CallSid, From, "
+                    + "To, Direction, CallStatus, AnsweredBy): TwiML that connects the call's media stream, or a "
+                    + "spoken fallback for an unknown number or a busy tenant")
+            .accepts(Body.twilioForm())
+            .answers(Body.twiml());
 
     private final TwilioWebhookReader webhooks;
     private final TenantDirectory directory;

@@ -6,7 +6,6 @@ import dev.voiceagent.contracts.TenantConfigPublished;
 import dev.voiceagent.support.Problems;
 import dev.voiceagent.support.tenant.TenantAuthenticator;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -62,15 +61,12 @@ public class VoiceSessionsHandler {
                         .collectList()
                         .zipWith(repository.count(tenantId, status, agentKey))
                         .transform(page -> DatabaseDeadlines.within(page, DB_TIMEOUT))
-                        .flatMap(page -> {
-                            Map<String, Object> body = new LinkedHashMap<>();
-                            body.put("sessions", page.getT1());
-                            body.put("count", page.getT1().size());
-                            body.put("total", page.getT2());
-                            body.put("limit", limit);
-                            body.put("offset", offset);
-                            return ServerResponse.ok().bodyValue(body);
-                        }));
+                        .flatMap(page -> ServerResponse.ok().bodyValue(new VoiceSessionPage(page.getT1(),
+                                page.getT1().size(), page.getT2(), limit, offset))));
+    }
+
+    /** One page of a tenant's stored sessions: {@code count} on this page, {@code total} matching. */
+    public record VoiceSessionPage(List<SessionSummary> sessions, int count, long total, int limit, int offset) {
     }
 
     public Mono<ServerResponse> get(ServerRequest request) {

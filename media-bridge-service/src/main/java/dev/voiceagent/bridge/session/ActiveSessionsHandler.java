@@ -8,7 +8,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.web.reactive.function.server.ServerRequest;
@@ -52,12 +51,16 @@ public class ActiveSessionsHandler {
                 .flatMap(body -> ServerResponse.ok().bodyValue(body));
     }
 
-    private static Map<String, Object> body(List<SessionView> local, List<SessionView> remote, boolean partial) {
+    /** The live sessions of a tenant across instances; {@code partial} when the other instances could not be read. */
+    public record ActiveSessions(List<SessionView> sessions, int count, boolean partial) {
+    }
+
+    private static ActiveSessions body(List<SessionView> local, List<SessionView> remote, boolean partial) {
         List<SessionView> all = new ArrayList<>(local.size() + remote.size());
         all.addAll(local);
         all.addAll(remote);
         all.sort(Comparator.comparing(SessionView::startedAt, Comparator.nullsLast(Comparator.<Instant>naturalOrder()))
                 .thenComparing(SessionView::callSid));
-        return Map.of("sessions", all, "count", all.size(), "partial", partial);
+        return new ActiveSessions(all, all.size(), partial);
     }
 }

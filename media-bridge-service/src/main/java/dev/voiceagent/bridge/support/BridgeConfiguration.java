@@ -20,7 +20,11 @@ import dev.voiceagent.bridge.session.SessionRecorder;
 import dev.voiceagent.bridge.session.SessionRegistry;
 import dev.voiceagent.bridge.tools.PendingToolCalls;
 import dev.voiceagent.bridge.tools.ToolReplyListener;
+import dev.voiceagent.bridge.session.VoiceSessionRecord;
 import dev.voiceagent.support.EventPublisher;
+import dev.voiceagent.support.RouteDescription;
+import dev.voiceagent.support.RouteDescription.Body;
+import dev.voiceagent.support.RouteDescription.ParameterType;
 import dev.voiceagent.support.tenant.TenantAuthenticator;
 import dev.voiceagent.support.tenant.TenantDirectory;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -149,9 +153,28 @@ public class BridgeConfiguration {
         PrewarmHandler prewarming = new PrewarmHandler(directory, registry, prewarm, realtime, bridge.prewarm().ttl());
         return RouterFunctions.route()
                 .GET("/api/v1/active-sessions", active::list)
+                .withAttribute(RouteDescription.ATTRIBUTE, RouteDescription.of("The tenant's live calls on every "
+                        + "bridge instance, oldest first; partial when only this instance's could be read")
+                        .answers(Body.json(ActiveSessionsHandler.ActiveSessions.class)))
                 .GET("/api/v1/voice-sessions", stored::list)
+                .withAttribute(RouteDescription.ATTRIBUTE, RouteDescription.of("The tenant's stored voice sessions, "
+                                + "newest first, without transcripts and function calls")
+                        .query("status", ParameterType.STRING,
+                                "only sessions in this status: active while live, then the outcome")
+                        .query("agent_key", ParameterType.STRING, "only sessions of this agent")
+                        .query("limit", ParameterType.INTEGER, "page size, 1-200 (default 50)")
+                        .query("offset", ParameterType.INTEGER, "sessions to skip (default 0)")
+                        .answers(Body.json(VoiceSessionsHandler.VoiceSessionPage.class)))
                 .GET("/api/v1/voice-sessions/{id}", stored::get)
+                .withAttribute(RouteDescription.ATTRIBUTE, RouteDescription.of("One stored voice session of the "
+                                + "tenant, by id or call SID, with transcript and function calls (404 for another "
+                                + "tenant's)")
+                        .answers(Body.json(VoiceSessionRecord.class)))
                 .POST(PREWARM_PATH, prewarming::prewarm)
+                .withAttribute(RouteDescription.ATTRIBUTE, RouteDescription.of("Gateway only: open the call's model "
+                                + "session while Twilio fetches TwiML (202 prewarming, 200 when already prewarmed or "
+                                + "streaming)")
+                        .accepts(Body.json(PrewarmHandler.PrewarmRequest.class)))
                 .build();
     }
 }

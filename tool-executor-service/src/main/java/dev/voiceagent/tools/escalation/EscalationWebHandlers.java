@@ -1,6 +1,8 @@
 package dev.voiceagent.tools.escalation;
 
 import dev.voiceagent.support.Problems;
+import dev.voiceagent.support.RouteDescription;
+import dev.voiceagent.support.RouteDescription.Body;
 import dev.voiceagent.tools.twilio.TwilioRequestVerifier;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -45,7 +47,14 @@ public class EscalationWebHandlers {
     RouterFunction<ServerResponse> escalationRoutes() {
         return RouterFunctions.route()
                 .POST(PATH + "/{escalation_id}/whisper", this::whisper)
+                .withAttribute(RouteDescription.ATTRIBUTE, RouteDescription.of("Twilio request (signed) when the "
+                                + "human answers a transfer: TwiML telling them the caller's intent and summary")
+                        .accepts(Body.twilioForm()).answers(Body.twiml()))
                 .POST(PATH + "/{escalation_id}/dial-result", this::dialResult)
+                .withAttribute(RouteDescription.ATTRIBUTE, RouteDescription.of("Twilio <Dial> action (signed; "
+                                + "DialCallStatus): hangs up after a connected transfer, else creates a callback and "
+                                + "tells the caller")
+                        .accepts(Body.twilioForm()).answers(Body.twiml()))
                 .build();
     }
 

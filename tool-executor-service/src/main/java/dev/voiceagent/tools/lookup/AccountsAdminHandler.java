@@ -1,6 +1,8 @@
 package dev.voiceagent.tools.lookup;
 
 import dev.voiceagent.support.Problems;
+import dev.voiceagent.support.RouteDescription;
+import dev.voiceagent.support.RouteDescription.Body;
 import dev.voiceagent.tools.support.AdminKeyGuard;
 import java.math.BigDecimal;
 import java.util.HashSet;
@@ -44,7 +46,12 @@ public class AccountsAdminHandler {
 
     @Bean
     RouterFunction<ServerResponse> accountsAdminRoutes() {
-        return RouterFunctions.route().PUT("/api/v1/admin/tenants/{tenant_id}/accounts", this::replace).build();
+        return RouterFunctions.route()
+                .PUT("/api/v1/admin/tenants/{tenant_id}/accounts", this::replace)
+                .withAttribute(RouteDescription.ATTRIBUTE, RouteDescription.of("Replace the account data lookup reads "
+                                + "(at most " + MAX_ACCOUNTS + " accounts)")
+                        .accepts(Body.json(AccountsBody.class)).answers(Body.json(AccountsLoaded.class)))
+                .build();
     }
 
     Mono<ServerResponse> replace(ServerRequest request) {
@@ -57,7 +64,7 @@ public class AccountsAdminHandler {
                 .flatMap(list -> accounts.replaceAll(tenantId, list))
                 .doOnNext(count -> log.info("tenant {} loaded {} accounts", tenantId, count))
                 .flatMap(count -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON)
-                        .bodyValue(Map.of("tenant_id", tenantId, "accounts", count)));
+                        .bodyValue(new AccountsLoaded(tenantId, count)));
     }
 
     private static Mono<Void> validTenant(String tenantId) {
@@ -120,6 +127,10 @@ public class AccountsAdminHandler {
         String status = a.status() == null || a.status().isBlank() ? "active" : a.status();
         return new Account(a.accountNumber().trim(), a.callerNumber(), a.name().trim(), a.balance(),
                 a.currency().toUpperCase(Locale.ROOT), status, a.orders());
+    }
+
+    /** The answer: the number of accounts now stored. */
+    public record AccountsLoaded(String tenantId, int accounts) {
     }
 
     /** The request body. */

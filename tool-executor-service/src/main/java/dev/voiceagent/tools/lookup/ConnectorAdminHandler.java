@@ -1,15 +1,17 @@
 package dev.voiceagent.tools.lookup;
 
 import dev.voiceagent.support.Problems;
+import dev.voiceagent.support.RouteDescription;
+import dev.voiceagent.support.RouteDescription.Body;
 import dev.voiceagent.tools.lookup.LookupConnectorRepository.Connector;
 import dev.voiceagent.tools.support.AdminKeyGuard;
 import dev.voiceagent.tools.support.AdminRoutes;
 import java.net.URI;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
@@ -37,7 +39,15 @@ public class ConnectorAdminHandler {
 
     @Bean
     RouterFunction<ServerResponse> connectorAdminRoutes() {
-        return RouterFunctions.route().PUT(PATH, this::put).DELETE(PATH, this::delete).build();
+        return RouterFunctions.route()
+                .PUT(PATH, this::put)
+                .withAttribute(RouteDescription.ATTRIBUTE, RouteDescription.of("Set the tenant's own lookup backend; "
+                                + "the answer never repeats the auth header")
+                        .accepts(Body.json(ConnectorBody.class)).answers(Body.json(ConnectorView.class)))
+                .DELETE(PATH, this::delete)
+                .withAttribute(RouteDescription.ATTRIBUTE, RouteDescription.of("Remove the tenant's lookup backend")
+                        .answers(HttpStatus.NO_CONTENT))
+                .build();
     }
 
     Mono<ServerResponse> put(ServerRequest request) {
@@ -50,8 +60,7 @@ public class ConnectorAdminHandler {
                 .flatMap(connector -> connectors.save(tenantId, connector).thenReturn(connector))
                 .doOnNext(connector -> log.info("tenant {} lookup connector set to {}", tenantId, connector.url()))
                 .flatMap(connector -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON)
-                        .bodyValue(Map.of("tenant_id", tenantId, "url", connector.url(),
-                                "has_auth_header", connector.authHeader() != null)));
+                        .bodyValue(new ConnectorView(tenantId, connector.url(), connector.authHeader() != null)));
     }
 
     Mono<ServerResponse> delete(ServerRequest request) {
@@ -83,6 +92,10 @@ public class ConnectorAdminHandler {
     private static Mono<Void> validTenant(String tenantId) {
         return AdminRoutes.validTenantId(tenantId) ? Mono.empty()
                 : Mono.error(Problems.invalidField("tenant_id", "must be 1-64 letters, digits, '-' or '_'"));
+    }
+
+    /** The answer: the backend without its auth header. */
+    public record ConnectorView(String tenantId, String url, boolean hasAuthHeader) {
     }
 
     /** The request body. */

@@ -1,6 +1,8 @@
 package dev.voiceagent.tools.scheduling;
 
 import dev.voiceagent.support.Problems;
+import dev.voiceagent.support.RouteDescription;
+import dev.voiceagent.support.RouteDescription.Body;
 import dev.voiceagent.tools.support.AdminKeyGuard;
 import dev.voiceagent.tools.support.AdminRoutes;
 import java.time.Duration;
@@ -39,7 +41,12 @@ public class SlotsAdminHandler {
 
     @Bean
     RouterFunction<ServerResponse> slotsAdminRoutes() {
-        return RouterFunctions.route().PUT("/api/v1/admin/tenants/{tenant_id}/slots", this::add).build();
+        return RouterFunctions.route()
+                .PUT("/api/v1/admin/tenants/{tenant_id}/slots", this::add)
+                .withAttribute(RouteDescription.ATTRIBUTE, RouteDescription.of("Add bookable slots (times with an "
+                                + "offset; at most " + MAX_SLOTS + "); an existing slot is left as it is")
+                        .accepts(Body.json(SlotsBody.class)).answers(Body.json(SlotsAdded.class)))
+                .build();
     }
 
     Mono<ServerResponse> add(ServerRequest request) {
@@ -79,10 +86,13 @@ public class SlotsAdminHandler {
         return slots;
     }
 
-    private static Map<String, Object> answer(String tenantId, List<Slot> slots, long added) {
-        List<Map<String, Object>> described = slots.stream()
-                .map(slot -> SlotTimes.describe(slot, ZoneOffset.UTC)).toList();
-        return Map.of("tenant_id", tenantId, "added", added, "slots", described);
+    private static SlotsAdded answer(String tenantId, List<Slot> slots, long added) {
+        return new SlotsAdded(tenantId, added, slots.stream().map(slot -> SlotTimes.describe(slot, ZoneOffset.UTC))
+                .toList());
+    }
+
+    /** The answer: how many slots were new, and every slot of the request with its id (UTC times). */
+    public record SlotsAdded(String tenantId, long added, List<Map<String, Object>> slots) {
     }
 
     /** The request body. */

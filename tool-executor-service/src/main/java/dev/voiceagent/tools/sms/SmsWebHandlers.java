@@ -2,6 +2,9 @@ package dev.voiceagent.tools.sms;
 
 import dev.voiceagent.support.PhoneNumbers;
 import dev.voiceagent.support.Problems;
+import dev.voiceagent.support.RouteDescription;
+import dev.voiceagent.support.RouteDescription.Body;
+import dev.voiceagent.support.RouteDescription.ParameterType;
 import dev.voiceagent.tools.support.AdminKeyGuard;
 import dev.voiceagent.tools.support.AdminRoutes;
 import dev.voiceagent.tools.twilio.TwilioRequestVerifier;
@@ -11,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.util.MultiValueMap;
 import org.springframework.web.reactive.function.server.RouterFunction;
@@ -44,8 +48,18 @@ public class SmsWebHandlers {
     RouterFunction<ServerResponse> smsRoutes() {
         return RouterFunctions.route()
                 .POST(SmsTool.STATUS_PATH, this::status)
+                .withAttribute(RouteDescription.ATTRIBUTE, RouteDescription.of("Twilio SMS status callback (signed; "
+                                + "MessageSid, MessageStatus, ErrorCode): the message's delivery status")
+                        .query("ref", ParameterType.STRING, "the platform's id of the SMS, set in the callback URL "
+                                + "it gave Twilio; without it the callback is ignored")
+                        .accepts(Body.twilioForm())
+                        .answers(HttpStatus.NO_CONTENT))
                 .PUT("/api/v1/admin/tenants/{tenant_id}/opt-outs/{number}", this::optOut)
+                .withAttribute(RouteDescription.ATTRIBUTE, RouteDescription.of("Opt an E.164 number out of the "
+                        + "tenant's SMS").answers(Body.json(OptOut.class)))
                 .DELETE("/api/v1/admin/tenants/{tenant_id}/opt-outs/{number}", this::optIn)
+                .withAttribute(RouteDescription.ATTRIBUTE, RouteDescription.of("Remove the number's opt-out")
+                        .answers(HttpStatus.NO_CONTENT))
                 .build();
     }
 
@@ -77,7 +91,7 @@ public class SmsWebHandlers {
                 .then(Mono.defer(() -> number(request)))
                 .flatMap(number -> messages.optOut(tenant(request), number, "admin").thenReturn(number))
                 .flatMap(number -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON)
-                        .bodyValue(Map.of("tenant_id", tenant(request), "number", number, "opted_out", true)));
+                        .bodyValue(new OptOut(tenant(request), number, true)));
     }
 
     Mono<ServerResponse> optIn(ServerRequest request) {
@@ -85,6 +99,10 @@ public class SmsWebHandlers {
                 .then(Mono.defer(() -> number(request)))
                 .flatMap(number -> messages.optIn(tenant(request), number))
                 .flatMap(removed -> ServerResponse.noContent().build());
+    }
+
+    /** The answer to an opt-out. */
+    public record OptOut(String tenantId, String number, boolean optedOut) {
     }
 
     private static String tenant(ServerRequest request) {

@@ -137,9 +137,11 @@ class WholeCallIT {
             // a tool slower than the filler threshold: the filler is spoken while it runs
             speak(gateway);
             ToolRequested lookup = feed.await(callSid, ToolRequested.class, r -> r.tool().equals("lookup"));
-            await().atMost(GatewaySide.timeout())
-                    .until(() -> modelSessions(callSid).get(1).agentTranscripts().contains(FILLER));
-            // the answer's audio will be playing when the caller barges in: only its first two marks come back
+            // the bridge's transcript of the filler comes after it has queued all of the filler's audio
+            feed.await(callSid, TranscriptTurn.class, t -> t.text().equals(FILLER));
+            assertThat(modelSessions(callSid).get(1).agentTranscripts()).contains(FILLER);
+            // the answer's audio will be playing when the caller barges in: only its first two marks come back (the
+            // filler's marks must all have come and gone first, or they would take those two)
             await().atMost(GatewaySide.timeout()).until(() -> !gateway.events("mark").isEmpty()
                     && gateway.events("mark").size() == gateway.events("media").size());
             gateway.echoOnlyNextMarks(2);

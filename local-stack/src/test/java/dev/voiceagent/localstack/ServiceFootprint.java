@@ -53,8 +53,7 @@ final class ServiceFootprint {
     }
 
     static Line measure(LocalStack stack, String service, ProcessHandle process) {
-        fullGc(process.pid());
-        String metrics = scrape(stack.url(service) + "/metrics");
+        String metrics = metricsAfterGc(stack, service, process);
         double cpu = process.info().totalCpuDuration().map(d -> d.toMillis() / 1000.0).orElse(-1.0);
         long sessions = metrics.contains("voice_bridge_sessions_active")
                 ? (long) sum(metrics, "voice_bridge_sessions_active", null) : -1;
@@ -65,10 +64,14 @@ final class ServiceFootprint {
 
     /** A service's heap used right after a full collection, in bytes; -1 when it does not run in a JVM of its own. */
     static long heapUsedAfterGc(LocalStack stack, String service) {
-        return stack.process(service).map(process -> {
-            fullGc(process.pid());
-            return (long) sum(scrape(stack.url(service) + "/metrics"), "jvm_memory_used_bytes", "area=\"heap\"");
-        }).orElse(-1L);
+        return stack.process(service).map(process -> (long) sum(metricsAfterGc(stack, service, process),
+                "jvm_memory_used_bytes", "area=\"heap\"")).orElse(-1L);
+    }
+
+    /** The service's Prometheus page right after a full collection of its JVM. */
+    private static String metricsAfterGc(LocalStack stack, String service, ProcessHandle process) {
+        fullGc(process.pid());
+        return scrape(stack.url(service) + "/metrics");
     }
 
     /** Sums the samples of one metric, optionally only those whose labels contain {@code label}. */

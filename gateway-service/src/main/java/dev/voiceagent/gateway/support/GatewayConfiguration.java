@@ -308,8 +308,7 @@ public class GatewayConfiguration implements WebFluxConfigurer {
     /** One Twilio REST request's time limit ({@code voice.twilio.timeout}); its calls and timeouts are metered. */
     @Bean
     TimeLimiter twilioTimeLimiter(ObjectProvider<TimeLimiterRegistry> registry) {
-        TimeLimiterConfig config = TimeLimiterConfig.custom().timeoutDuration(twilio.timeout())
-                .cancelRunningFuture(true).build();
+        TimeLimiterConfig config = TimeLimiterConfig.custom().timeoutDuration(twilio.timeout()).build();
         return registry.getIfAvailable(TimeLimiterRegistry::ofDefaults).timeLimiter(TWILIO_BREAKER, config);
     }
 

@@ -53,9 +53,6 @@ import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
-import org.springframework.util.LinkedMultiValueMap;
-import org.springframework.util.MultiValueMap;
-import org.springframework.web.reactive.function.BodyInserters;
 import org.springframework.web.reactive.function.client.ClientRequest;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
@@ -585,12 +582,7 @@ class GatewayEdgeIT {
     }
 
     private static WebTestClient.ResponseSpec postSigned(WebTestClient client, String path, Map<String, String> params) {
-        MultiValueMap<String, String> form = new LinkedMultiValueMap<>();
-        params.forEach(form::add);
-        return client.post().uri(path).contentType(MediaType.APPLICATION_FORM_URLENCODED)
-                .header("X-Twilio-Signature", TwilioSignatures.sign(TOKEN, BASE + path, params))
-                .body(BodyInserters.fromFormData(form))
-                .exchange();
+        return TwilioSignatures.postSigned(client, TOKEN, BASE, path, params);
     }
 
     private static List<String> data(List<ServerSentEvent<String>> events) {

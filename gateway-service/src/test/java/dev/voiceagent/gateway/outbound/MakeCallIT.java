@@ -32,9 +32,6 @@ import org.springframework.http.MediaType;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
-import org.springframework.util.LinkedMultiValueMap;
-import org.springframework.util.MultiValueMap;
-import org.springframework.web.reactive.function.BodyInserters;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
@@ -66,13 +63,16 @@ class MakeCallIT {
             .route(routes -> routes.post("/2010-04-01/Accounts/{account}/Calls.json", (request, response) ->
                     request.receive().aggregate().asString().defaultIfEmpty("").flatMap(body -> {
                         ATTEMPTS.incrementAndGet();
+                        Map<String, List<String>> fields = form(body);
+                        String to = fields.get("To").get(0);
+                        String from = fields.get("From").get(0);
                         if (SLOW_TWILIO.get()) {
                             // Twilio creates the call but answers after the gateway gave up
                             String sid = "CA" + UUID.randomUUID().toString().replace("-", "");
                             return Mono.delay(SLOW_ANSWER)
                                     .then(response.status(201).header("Content-Type", "application/json")
-                                            .sendString(Mono.just(callJson(request.param("account"), sid,
-                                                    form(body).get("To").get(0), form(body).get("From").get(0))))
+                                            .sendString(Mono.just(callJson(request.param("account"), sid, to,
+                                                    from)))
                                             .then())
                                     .doFinally(signal -> SLOW_ANSWERS.incrementAndGet());
                         }
@@ -81,10 +81,8 @@ class MakeCallIT {
                                     .sendString(Mono.just("{\"code\":20500,\"message\":\"Internal\",\"status\":500}"))
                                     .then();
                         }
-                        CREATES.add(form(body));
+                        CREATES.add(fields);
                         String sid = "CA" + UUID.randomUUID().toString().replace("-", "");
-                        String to = form(body).get("To").get(0);
-                        String from = form(body).get("From").get(0);
                         return response.status(201).header("Content-Type", "application/json")
                                 .sendString(Mono.just(callJson(request.param("account"), sid, to, from))).then();
                     })))
@@ -339,12 +337,7 @@ class MakeCallIT {
         params.put("To", to);
         params.put("CallStatus", "in-progress");
         params.put("Direction", "outbound-api");
-        MultiValueMap<String, String> form = new LinkedMultiValueMap<>();
-        params.forEach(form::add);
-        return web.post().uri("/api/v1/incoming-call").contentType(MediaType.APPLICATION_FORM_URLENCODED)
-                .header("X-Twilio-Signature", TwilioSignatures.sign(TOKEN, BASE + "/api/v1/incoming-call", params))
-                .body(BodyInserters.fromFormData(form))
-                .exchange()
+        return TwilioSignatures.postSigned(web, TOKEN, BASE, "/api/v1/incoming-call", params)
                 .expectStatus().isOk()
                 .expectHeader().contentTypeCompatibleWith(MediaType.TEXT_XML)
                 .expectBody(String.class).returnResult().getResponseBody();

@@ -8,6 +8,11 @@ import java.util.Map;
 import java.util.TreeMap;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.springframework.http.MediaType;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import org.springframework.util.LinkedMultiValueMap;
+import org.springframework.util.MultiValueMap;
+import org.springframework.web.reactive.function.BodyInserters;
 
 /** Signs requests as Twilio does (the SDK only validates); checked against the SDK's RequestValidator. */
 public final class TwilioSignatures {
@@ -25,6 +30,22 @@ public final class TwilioSignatures {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Posts {@code params} as Twilio does: a form to {@code path}, signed for the public URL {@code baseUrl + path}. */
+    public static WebTestClient.ResponseSpec postSigned(WebTestClient client, String authToken, String baseUrl,
+                                                        String path, Map<String, String> params) {
+        return client.post().uri(path).contentType(MediaType.APPLICATION_FORM_URLENCODED)
+                .header("X-Twilio-Signature", sign(authToken, baseUrl + path, params))
+                .body(BodyInserters.fromFormData(form(params)))
+                .exchange();
+    }
+
+    /** {@code params} as form fields. */
+    public static MultiValueMap<String, String> form(Map<String, String> params) {
+        MultiValueMap<String, String> form = new LinkedMultiValueMap<>();
+        params.forEach(form::add);
+        return form;
     }
 
     public static String bodySha256(String body) {

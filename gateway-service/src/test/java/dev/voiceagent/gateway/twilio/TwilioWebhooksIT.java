@@ -40,8 +40,6 @@ import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTest
 import org.springframework.http.MediaType;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.test.web.reactive.server.WebTestClient;
-import org.springframework.util.LinkedMultiValueMap;
-import org.springframework.util.MultiValueMap;
 import org.springframework.web.reactive.function.BodyInserters;
 import reactor.test.StepVerifier;
 
@@ -124,7 +122,7 @@ class TwilioWebhooksIT {
         String sid = newSid();
         Map<String, String> params = inbound(sid, "+15555550000");
         web.post().uri("/api/v1/incoming-call").contentType(MediaType.APPLICATION_FORM_URLENCODED)
-                .body(BodyInserters.fromFormData(form(params)))
+                .body(BodyInserters.fromFormData(TwilioSignatures.form(params)))
                 .exchange()
                 .expectStatus().isForbidden()
                 .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
@@ -134,19 +132,19 @@ class TwilioWebhooksIT {
         tampered.put("From", "+15555550199");
         web.post().uri("/api/v1/incoming-call").contentType(MediaType.APPLICATION_FORM_URLENCODED)
                 .header("X-Twilio-Signature", signature)
-                .body(BodyInserters.fromFormData(form(tampered)))
+                .body(BodyInserters.fromFormData(TwilioSignatures.form(tampered)))
                 .exchange()
                 .expectStatus().isForbidden();
 
         String wrongKey = TwilioSignatures.sign("not-the-token", BASE + "/api/v1/incoming-call", params);
         web.post().uri("/api/v1/incoming-call").contentType(MediaType.APPLICATION_FORM_URLENCODED)
                 .header("X-Twilio-Signature", wrongKey)
-                .body(BodyInserters.fromFormData(form(params)))
+                .body(BodyInserters.fromFormData(TwilioSignatures.form(params)))
                 .exchange()
                 .expectStatus().isForbidden();
 
         web.post().uri("/api/v1/call-status").contentType(MediaType.APPLICATION_FORM_URLENCODED)
-                .body(BodyInserters.fromFormData(form(Map.of("CallSid", sid, "CallStatus", "completed"))))
+                .body(BodyInserters.fromFormData(TwilioSignatures.form(Map.of("CallSid", sid, "CallStatus", "completed"))))
                 .exchange()
                 .expectStatus().isForbidden();
 
@@ -163,7 +161,7 @@ class TwilioWebhooksIT {
                 .header("X-Forwarded-Proto", "https")
                 .header("X-Forwarded-Host", "edge.example.net")
                 .header("X-Forwarded-Port", "443")
-                .body(BodyInserters.fromFormData(form(params)))
+                .body(BodyInserters.fromFormData(TwilioSignatures.form(params)))
                 .exchange()
                 .expectStatus().isOk();
     }
@@ -519,10 +517,7 @@ class TwilioWebhooksIT {
     }
 
     private WebTestClient.ResponseSpec postSigned(String path, Map<String, String> params) {
-        return web.post().uri(path).contentType(MediaType.APPLICATION_FORM_URLENCODED)
-                .header("X-Twilio-Signature", TwilioSignatures.sign(TOKEN, BASE + path, params))
-                .body(BodyInserters.fromFormData(form(params)))
-                .exchange();
+        return TwilioSignatures.postSigned(web, TOKEN, BASE, path, params);
     }
 
     static Map<String, String> inbound(String sid, String to) {
@@ -538,12 +533,6 @@ class TwilioWebhooksIT {
         params.put("CallStatus", "ringing");
         params.put("Direction", "inbound");
         return params;
-    }
-
-    static MultiValueMap<String, String> form(Map<String, String> params) {
-        MultiValueMap<String, String> form = new LinkedMultiValueMap<>();
-        params.forEach(form::add);
-        return form;
     }
 
     static String token(String xml) {

@@ -76,10 +76,6 @@ final class ContractGuard {
         return fallbackDestination;
     }
 
-    int authenticationFailures() {
-        return authenticationFailures;
-    }
-
     /**
      * Applies one {@code update_session} report. The most serious finding decides: an escalation the agent declared,
      * then safety, authentication, policy, payment, confidence.

@@ -820,11 +820,11 @@ public final class VoiceSession {
     private void onFunctionCall(FunctionCallArgumentsDone functionCall) {
         String callId = functionCall.callId();
         String name = functionCall.name();
-        Map<String, Object> arguments = parseArguments(functionCall.arguments());
         if (closingReason != null) {
             // the contract is ending the call: nothing more is started, the goodbye is all that is left
             return;
         }
+        Map<String, Object> arguments = parseArguments(functionCall.arguments());
         if (ToolCatalog.UPDATE_SESSION.equals(name)) {
             updateSession(callId, arguments);
             return;

@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.DoubleSupplier;
 import java.util.function.BiFunction;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 import reactor.core.Disposable;
@@ -62,7 +63,7 @@ public final class MediaLoad implements AutoCloseable {
      * a full collection in bytes ({@code null} otherwise: the harness's own heap then includes the bridge).
      */
     public record Probes(IntSupplier liveSessions, DoubleSupplier droppedFrames, DoubleSupplier relayedToModel,
-                         java.util.function.LongSupplier bridgeHeapAfterGc) {
+                         LongSupplier bridgeHeapAfterGc) {
 
         /** Probes of a bridge in this JVM. */
         public Probes(IntSupplier liveSessions, DoubleSupplier droppedFrames, DoubleSupplier relayedToModel) {

@@ -3,8 +3,11 @@ package dev.voiceagent.localstack;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.voiceagent.contracts.EventType;
+import dev.voiceagent.contracts.SessionOutcome;
 import dev.voiceagent.testkit.realtime.ObservedSession;
 import dev.voiceagent.testkit.twilio.SimulatedCall;
+import dev.voiceagent.testkit.twilio.TwilioSimulator;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -80,6 +83,63 @@ class SyntheticRunE2EIT {
             stack.simulators().twilio().calls().stream().map(SimulatedCall::sid).forEach(SyntheticRunE2EIT::describe);
             throw e;
         }
+    }
+
+    /**
+     * Keys the agent presses reach the far end: an agent whose contract allows {@code send_dtmf} calls a phone menu
+     * (a caller script at the Twilio simulator), the model presses 2, and the menu's DTMF receiver hears it in the
+     * call's audio, after the agent's words and through the gateway. The key press never reaches the tool executor.
+     * A second agent of the tenant beside {@code support}, so the synthetic run's statistics are not touched.
+     */
+    @Test
+    void anAgentPressesAKeyThatThePhoneMenuHears() {
+        config.put().uri("/agents/navigator").contentType(MediaType.APPLICATION_JSON).bodyValue("""
+                {"intents":[{"name":"reach_billing","class":"resolvable","tools":["send_dtmf"]}]}""")
+                .exchange().expectStatus().isOk();
+        config.post().uri("/agents/navigator/versions").exchange().expectStatus().isCreated()
+                .expectBody().jsonPath("$.agent_version_id").isEqualTo("navigator-v1");
+        Map<String, Object> script = WebTestClient.bindToServer().baseUrl(stack.simulators().twilio().baseUrl()).build()
+                .post().uri(TwilioSimulator.SCRIPTS_PATH).contentType(MediaType.APPLICATION_JSON).bodyValue("""
+                        {"name":"phone-menu","greeting":"Hello, Demo Bank calling about an invoice.","turns":[
+                          {"caller_says":"Welcome to Acme. For billing press two, for sales press three.",
+                           "model_actions":[{"say":"Pressing two."},
+                                            {"call_tool":"send_dtmf","arguments":{"digits":"2"}}]},
+                          {"caller_says":"Billing, how can I help?",
+                           "model_actions":[{"say":"I am calling about invoice seventy seven."}]}]}""")
+                .exchange().expectStatus().isCreated()
+                .expectBody(new ParameterizedTypeReference<Map<String, Object>>() { }).returnResult().getResponseBody();
+        // the gateway knows the agent once make-call names its version in the refusal of a wrong one
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> gateway.post()
+                .uri("/api/v1/make-call").header("x-api-key", KEY).contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("{\"to\":\"+15555550100\",\"agent_key\":\"navigator\",\"agent_version_id\":\"navigator-v0\"}")
+                .exchange().expectStatus().isBadRequest().expectBody(String.class).returnResult().getResponseBody()
+                .contains("agent_version_id"));
+
+        String callSid = (String) gateway.post().uri("/api/v1/make-call").header("x-api-key", KEY)
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(Map.of("to", script.get("to"), "agent_key", "navigator"))
+                .exchange().expectStatus().is2xxSuccessful()
+                .expectBody(new ParameterizedTypeReference<Map<String, Object>>() { }).returnResult().getResponseBody()
+                .get("call_sid");
+
+        SimulatedCall call = await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(250))
+                .until(() -> stack.simulators().twilio().call(callSid).orElse(null), c -> c != null && c.ended());
+        assertThat(call.keysHeard()).as("the menu's receiver heard the key").isEqualTo("2");
+        assertThat(call.callerTurnsSpoken()).containsExactly(
+                "Welcome to Acme. For billing press two, for sales press three.", "Billing, how can I help?");
+
+        List<TopicRecorder.Seen> events;
+        try (TopicRecorder topics = new TopicRecorder(stack.kafkaBootstrapServers())) {
+            events = await().atMost(Duration.ofSeconds(30)).until(() -> topics.forCall(callSid),
+                    seen -> seen.stream().anyMatch(s -> s.envelope().type() == EventType.SESSION_OUTCOME));
+        }
+        SessionOutcome outcome = events.stream().map(s -> s.envelope().data())
+                .filter(SessionOutcome.class::isInstance).map(SessionOutcome.class::cast).findFirst().orElseThrow();
+        assertThat(outcome.agentVersionId()).isEqualTo("navigator-v1");
+        assertThat(outcome.tools()).extracting(SessionOutcome.ToolSummary::tool, SessionOutcome.ToolSummary::status)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("send_dtmf", "ok"));
+        assertThat(events).as("a key press is no tool request")
+                .noneMatch(s -> s.envelope().type() == EventType.TOOL_REQUESTED);
     }
 
     private void runTheSuiteAndDecideTheGate() {

@@ -360,6 +360,13 @@ class IssueSixToolsIT {
     }
 
     @Test
+    void aKeyPressIsNeverRunHereEvenForAnAgentAllowedToPressKeys() {
+        ToolResult result = run(TENANT, "send_dtmf", Map.of("digits", "1"), false, uniqueNumber());
+        assertThat(result.status()).isEqualTo(ToolCompleted.DENIED);
+        assertThat(result.reason()).isEqualTo("Pressing keys happens in the call itself, not through a request.");
+    }
+
+    @Test
     void paymentRequestsAreRefusedButMayBeHandedToAHuman() {
         String caller = uniqueNumber();
         ToolResult byIntent = process(new ToolCall(TENANT, callSid(), new ToolRequested("call_" + UUID.randomUUID(),

@@ -8,7 +8,7 @@ import java.util.List;
 final class TestTenants {
 
     static final List<String> ALL_TOOLS = List.of("lookup", "sms", "scheduling", "escalation", "callback",
-            "evaluation", "noop");
+            "evaluation", "noop", "send_dtmf");
 
     private TestTenants() {
     }

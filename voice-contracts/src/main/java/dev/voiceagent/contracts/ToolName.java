@@ -13,7 +13,12 @@ public enum ToolName {
     ESCALATION("escalation"),
     CALLBACK("callback"),
     EVALUATION("evaluation"),
-    NOOP("noop");
+    NOOP("noop"),
+    /**
+     * Keys pressed on the call's keypad (DTMF). The media bridge plays the tones in the call's own audio, so this tool
+     * never becomes a tool request: the tool executor has nothing to run for it.
+     */
+    SEND_DTMF("send_dtmf");
 
     private final String wire;
 
@@ -24,6 +29,11 @@ public enum ToolName {
     @JsonValue
     public String wire() {
         return wire;
+    }
+
+    /** Whether the media bridge carries this tool out itself, in the call (never a request on Kafka). */
+    public boolean inCall() {
+        return this == SEND_DTMF;
     }
 
     public static Optional<ToolName> find(String value) {

@@ -98,6 +98,7 @@ public record SimulatorScript(String name, String greeting,
             case "escalation" -> Map.of("reason", "caller asked about " + about, "summary", "synthetic call");
             case "callback" -> Map.of("reason", about, "priority", "normal");
             case "evaluation" -> Map.of("note", "synthetic scenario " + scenario.id());
+            case "send_dtmf" -> Map.of("digits", "1");
             default -> Map.of();
         };
     }

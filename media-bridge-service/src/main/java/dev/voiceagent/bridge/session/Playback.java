@@ -51,13 +51,18 @@ final class Playback {
         return !outstanding.isEmpty();
     }
 
+    /** The item whose audio is playing now (the oldest with an outstanding mark), or {@code null} when none is. */
+    String playingItem() {
+        String first = outstanding.peek();
+        return first == null ? null : first.substring(0, first.lastIndexOf(':'));
+    }
+
     /**
      * The caller interrupted: returns the playing item and how much of it was heard, and forgets the outstanding
      * marks (Twilio echoes them after a clear, but that audio was never heard).
      */
     Interruption interrupt() {
-        String first = outstanding.peek();
-        String item = first.substring(0, first.lastIndexOf(':'));
+        String item = playingItem();
         long heard = item.equals(heardItem) ? heardMs : 0;
         outstanding.clear();
         return new Interruption(item, heard);

@@ -59,11 +59,13 @@ import dev.voiceagent.contracts.ToolName;
 import dev.voiceagent.contracts.Topics;
 import dev.voiceagent.contracts.TranscriptTurn;
 import dev.voiceagent.contracts.VoiceEvent;
+import dev.voiceagent.contracts.audio.DtmfTones;
 import dev.voiceagent.support.observability.CallLogContext;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -125,8 +127,8 @@ public final class VoiceSession {
             + "this call now and that they should contact the emergency services if anyone is in danger, then say goodbye.";
     /** How long the goodbye of a call the contract ends may take before the bridge hangs up regardless. */
     private static final Duration CLOSING_LIMIT = Duration.ofSeconds(15);
-    private static final String DTMF_REFUSAL = "{\"ok\":false,\"reason\":\"Sending keypad tones is not possible on "
-            + "this phone line. Read the digits to the caller instead, or ask them to press the keys themselves.\"}";
+    /** The item name of keys the agent presses, in {@link Playback}'s marks; one per sequence played. */
+    private static final String KEYS_ITEM = "keys-";
 
     /** Where the session is in its life. */
     public enum Phase { WAITING_FOR_START, ACTIVE, ENDED }
@@ -195,6 +197,9 @@ public final class VoiceSession {
     private boolean idleEnded;
     private boolean twilioGone;
     private int handovers;
+    /** Keys the agent is pressing ({@code send_dtmf}): queued as tones, answered once their last mark comes back. */
+    private PendingKeys pendingKeys;
+    private int keySequences;
 
     private volatile Phase phase = Phase.WAITING_FOR_START;
     private volatile Map<String, Object> state = Map.of();
@@ -321,7 +326,7 @@ public final class VoiceSession {
             log.error("call {}: session failed on {}", call.callSid(), input.getClass().getSimpleName(), e);
             end("internal_error", "internal error", CloseStatus.SERVER_ERROR.withReason("internal error"));
         }
-        pendingToolCount = tools.size();
+        pendingToolCount = tools.size() + (pendingKeys == null ? 0 : 1);
     }
 
     private void dispatch(SessionInput input) {
@@ -369,6 +374,9 @@ public final class VoiceSession {
             }
         } else if (message instanceof Mark mark) {
             playback.acknowledged(mark.name());
+            if (pendingKeys != null && mark.name().equals(pendingKeys.lastMark)) {
+                keysPressed(true);
+            }
         } else if (message instanceof Start start) {
             onStart(start);
         } else if (message instanceof Dtmf dtmf) {
@@ -494,7 +502,8 @@ public final class VoiceSession {
             onAudio(delta, receivedNanos);
         } else if (event instanceof SpeechStarted) {
             callerActive();
-            if (playback.unplayed()) {
+            // keys being pressed are not cut off: a phone menu speaking over them is what menus do
+            if (playback.unplayed() && !playback.playingItem().startsWith(KEYS_ITEM)) {
                 bargeIn();
             }
         } else if (event instanceof SpeechStopped) {
@@ -563,6 +572,10 @@ public final class VoiceSession {
         deps.metrics().bargeIn();
         publish(new BargeIn(cut.itemId(), cut.audioEndMs()));
         line(LogLine.INFO, "caller interrupted the agent: its audio cut at " + cut.audioEndMs() + " ms heard");
+        if (pendingKeys != null) {
+            // the interruption cut the agent's words; the keys it decided to press still go, right after the clear
+            playKeys();
+        }
     }
 
     private void onCallerTranscript(InputTranscriptionCompleted transcript) {
@@ -620,7 +633,7 @@ public final class VoiceSession {
             return;
         }
         long renewAt = resilience.modelSessionLimit().minus(resilience.renewBefore()).toMillis();
-        if (!responseActive && tools.isEmpty() && now - link.openedAtMs() >= renewAt) {
+        if (!responseActive && tools.isEmpty() && pendingKeys == null && now - link.openedAtMs() >= renewAt) {
             log.info("call {}: renewing the model session before its time limit", call.callSid());
             line(LogLine.INFO, "model session renewed before its time limit");
             tags.add("renewed");
@@ -734,6 +747,7 @@ public final class VoiceSession {
         queuedResponses.clear();
         responseActive = false;
         detach(true);
+        cancelKeys();
         playFallback();
         String tool = handoverTool(byCallback);
         if (tool == null) {
@@ -829,12 +843,6 @@ public final class VoiceSession {
             updateSession(callId, arguments);
             return;
         }
-        if (ToolCatalog.SEND_DTMF.equals(name)) {
-            answerTool(callId, DTMF_REFUSAL, null, generation);
-            recordCall(callId, name, arguments, ToolCompleted.DENIED, 0);
-            toolSummaries.add(new ToolSummary(callId, name, ToolCompleted.DENIED, 0));
-            return;
-        }
         if (ToolName.find(name).isEmpty() || !allowedTools.contains(name)) {
             answerTool(callId, "The tool '" + name + "' is not available to this agent.", null, generation);
             recordCall(callId, name, arguments, ToolCompleted.DENIED, 0);
@@ -847,8 +855,94 @@ public final class VoiceSession {
             toolSummaries.add(new ToolSummary(callId, name, ToolCompleted.FAILED, 0));
             return;
         }
+        if (ToolCatalog.SEND_DTMF.equals(name)) {
+            pressKeys(callId, arguments);
+            return;
+        }
         PendingTool pending = requestTool(callId, name, arguments);
         pending.timers.add(schedule(deps.bridge().fillerThreshold(), () -> new ToolSlow(callId)));
+    }
+
+    /**
+     * The agent presses keys: their tones (in-band DTMF, as a handset sends them) are queued behind the audio already
+     * on its way, with a mark after each key. The function's output goes to the model once the last mark is back,
+     * without a new response: the far end answers a key press (a menu's next prompt) and the agent answers that.
+     */
+    private void pressKeys(String callId, Map<String, Object> arguments) {
+        String keys = keysOf(arguments.get(ToolCatalog.DIGITS));
+        String problem = pendingKeys != null ? "The previous keys are still being pressed; wait for their result."
+                : DtmfTones.problem(keys);
+        if (problem != null) {
+            answerTool(callId, json("ok", false, "reason", problem), null, generation);
+            recordCall(callId, ToolCatalog.SEND_DTMF, arguments, ToolCompleted.FAILED, 0);
+            toolSummaries.add(new ToolSummary(callId, ToolCatalog.SEND_DTMF, ToolCompleted.FAILED, 0));
+            return;
+        }
+        List<String> chunks = DtmfTones.chunks(keys).stream().map(Base64.getEncoder()::encodeToString).toList();
+        Duration limit = Duration.ofMillis(DtmfTones.durationMs(keys)).plus(deps.bridge().toolTimeout());
+        pendingKeys = new PendingKeys(callId, keys, arguments, chunks, now(), generation,
+                schedule(limit, () -> new ToolTimedOut(callId)));
+        tags.add("keys_pressed");
+        line(LogLine.INFO, "agent pressing " + DtmfTones.keyCount(keys) + " keypad keys");
+        playKeys();
+    }
+
+    /** Queues the pending keys' tones, each followed by its mark; again after a clear, under fresh mark names. */
+    private void playKeys() {
+        String item = KEYS_ITEM + (++keySequences);
+        for (String chunk : pendingKeys.chunks) {
+            String mark = playback.sent(item, chunk);
+            toTwilio.offerData(Media.outbound(streamSid, chunk));
+            toTwilio.offerData(new Mark(streamSid, mark));
+            pendingKeys.lastMark = mark;
+        }
+    }
+
+    /** The keys have played (their last mark is back) or, {@code confirmed} false, their marks did not come in time. */
+    private void keysPressed(boolean confirmed) {
+        PendingKeys keys = pendingKeys;
+        pendingKeys = null;
+        cancelTimer(keys.timer);
+        long latency = now() - keys.startedMs;
+        recordCall(keys.callId, ToolCatalog.SEND_DTMF, keys.arguments, ToolCompleted.OK, latency);
+        toolSummaries.add(new ToolSummary(keys.callId, ToolCatalog.SEND_DTMF, ToolCompleted.OK, latency));
+        if (!confirmed) {
+            log.warn("call {}: no mark came back for the keys pressed within {} ms", call.callSid(), latency);
+        }
+        String output = json("ok", true, "keys_pressed", DtmfTones.keyCount(keys.keys), "played", confirmed);
+        if (keys.generation == generation) {
+            link.outbound().offerControl(new FunctionCallOutput(keys.callId, output));
+        } else {
+            link.outbound().offerControl(new UserText("[result of an earlier request: " + output + "]"));
+        }
+        lastActivityMs = now();
+    }
+
+    /** Keys not yet pressed when the agent is stopped: the fallback clip or the end clears them. */
+    private void cancelKeys() {
+        if (pendingKeys != null) {
+            cancelTimer(pendingKeys.timer);
+            toolSummaries.add(new ToolSummary(pendingKeys.callId, ToolCatalog.SEND_DTMF, "cancelled",
+                    now() - pendingKeys.startedMs));
+            pendingKeys = null;
+        }
+    }
+
+    /** The keys as the model wrote them, spaces and dashes dropped and column-four letters in capitals. */
+    private static String keysOf(Object digits) {
+        if (!(digits instanceof String text)) {
+            return null;
+        }
+        StringBuilder keys = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c >= 'a' && c <= 'd') {
+                keys.append(Character.toUpperCase(c));
+            } else if (c != ' ' && c != '-') {
+                keys.append(c);
+            }
+        }
+        return keys.toString();
     }
 
     private PendingTool requestTool(String callId, String name, Map<String, Object> arguments) {
@@ -960,6 +1054,10 @@ public final class VoiceSession {
     }
 
     private void onToolTimeout(String callId) {
+        if (pendingKeys != null && pendingKeys.callId.equals(callId)) {
+            keysPressed(false);
+            return;
+        }
         PendingTool pending = tools.remove(callId);
         if (pending == null) {
             return;
@@ -1048,6 +1146,7 @@ public final class VoiceSession {
             toolSummaries.add(new ToolSummary(pending.callId, pending.tool, "cancelled", endedMs - pending.startedMs));
         }
         tools.clear();
+        cancelKeys();
         if (link != null) {
             link.close();
         }
@@ -1157,8 +1256,41 @@ public final class VoiceSession {
         return deps.timers().now(TimeUnit.MILLISECONDS);
     }
 
+    /** A JSON object of the given name/value pairs, in that order. */
+    private static String json(Object... pairs) {
+        Map<String, Object> object = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            object.put((String) pairs[i], pairs[i + 1]);
+        }
+        return EventCodec.mapper().writeValueAsString(object);
+    }
+
     private static String orDefault(String value, String fallback) {
         return value == null || value.isBlank() ? fallback : value;
+    }
+
+    /** Keys the agent is pressing, until their last mark comes back. */
+    private static final class PendingKeys {
+        final String callId;
+        final String keys;
+        final Map<String, Object> arguments;
+        final List<String> chunks;
+        final long startedMs;
+        final int generation;
+        final Disposable timer;
+        /** The mark after the last key of the latest time the keys were queued. */
+        String lastMark;
+
+        PendingKeys(String callId, String keys, Map<String, Object> arguments, List<String> chunks, long startedMs,
+                    int generation, Disposable timer) {
+            this.callId = callId;
+            this.keys = keys;
+            this.arguments = arguments;
+            this.chunks = chunks;
+            this.startedMs = startedMs;
+            this.generation = generation;
+            this.timer = timer;
+        }
     }
 
     /** A tool call waiting for its reply. */

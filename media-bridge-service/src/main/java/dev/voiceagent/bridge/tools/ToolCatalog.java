@@ -24,11 +24,11 @@ public final class ToolCatalog {
      */
     public static final String ESCALATE_REASON = "escalate_reason";
 
-    /**
-     * Agent-sent DTMF. Twilio Media Streams cannot send tones to the caller, so the bridge refuses it with a
-     * speakable reason (docs/media-bridge.md) and does not offer it to the model.
-     */
-    public static final String SEND_DTMF = "send_dtmf";
+    /** Agent-sent keypad tones: played by the bridge in the call's audio (docs/media-bridge.md), never a tool request. */
+    public static final String SEND_DTMF = ToolName.SEND_DTMF.wire();
+
+    /** The {@code send_dtmf} argument with the keys to press. */
+    public static final String DIGITS = "digits";
 
     /** The {@code caller_identity} value that counts as one failed authentication attempt. */
     public static final String IDENTITY_FAILED = "failed";
@@ -102,6 +102,13 @@ public final class ToolCatalog {
             case EVALUATION:
                 return new FunctionTool("evaluation", "Ask for this conversation to be reviewed.",
                         schema(Map.of("note", string("Why it should be reviewed")), List.of()));
+            case SEND_DTMF:
+                return new FunctionTool(SEND_DTMF, "Press keys on the phone keypad in this call, e.g. to choose an "
+                        + "option in an automated phone menu or to enter an extension. The tones play after anything "
+                        + "you are still saying; the result comes once they have played. Then listen: the other side "
+                        + "answers the key press.",
+                        schema(Map.of(DIGITS, string("The keys in order: 0-9, *, # and A-D; w waits half a second. "
+                                + "At most 32.")), List.of(DIGITS)));
             case NOOP:
             default:
                 return new FunctionTool("noop", "Does nothing; for testing the tool path.", schema(Map.of(), List.of()));

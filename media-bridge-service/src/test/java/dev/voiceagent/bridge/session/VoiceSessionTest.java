@@ -45,6 +45,7 @@ import dev.voiceagent.contracts.ToolEvents.ToolCompleted;
 import dev.voiceagent.contracts.ToolEvents.ToolRequested;
 import dev.voiceagent.contracts.TranscriptTurn;
 import dev.voiceagent.contracts.VoiceEvent;
+import dev.voiceagent.testkit.audio.DtmfDetector;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
 import java.time.Duration;
@@ -940,8 +941,117 @@ class VoiceSessionTest {
                 .containsOnlyKeys("route", "current_task", "account_context");
     }
 
+    /** A session whose agent may press keys. */
+    private VoiceSession keypadSession() {
+        return contractSession(null, List.of("lookup", "send_dtmf"), null);
+    }
+
+    /** What a phone menu hears in the media sent to Twilio. */
+    private String keysHeard(List<TwilioStreamMessage> messages) {
+        DtmfDetector detector = new DtmfDetector();
+        messages.stream().filter(Media.class::isInstance)
+                .forEach(m -> detector.accept(Base64.getDecoder().decode(((Media) m).payload())));
+        return detector.heard();
+    }
+
     @Test
-    void agentSentDtmfIsRefusedWithASpeakableReason() {
+    void theAgentPressesKeysAsTonesAfterItsWordsAndLearnsOnceTheyHavePlayed() {
+        session = keypadSession();
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                .then(() -> model.emit(new ResponseCreated("r1")))
+                .then(() -> model.emit(new OutputAudioDelta("r1", "item_1", HUNDRED_MS)))
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r1", "item_f", "call_k", "send_dtmf",
+                        "{\"digits\":\"1 2#\"}")))
+                .then(() -> model.emit(new ResponseDone("r1", "completed")))
+                .then(() -> twilioSays(new Mark(STREAM, "item_1:100")))
+                .then(() -> twilioSays(new Mark(STREAM, "keys-1:200")))
+                .then(() -> twilioSays(new Mark(STREAM, "keys-1:400")))
+                .then(() -> assertThat(model.receivedOf(FunctionCallOutput.class)).as("not before the last key played").isEmpty())
+                .then(() -> twilioSays(new Mark(STREAM, "keys-1:600")))
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(model.receivedOf(SessionUpdate.class).get(0).tools()).extracting(FunctionTool::name).contains("send_dtmf");
+        assertThat(toTwilio).as("the words, then a tone chunk and a mark per key")
+                .filteredOn(m -> m instanceof Mark).extracting(m -> ((Mark) m).name())
+                .containsExactly("item_1:100", "keys-1:200", "keys-1:400", "keys-1:600");
+        assertThat(toTwilio.get(0)).isEqualTo(Media.outbound(STREAM, HUNDRED_MS));
+        assertThat(keysHeard(toTwilio)).isEqualTo("12#");
+        assertThat(model.receivedOf(FunctionCallOutput.class)).containsExactly(
+                new FunctionCallOutput("call_k", "{\"ok\":true,\"keys_pressed\":3,\"played\":true}"));
+        assertThat(model.receivedOf(ResponseCreate.class)).as("the far end answers a key press, not the agent")
+                .isEmpty();
+        assertThat(publishedOf(ToolRequested.class)).as("keys never go to the tool executor").isEmpty();
+        assertThat(outcome().tools()).extracting(SessionOutcome.ToolSummary::tool, SessionOutcome.ToolSummary::status)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("send_dtmf", "ok"));
+        assertThat(lines()).contains("info: agent pressing 3 keypad keys", "info: tool send_dtmf: ok in 0 ms");
+    }
+
+    @Test
+    void speechDoesNotCutKeysOffButABargeInOnTheWordsBeforeThemPlaysThemAfterTheClear() {
+        session = keypadSession();
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                .then(() -> model.emit(new OutputAudioDelta("r1", "item_1", HUNDRED_MS)))
+                .then(() -> model.emit(new OutputAudioDelta("r1", "item_1", HUNDRED_MS)))
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r1", "item_f", "call_k", "send_dtmf",
+                        "{\"digits\":\"9\"}")))
+                .then(() -> model.emit(new ResponseDone("r1", "completed")))
+                .then(() -> twilioSays(new Mark(STREAM, "item_1:100")))
+                // the far end speaks over the agent's words: they are cut, the key is queued again after the clear
+                .then(() -> model.emit(new SpeechStarted("item_c1", 900)))
+                .then(() -> twilioSays(new Mark(STREAM, "item_1:200")))
+                .then(() -> twilioSays(new Mark(STREAM, "keys-1:200")))
+                .then(() -> assertThat(model.receivedOf(FunctionCallOutput.class)).as("a cleared key did not play").isEmpty())
+                // and speaks again while the key plays: a key press is not interrupted
+                .then(() -> model.emit(new SpeechStarted("item_c2", 1900)))
+                .then(() -> twilioSays(new Mark(STREAM, "keys-2:200")))
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(model.receivedOf(ItemTruncate.class)).containsExactly(new ItemTruncate("item_1", 0, 100));
+        assertThat(toTwilio).filteredOn(Clear.class::isInstance).hasSize(1);
+        List<TwilioStreamMessage> afterClear = toTwilio.subList(toTwilio.indexOf(new Clear(STREAM)), toTwilio.size());
+        assertThat(keysHeard(afterClear)).isEqualTo("9");
+        assertThat(afterClear).last().isEqualTo(new Mark(STREAM, "keys-2:200"));
+        assertThat(model.receivedOf(FunctionCallOutput.class)).extracting(FunctionCallOutput::output)
+                .containsExactly("{\"ok\":true,\"keys_pressed\":1,\"played\":true}");
+    }
+
+    @Test
+    void keysThatAreNotOnAKeypadOrComeWhileOthersPlayAreRefusedWithAReason() {
+        session = keypadSession();
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r1", "item_f", "call_x", "send_dtmf",
+                        "{\"digits\":\"12x\"}")))
+                .then(() -> model.emit(new ResponseDone("r1", "completed")))
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r2", "item_g", "call_1", "send_dtmf",
+                        "{\"digits\":\"1\"}")))
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r2", "item_h", "call_2", "send_dtmf",
+                        "{\"digits\":\"2\"}")))
+                .then(() -> model.emit(new ResponseDone("r2", "completed")))
+                .then(() -> twilioSays(new Mark(STREAM, "keys-1:200")))
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(model.receivedOf(FunctionCallOutput.class)).extracting(FunctionCallOutput::callId,
+                FunctionCallOutput::output).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("call_x", "{\"ok\":false,\"reason\":\"'x' is not a key on a phone "
+                        + "keypad; use 0-9, *, #, A-D, or w to wait half a second.\"}"),
+                org.assertj.core.groups.Tuple.tuple("call_2", "{\"ok\":false,\"reason\":\"The previous keys are still "
+                        + "being pressed; wait for their result.\"}"),
+                org.assertj.core.groups.Tuple.tuple("call_1", "{\"ok\":true,\"keys_pressed\":1,\"played\":true}"));
+        assertThat(keysHeard(toTwilio)).isEqualTo("1");
+        assertThat(outcome().tools()).extracting(SessionOutcome.ToolSummary::status).containsExactly("failed", "failed", "ok");
+    }
+
+    @Test
+    void anAgentWhoseContractDoesNotAllowKeysCannotPressThem() {
         started()
                 .then(() -> model.emit(new ResponseDone("r0", "completed")))
                 .then(() -> model.emit(new FunctionCallArgumentsDone("r1", "item_f", "call_d", "send_dtmf",
@@ -950,9 +1060,29 @@ class VoiceSessionTest {
                 .expectNext(CloseStatus.NORMAL)
                 .verifyComplete();
 
+        assertThat(model.receivedOf(SessionUpdate.class).get(0).tools()).extracting(FunctionTool::name)
+                .doesNotContain("send_dtmf");
         assertThat(model.receivedOf(FunctionCallOutput.class)).singleElement()
-                .satisfies(out -> assertThat(out.output()).contains("not possible on this phone line"));
-        assertThat(publishedOf(ToolRequested.class)).isEmpty();
+                .satisfies(out -> assertThat(out.output()).isEqualTo("The tool 'send_dtmf' is not available to this agent."));
+        assertThat(mediaPayloads()).isEmpty();
+    }
+
+    @Test
+    void keysWhoseMarksNeverComeBackAreAnsweredOnceTheyCannotStillBePlaying() {
+        session = keypadSession();
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r1", "item_f", "call_k", "send_dtmf",
+                        "{\"digits\":\"w5\"}")))
+                .then(() -> clock.advanceTimeBy(Duration.ofMillis(8600)))
+                .then(() -> assertThat(model.receivedOf(FunctionCallOutput.class)).isEmpty())
+                .then(() -> clock.advanceTimeBy(Duration.ofMillis(200)))
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(model.receivedOf(FunctionCallOutput.class)).extracting(FunctionCallOutput::output)
+                .containsExactly("{\"ok\":true,\"keys_pressed\":1,\"played\":false}");
     }
 
     @Test

@@ -105,6 +105,9 @@ public class ToolCallProcessor {
 
     private Mono<ToolResult> run(ToolName name, ToolCall call) {
         Tool tool = tools.get(name);
+        if (name.inCall()) {
+            return Mono.just(ToolResult.denied("Pressing keys happens in the call itself, not through a request."));
+        }
         if (tool == null) {
             return Mono.just(ToolResult.failed("I can't do that yet: " + name.wire()
                     + " is not available yet. I can arrange a callback instead."));

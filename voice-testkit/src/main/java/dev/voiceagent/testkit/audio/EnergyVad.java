@@ -1,5 +1,6 @@
 package dev.voiceagent.testkit.audio;
 
+import dev.voiceagent.contracts.audio.MuLaw;
 import java.util.ArrayList;
 import java.util.List;
 

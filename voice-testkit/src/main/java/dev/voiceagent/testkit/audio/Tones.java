@@ -1,5 +1,6 @@
 package dev.voiceagent.testkit.audio;
 
+import dev.voiceagent.contracts.audio.MuLaw;
 import java.util.Arrays;
 
 /** Generates 8 kHz μ-law test signals: voiced tones that a VAD detects and silence that it never does. */

@@ -40,6 +40,8 @@ final class CallState {
     private final Map<String, Integer> streamEventsReceived = new LinkedHashMap<>();
     private final List<String> marksEchoed = new ArrayList<>();
     private final List<String> dtmfSent = new ArrayList<>();
+    /** Keypad tones heard in the agent's audio, in order. */
+    private final StringBuilder keysHeard = new StringBuilder();
     private final List<String> callerTurnsSpoken = new ArrayList<>();
     private Map<String, String> customParameters = Map.of();
     private String streamUrl;
@@ -168,6 +170,10 @@ final class CallState {
         agentBytesHeard += bytes;
     }
 
+    synchronized void keysHeard(String keys) {
+        keysHeard.append(keys);
+    }
+
     synchronized void dtmfSent(String digit) {
         dtmfSent.add(digit);
     }
@@ -190,7 +196,7 @@ final class CallState {
                 List.copyOf(twimlReceived), streamUrl, customParameters, streamSid, mediaFramesSent,
                 Map.copyOf(streamEventsReceived), List.copyOf(marksEchoed), clearsObeyed,
                 Tones.millis(agentBytesReceived), Tones.millis(agentBytesHeard), List.copyOf(dtmfSent),
-                List.copyOf(callerTurnsSpoken), List.copyOf(says), transferredTo, streamCloseCode, endedBy,
+                keysHeard.toString(), List.copyOf(callerTurnsSpoken), List.copyOf(says), transferredTo, streamCloseCode, endedBy,
                 durationSeconds, error, List.copyOf(webhooks));
     }
 }

@@ -1,5 +1,6 @@
 package dev.voiceagent.testkit.twilio;
 
+import dev.voiceagent.testkit.audio.DtmfDetector;
 import dev.voiceagent.testkit.audio.Tones;
 import dev.voiceagent.testkit.scenario.Scenario;
 import dev.voiceagent.testkit.scenario.Turn;
@@ -67,6 +68,8 @@ final class CallerMediaSession {
             Sinks.many().unicast().onBackpressureBuffer(Queues.<MediaStreamMessage>get(OUTBOUND_QUEUE).get());
     private final Deque<Queued> playback = new ArrayDeque<>();
     private final Deque<String> pendingDtmf = new ArrayDeque<>();
+    /** Listens for keys the agent presses in the audio it plays, as a phone menu would. */
+    private final DtmfDetector keys = new DtmfDetector();
     private Disposable clock;
     private Phase phase = Phase.LISTENING;
     private long sequence;
@@ -224,6 +227,10 @@ final class CallerMediaSession {
         echoLeadingMarks();
         while (budget > 0 && playback.peek() instanceof QueuedAudio audio) {
             int n = Math.min(budget, audio.bytes.length - audio.offset);
+            String pressed = keys.accept(Arrays.copyOfRange(audio.bytes, audio.offset, audio.offset + n));
+            if (!pressed.isEmpty()) {
+                call.keysHeard(pressed);
+            }
             audio.offset += n;
             budget -= n;
             played += n;

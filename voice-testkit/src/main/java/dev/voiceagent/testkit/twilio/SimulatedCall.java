@@ -23,6 +23,7 @@ public record SimulatedCall(
         long agentAudioMsReceived,
         long agentAudioMsHeard,
         List<String> dtmfSent,
+        String keysHeard,
         List<String> callerTurnsSpoken,
         List<String> says,
         String transferredTo,

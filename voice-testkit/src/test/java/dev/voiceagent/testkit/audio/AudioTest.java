@@ -2,6 +2,7 @@ package dev.voiceagent.testkit.audio;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.voiceagent.contracts.audio.MuLaw;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package dev.voiceagent.testkit.audio;
+package dev.voiceagent.contracts.audio;
 
 /** G.711 μ-law codec (8 kHz telephone audio, the format Twilio and {@code audio/pcmu} use). */
 public final class MuLaw {

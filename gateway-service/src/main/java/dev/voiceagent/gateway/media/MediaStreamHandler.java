@@ -26,7 +26,8 @@ import reactor.core.publisher.Sinks;
  * before any audio moves (bad, expired, reused on any instance or mismatched → close 1008; when the shared
  * record of used tokens cannot answer, this instance's check decides), then relays the stream to the
  * media bridge, replaying {@code connected} and {@code start} first. A tenant over its concurrent streams is refused
- * with 1013; a stream sending more frames a second than allowed is closed with 1008. A refused stream's unread frames
+ * with 1013; a stream sending more frames a second than allowed is closed with 1008, a frame over the size limit
+ * with 1009. A refused stream's unread frames
  * are drained while the close handshake runs, so that the client sees the close code rather than a TCP reset.
  * {@link #activeStreams()} counts the open streams (the gauge {@code voice.gateway.media_streams.active}, which the
  * drain hook waits on).
@@ -47,28 +48,51 @@ public class MediaStreamHandler implements WebSocketHandler {
     private final Duration startTimeout;
     private final CallLogLines lines;
     private final StreamLimits limits;
+    private final int maxFrameBytes;
     private final AtomicInteger active = new AtomicInteger();
 
+    /**
+     * {@code maxFrameBytes}: the largest text frame a stream may send. The WebSocket codec's own limit must be above
+     * it (see {@link #codecFrameLimit}): a frame the codec refuses ends the connection at once, and the kernel's reset
+     * for the bytes still arriving can overtake the close frame, so the client would not learn why.
+     */
     public MediaStreamHandler(MediaTokens tokens, MediaTokenUses uses, BridgeRelay relay, Duration startTimeout,
-                              CallLogLines lines, StreamLimits limits) {
+                              CallLogLines lines, StreamLimits limits, int maxFrameBytes) {
         this.tokens = tokens;
         this.uses = uses;
         this.relay = relay;
         this.startTimeout = startTimeout;
         this.lines = lines;
         this.limits = limits;
+        this.maxFrameBytes = maxFrameBytes;
     }
 
-    /** One received frame: its text, a binary frame (Twilio sends only text), or the start deadline passing. */
+    /**
+     * The WebSocket codec's frame limit for streams whose frames this handler limits to {@code maxFrameBytes}:
+     * sixteen times as much, at least 1 MiB. Frames in between reach the handler, which closes with 1009 once the
+     * client pauses, reading what it still sends; beyond it the codec closes (1009) without waiting.
+     */
+    public static int codecFrameLimit(int maxFrameBytes) {
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(16L * maxFrameBytes, 1 << 20));
+    }
+
+    /**
+     * One received frame: its text, a binary frame (Twilio sends only text), a text frame over the size limit (never
+     * decoded), or the start deadline passing.
+     */
     record Frame(String text, Kind kind) {
-        enum Kind { TEXT, BINARY, DEADLINE }
+        enum Kind { TEXT, BINARY, OVERSIZED, DEADLINE }
 
         static final Frame BINARY = new Frame(null, Kind.BINARY);
+        static final Frame OVERSIZED = new Frame(null, Kind.OVERSIZED);
         static final Frame DEADLINE = new Frame(null, Kind.DEADLINE);
 
-        static Frame of(WebSocketMessage message) {
-            return message.getType() == WebSocketMessage.Type.TEXT
-                    ? new Frame(message.getPayloadAsText(), Kind.TEXT) : BINARY;
+        static Frame of(WebSocketMessage message, int maxBytes) {
+            if (message.getType() != WebSocketMessage.Type.TEXT) {
+                return BINARY;
+            }
+            return message.getPayload().readableByteCount() > maxBytes ? OVERSIZED
+                    : new Frame(message.getPayloadAsText(), Kind.TEXT);
         }
     }
 
@@ -92,7 +116,7 @@ public class MediaStreamHandler implements WebSocketHandler {
         // cancels the inbound, and Reactor Netty answers that cancel with a close frame of its own, ahead of our
         // 1008. After start, a late marker is dropped by the relay.
         Flux<Frame> frames = session.receive()
-                .map(Frame::of)
+                .map(message -> Frame.of(message, maxFrameBytes))
                 .mergeWith(Mono.delay(startTimeout).map(tick -> Frame.DEADLINE));
         return frames.switchOnFirst((first, all) -> first.hasValue()
                         ? afterFirst(session, first.get(), all.skip(1))
@@ -163,67 +187,83 @@ public class MediaStreamHandler implements WebSocketHandler {
         lines.info(claims.tenantId(), claims.callSid(), "media stream " + start.streamSid() + " connected",
                 claims.traceparent());
         Flux<String> preamble = connected == null ? Flux.just(frame.text()) : Flux.just(connected, frame.text());
-        RateGuard guard = new RateGuard(limits.frameRate());
-        // The close for an exceeded rate runs beside the relay, not inside its inbound: when the bridge side ends,
+        StreamGuard guard = new StreamGuard(limits.frameRate(), maxFrameBytes);
+        // The close for a broken limit runs beside the relay, not inside its inbound: when the bridge side ends,
         // the relay cancels its inbound, and Reactor Netty releases a close frame whose send is cancelled before
-        // it is written — the client would see the connection drop instead of 1008.
+        // it is written — the client would see the connection drop instead of 1008 or 1009.
         Mono<Void> relayed = relay.relay(session, claims, preamble.concatWith(guard.within(rest)),
                         Optional.ofNullable((EventExecutor) session.getAttributes().get(CALLER_LOOP)))
                 .doFinally(signal -> guard.ended());
-        return Mono.when(relayed, guard.closeWhenExceeded(session))
+        return Mono.when(relayed, guard.closeWhenBroken(session))
                 .transform(CallLogContext.forCall(claims.tenantId(), claims.callSid()))
                 .doFinally(signal -> lines.info(claims.tenantId(), claims.callSid(),
                         "media stream " + start.streamSid() + " closed", claims.traceparent()));
     }
 
     /**
-     * A stream's frame rate: the text frames to relay while the stream keeps to it. Past it nothing more is relayed
-     * and the stream is closed with 1008 once the client pauses (as a refusal is); what still arrives is read and
-     * dropped, so that the close handshake is not cut short by a reset.
+     * A stream's limits, its frame rate and its frame size: the text frames to relay while the stream keeps to them.
+     * Past either, nothing more is relayed and the stream is closed (1008 for the rate, 1009 for a frame too large)
+     * once the client pauses, as a refusal is; what still arrives is read and dropped, so that the close handshake
+     * is not cut short by a reset.
      */
-    private static final class RateGuard {
+    private static final class StreamGuard {
         private final StreamLimits.FrameRate rate;
+        private final CloseStatus tooLarge;
         private final AtomicLong lastFrame = new AtomicLong();
-        private final AtomicBoolean over = new AtomicBoolean();
-        /** True once the rate is exceeded, false when the stream ends first: the first emission wins. */
-        private final Sinks.One<Boolean> exceeded = Sinks.one();
+        private final AtomicBoolean broken = new AtomicBoolean();
+        /** The close for the limit broken first, or empty when the stream ends first: the first emission wins. */
+        private final Sinks.One<Optional<CloseStatus>> verdict = Sinks.one();
 
-        RateGuard(StreamLimits.FrameRate rate) {
+        StreamGuard(StreamLimits.FrameRate rate, int maxFrameBytes) {
             this.rate = rate;
+            this.tooLarge = CloseStatus.TOO_BIG_TO_PROCESS.withReason("frame larger than " + maxFrameBytes + " bytes");
         }
 
         Flux<String> within(Flux<Frame> frames) {
-            return frames.filter(frame -> frame.kind() == Frame.Kind.TEXT)
+            return frames.filter(frame -> frame.kind() == Frame.Kind.TEXT || frame.kind() == Frame.Kind.OVERSIZED)
                     .doOnNext(frame -> lastFrame.set(System.nanoTime()))
-                    .filter(frame -> !over.get() && (rate.allow() || exceed()))
+                    .filter(this::allowed)
                     .map(Frame::text)
                     .doFinally(signal -> ended());
         }
 
-        Mono<Void> closeWhenExceeded(WebSocketSession session) {
-            return exceeded.asMono()
-                    .filter(Boolean::booleanValue)
-                    .flatMap(yes -> closeWhenQuiet(session,
-                            CloseStatus.POLICY_VIOLATION.withReason("frame rate exceeded"), lastFrame));
+        Mono<Void> closeWhenBroken(WebSocketSession session) {
+            return verdict.asMono()
+                    .flatMap(Mono::justOrEmpty)
+                    .flatMap(status -> closeWhenQuiet(session, status, lastFrame));
         }
 
         void ended() {
-            exceeded.tryEmitValue(false);
+            verdict.tryEmitValue(Optional.empty());
         }
 
-        /** Marks the stream as over its rate (the frame at hand is dropped); always false. */
-        private boolean exceed() {
-            over.set(true);
-            log.warn("media stream closed: more frames a second than allowed");
-            exceeded.tryEmitValue(true);
+        private boolean allowed(Frame frame) {
+            if (broken.get()) {
+                return false;
+            }
+            if (frame.kind() == Frame.Kind.OVERSIZED) {
+                return breaks(tooLarge, "a frame over the size limit");
+            }
+            return rate.allow() || breaks(CloseStatus.POLICY_VIOLATION.withReason("frame rate exceeded"),
+                    "more frames a second than allowed");
+        }
+
+        /** Marks the stream as over a limit (the frame at hand is dropped); always false. */
+        private boolean breaks(CloseStatus status, String why) {
+            broken.set(true);
+            log.warn("media stream closed: {}", why);
+            verdict.tryEmitValue(Optional.of(status));
             return false;
         }
     }
 
-    private static Mono<Void> notText(WebSocketSession session, Frame frame, Flux<Frame> rest) {
-        return frame.kind() == Frame.Kind.DEADLINE
-                ? refuse(session, CloseStatus.POLICY_VIOLATION.withReason("no start message in time"), rest)
-                : refuse(session, CloseStatus.NOT_ACCEPTABLE.withReason("binary frames are not supported"), rest);
+    private Mono<Void> notText(WebSocketSession session, Frame frame, Flux<Frame> rest) {
+        return switch (frame.kind()) {
+            case DEADLINE -> refuse(session, CloseStatus.POLICY_VIOLATION.withReason("no start message in time"), rest);
+            case OVERSIZED -> refuse(session,
+                    CloseStatus.TOO_BIG_TO_PROCESS.withReason("frame larger than " + maxFrameBytes + " bytes"), rest);
+            default -> refuse(session, CloseStatus.NOT_ACCEPTABLE.withReason("binary frames are not supported"), rest);
+        };
     }
 
     /**

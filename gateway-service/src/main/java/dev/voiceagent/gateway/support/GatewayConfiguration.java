@@ -370,7 +370,7 @@ public class GatewayConfiguration implements WebFluxConfigurer {
         var streamLimits = new StreamLimits(limits.enabled() ? limits.tenantConcurrentStreams() : Integer.MAX_VALUE,
                 limits.enabled() ? limits.streamFramesPerSecond() : Integer.MAX_VALUE, System::nanoTime);
         var handler = new MediaStreamHandler(tokens, uses, new BridgeRelay(client, gateway.bridgeUrl(), loss),
-                gateway.streamStartTimeout(), lines, streamLimits);
+                gateway.streamStartTimeout(), lines, streamLimits, gateway.maxFrameBytes());
         // the drain gauge of deploy/drain.sh (preStop): the pod waits while Twilio streams through it
         Gauge.builder("voice.gateway.media_streams.active", handler, MediaStreamHandler::activeStreams)
                 .description("Twilio media streams open on this instance").register(meters);
@@ -382,11 +382,15 @@ public class GatewayConfiguration implements WebFluxConfigurer {
         return new SimpleUrlHandlerMapping(Map.of("/api/v1/media-stream", handler), Ordered.HIGHEST_PRECEDENCE);
     }
 
-    /** Inbound frames above the limit close the stream (1009) instead of buffering without bound. */
+    /**
+     * Inbound frames above the limit close the stream (1009) instead of buffering without bound: the media handler
+     * closes it gracefully; the codec's own, higher limit ({@link MediaStreamHandler#codecFrameLimit}) bounds what
+     * one frame can make the gateway hold.
+     */
     @Override
     public WebSocketService getWebSocketService() {
-        return new HandshakeWebSocketService(new ReactorNettyRequestUpgradeStrategy(
-                () -> WebsocketServerSpec.builder().maxFramePayloadLength(gateway.maxFrameBytes())));
+        return new HandshakeWebSocketService(new ReactorNettyRequestUpgradeStrategy(() -> WebsocketServerSpec.builder()
+                .maxFramePayloadLength(MediaStreamHandler.codecFrameLimit(gateway.maxFrameBytes()))));
     }
 
     @Bean

@@ -104,6 +104,22 @@ class LimitsIT {
     }
 
     @Test
+    void aClientStillSendingAfterAFrameOverTheSizeLimitSeesTheCodeRatherThanAReset() {
+        List<String> afterStart = new ArrayList<>(List.of(start(), media("A".repeat(9000))));
+        IntStream.range(0, 300).forEach(i -> afterStart.add(media("//8=")));
+        assertThat(closeCode(afterStart)).isEqualTo(1009);
+        List<String> beforeStart = new ArrayList<>(List.of(media("A".repeat(30_000))));
+        IntStream.range(0, 300).forEach(i -> beforeStart.add(media("//8=")));
+        assertThat(closeCode(beforeStart)).isEqualTo(1009);
+    }
+
+    @Test
+    void aFrameBeyondTheCodecsLimitIsClosedWith1009ByTheCodec() {
+        int codecLimit = dev.voiceagent.gateway.media.MediaStreamHandler.codecFrameLimit(8192);
+        assertThat(closeCode(List.of(start(), media("A".repeat(codecLimit + 1))))).isEqualTo(1009);
+    }
+
+    @Test
     void aStreamOverItsFrameRateIsClosedWith1008AndTheClientSeesTheCode() {
         List<String> flood = new ArrayList<>(List.of(start()));
         IntStream.range(0, 400).forEach(i -> flood.add(media("//8=")));

@@ -95,8 +95,9 @@ public class VoiceServiceEnvironmentPostProcessor implements EnvironmentPostProc
         p.put("management.endpoint.health.probes.enabled", "true");
         p.put("management.endpoint.health.show-details", "always");
         p.put("management.endpoint.health.group.live.include", "livenessState");
-        // tenantViews exists only in services that keep the tenant directory (gateway, media bridge, callbacks …)
-        p.put("management.endpoint.health.group.ready.include", "readinessState,r2dbc,tenantViews");
+        // tenantViews exists only in services that keep the tenant directory (gateway, media bridge, callbacks …),
+        // capacity only in the media bridge (out of service while it holds its max-sessions)
+        p.put("management.endpoint.health.group.ready.include", "readinessState,r2dbc,tenantViews,capacity");
         p.put("management.endpoint.health.validate-group-membership", "false");
         p.put("management.endpoint.health.group.ready.show-details", "always");
         p.put("management.metrics.tags.application", service.name());

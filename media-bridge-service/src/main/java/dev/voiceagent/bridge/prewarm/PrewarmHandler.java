@@ -73,6 +73,10 @@ public class PrewarmHandler {
         if (sessions.isLive(body.callSid())) {
             return answer(HttpStatus.OK, body, "already_streaming");
         }
+        if (sessions.full()) {
+            return Mono.error(Problems.unavailable("This media bridge instance is at capacity; the call's stream will "
+                    + "be placed on another instance."));
+        }
         CallContext call = new CallContext(body.callSid(), body.tenantId(), body.agentKey(), body.agentVersionId(),
                 body.caller(), body.direction() == null ? "inbound" : body.direction());
         PrewarmRegistry.Result result = prewarm.prewarm(call, SessionSetup.of(tenant, agent, body.agentVersionId(), realtime));

@@ -54,7 +54,16 @@ public class MediaStreamHandler implements WebSocketHandler {
             return reject(ws, "unknown agent " + call.agentKey());
         }
         VoiceSession session = new VoiceSession(call, tenant.get(), agent.get(), deps);
-        if (!registry.register(session)) {
+        SessionRegistry.Admission admission = registry.admit(session);
+        if (admission == SessionRegistry.Admission.FULL) {
+            // before the session touches the model: the gateway passes 1013 to Twilio, and this instance reports
+            // itself not ready, so new calls go elsewhere
+            deps.metrics().sessionRefused("capacity");
+            log.info("refusing media stream of call {}: this instance holds its {} sessions", call.callSid(),
+                    registry.maxSessions());
+            return ws.close(CloseStatus.SERVICE_OVERLOAD.withReason("media bridge at capacity"));
+        }
+        if (admission == SessionRegistry.Admission.DUPLICATE) {
             return reject(ws, "a session for this call is already live");
         }
         // every log line of the session carries its call SID and tenant (MDC through the Reactor context)

@@ -4,19 +4,61 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
-/** The live sessions of this instance, by call SID. */
+/** The live sessions of this instance, by call SID, up to the instance's capacity. */
 public class SessionRegistry {
 
-    private final Map<String, VoiceSession> sessions = new ConcurrentHashMap<>();
+    /** What became of a session offered to the registry. */
+    public enum Admission {
+        ADMITTED,
+        /** A session for the same call is already live here. */
+        DUPLICATE,
+        /** The instance holds as many sessions as it may. */
+        FULL
+    }
 
-    /** False when a session for the same call is already live here. */
-    public boolean register(VoiceSession session) {
-        return sessions.putIfAbsent(session.callSid(), session) == null;
+    private final Map<String, VoiceSession> sessions = new ConcurrentHashMap<>();
+    private final int maxSessions;
+    /** Slots taken, reserved before a session is put in the map, so that the capacity holds under concurrent admits. */
+    private final AtomicInteger taken = new AtomicInteger();
+
+    /** A registry without a capacity. */
+    public SessionRegistry() {
+        this(0);
+    }
+
+    /** A registry for at most {@code maxSessions} live sessions (0: no limit). */
+    public SessionRegistry(int maxSessions) {
+        this.maxSessions = maxSessions <= 0 ? Integer.MAX_VALUE : maxSessions;
+    }
+
+    public Admission admit(VoiceSession session) {
+        if (taken.incrementAndGet() > maxSessions) {
+            taken.decrementAndGet();
+            return Admission.FULL;
+        }
+        if (sessions.putIfAbsent(session.callSid(), session) != null) {
+            taken.decrementAndGet();
+            return Admission.DUPLICATE;
+        }
+        return Admission.ADMITTED;
     }
 
     public void remove(VoiceSession session) {
-        sessions.remove(session.callSid(), session);
+        if (sessions.remove(session.callSid(), session)) {
+            taken.decrementAndGet();
+        }
+    }
+
+    /** Whether the instance is at its capacity: a new session would be refused. */
+    public boolean full() {
+        return taken.get() >= maxSessions;
+    }
+
+    /** The capacity, or {@link Integer#MAX_VALUE} without one. */
+    public int maxSessions() {
+        return maxSessions;
     }
 
     /** Whether a session for {@code callSid} is live here (its stream has connected). */

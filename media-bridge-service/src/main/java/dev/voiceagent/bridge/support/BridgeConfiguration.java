@@ -34,6 +34,8 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.r2dbc.core.DatabaseClient;
@@ -79,8 +81,20 @@ public class BridgeConfiguration {
     }
 
     @Bean
-    SessionRegistry sessionRegistry() {
-        return new SessionRegistry();
+    SessionRegistry sessionRegistry(BridgeProperties bridge) {
+        return new SessionRegistry(bridge.maxSessions());
+    }
+
+    /**
+     * {@code capacity} in the readiness group ({@code /health/ready}): out of service while the instance holds its
+     * {@code max-sessions}, so that a load balancer sends new streams to another instance; live calls go on.
+     */
+    @Bean
+    HealthIndicator capacityHealthIndicator(SessionRegistry registry) {
+        return () -> (registry.full() ? Health.outOfService() : Health.up())
+                .withDetail("live_sessions", registry.size())
+                .withDetail("max_sessions", registry.maxSessions() == Integer.MAX_VALUE ? 0 : registry.maxSessions())
+                .build();
     }
 
     @Bean

@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
 
 /**
  * The bridge's meters: live sessions, frames relayed per direction, the latency the bridge adds to each relayed
- * frame, time to first agent audio, drops, model errors, prewarm results and dropped session records.
+ * frame, time to first agent audio, drops, model errors, prewarm results, refused sessions and dropped session
+ * records.
  */
 public final class BridgeMetrics {
 
@@ -74,6 +75,11 @@ public final class BridgeMetrics {
      * {@code voice.bridge.model.errors{kind,code}}: kind {@code error_event} (code = the error's code, else its
      * type), {@code connection_closed}, {@code connection_failed} or {@code stalled} (code {@code none}).
      */
+    /** {@code voice.bridge.sessions.refused{reason}}: media streams refused before a session began, e.g. at capacity. */
+    public void sessionRefused(String reason) {
+        registry.counter("voice.bridge.sessions.refused", "reason", reason).increment();
+    }
+
     public void modelError(String kind, String code) {
         registry.counter("voice.bridge.model.errors", "kind", kind, "code", errorCode(code)).increment();
     }

@@ -10,7 +10,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * Session behaviour of this bridge instance ({@code voice.bridge.*}). {@code instanceId} names the instance's
- * tool reply topic and defaults to the host name.
+ * tool reply topic and defaults to the host name. {@code maxSessions} is the instance's capacity: past it, new media
+ * streams are refused (1013), prewarms answer 503 and the instance reports itself not ready, so that new calls go to
+ * another instance instead of degrading every call on this one (0: no limit).
  */
 @ConfigurationProperties("voice.bridge")
 public record BridgeProperties(
@@ -29,7 +31,8 @@ public record BridgeProperties(
         @DefaultValue Resilience resilience,
         @DefaultValue Idle idle,
         @DefaultValue Records records,
-        @DefaultValue LiveSessions liveSessions) {
+        @DefaultValue LiveSessions liveSessions,
+        @DefaultValue("500") int maxSessions) {
 
     @ConstructorBinding
     public BridgeProperties {
@@ -44,14 +47,14 @@ public record BridgeProperties(
                             String apologyInstructions, String greetingPrefix) {
         this(instanceId, toolTimeout, fillerThreshold, startTimeout, modelQueueFrames, twilioQueueFrames,
                 fillerInstructions, apologyInstructions, greetingPrefix, Prewarm.defaults(), Resilience.defaults(),
-                Idle.defaults(), Records.defaults(), LiveSessions.defaults());
+                Idle.defaults(), Records.defaults(), LiveSessions.defaults(), 500);
     }
 
     /** A copy with other resilience, idle and record settings (tests and tools). */
     public BridgeProperties with(Prewarm prewarm, Resilience resilience, Idle idle) {
         return new BridgeProperties(instanceId, toolTimeout, fillerThreshold, startTimeout, modelQueueFrames,
                 twilioQueueFrames, fillerInstructions, apologyInstructions, greetingPrefix, prewarm, resilience, idle,
-                records, liveSessions);
+                records, liveSessions, maxSessions);
     }
 
     private static String hostName() {

@@ -43,6 +43,8 @@ class GatewayMediaRelayBenchmark {
     private static final int SECONDS = Integer.getInteger("bench.seconds", 60);
     private static final int RAMP_PER_SECOND = Integer.getInteger("bench.ramp-per-second", 100);
     private static final boolean PROCESSES = Boolean.getBoolean("bench.processes");
+    /** {@code -Dbench.max-sessions=N}: the bridge's capacity (its default otherwise); calls past it are refused. */
+    private static final String MAX_SESSIONS = System.getProperty("bench.max-sessions", "500");
     /** {@code -Dbench.prewarm=false}: model sessions open when the stream starts instead of at incoming-call. */
     private static final String PREWARM = System.getProperty("bench.prewarm", "true");
     /** JVM options of each service's own JVM, e.g. {@code -Dbench.service-java-opts="-Xmx512m -XX:+UseParallelGC"}. */
@@ -61,6 +63,7 @@ class GatewayMediaRelayBenchmark {
                      "voice.gateway.prewarm.enabled", PREWARM,
                      "voice.bridge.idle.prompt-after", "0s",
                      "voice.bridge.start-timeout", "60s",
+                     "voice.bridge.max-sessions", MAX_SESSIONS,
                      "logging.level.org.apache.kafka", "WARN"))) {
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
             String before = PROCESSES ? ServiceFootprint.table(stack, "before the calls") : "";
@@ -84,8 +87,8 @@ class GatewayMediaRelayBenchmark {
                     ServiceFootprint.Cpu run = after.minus(cpuBefore.getOrDefault(service, ServiceFootprint.Cpu.NONE));
                     double cores = run.seconds() / wall;
                     System.out.printf("  %-22s %.2f cores, %.2f millicores per call, %.0f%% of it in the kernel, %.0f "
-                            + "context switches/s per call%n", service, cores, 1000 * cores / CALLS,
-                            run.kernelPercent(), run.contextSwitches() / wall / CALLS);
+                            + "context switches/s per call%n", service, cores, 1000 * cores / load.callsCarried(),
+                            run.kernelPercent(), run.contextSwitches() / wall / load.callsCarried());
                 });
                 System.out.printf("GC pauses over the whole run (%s); every pause holds the frames in flight:%n",
                         SERVICE_JAVA_OPTS.trim());

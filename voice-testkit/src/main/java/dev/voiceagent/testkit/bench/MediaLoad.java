@@ -86,6 +86,10 @@ public final class MediaLoad implements AutoCloseable {
     private final AtomicInteger modelSessions = new AtomicInteger();
     /** Calls that have received at least one echoed frame. */
     private final AtomicInteger callsEchoed = new AtomicInteger();
+    /** The calls the last run's platform carried (neither refused nor failed): the per-call figures divide by it. */
+    private volatile int carried;
+    /** Calls the platform refused at capacity (close 1013): their frames are not counted as sent. */
+    private final AtomicInteger refused = new AtomicInteger();
     private final Map<String, Integer> failures = new ConcurrentHashMap<>();
     private final LoopResources loops = LoopResources.create("bench", 2, true);
     private final DisposableServer echo;
@@ -145,6 +149,8 @@ public final class MediaLoad implements AutoCloseable {
     private Mono<Void> twilio(WebsocketInbound in, WebsocketOutbound out, String callSid, String streamSid,
                               Map<String, String> parameters, Mono<Void> hangUp) {
         Sinks.Many<String> marks = Sinks.many().unicast().onBackpressureBuffer();
+        AtomicLong sentHere = new AtomicLong();
+        AtomicBoolean refusedHere = new AtomicBoolean();
         String mediaHead = "{\"event\":\"media\",\"streamSid\":\"" + streamSid
                 + "\",\"media\":{\"track\":\"inbound\",\"chunk\":\"";
         Flux<String> media = Flux.interval(Duration.ofMillis(20), Duration.ofMillis(20))
@@ -153,6 +159,7 @@ public final class MediaLoad implements AutoCloseable {
                 .onBackpressureBuffer()
                 .map(n -> {
                     clientSent.incrementAndGet();
+                    sentHere.incrementAndGet();
                     return mediaHead + n + "\",\"timestamp\":\"" + n * 20 + "\",\"payload\":\""
                             + stamped(System.nanoTime()) + "\"}}";
                 });
@@ -167,9 +174,19 @@ public final class MediaLoad implements AutoCloseable {
         Mono<Void> receiving = in.receive().asString(StandardCharsets.UTF_8)
                 .doOnNext(frame -> onServiceFrame(frame, marks, echoed))
                 .then();
+        // a platform at capacity refuses the call with 1013 (try again later): not a loss, counted apart
+        Mono<Void> closing = in.receiveCloseStatus()
+                .doOnNext(status -> refusedHere.set(status.code() == 1013))
+                .then();
         Mono<Void> sending = out.sendString(Flux.merge(script, marks.asFlux()), StandardCharsets.UTF_8).then();
         // the service closes the socket after stop: receiving ends the call
-        return Mono.firstWithSignal(receiving, sending.then(Mono.never()));
+        return Mono.firstWithSignal(Mono.when(receiving, closing), sending.then(Mono.never()))
+                .doFinally(signal -> {
+                    if (refusedHere.get()) {
+                        refused.incrementAndGet();
+                        clientSent.addAndGet(-sentHere.get());
+                    }
+                });
     }
 
     private void onServiceFrame(String frame, Sinks.Many<String> marks, AtomicBoolean echoed) {
@@ -200,6 +217,11 @@ public final class MediaLoad implements AutoCloseable {
     }
 
     // ---- the run -------------------------------------------------------------------------------------------
+
+    /** The calls the last {@link #run} carried, neither refused at capacity nor failed. */
+    public int callsCarried() {
+        return carried;
+    }
 
     /**
      * Ramps up {@code calls} calls at {@code rampPerSecond}, measures for {@code seconds} while they all talk, lets
@@ -294,11 +316,15 @@ public final class MediaLoad implements AutoCloseable {
         }
         running.forEach(Disposable::dispose);
 
+        // the calls the platform carried: per-call figures are theirs, not those of calls it refused or never answered
+        carried = Math.max(1, calls - refused.get() - failed.get());
         StringBuilder report = new StringBuilder();
         report.append(String.format(Locale.ROOT, "%n=== %s: %d concurrent calls, %d s measured, %d cores ===%n",
                 title, calls, seconds, Runtime.getRuntime().availableProcessors()));
         report.append(String.format(Locale.ROOT, "streams established: %d/%d model sessions (%d by the end of the "
                 + "ramp + 3 s), calls failed: %d %s%n", modelSessions.get(), calls, established, failed.get(), failures));
+        report.append(String.format(Locale.ROOT, "calls refused at capacity (close 1013, their frames not counted "
+                + "below): %d%n", refused.get()));
         report.append(line("twilio -> model", in));
         report.append(line("model -> twilio", out));
         report.append(String.format(Locale.ROOT, "frames twilio->model: sent %d, received by model %d, lost %d%n",
@@ -315,18 +341,18 @@ public final class MediaLoad implements AutoCloseable {
                 + "harness, echo model and Kafka in one JVM; Postgres in its own processes)%n", cpuCores));
         report.append(String.format(Locale.ROOT, "per call: %.1f millicores; per media frame relayed (either "
                         + "direction, harness included): %.1f us CPU; %d frames relayed in the window; "
-                        + "system load average at the end: %.1f%n", 1000 * cpuCores / calls,
+                        + "system load average at the end: %.1f%n", 1000 * cpuCores / carried,
                 framesRelayed == 0 ? 0.0 : cpuNanos / 1000.0 / framesRelayed, framesRelayed, systemLoad));
         report.append(String.format(Locale.ROOT, "heap after GC: before %d MB, all calls live %d MB -> %.1f KB per call "
                         + "(services + harness client + echo server state)%n", heapBefore >> 20, heapLive >> 20,
-                (heapLive - heapBefore) / 1024.0 / calls));
+                (heapLive - heapBefore) / 1024.0 / carried));
         report.append("heap after GC every ").append(step).append(" s while live (MB): ")
                 .append(Arrays.toString(heapSamples.stream().mapToLong(h -> h >> 20).toArray())).append('\n');
         if (bridgeBefore >= 0) {
             report.append(String.format(Locale.ROOT, "bridge heap after GC (its own JVM): before the calls %.1f MB, "
                             + "all calls live at the window's start %.1f MB and at its end %.1f MB -> %.1f KB per call; "
                             + "%+.1f MB over the %d s window%n", bridgeBefore / 1048576.0, bridgeLiveStart / 1048576.0,
-                    bridgeLiveEnd / 1048576.0, (bridgeLiveStart - bridgeBefore) / 1024.0 / calls,
+                    bridgeLiveEnd / 1048576.0, (bridgeLiveStart - bridgeBefore) / 1024.0 / carried,
                     (bridgeLiveEnd - bridgeLiveStart) / 1048576.0, seconds));
         }
         return report.toString();

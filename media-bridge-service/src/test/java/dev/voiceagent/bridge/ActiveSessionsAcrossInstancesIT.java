@@ -119,7 +119,7 @@ class ActiveSessionsAcrossInstancesIT {
         awaitActive(portB, API_KEY, Map.of(onA, "bridge-a", onB, "bridge-b"));
         awaitActive(port, OTHER_KEY, Map.of(otherTenantsOnB, "bridge-b"));
 
-        streamB.send(stop(onB));
+        streamB.send(GatewaySide.stop(onB, "MZ" + onB));
         awaitActive(port, API_KEY, Map.of(onA, "bridge-a"));
     }
 
@@ -162,16 +162,8 @@ class ActiveSessionsAcrossInstancesIT {
                 "X-Voice-Agent-Key", "support", "X-Voice-Caller", "+15555550100", "X-Voice-Direction", "inbound"));
         streams.add(stream);
         stream.send("{\"event\":\"connected\",\"protocol\":\"Call\",\"version\":\"1.0.0\"}");
-        stream.send("{\"event\":\"start\",\"sequenceNumber\":\"1\",\"streamSid\":\"MZ" + callSid + "\",\"start\":{"
-                + "\"streamSid\":\"MZ" + callSid + "\",\"accountSid\":\"ACit\",\"callSid\":\"" + callSid + "\","
-                + "\"tracks\":[\"inbound\"],\"customParameters\":{},\"mediaFormat\":{\"encoding\":\"audio/x-mulaw\","
-                + "\"sampleRate\":8000,\"channels\":1}}}");
+        stream.send(GatewaySide.start(callSid, "MZ" + callSid));
         return stream;
-    }
-
-    private static String stop(String callSid) {
-        return "{\"event\":\"stop\",\"streamSid\":\"MZ" + callSid + "\",\"stop\":{\"accountSid\":\"ACit\",\"callSid\":\""
-                + callSid + "\"}}";
     }
 
     private static String callSid() {

@@ -74,7 +74,7 @@ class BridgeCapacityIT {
         double refusedBefore = refusals();
         String live = newSid();
         try (GatewaySide first = GatewaySide.connect(port, headers(live))) {
-            first.send(start(live, "MZcap1"));
+            first.send(GatewaySide.start(live, "MZcap1"));
             await().atMost(GatewaySide.timeout()).until(() -> !first.events("media").isEmpty());
             int modelSessions = SIMULATOR.sessions().size();
 
@@ -86,7 +86,7 @@ class BridgeCapacityIT {
 
             String refused = newSid();
             try (GatewaySide second = GatewaySide.connect(port, headers(refused))) {
-                second.send(start(refused, "MZcap2"));
+                second.send(GatewaySide.start(refused, "MZcap2"));
                 await().atMost(GatewaySide.timeout()).until(() -> second.closeStatus.get() != null);
                 assertThat(second.closeStatus.get().code()).isEqualTo(1013);
                 assertThat(second.closeStatus.get().reasonText()).isEqualTo("media bridge at capacity");
@@ -99,15 +99,14 @@ class BridgeCapacityIT {
             assertThat(first.closeStatus.get()).as("the live call goes on").isNull();
             assertThat(refusals() - refusedBefore).isEqualTo(1);
 
-            first.send("{\"event\":\"stop\",\"streamSid\":\"MZcap1\",\"stop\":{\"accountSid\":\"ACcap\",\"callSid\":\""
-                    + live + "\"}}");
+            first.send(GatewaySide.stop(live, "MZcap1"));
             await().atMost(GatewaySide.timeout()).until(() -> first.closeStatus.get() != null);
         }
 
         awaitReady();
         String next = newSid();
         try (GatewaySide third = GatewaySide.connect(port, headers(next))) {
-            third.send(start(next, "MZcap3"));
+            third.send(GatewaySide.start(next, "MZcap3"));
             await().atMost(GatewaySide.timeout()).until(() -> !third.events("media").isEmpty());
             assertThat(third.closeStatus.get()).isNull();
         }
@@ -133,11 +132,5 @@ class BridgeCapacityIT {
         return Map.of("X-Voice-Call-Sid", callSid, "X-Voice-Tenant-Id", TENANT, "X-Voice-Agent-Key", "support",
                 "X-Voice-Agent-Version-Id", "agv-c-1", "X-Voice-Caller", "+15555550100",
                 "X-Voice-Direction", "inbound");
-    }
-
-    private static String start(String callSid, String streamSid) {
-        return "{\"event\":\"start\",\"sequenceNumber\":\"1\",\"streamSid\":\"" + streamSid + "\",\"start\":{\"streamSid\":\""
-                + streamSid + "\",\"accountSid\":\"ACcap\",\"callSid\":\"" + callSid + "\",\"tracks\":[\"inbound\"],"
-                + "\"customParameters\":{},\"mediaFormat\":{\"encoding\":\"audio/x-mulaw\",\"sampleRate\":8000,\"channels\":1}}}";
     }
 }

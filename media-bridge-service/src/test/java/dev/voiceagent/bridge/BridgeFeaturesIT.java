@@ -130,17 +130,6 @@ class BridgeFeaturesIT {
         return headers;
     }
 
-    private static String start(String callSid) {
-        return "{\"event\":\"start\",\"sequenceNumber\":\"1\",\"streamSid\":\"" + STREAM + "\",\"start\":{\"streamSid\":\""
-                + STREAM + "\",\"accountSid\":\"ACit\",\"callSid\":\"" + callSid + "\",\"tracks\":[\"inbound\"],"
-                + "\"customParameters\":{},\"mediaFormat\":{\"encoding\":\"audio/x-mulaw\",\"sampleRate\":8000,\"channels\":1}}}";
-    }
-
-    private static String stop(String callSid) {
-        return "{\"event\":\"stop\",\"streamSid\":\"" + STREAM + "\",\"stop\":{\"accountSid\":\"ACit\",\"callSid\":\""
-                + callSid + "\"}}";
-    }
-
     private static String newCallSid() {
         return "CA" + UUID.randomUUID().toString().replace("-", "");
     }
@@ -150,7 +139,7 @@ class BridgeFeaturesIT {
         try (GatewaySide gateway = GatewaySide.connect(port, headers(callSid, traceparent))) {
             gateway.send("{\"event\":\"connected\",\"protocol\":\"Call\",\"version\":\"1.0.0\"}");
             long started = System.nanoTime();
-            gateway.send(start(callSid));
+            gateway.send(GatewaySide.start(callSid, STREAM));
             await().atMost(GatewaySide.timeout()).pollInterval(Duration.ofMillis(2))
                     .until(() -> !gateway.events("media").isEmpty());
             long ttfa = (System.nanoTime() - started) / 1_000_000;
@@ -162,7 +151,7 @@ class BridgeFeaturesIT {
                 gateway.sendAudio(STREAM, Tones.silence(400));
                 await().atMost(GatewaySide.timeout()).until(() -> gateway.events("media").size() > greetingFrames);
             }
-            gateway.send(stop(callSid));
+            gateway.send(GatewaySide.stop(callSid, STREAM));
             await().atMost(GatewaySide.timeout()).until(() -> gateway.closeStatus.get() != null);
             return ttfa;
         }

@@ -46,6 +46,19 @@ final class GatewaySide implements AutoCloseable {
         return new GatewaySide("ws://localhost:" + port + "/internal/v1/media-stream", headers);
     }
 
+    /** Twilio's {@code start} for {@code callSid} on stream {@code streamSid}: one inbound μ-law track. */
+    static String start(String callSid, String streamSid) {
+        return "{\"event\":\"start\",\"sequenceNumber\":\"1\",\"streamSid\":\"" + streamSid + "\",\"start\":{\"streamSid\":\""
+                + streamSid + "\",\"accountSid\":\"ACit\",\"callSid\":\"" + callSid + "\",\"tracks\":[\"inbound\"],"
+                + "\"customParameters\":{},\"mediaFormat\":{\"encoding\":\"audio/x-mulaw\",\"sampleRate\":8000,\"channels\":1}}}";
+    }
+
+    /** Twilio's {@code stop} for {@code callSid} on stream {@code streamSid}. */
+    static String stop(String callSid, String streamSid) {
+        return "{\"event\":\"stop\",\"streamSid\":\"" + streamSid + "\",\"stop\":{\"accountSid\":\"ACit\",\"callSid\":\""
+                + callSid + "\"}}";
+    }
+
     synchronized void send(String frame) {
         outgoing.tryEmitNext(frame).orThrow();
     }

@@ -113,12 +113,6 @@ class MediaBridgeIT {
                 "X-Voice-Direction", "inbound");
     }
 
-    private static String start(String callSid) {
-        return "{\"event\":\"start\",\"sequenceNumber\":\"1\",\"streamSid\":\"" + STREAM + "\",\"start\":{\"streamSid\":\""
-                + STREAM + "\",\"accountSid\":\"ACit\",\"callSid\":\"" + callSid + "\",\"tracks\":[\"inbound\"],"
-                + "\"customParameters\":{},\"mediaFormat\":{\"encoding\":\"audio/x-mulaw\",\"sampleRate\":8000,\"channels\":1}}}";
-    }
-
 
     private void speak(GatewaySide gateway, int toneMs) {
         gateway.sendAudio(STREAM, Tones.tone(toneMs, 300));
@@ -131,7 +125,7 @@ class MediaBridgeIT {
         int framesSent = 0;
         try (GatewaySide gateway = GatewaySide.connect(port, headers(callSid))) {
             gateway.send("{\"event\":\"connected\",\"protocol\":\"Call\",\"version\":\"1.0.0\"}");
-            gateway.send(start(callSid));
+            gateway.send(GatewaySide.start(callSid, STREAM));
 
             SessionStarted started = feed.await(callSid, SessionStarted.class, s -> true);
             assertThat(started.streamSid()).isEqualTo(STREAM);
@@ -160,8 +154,7 @@ class MediaBridgeIT {
             framesSent += (500 + 400) / 20;
             feed.await(callSid, TranscriptTurn.class, t -> t.text().equals("Goodbye!"));
 
-            gateway.send("{\"event\":\"stop\",\"streamSid\":\"" + STREAM + "\",\"stop\":{\"accountSid\":\"ACit\",\"callSid\":\""
-                    + callSid + "\"}}");
+            gateway.send(GatewaySide.stop(callSid, STREAM));
             SessionOutcome outcome = feed.await(callSid, SessionOutcome.class, o -> true);
             await().atMost(GatewaySide.timeout()).until(() -> gateway.closeStatus.get() != null);
 

@@ -127,7 +127,7 @@ class WholeCallIT {
         SIMULATOR.useFault(RealtimeFault.dropMidResponse(1).forSessions(1));
         try (GatewaySide gateway = GatewaySide.connect(port, headers(callSid))) {
             gateway.send("{\"event\":\"connected\",\"protocol\":\"Call\",\"version\":\"1.0.0\"}");
-            gateway.send(start(callSid));
+            gateway.send(GatewaySide.start(callSid, STREAM));
 
             // model loss and reconnect, then the greeting from the new session
             feed.await(callSid, TranscriptTurn.class, t -> t.text().equals("Welcome to Demo Bank."));
@@ -181,8 +181,7 @@ class WholeCallIT {
             reply(callSid, new ToolCompleted(escalation.toolCallId(), "escalation", ToolCompleted.OK,
                     Map.of("transferred", true), null, 40));
             feed.await(callSid, TranscriptTurn.class, t -> t.text().equals("Transferring you now."));
-            gateway.send("{\"event\":\"stop\",\"streamSid\":\"" + STREAM + "\",\"stop\":{\"accountSid\":\"ACwhole\","
-                    + "\"callSid\":\"" + callSid + "\"}}");
+            gateway.send(GatewaySide.stop(callSid, STREAM));
 
             SessionOutcome outcome = feed.await(callSid, SessionOutcome.class, o -> true);
             await().atMost(GatewaySide.timeout()).until(() -> gateway.closeStatus.get() != null);
@@ -228,12 +227,6 @@ class WholeCallIT {
         return Map.of("X-Voice-Call-Sid", callSid, "X-Voice-Tenant-Id", TENANT, "X-Voice-Agent-Key", "support",
                 "X-Voice-Agent-Version-Id", "agv-whole-1", "X-Voice-Caller", "+15555550100",
                 "X-Voice-Direction", "inbound");
-    }
-
-    private static String start(String callSid) {
-        return "{\"event\":\"start\",\"sequenceNumber\":\"1\",\"streamSid\":\"" + STREAM + "\",\"start\":{\"streamSid\":\""
-                + STREAM + "\",\"accountSid\":\"ACwhole\",\"callSid\":\"" + callSid + "\",\"tracks\":[\"inbound\"],"
-                + "\"customParameters\":{},\"mediaFormat\":{\"encoding\":\"audio/x-mulaw\",\"sampleRate\":8000,\"channels\":1}}}";
     }
 
     /** The simulator's sessions of this call, in the order they were opened (the bridge names the call in tracing). */

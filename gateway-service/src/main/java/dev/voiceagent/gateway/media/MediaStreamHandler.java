@@ -49,6 +49,8 @@ public class MediaStreamHandler implements WebSocketHandler {
     private final CallLogLines lines;
     private final StreamLimits limits;
     private final int maxFrameBytes;
+    /** The close for a frame over {@link #maxFrameBytes}, before start and after. */
+    private final CloseStatus tooLarge;
     private final AtomicInteger active = new AtomicInteger();
 
     /**
@@ -65,6 +67,7 @@ public class MediaStreamHandler implements WebSocketHandler {
         this.lines = lines;
         this.limits = limits;
         this.maxFrameBytes = maxFrameBytes;
+        this.tooLarge = CloseStatus.TOO_BIG_TO_PROCESS.withReason("frame larger than " + maxFrameBytes + " bytes");
     }
 
     /**
@@ -187,7 +190,7 @@ public class MediaStreamHandler implements WebSocketHandler {
         lines.info(claims.tenantId(), claims.callSid(), "media stream " + start.streamSid() + " connected",
                 claims.traceparent());
         Flux<String> preamble = connected == null ? Flux.just(frame.text()) : Flux.just(connected, frame.text());
-        StreamGuard guard = new StreamGuard(limits.frameRate(), maxFrameBytes);
+        StreamGuard guard = new StreamGuard(limits.frameRate(), tooLarge);
         // The close for a broken limit runs beside the relay, not inside its inbound: when the bridge side ends,
         // the relay cancels its inbound, and Reactor Netty releases a close frame whose send is cancelled before
         // it is written — the client would see the connection drop instead of 1008 or 1009.
@@ -214,9 +217,9 @@ public class MediaStreamHandler implements WebSocketHandler {
         /** The close for the limit broken first, or empty when the stream ends first: the first emission wins. */
         private final Sinks.One<Optional<CloseStatus>> verdict = Sinks.one();
 
-        StreamGuard(StreamLimits.FrameRate rate, int maxFrameBytes) {
+        StreamGuard(StreamLimits.FrameRate rate, CloseStatus tooLarge) {
             this.rate = rate;
-            this.tooLarge = CloseStatus.TOO_BIG_TO_PROCESS.withReason("frame larger than " + maxFrameBytes + " bytes");
+            this.tooLarge = tooLarge;
         }
 
         Flux<String> within(Flux<Frame> frames) {
@@ -260,8 +263,7 @@ public class MediaStreamHandler implements WebSocketHandler {
     private Mono<Void> notText(WebSocketSession session, Frame frame, Flux<Frame> rest) {
         return switch (frame.kind()) {
             case DEADLINE -> refuse(session, CloseStatus.POLICY_VIOLATION.withReason("no start message in time"), rest);
-            case OVERSIZED -> refuse(session,
-                    CloseStatus.TOO_BIG_TO_PROCESS.withReason("frame larger than " + maxFrameBytes + " bytes"), rest);
+            case OVERSIZED -> refuse(session, tooLarge, rest);
             default -> refuse(session, CloseStatus.NOT_ACCEPTABLE.withReason("binary frames are not supported"), rest);
         };
     }

@@ -846,13 +846,11 @@ public final class VoiceSession {
         if (ToolName.find(name).isEmpty() || !allowedTools.contains(name)) {
             answerTool(callId, "The tool '" + name + "' is not available to this agent.", null, generation);
             recordCall(callId, name, arguments, ToolCompleted.DENIED, 0);
-            toolSummaries.add(new ToolSummary(callId, name, ToolCompleted.DENIED, 0));
             return;
         }
         if (arguments == null) {
             answerTool(callId, "The arguments were not valid JSON; please try again.", null, generation);
             recordCall(callId, name, null, ToolCompleted.FAILED, 0);
-            toolSummaries.add(new ToolSummary(callId, name, ToolCompleted.FAILED, 0));
             return;
         }
         if (ToolCatalog.SEND_DTMF.equals(name)) {
@@ -875,7 +873,6 @@ public final class VoiceSession {
         if (problem != null) {
             answerTool(callId, json("ok", false, "reason", problem), null, generation);
             recordCall(callId, ToolCatalog.SEND_DTMF, arguments, ToolCompleted.FAILED, 0);
-            toolSummaries.add(new ToolSummary(callId, ToolCatalog.SEND_DTMF, ToolCompleted.FAILED, 0));
             return;
         }
         List<String> chunks = DtmfTones.chunks(keys).stream().map(Base64.getEncoder()::encodeToString).toList();
@@ -905,16 +902,11 @@ public final class VoiceSession {
         cancelTimer(keys.timer);
         long latency = now() - keys.startedMs;
         recordCall(keys.callId, ToolCatalog.SEND_DTMF, keys.arguments, ToolCompleted.OK, latency);
-        toolSummaries.add(new ToolSummary(keys.callId, ToolCatalog.SEND_DTMF, ToolCompleted.OK, latency));
         if (!confirmed) {
             log.warn("call {}: no mark came back for the keys pressed within {} ms", call.callSid(), latency);
         }
-        String output = json("ok", true, "keys_pressed", DtmfTones.keyCount(keys.keys), "played", confirmed);
-        if (keys.generation == generation) {
-            link.outbound().offerControl(new FunctionCallOutput(keys.callId, output));
-        } else {
-            link.outbound().offerControl(new UserText("[result of an earlier request: " + output + "]"));
-        }
+        giveOutput(keys.callId, json("ok", true, "keys_pressed", DtmfTones.keyCount(keys.keys), "played", confirmed),
+                keys.generation);
         lastActivityMs = now();
     }
 
@@ -1018,7 +1010,6 @@ public final class VoiceSession {
         long latency = now() - pending.startedMs;
         recordCall(pending.callId, pending.tool, pending.arguments, reply.status(), latency);
         spans.toolDone(pending.span, reply.status());
-        toolSummaries.add(new ToolSummary(pending.callId, pending.tool, reply.status(), latency));
         if (ToolCompleted.OK.equals(reply.status())) {
             learn(AgentState.learnedFrom(pending.tool, reply.output()));
         }
@@ -1067,7 +1058,6 @@ public final class VoiceSession {
         long latency = now() - pending.startedMs;
         recordCall(callId, pending.tool, pending.arguments, ToolCompleted.TIMEOUT, latency);
         spans.toolDone(pending.span, ToolCompleted.TIMEOUT);
-        toolSummaries.add(new ToolSummary(callId, pending.tool, ToolCompleted.TIMEOUT, latency));
         if (pending.handover) {
             onHandoverReply(pending, ToolCompleted.TIMEOUT);
         } else if (!handingOver && contract.fallbackDestination() != null && allowedTools.contains("escalation")) {
@@ -1081,21 +1071,30 @@ public final class VoiceSession {
     }
 
     /**
-     * A function_call_output for the model, then a response so the agent speaks about it. A call made in an
-     * earlier model session (before a reconnect) is unknown to the current one: its result goes in as text.
+     * A function call's output for the model ({@link #giveOutput}), then a response so the agent speaks about it.
      */
     private void answerTool(String callId, String output, String instructions, int toolGeneration) {
+        giveOutput(callId, output, toolGeneration);
+        requestResponse(new ResponseCreate(instructions));
+    }
+
+    /**
+     * A function call's output for the model. A call made in an earlier model session (before a reconnect) is unknown
+     * to the current one: its result goes in as text.
+     */
+    private void giveOutput(String callId, String output, int toolGeneration) {
         if (toolGeneration == generation) {
             link.outbound().offerControl(new FunctionCallOutput(callId, output));
         } else {
             link.outbound().offerControl(new UserText("[result of an earlier request: " + output + "]"));
         }
-        requestResponse(new ResponseCreate(instructions));
     }
 
+    /** A function call's end: in the session record, the outcome's tool summary and the call's live log. */
     private void recordCall(String callId, String tool, Map<String, Object> arguments, String status, long latency) {
         functionCalls.add(new VoiceSessionRecord.FunctionCall(callId, tool, arguments == null ? Map.of() : arguments,
                 status, latency));
+        toolSummaries.add(new ToolSummary(callId, tool, status, latency));
         if (!ToolCompleted.OK.equals(status)) {
             tags.add("tool_" + status);
         }

@@ -2,6 +2,7 @@ package dev.voiceagent.testkit.audio;
 
 import dev.voiceagent.contracts.audio.DtmfTones;
 import dev.voiceagent.contracts.audio.MuLaw;
+import java.util.List;
 
 /**
  * Hears keypad tones in 8 kHz μ-law the way a phone menu's DTMF receiver does: Goertzel filters at the eight
@@ -22,8 +23,8 @@ public final class DtmfDetector {
     private static final double GROUP_MARGIN = 4;
     /** 8 dB, as a power ratio: the most one tone of the pair may exceed the other. */
     private static final double MAX_TWIST = 6.3;
-    private static final double[] LOW_COEFF = coefficients(DtmfTones.LOW_HZ.stream().mapToDouble(Double::doubleValue).toArray());
-    private static final double[] HIGH_COEFF = coefficients(DtmfTones.HIGH_HZ.stream().mapToDouble(Double::doubleValue).toArray());
+    private static final double[] LOW_COEFF = coefficients(DtmfTones.LOW_HZ);
+    private static final double[] HIGH_COEFF = coefficients(DtmfTones.HIGH_HZ);
 
     private final double[] block = new double[BLOCK];
     private int filled;
@@ -33,9 +34,14 @@ public final class DtmfDetector {
 
     /** Feeds μ-law audio of any length; returns the keys it completed, in order (empty when none). */
     public String accept(byte[] mulaw) {
+        return accept(mulaw, 0, mulaw.length);
+    }
+
+    /** As {@link #accept(byte[])}, for {@code length} bytes of {@code mulaw} from {@code offset}. */
+    public String accept(byte[] mulaw, int offset, int length) {
         int before = heard.length();
-        for (byte b : mulaw) {
-            block[filled++] = MuLaw.decode(b);
+        for (int i = offset; i < offset + length; i++) {
+            block[filled++] = MuLaw.decode(mulaw[i]);
             if (filled == BLOCK) {
                 filled = 0;
                 onBlock(classify(block));
@@ -116,10 +122,10 @@ public final class DtmfDetector {
         return powers;
     }
 
-    private static double[] coefficients(double[] frequencies) {
-        double[] coefficients = new double[frequencies.length];
-        for (int i = 0; i < frequencies.length; i++) {
-            coefficients[i] = 2 * Math.cos(2 * Math.PI * frequencies[i] / SAMPLE_RATE);
+    private static double[] coefficients(List<Double> frequencies) {
+        double[] coefficients = new double[frequencies.size()];
+        for (int i = 0; i < coefficients.length; i++) {
+            coefficients[i] = 2 * Math.cos(2 * Math.PI * frequencies.get(i) / SAMPLE_RATE);
         }
         return coefficients;
     }

@@ -227,7 +227,7 @@ final class CallerMediaSession {
         echoLeadingMarks();
         while (budget > 0 && playback.peek() instanceof QueuedAudio audio) {
             int n = Math.min(budget, audio.bytes.length - audio.offset);
-            String pressed = keys.accept(Arrays.copyOfRange(audio.bytes, audio.offset, audio.offset + n));
+            String pressed = keys.accept(audio.bytes, audio.offset, n);
             if (!pressed.isEmpty()) {
                 call.keysHeard(pressed);
             }

@@ -14,6 +14,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import dev.voiceagent.support.tenant.TenantAuthenticator;
 import dev.voiceagent.support.tenant.TenantDirectory;
 import org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration;
@@ -135,6 +136,12 @@ public class VoiceSupportAutoConfiguration {
     @ConditionalOnMissingBean
     TenantAuthenticator tenantAuthenticator(TenantDirectory directory) {
         return new TenantAuthenticator(directory);
+    }
+
+    /** A WebSocket close frame this service sends reaches a peer that is still sending (see {@link LingeringClose}). */
+    @Bean
+    NettyServerCustomizer lingeringWebSocketClose() {
+        return server -> LingeringClose.onEveryConnection(server, LingeringClose.DEFAULT_LINGER);
     }
 
     @Bean

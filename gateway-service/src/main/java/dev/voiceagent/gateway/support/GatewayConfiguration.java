@@ -39,6 +39,7 @@ import dev.voiceagent.gateway.twilio.SignedUrlResolver;
 import dev.voiceagent.gateway.twilio.TwilioSignatureVerifier;
 import dev.voiceagent.gateway.twilio.TwilioWebhookReader;
 import dev.voiceagent.support.EventPublisher;
+import dev.voiceagent.support.LingeringClose;
 import dev.voiceagent.support.tenant.TenantDirectory;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -362,8 +363,10 @@ public class GatewayConfiguration implements WebFluxConfigurer {
                                           MeterRegistry meters, BridgeLoss loss) {
         // one connection per media stream, unpooled: the default pool caps a client at 16 connections on 2 cores,
         // so the 17th concurrent call would wait for a connection to the bridge
-        HttpClient http = HttpClient.create(ConnectionProvider.newConnection())
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) gateway.bridgeConnectTimeout().toMillis());
+        // and lingering on its close frames, so that the caller's code reaches a bridge still streaming audio
+        HttpClient http = LingeringClose.onEveryConnection(HttpClient.create(ConnectionProvider.newConnection())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) gateway.bridgeConnectTimeout().toMillis()),
+                LingeringClose.DEFAULT_LINGER);
         var client = new ReactorNettyWebSocketClient(http,
                 () -> WebsocketClientSpec.builder().maxFramePayloadLength(gateway.maxFrameBytes()));
         var limits = gateway.limits();

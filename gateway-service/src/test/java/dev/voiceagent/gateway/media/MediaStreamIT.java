@@ -3,6 +3,7 @@ package dev.voiceagent.gateway.media;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.voiceagent.support.LingeringClose;
 import dev.voiceagent.testkit.infra.VoiceInfrastructure;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import static org.awaitility.Awaitility.await;
@@ -45,7 +46,8 @@ class MediaStreamIT {
 
     static final List<BridgeConnection> BRIDGE_CONNECTIONS = new CopyOnWriteArrayList<>();
     static final String BRIDGE_MEDIA = "{\"event\":\"media\",\"streamSid\":\"MZ1\",\"media\":{\"payload\":\"/w==\"}}";
-    static final DisposableServer BRIDGE = HttpServer.create().port(0)
+    /** The bridge lingers on the close frames it sends, as the real one does (the services' shared server setup). */
+    static final DisposableServer BRIDGE = LingeringClose.onEveryConnection(HttpServer.create(), LingeringClose.DEFAULT_LINGER).port(0)
             .route(routes -> routes.ws("/internal/v1/media-stream", (in, out) -> {
                 Map<String, String> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
                 in.headers().forEach(h -> headers.put(h.getKey(), h.getValue()));
@@ -148,6 +150,62 @@ class MediaStreamIT {
         StepVerifier.create(closeCodeAfter(CONNECTED, start(sid, token), mark))
                 .expectNext(4001)
                 .verifyComplete();
+    }
+
+    /**
+     * A close code crosses both hops to a caller that is still streaming at Twilio's 20 ms cadence, while the bridge
+     * still answers each frame: neither the bridge's close nor the gateway's may be overtaken by the reset that frames
+     * still in flight to a closed socket would draw.
+     */
+    @Test
+    void aBridgeCloseReachesCallersThatAreStillStreaming() {
+        List<Integer> codes = Flux.range(0, STREAMING_CALLS)
+                .flatMap(i -> streamingCall(url(), tokens, false))
+                .collectList().block(Duration.ofSeconds(30));
+
+        assertThat(codes).hasSize(STREAMING_CALLS).containsOnly(4001);
+    }
+
+    /** The caller's close reaches a bridge that is still streaming to the gateway, on every call. */
+    @Test
+    void aCallerCloseReachesTheBridgeWhileBothAreStillStreaming() {
+        int before = BRIDGE_CONNECTIONS.size();
+        Flux.range(0, STREAMING_CALLS).flatMap(i -> streamingCall(url(), tokens, true)).blockLast(Duration.ofSeconds(30));
+
+        List<BridgeConnection> calls = BRIDGE_CONNECTIONS.subList(before, BRIDGE_CONNECTIONS.size());
+        assertThat(calls).hasSize(STREAMING_CALLS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> calls.stream().allMatch(c -> c.closeCode().isDone()));
+        assertThat(calls).extracting(c -> c.closeCode().join()).containsOnly(4000);
+    }
+
+    static final int STREAMING_CALLS = 40;
+
+    /**
+     * One call whose caller sends a frame every 20 ms and reads every reply. After half a second it either closes
+     * with 4000 itself ({@code callerCloses}) or asks the stand-in bridge to close with 4001. Yields the code the
+     * gateway closed the stream with (or echoed), -1 when the connection ended without one. Like Twilio, the caller
+     * reads on after its own close frame until the gateway's.
+     */
+    private static Mono<Integer> streamingCall(String url, MediaTokens tokens, boolean callerCloses) {
+        String sid = newSid();
+        String token = tokens.mint(sid, "acme", "support", "acme-support-v1", "+15555550100", "inbound");
+        String closeMark = "{\"event\":\"mark\",\"streamSid\":\"MZ1\",\"mark\":{\"name\":\"bridge-close\"}}";
+        return LingeringClose.onEveryConnection(HttpClient.create(), LingeringClose.DEFAULT_LINGER)
+                .websocket().uri(url).handle((in, out) -> {
+                    Flux<String> audio = Flux.interval(Duration.ofMillis(20)).map(i -> media(i.intValue()));
+                    Mono<Void> talk = out.sendString(Flux.concat(Flux.just(CONNECTED, start(sid, token)),
+                                    audio.take(25), Flux.just(closeMark).filter(m -> !callerCloses))).then()
+                            .then(callerCloses ? out.sendClose(4000, "caller hung up") : out.sendString(audio).then())
+                            .onErrorResume(e -> Mono.empty());
+                    return talk.thenMany(Flux.<Integer>never())
+                            .mergeWith(in.receive().then().then(Mono.<Integer>empty()))
+                            .mergeWith(in.receiveCloseStatus().map(WebSocketCloseStatus::code))
+                            .mergeWith(Mono.<Integer>create(sink ->
+                                    in.withConnection(c -> c.onDispose(() -> sink.success(-1)))))
+                            .take(1);
+                })
+                .next()
+                .timeout(Duration.ofSeconds(20));
     }
 
     @Test

@@ -104,6 +104,10 @@ public final class EventLoopGuard implements BeforeAllCallback, AfterEachCallbac
                     "record");
             builder.allowBlockingCallsInside("io.github.resilience4j.core.metrics.SlidingTimeWindowMetrics",
                     "record");
+            // The same breakers also hand every event to a bounded ring buffer (the Spring Boot starter registers one
+            // per breaker for the actuator's events endpoint; it cannot be turned off: a size of 0 is refused) whose
+            // offer holds a lock for one slot's update
+            builder.allowBlockingCallsInside("io.github.resilience4j.circularbuffer.ConcurrentEvictingQueue", "offer");
             // Jackson builds a type's deserializer once, under a lock, the first time the type is read
             builder.allowBlockingCallsInside("tools.jackson.databind.deser.DeserializerCache",
                     "_createAndCacheValueDeserializer");

@@ -22,7 +22,8 @@ import reactor.core.publisher.Sinks;
  * Opens the media bridge's internal WebSocket for an accepted stream and relays text frames unchanged in both
  * directions as two directed pipelines; a close on either side closes the other with the same code. A bridge that
  * cannot be reached, or whose connection drops without a close frame while the caller is still on the line, is
- * {@link BridgeLoss lost}: the caller hears an apology before the stream closes, and the call gets an outcome.
+ * {@link BridgeLoss lost}: the caller hears an apology before the stream closes, and the call gets an outcome. So does
+ * a call the bridge {@link #refusal refuses} before it says anything; its code still reaches Twilio.
  */
 public class BridgeRelay {
 
@@ -85,7 +86,10 @@ public class BridgeRelay {
             Mono<Void> toTwilio = twilio.send(connected.asMono()
                     .flatMapMany(bridge -> bridge.receive()
                             .filter(message -> message.getType() == WebSocketMessage.Type.TEXT)
-                            .map(message -> twilio.textMessage(message.getPayloadAsText())))
+                            .map(message -> {
+                                stream.heardFromBridge();
+                                return twilio.textMessage(message.getPayloadAsText());
+                            }))
                     .onErrorResume(e -> Flux.empty())
                     .concatWith(bridgeEndHandled.asMono().then(Mono.<WebSocketMessage>empty())));
             // Mono.when waits for both; a pipeline failing because its peer has gone is the normal end of a call
@@ -103,11 +107,19 @@ public class BridgeRelay {
         volatile CloseStatus bridgeStatus;
         /** Why the bridge connection could not be opened or failed, when it did. */
         volatile Throwable failure;
+        /** Whether the bridge has sent the caller anything (written once, read per frame as a plain load). */
+        private volatile boolean bridgeSpoke;
 
         Stream(WebSocketSession twilio, MediaTokenClaims claims, Instant started) {
             this.twilio = twilio;
             this.claims = claims;
             this.started = started;
+        }
+
+        void heardFromBridge() {
+            if (!bridgeSpoke) {
+                bridgeSpoke = true;
+            }
         }
 
         /** The caller is still on the line: Twilio has not closed the stream and the socket is open. */
@@ -144,7 +156,7 @@ public class BridgeRelay {
     private static Mono<Void> bridgeCloseCode(Stream stream, WebSocketSession bridge) {
         return bridge.closeStatus()
                 .doOnNext(status -> stream.bridgeStatus = status)
-                .filter(status -> status.getCode() != ABNORMAL && stream.callerOnLine())
+                .filter(status -> status.getCode() != ABNORMAL && !refusal(stream, status) && stream.callerOnLine())
                 .flatMap(status -> stream.twilio.close(sendable(status)))
                 .onErrorResume(e -> Mono.empty());
     }
@@ -173,12 +185,27 @@ public class BridgeRelay {
         }
         CloseStatus status = stream.bridgeStatus;
         if (stream.failure == null && status != null && status.getCode() != ABNORMAL) {
+            if (refusal(stream, status)) {
+                String detail = status.getCode() + (status.getReason() == null ? "" : " " + status.getReason());
+                return loss.refused(stream.claims, stream.started, detail)
+                        .then(Mono.defer(() -> closeIfOpen(stream.twilio, sendable(status))));
+            }
             // a close frame: its code went to the caller as it arrived (bridgeCloseCode)
             return Mono.empty();
         }
         String detail = stream.failure != null ? "failed: " + stream.failure.getClass().getSimpleName()
                 : "connection dropped";
         return loss.lost(stream.claims, stream.started, detail).then(Mono.defer(() -> closeIfOpen(stream.twilio, LOST)));
+    }
+
+    /**
+     * The bridge closed the stream before it sent the caller anything, with a code that means it will not take the
+     * call: 1013 (at capacity) or 1008 (a tenant or agent it does not know, headers it cannot read). A live session's
+     * own endings close with other codes or after it has spoken, and publish their outcome themselves.
+     */
+    private static boolean refusal(Stream stream, CloseStatus status) {
+        return !stream.bridgeSpoke && (status.getCode() == CloseStatus.SERVICE_OVERLOAD.getCode()
+                || status.getCode() == CloseStatus.POLICY_VIOLATION.getCode());
     }
 
     /** Closes {@code session} with {@code status} unless it is closed already. */

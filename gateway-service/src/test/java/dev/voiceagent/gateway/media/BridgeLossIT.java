@@ -10,6 +10,7 @@ import dev.voiceagent.contracts.EventCodec;
 import dev.voiceagent.contracts.Outcome;
 import dev.voiceagent.contracts.SessionOutcome;
 import dev.voiceagent.contracts.Topics;
+import dev.voiceagent.support.LingeringClose;
 import dev.voiceagent.testkit.infra.VoiceInfrastructure;
 import dev.voiceagent.testkit.kafka.TopicProbe;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
@@ -41,7 +42,9 @@ import reactor.netty.http.server.HttpServer;
 /**
  * A media bridge that dies mid-call (its connection drops without a close frame) with the caller still on the line:
  * the gateway has Twilio play an apology and hang up, closes the stream, and records the call's outcome unless the
- * bridge's own outcome reached the call log first. A bridge that closes its side properly is not a loss.
+ * bridge's own outcome reached the call log first. A bridge that refuses the call before it says anything (1013 at
+ * capacity, 1008 for what it does not know) is treated the same way, and its code still reaches Twilio. A bridge that
+ * closes its side properly is not a loss.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "voice.twilio.account-sid=AC0123456789abcdef0123456789abcdef",
@@ -73,14 +76,29 @@ class BridgeLossIT {
                     })))
             .bindNow();
 
-    static final DisposableServer BRIDGE = HttpServer.create().port(0)
+    /** Calls the stand-in refuses as the connection opens, with this close code. */
+    static final Map<String, Integer> REFUSE = new ConcurrentHashMap<>();
+    /** Calls whose first media frame the stand-in answers with audio, then closes with 1008. */
+    static final Set<String> SPEAK_THEN_1008 = ConcurrentHashMap.newKeySet();
+
+    static final DisposableServer BRIDGE = LingeringClose.onEveryConnection(HttpServer.create(),
+                    LingeringClose.DEFAULT_LINGER).port(0)
             .route(routes -> routes.ws("/internal/v1/media-stream", (in, out) -> {
                 String callSid = in.headers().get("X-Voice-Call-Sid");
+                Integer refusal = REFUSE.get(callSid);
+                if (refusal != null) {
+                    // as the bridge does at capacity, or for a tenant or agent it does not know
+                    return out.sendClose(refusal, refusal == 1013 ? "media bridge at capacity" : "unknown agent support");
+                }
                 AtomicReference<Connection> connection = new AtomicReference<>();
                 in.withConnection(connection::set);
                 return in.receive().asString().concatMap(text -> {
                     if (!text.contains("\"event\":\"media\"")) {
                         return Mono.<Void>empty();
+                    }
+                    if (SPEAK_THEN_1008.contains(callSid)) {
+                        return out.sendString(Mono.just(MediaStreamIT.BRIDGE_MEDIA)).then()
+                                .then(out.sendClose(1008, "start does not match X-Voice-Call-Sid"));
                     }
                     if (DROP.contains(callSid)) {
                         // the process dies: the TCP connection ends with no WebSocket close frame
@@ -155,6 +173,55 @@ class BridgeLossIT {
 
         assertThat(TWIML_UPDATES).doesNotContainKey(sid);
         assertThat(outcomesOf(sid, 0)).isEmpty();
+    }
+
+    @Test
+    void aCallTheBridgeRefusesAtCapacityLeavesTheCallerAnApologyTheCodeAndTheCallAnOutcome() {
+        String sid = newSid();
+        REFUSE.put(sid, 1013);
+        String token = tokens.mint(sid, "acme", "support", "acme-support-v1", "+15555550100", "inbound");
+
+        assertThat(closeCodeAfter(CONNECTED, start(sid, token), media(1))).as("Twilio gets the bridge's code")
+                .isEqualTo(1013);
+
+        assertThat(TWIML_UPDATES.get(sid)).as("the caller hears why instead of silence")
+                .contains("<Say>" + BridgeLoss.REFUSED_MESSAGE + "</Say>").contains("<Hangup/>");
+        List<ConsumerRecord<String, String>> outcomes = outcomesOf(sid, 1);
+        assertThat(outcomes).hasSize(1);
+        SessionOutcome outcome = (SessionOutcome) EventCodec.decode(outcomes.get(0).value()).orElseThrow().data();
+        assertThat(outcome.outcome()).isEqualTo(Outcome.FAILED);
+        assertThat(outcome.escalationReason()).isEqualTo(BridgeLoss.REFUSED_REASON);
+        assertThat(outcome.summary()).contains("1013 media bridge at capacity");
+        assertThat(outcome.durationMs()).as("the call ended at the refusal, not after the grace").isLessThan(1000);
+    }
+
+    @Test
+    void aRefusedSecondStreamLeavesTheLiveSessionsOutcomeAlone() {
+        String sid = newSid();
+        REFUSE.put(sid, 1008);
+        // the call's live session (on its first stream) reported how the call ended
+        db.sql("INSERT INTO call_logs (call_sid, tenant_id, direction, from_number, to_number, status, status_rank, "
+                        + "outcome) VALUES (:sid, 'acme', 'inbound', '+15555550100', '+15555550000', 'in-progress', 2, "
+                        + "'resolved')")
+                .bind("sid", sid).fetch().rowsUpdated().block(Duration.ofSeconds(10));
+        String token = tokens.mint(sid, "acme", "support", "acme-support-v1", "+15555550100", "inbound");
+
+        assertThat(closeCodeAfter(CONNECTED, start(sid, token), media(1))).isEqualTo(1008);
+
+        assertThat(TWIML_UPDATES.get(sid)).contains(BridgeLoss.REFUSED_MESSAGE);
+        assertThat(outcomesOf(sid, 0)).as("no second outcome").isEmpty();
+    }
+
+    @Test
+    void aPolicyCloseAfterTheBridgeHasSpokenIsRelayedNotARefusal() {
+        String sid = newSid();
+        SPEAK_THEN_1008.add(sid);
+        String token = tokens.mint(sid, "acme", "support", "acme-support-v1", "+15555550100", "inbound");
+
+        assertThat(closeCodeAfter(CONNECTED, start(sid, token), media(1))).isEqualTo(1008);
+
+        assertThat(TWIML_UPDATES).doesNotContainKey(sid);
+        assertThat(outcomesOf(sid, 0)).as("the live session reports its own outcome").isEmpty();
     }
 
     /** Outcome events of the call: waits for {@code expected} of them, then a little longer for extras. */

@@ -1,6 +1,8 @@
 package dev.voiceagent.bridge.session;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * What the caller has heard of the agent's audio. Each chunk sent to Twilio is followed by a mark named
@@ -58,14 +60,22 @@ final class Playback {
     }
 
     /**
-     * The caller interrupted: returns the playing item and how much of it was heard, and forgets the outstanding
-     * marks (Twilio echoes them after a clear, but that audio was never heard).
+     * The caller interrupted: returns every item with audio not yet heard, in playing order — the playing item with
+     * how much of it was heard, then the items queued behind it (a filler still playing when the tool's answer came),
+     * cut at 0 — and forgets the outstanding marks (Twilio echoes them after a clear, but that audio was never heard).
      */
-    Interruption interrupt() {
-        String item = playingItem();
-        long heard = item.equals(heardItem) ? heardMs : 0;
+    List<Interruption> interrupt() {
+        List<Interruption> cut = new ArrayList<>(2);
+        for (String name : outstanding) {
+            String item = name.substring(0, name.lastIndexOf(':'));
+            if (cut.isEmpty()) {
+                cut.add(new Interruption(item, item.equals(heardItem) ? heardMs : 0));
+            } else if (!cut.get(cut.size() - 1).itemId().equals(item)) {
+                cut.add(new Interruption(item, 0));
+            }
+        }
         outstanding.clear();
-        return new Interruption(item, heard);
+        return cut;
     }
 
     long heardMs() {

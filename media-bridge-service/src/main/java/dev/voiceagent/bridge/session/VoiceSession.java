@@ -562,11 +562,18 @@ public final class VoiceSession {
 
     /** The caller spoke over the agent: drop unsent audio, clear Twilio's queue, cut the item at what was heard. */
     private void bargeIn() {
-        Playback.Interruption cut = playback.interrupt();
-        truncatedItems.add(cut.itemId());
+        List<Playback.Interruption> cuts = playback.interrupt();
+        Playback.Interruption cut = cuts.get(0);
         toTwilio.clearData();
         toTwilio.offerControl(new Clear(streamSid));
-        link.outbound().offerControl(new ItemTruncate(cut.itemId(), 0, cut.audioEndMs()));
+        for (Playback.Interruption item : cuts) {
+            // every model item the caller did not hear to its end: the model must not think it was heard, and its
+            // late audio is dropped. Keys the agent pressed are not the model's items (they play again below)
+            if (!item.itemId().startsWith(KEYS_ITEM)) {
+                truncatedItems.add(item.itemId());
+                link.outbound().offerControl(new ItemTruncate(item.itemId(), 0, item.audioEndMs()));
+            }
+        }
         interruptions++;
         tags.add("barge_in");
         deps.metrics().bargeIn();

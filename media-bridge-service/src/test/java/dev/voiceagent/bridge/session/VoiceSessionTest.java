@@ -299,6 +299,29 @@ class VoiceSessionTest {
     }
 
     @Test
+    void bargeInCutsEveryItemTheCallerHadNotHeardNotOnlyThePlayingOne() {
+        started()
+                // a filler is still playing when the answer's audio arrives behind it
+                .then(() -> model.emit(new OutputAudioDelta("r1", "item_filler", HUNDRED_MS)))
+                .then(() -> model.emit(new OutputAudioDelta("r1", "item_filler", HUNDRED_MS)))
+                .then(() -> model.emit(new OutputAudioDelta("r2", "item_answer", HUNDRED_MS)))
+                .then(() -> twilioSays(new Mark(STREAM, "item_filler:100")))
+                .then(() -> model.emit(new SpeechStarted("item_caller", 900)))
+                // the answer's late audio is not played over the caller
+                .then(() -> model.emit(new OutputAudioDelta("r2", "item_answer", HUNDRED_MS)))
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(model.receivedOf(ItemTruncate.class)).containsExactly(new ItemTruncate("item_filler", 0, 100),
+                new ItemTruncate("item_answer", 0, 0));
+        assertThat(publishedOf(BargeIn.class)).containsExactly(new BargeIn("item_filler", 100));
+        assertThat(toTwilio.subList(toTwilio.indexOf(new Clear(STREAM)), toTwilio.size()))
+                .containsExactly(new Clear(STREAM));
+        assertThat(outcome().interruptions()).isEqualTo(1);
+    }
+
+    @Test
     void speechWhileNothingIsUnplayedIsNotABargeIn() {
         started()
                 .then(() -> model.emit(new OutputAudioDelta("r1", "item_1", HUNDRED_MS)))

@@ -12,6 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Flux;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 import reactor.util.retry.Retry;
 
 /**
@@ -24,6 +26,7 @@ public class VoiceSessionStore extends BackgroundLoop implements SessionRecorder
     private static final Logger log = LoggerFactory.getLogger(VoiceSessionStore.class);
 
     private static final Duration OUTAGE_DEADLINE = Duration.ofMinutes(5);
+    static final String WRITER_THREAD = "voice-session-records";
 
     private final VoiceSessionRepository repository;
     private final BridgeMetrics metrics;
@@ -68,8 +71,14 @@ public class VoiceSessionStore extends BackgroundLoop implements SessionRecorder
                 });
     }
 
+    /**
+     * On a thread of its own: without it, an offer that finds the drain idle would build and send the write on the
+     * offering session's event loop, in the middle of its audio ({@link HandOff#items(Scheduler)}).
+     */
     @Override
     protected Flux<?> loop() {
-        return queue.items().concatMap(this::write);
+        Scheduler writer = Schedulers.newSingle(WRITER_THREAD, true);
+        // no prefetch: a record counts against the queue's capacity until its write begins
+        return queue.items(writer).concatMap(this::write, 0).doFinally(signal -> writer.dispose());
     }
 }

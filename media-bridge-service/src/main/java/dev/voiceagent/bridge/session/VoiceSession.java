@@ -164,6 +164,11 @@ public final class VoiceSession {
     private final List<VoiceSessionRecord.Turn> transcript = new ArrayList<>();
     private final Set<String> tags = new TreeSet<>();
     private final Set<String> truncatedItems = new HashSet<>();
+    /**
+     * The conversation as a rebuilt model session is told it, in order: what the caller said, what the agent said
+     * that was not cut off (a truncated item's text is gone from the model's context too), and tools' results.
+     */
+    private final List<RealtimeClientEvent> conversation = new ArrayList<>();
     private final ArrayDeque<ResponseCreate> queuedResponses = new ArrayDeque<>();
     private ModelConnection link;
     private Disposable linkEvents;
@@ -519,6 +524,8 @@ public final class VoiceSession {
             responseActive = true;
         } else if (event instanceof ResponseDone) {
             responseActive = false;
+            // a model session that answered is working: a later, unrelated loss gets its own reconnect
+            reconnects = 0;
             lastActivityMs = now();
             ResponseCreate next = queuedResponses.poll();
             if (next != null) {
@@ -607,6 +614,11 @@ public final class VoiceSession {
     }
 
     private void addTurn(String role, String text, String itemId) {
+        if (TranscriptTurn.CALLER.equals(role)) {
+            conversation.add(new UserText(text));
+        } else if (!truncatedItems.contains(itemId)) {
+            conversation.add(new AssistantText(text));
+        }
         long offset = now() - startedAtMs;
         transcript.add(new VoiceSessionRecord.Turn(role, text, turnIndex, offset));
         publish(new TranscriptTurn(role, text, itemId, turnIndex++, offset));
@@ -706,9 +718,9 @@ public final class VoiceSession {
     }
 
     /**
-     * A new model session with the conversation so far: configuration, then every transcript turn replayed as a
-     * conversation item. Tool calls still waiting belong to the old session; their results reach the new one as
-     * text. After a failure mid-response the agent resumes with a short apology.
+     * A new model session with the conversation so far: configuration, then the {@link #conversation} replayed as
+     * conversation items (turns and tools' results, as text). Tool calls still waiting belong to the old session;
+     * their results reach the new one as text. After a failure mid-response the agent resumes with a short apology.
      */
     private void rebuildModelSession(String reason, boolean afterFailure) {
         boolean wasResponding = responseActive;
@@ -716,10 +728,7 @@ public final class VoiceSession {
         responseActive = false;
         queuedResponses.clear();
         attach(deps.links().open(model), reason);
-        for (VoiceSessionRecord.Turn turn : transcript) {
-            link.outbound().offerControl(TranscriptTurn.CALLER.equals(turn.role()) ? new UserText(turn.text())
-                    : new AssistantText(turn.text()));
-        }
+        conversation.forEach(link.outbound()::offerControl);
         tools.values().forEach(pending -> pending.generation = -1);
         boolean greetingLost = firstAudioMs == null && transcript.isEmpty() && setup.greeting() != null;
         if (afterFailure && greetingLost) {
@@ -1090,11 +1099,9 @@ public final class VoiceSession {
      * to the current one: its result goes in as text.
      */
     private void giveOutput(String callId, String output, int toolGeneration) {
-        if (toolGeneration == generation) {
-            link.outbound().offerControl(new FunctionCallOutput(callId, output));
-        } else {
-            link.outbound().offerControl(new UserText("[result of an earlier request: " + output + "]"));
-        }
+        UserText asText = new UserText("[result of an earlier request: " + output + "]");
+        link.outbound().offerControl(toolGeneration == generation ? new FunctionCallOutput(callId, output) : asText);
+        conversation.add(asText);
     }
 
     /** A function call's end: in the session record, the outcome's tool summary and the call's live log. */

@@ -543,6 +543,51 @@ class VoiceSessionTest {
     }
 
     @Test
+    void aReconnectedSessionIsToldToolsResultsAndNotWhatTheCallerCutOff() {
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                .then(() -> model.emit(new InputTranscriptionCompleted("item_c1", "What is my balance?")))
+                .then(() -> model.emit(new ResponseCreated("r1")))
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r1", "item_f", "call_1", "lookup", "{}")))
+                .then(() -> model.emit(new ResponseDone("r1", "completed")))
+                .then(() -> assertThat(pending.complete(new ToolCompleted("call_1", "lookup", ToolCompleted.OK,
+                        Map.of("balance", 42), null, 12))).isTrue())
+                // the answer is cut off by the caller; the server forgets its text, and so must a rebuilt session
+                .then(() -> model.emit(new OutputAudioDelta("r2", "item_a1", HUNDRED_MS)))
+                .then(() -> model.emit(new SpeechStarted("item_caller", 900)))
+                .then(() -> model.emit(new OutputAudioTranscriptDone("r2", "item_a1", "Your balance is 42 dollars.")))
+                .then(() -> model.emit(new InputTranscriptionCompleted("item_c2", "Sorry, go on.")))
+                .then(model::close)
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        List<RealtimeClientEvent> second = model.receivedOn(1);
+        assertThat(second.get(0)).isInstanceOf(SessionUpdate.class);
+        assertThat(second.subList(1, 4)).containsExactly(new UserText("What is my balance?"),
+                new UserText("[result of an earlier request: {\"balance\":42}]"), new UserText("Sorry, go on."));
+    }
+
+    @Test
+    void aReconnectThatServedTheCallLeavesAReconnectForALaterLoss() {
+        started()
+                .then(model::close)
+                .then(() -> assertThat(model.connections()).isEqualTo(2))
+                .then(() -> model.emit(new ResponseCreated("r1")))
+                .then(() -> model.emit(new ResponseDone("r1", "completed")))
+                // much later, an unrelated drop: reconnected again, not handed over
+                .then(model::close)
+                .then(() -> assertThat(model.connections()).isEqualTo(3))
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(publishedOf(ToolRequested.class)).as("no hand-over").isEmpty();
+        assertThat(outcome().escalationReason()).isNull();
+        assertThat(modelErrors("connection_closed", "none")).isEqualTo(2);
+    }
+
+    @Test
     void aModelLostForGoodGetsTheFallbackClipThenAHandOverThroughTheToolExecutor() {
         started()
                 .then(model::close)

@@ -151,6 +151,10 @@ class ActiveSessionsAcrossInstancesIT {
                 Map<?, ?> view = (Map<?, ?>) session;
                 listed.put((String) view.get("call_sid"), (String) view.get("bridge_instance"));
                 org.assertj.core.api.Assertions.assertThat(view.get("phase")).isEqualTo("active");
+                // the call's agent state travels with it, whichever instance holds the call
+                Map<?, ?> state = (Map<?, ?>) view.get("state");
+                org.assertj.core.api.Assertions.assertThat(state.get("route")).isEqualTo("agent:support");
+                org.assertj.core.api.Assertions.assertThat(state.get("caller_identity")).isEqualTo("unknown");
             }
             org.assertj.core.api.Assertions.assertThat(listed).isEqualTo(expected);
             org.assertj.core.api.Assertions.assertThat(body.get("partial")).isEqualTo(false);

@@ -3,6 +3,8 @@ package dev.voiceagent.bridge;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.voiceagent.bridge.records.VoiceSessionRepository;
+import dev.voiceagent.bridge.session.VoiceSessionRecord;
 import dev.voiceagent.bridge.realtime.ReactorNettyRealtimeClient;
 import dev.voiceagent.bridge.realtime.RealtimeClient;
 import dev.voiceagent.bridge.realtime.RealtimeCodec;
@@ -20,6 +22,7 @@ import io.micrometer.tracing.handler.TracingObservationHandler;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationHandler;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -107,6 +110,8 @@ class BridgeFeaturesIT {
     TenantDirectory tenants;
     @Autowired
     WebTestClient web;
+    @Autowired
+    VoiceSessionRepository sessions;
 
     @BeforeEach
     void tenants() {
@@ -240,6 +245,48 @@ class BridgeFeaturesIT {
         web.get().uri("/api/v1/voice-sessions").header("x-api-key", OTHER_KEY).exchange()
                 .expectStatus().isOk().expectBody().jsonPath("$.total").isEqualTo(0);
         web.get().uri("/api/v1/voice-sessions").exchange().expectStatus().isUnauthorized();
+    }
+
+    @Test
+    void theSessionListFiltersByStatusAndAgentAndPagesNewestFirst() {
+        // agents of their own, so sessions of the other tests (same tenant) stay out of the pages
+        String agent = "filters-" + UUID.randomUUID();
+        String other = "filters-other-" + UUID.randomUUID();
+        Instant t0 = Instant.parse("2026-11-01T10:00:00Z");
+        List<VoiceSessionRecord> stored = List.of(
+                stored("older", agent, "resolved", t0),
+                stored("transferred", agent, "transferred", t0.plusSeconds(60)),
+                stored("other-agent", other, "resolved", t0.plusSeconds(120)),
+                stored("newer", agent, "resolved", t0.plusSeconds(180)),
+                stored("other-tenant", agent, "resolved", t0.plusSeconds(240)));
+        for (VoiceSessionRecord record : stored) {
+            sessions.upsert(record).block(Duration.ofSeconds(10));
+        }
+
+        assertThat(callSids("agent_key=" + agent + "&status=resolved")).containsExactly("newer", "older");
+        assertThat(callSids("agent_key=" + agent)).containsExactly("newer", "transferred", "older");
+        assertThat(callSids("agent_key=" + agent + "&status=transferred")).containsExactly("transferred");
+        assertThat(callSids("agent_key=" + other)).containsExactly("other-agent");
+        assertThat(callSids("agent_key=" + agent + "&limit=2&offset=0")).containsExactly("newer", "transferred");
+        assertThat(callSids("agent_key=" + agent + "&limit=2&offset=2")).containsExactly("older");
+        assertThat(callSids("agent_key=" + agent + "&limit=2&offset=4")).isEmpty();
+        web.get().uri("/api/v1/voice-sessions?agent_key=" + agent + "&limit=2").header("x-api-key", API_KEY)
+                .exchange().expectStatus().isOk().expectBody()
+                .jsonPath("$.count").isEqualTo(2).jsonPath("$.total").isEqualTo(3);
+    }
+
+    private VoiceSessionRecord stored(String name, String agentKey, String status, Instant startedAt) {
+        String tenant = name.equals("other-tenant") ? "other-tenant" : TENANT;
+        return new VoiceSessionRecord(UUID.randomUUID().toString(), name, tenant, agentKey, "agv-1", "inbound",
+                "+15555550100", "MZ" + name, status, null, startedAt, startedAt.plusSeconds(30), 30_000L, null, Map.of(),
+                List.of(), List.of(), "stored for the filter test", List.of(), "bridge-test");
+    }
+
+    /** The call SIDs of one page of the tenant's sessions with these query parameters, in the order listed. */
+    private List<String> callSids(String query) {
+        Map<?, ?> page = web.get().uri("/api/v1/voice-sessions?" + query).header("x-api-key", API_KEY).exchange()
+                .expectStatus().isOk().expectBody(Map.class).returnResult().getResponseBody();
+        return ((List<?>) page.get("sessions")).stream().map(s -> (String) ((Map<?, ?>) s).get("call_sid")).toList();
     }
 
     @Test

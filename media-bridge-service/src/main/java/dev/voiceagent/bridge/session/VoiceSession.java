@@ -434,6 +434,7 @@ public final class VoiceSession {
         Duration tick = resilience.watchdogInterval();
         resources.add(Flux.interval(tick, tick, deps.timers()).subscribe(n -> emit(new Tick())));
         publish(new SessionStarted(streamSid, agentVersionId, model, voice, deps.bridge().instanceId()));
+        learn(initialState());
         record(VoiceSessionRecord.ACTIVE, null);
         line(LogLine.INFO, "media session started: agent " + call.agentKey() + " (version " + agentVersionId
                 + "), model " + model + ", voice " + voice + (prewarmed != null ? ", pre-warmed model session" : ""));
@@ -986,6 +987,22 @@ public final class VoiceSession {
                     : EventCodec.mapper().writeValueAsString(Map.of("ok", true, "instruction", instruction)),
                     null, generation);
         }
+    }
+
+    /**
+     * What is known of the call when it is answered: nobody verified, no consent asked, the call with this agent, in
+     * the runtime config's language. The model's {@code update_session} reports and tools' results refine it.
+     */
+    private Map<String, String> initialState() {
+        Map<String, String> known = new LinkedHashMap<>();
+        known.put("caller_identity", "unknown");
+        known.put("consent_state", "not_asked");
+        known.put("route", "agent:" + call.agentKey());
+        known.put("current_task", setup.greeting() != null ? "greeting" : "listening");
+        if (setup.update().language() != null) {
+            known.put("language", setup.update().language());
+        }
+        return known;
     }
 
     /** Merges the known state fields of {@code fields} into the call's state; publishes the state when it changed. */

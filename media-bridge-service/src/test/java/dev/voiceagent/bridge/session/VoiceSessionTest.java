@@ -507,8 +507,10 @@ class VoiceSessionTest {
                 .verifyComplete();
 
         assertThat(publishedOf(ToolRequested.class)).isEmpty();
-        assertThat(publishedOf(SessionStateChanged.class)).singleElement()
-                .satisfies(s -> assertThat(s.state()).containsOnlyKeys("intent", "language"));
+        List<SessionStateChanged> changes = publishedOf(SessionStateChanged.class);
+        assertThat(changes).as("the state at the start, then the agent's report").hasSize(2);
+        assertThat(changes.get(1).state()).containsEntry("intent", "billing_question").containsEntry("language", "en")
+                .doesNotContainKey("bogus");
         assertThat(model.receivedOf(FunctionCallOutput.class)).containsExactly(new FunctionCallOutput("call_u", "{\"ok\":true}"));
         assertThat(outcome().intent()).isEqualTo("billing_question");
     }
@@ -1004,9 +1006,24 @@ class VoiceSessionTest {
                 .verifyComplete();
 
         List<SessionStateChanged> changes = publishedOf(SessionStateChanged.class);
-        assertThat(changes).hasSize(2);
-        assertThat(changes.get(1).state()).as("no balance or name in the published state")
-                .containsOnlyKeys("route", "current_task", "account_context");
+        assertThat(changes).hasSize(3);
+        assertThat(changes.get(2).state()).as("no balance or name in the published state")
+                .containsOnlyKeys("caller_identity", "consent_state", "language", "route", "current_task",
+                        "account_context");
+    }
+
+    @Test
+    void theStateStartsWithWhatIsKnownWhenTheCallIsAnswered() {
+        started()
+                .then(() -> assertThat(session.view().state()).containsEntry("caller_identity", "unknown")
+                        .containsEntry("consent_state", "not_asked").containsEntry("route", "agent:support")
+                        .containsEntry("current_task", "greeting"))
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(publishedOf(SessionStateChanged.class)).first()
+                .satisfies(s -> assertThat(s.state()).containsEntry("caller_identity", "unknown"));
     }
 
     /** A session whose agent may press keys. */

@@ -25,7 +25,7 @@ import org.springframework.test.context.DynamicPropertySource;
 /**
  * Load harness for the media path straight into the bridge (run: {@code mvn -o -pl media-bridge-service test
  * -Dtest=MediaRelayBenchmark -Dbench=true}; {@code -Dbench.calls=1000 -Dbench.seconds=60
- * -Dbench.ramp-per-second=100}): {@link MediaLoad}'s callers connect to the bridge's internal stream endpoint as the
+ * -Dbench.ramp-per-second=100 -Dbench.max-sessions=N}): {@link MediaLoad}'s callers connect to the bridge's internal stream endpoint as the
  * gateway would, and its echo model answers every frame. {@code GatewayMediaRelayBenchmark} (local-stack) runs the
  * same load through the gateway.
  */
@@ -50,6 +50,9 @@ class MediaRelayBenchmark {
     @DynamicPropertySource
     static void realtime(DynamicPropertyRegistry registry) {
         registry.add("voice.realtime.url", LOAD::modelUrl);
+        // every call the run opens is carried (the default capacity, 500, would refuse half of a 1,000-call run);
+        // -Dbench.max-sessions=N measures a capacity instead
+        registry.add("voice.bridge.max-sessions", () -> System.getProperty("bench.max-sessions", "0"));
     }
 
     @AfterAll

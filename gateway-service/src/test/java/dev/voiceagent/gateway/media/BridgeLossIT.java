@@ -138,13 +138,7 @@ class BridgeLossIT {
         assertThat(code).as("the stream closes as a server error").isEqualTo(1011);
         assertThat(TWIML_UPDATES.get(sid)).as("Twilio was told what to play before the stream closed")
                 .contains("<Say>" + BridgeLoss.MESSAGE + "</Say>").contains("<Hangup/>");
-        List<ConsumerRecord<String, String>> outcomes = outcomesOf(sid, 1);
-        assertThat(outcomes).hasSize(1);
-        SessionOutcome outcome = (SessionOutcome) EventCodec.decode(outcomes.get(0).value()).orElseThrow().data();
-        assertThat(outcome.outcome()).isEqualTo(Outcome.FAILED);
-        assertThat(outcome.escalationReason()).isEqualTo(BridgeLoss.REASON);
-        assertThat(outcome.agentVersionId()).isEqualTo("acme-support-v1");
-        assertThat(EventCodec.decode(outcomes.get(0).value()).orElseThrow().tenantId()).isEqualTo("acme");
+        theGatewaysOutcome(sid, BridgeLoss.REASON);
     }
 
     @Test
@@ -186,11 +180,7 @@ class BridgeLossIT {
 
         assertThat(TWIML_UPDATES.get(sid)).as("the caller hears why instead of silence")
                 .contains("<Say>" + BridgeLoss.REFUSED_MESSAGE + "</Say>").contains("<Hangup/>");
-        List<ConsumerRecord<String, String>> outcomes = outcomesOf(sid, 1);
-        assertThat(outcomes).hasSize(1);
-        SessionOutcome outcome = (SessionOutcome) EventCodec.decode(outcomes.get(0).value()).orElseThrow().data();
-        assertThat(outcome.outcome()).isEqualTo(Outcome.FAILED);
-        assertThat(outcome.escalationReason()).isEqualTo(BridgeLoss.REFUSED_REASON);
+        SessionOutcome outcome = theGatewaysOutcome(sid, BridgeLoss.REFUSED_REASON);
         assertThat(outcome.summary()).contains("1013 media bridge at capacity");
         assertThat(outcome.durationMs()).as("the call ended at the refusal, not after the grace").isLessThan(1000);
     }
@@ -222,6 +212,19 @@ class BridgeLossIT {
 
         assertThat(TWIML_UPDATES).doesNotContainKey(sid);
         assertThat(outcomesOf(sid, 0)).as("the live session reports its own outcome").isEmpty();
+    }
+
+    /** The one outcome of the call, the gateway's: failed for {@code reason}, of the call's tenant and agent version. */
+    private SessionOutcome theGatewaysOutcome(String callSid, String reason) {
+        List<ConsumerRecord<String, String>> outcomes = outcomesOf(callSid, 1);
+        assertThat(outcomes).hasSize(1);
+        var event = EventCodec.decode(outcomes.get(0).value()).orElseThrow();
+        assertThat(event.tenantId()).isEqualTo("acme");
+        SessionOutcome outcome = (SessionOutcome) event.data();
+        assertThat(outcome.outcome()).isEqualTo(Outcome.FAILED);
+        assertThat(outcome.escalationReason()).isEqualTo(reason);
+        assertThat(outcome.agentVersionId()).isEqualTo("acme-support-v1");
+        return outcome;
     }
 
     /** Outcome events of the call: waits for {@code expected} of them, then a little longer for extras. */

@@ -5,6 +5,7 @@ import dev.voiceagent.support.EventLoops;
 import io.netty.util.concurrent.EventExecutor;
 import java.net.URI;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -23,7 +24,8 @@ import reactor.core.publisher.Sinks;
  * directions as two directed pipelines; a close on either side closes the other with the same code. A bridge that
  * cannot be reached, or whose connection drops without a close frame while the caller is still on the line, is
  * {@link BridgeLoss lost}: the caller hears an apology before the stream closes, and the call gets an outcome. So does
- * a call the bridge {@link #refusal refuses} before it says anything; its code still reaches Twilio.
+ * a call the bridge {@link #refusal refuses} before it says anything (after asking again, for a refusal at capacity);
+ * its code still reaches Twilio.
  */
 public class BridgeRelay {
 
@@ -35,66 +37,87 @@ public class BridgeRelay {
     private final WebSocketClient client;
     private final URI bridgeUrl;
     private final BridgeLoss loss;
+    private final int refusalRetries;
 
-    public BridgeRelay(WebSocketClient client, URI bridgeUrl, BridgeLoss loss) {
+    public BridgeRelay(WebSocketClient client, URI bridgeUrl, BridgeLoss loss, int refusalRetries) {
         this.client = client;
         this.bridgeUrl = bridgeUrl;
         this.loss = loss;
+        this.refusalRetries = refusalRetries;
     }
 
     /**
-     * Relays {@code inbound} (already started with the replayed preamble) until either side closes. The bridge socket
-     * is opened on {@code callerLoop}, the caller socket's event loop (when known), so that every frame is written
-     * where it was read, without a hand-over between threads (see {@link EventLoops}).
+     * Relays the caller's stream — {@code preamble} (the {@code connected} and {@code start} frames already read),
+     * then {@code live} — until either side closes. The bridge socket is opened on {@code callerLoop}, the caller
+     * socket's event loop (when known), so that every frame is written where it was read, without a hand-over between
+     * threads (see {@link EventLoops}). A bridge at capacity that refuses the stream (1013 before it said anything) is
+     * asked again up to {@code refusalRetries} times: the bridge URL is a load-balanced service, and the next
+     * connection may reach an instance with room.
      */
-    public Mono<Void> relay(WebSocketSession twilio, MediaTokenClaims claims, Flux<String> inbound,
+    public Mono<Void> relay(WebSocketSession twilio, MediaTokenClaims claims, List<String> preamble, Flux<String> live,
                             Optional<EventExecutor> callerLoop) {
         return Mono.defer(() -> {
             Stream stream = new Stream(twilio, claims, Instant.now());
             // The caller's frames are read through publish(): when the bridge connection drops, its send cancels
             // its subscription, and a cancel reaching the caller's inbound would make Reactor Netty close the
-            // caller's socket (no code) before the caller hears why. Without a subscriber, reading simply pauses.
-            Flux<String> callerFrames = inbound.publish().autoConnect(1);
-            Sinks.One<WebSocketSession> connected = Sinks.one();
+            // caller's socket (no code) before the caller hears why. Without a subscriber, reading simply pauses,
+            // and a bridge asked again after a refusal picks up where the refused one stopped.
+            Flux<String> callerFrames = live.publish().autoConnect(1);
+            Flux<String> callerSide = Flux.fromIterable(preamble).concatWith(callerFrames);
+            // each bridge connection, in turn (more than one only after a refusal)
+            Sinks.Many<WebSocketSession> bridges = Sinks.many().unicast().onBackpressureBuffer();
             // Set once the bridge side's end has been dealt with: its code relayed, or the caller told it was lost.
             Sinks.Empty<Void> bridgeEndHandled = Sinks.empty();
-            Mono<Void> bridgeSide = EventLoops.colocatedOn(callerLoop, client.execute(bridgeUrl, headers(claims), bridge -> {
-                        connected.tryEmitValue(bridge);
-                        // the bridge connection's end, with or without a close frame, ends the other two
-                        Sinks.One<Boolean> bridgeEnded = Sinks.one();
-                        return Mono.when(
-                                quietly(bridge.send(callerFrames.takeUntilOther(bridgeEnded.asMono())
-                                        .map(bridge::textMessage)), "to bridge"),
-                                bridgeCloseCode(stream, bridge)
-                                        .doFinally(signal -> bridgeEnded.tryEmitValue(true)),
-                                callerClosed(stream, bridge, bridgeEnded.asMono()));
-                    }))
-                    .onErrorResume(e -> {
-                        stream.failure = e;
-                        log.error("media bridge relay for call {} failed: {}", claims.callSid(), e.toString());
-                        return Mono.empty();
-                    })
-                    .then(Mono.defer(() -> afterBridge(stream)))
+            Mono<Void> bridgeSide = connect(stream, callerSide, bridges, callerLoop)
                     .onErrorResume(e -> Mono.empty())
                     .doFinally(signal -> {
-                        connected.tryEmitEmpty();
+                        bridges.tryEmitComplete();
                         bridgeEndHandled.tryEmitEmpty();
                     });
             // The caller-bound pipeline lives outside the bridge connection's handler and ends only once the bridge
             // side's end is handled: an ended or cancelled send makes Reactor Netty close the caller's socket at once
             // without a code — ahead of the code we carry across, or of the apology for a lost bridge.
-            Mono<Void> toTwilio = twilio.send(connected.asMono()
-                    .flatMapMany(bridge -> bridge.receive()
+            Mono<Void> toTwilio = twilio.send(bridges.asFlux()
+                    .concatMap(bridge -> bridge.receive()
                             .filter(message -> message.getType() == WebSocketMessage.Type.TEXT)
                             .map(message -> {
                                 stream.heardFromBridge();
                                 return twilio.textMessage(message.getPayloadAsText());
-                            }))
-                    .onErrorResume(e -> Flux.empty())
+                            })
+                            .onErrorResume(e -> Flux.empty()))
                     .concatWith(bridgeEndHandled.asMono().then(Mono.<WebSocketMessage>empty())));
             // Mono.when waits for both; a pipeline failing because its peer has gone is the normal end of a call
             return Mono.when(bridgeSide, quietly(toTwilio, "to twilio"));
         });
+    }
+
+    /** One bridge connection for the stream and, when it has ended, what its end calls for: another, or the end. */
+    private Mono<Void> connect(Stream stream, Flux<String> callerSide, Sinks.Many<WebSocketSession> bridges,
+                               Optional<EventExecutor> callerLoop) {
+        return EventLoops.colocatedOn(callerLoop, client.execute(bridgeUrl, headers(stream.claims), bridge -> {
+                    bridges.tryEmitNext(bridge);
+                    // the bridge connection's end, with or without a close frame, ends the other two
+                    Sinks.One<Boolean> bridgeEnded = Sinks.one();
+                    return Mono.when(
+                            quietly(bridge.send(callerSide.takeUntilOther(bridgeEnded.asMono())
+                                    .map(bridge::textMessage)), "to bridge"),
+                            bridgeCloseCode(stream, bridge)
+                                    .doFinally(signal -> bridgeEnded.tryEmitValue(true)),
+                            callerClosed(stream, bridge, bridgeEnded.asMono()));
+                }))
+                .onErrorResume(e -> {
+                    stream.failure = e;
+                    log.error("media bridge relay for call {} failed: {}", stream.claims.callSid(), e.toString());
+                    return Mono.empty();
+                })
+                .then(Mono.defer(() -> {
+                    if (stream.askAgain(refusalRetries)) {
+                        log.info("call {}: the media bridge is at capacity; asking the bridge service again",
+                                stream.claims.callSid());
+                        return connect(stream, callerSide, bridges, callerLoop);
+                    }
+                    return afterBridge(stream);
+                }));
     }
 
     /** One relayed stream: the caller's side, its claims, when it started, and how each side ended. */
@@ -109,6 +132,8 @@ public class BridgeRelay {
         volatile Throwable failure;
         /** Whether the bridge has sent the caller anything (written once, read per frame as a plain load). */
         private volatile boolean bridgeSpoke;
+        /** Bridge connections refused at capacity so far. */
+        private int refusals;
 
         Stream(WebSocketSession twilio, MediaTokenClaims claims, Instant started) {
             this.twilio = twilio;
@@ -120,6 +145,21 @@ public class BridgeRelay {
             if (!bridgeSpoke) {
                 bridgeSpoke = true;
             }
+        }
+
+        /**
+         * Whether the bridge connection that just ended refused the stream at capacity with retries left while the
+         * caller is on the line; if so, it is forgotten, and the next connection starts afresh.
+         */
+        boolean askAgain(int retries) {
+            CloseStatus status = bridgeStatus;
+            if (failure != null || status == null || status.getCode() != CloseStatus.SERVICE_OVERLOAD.getCode()
+                    || !refusal(this, status) || refusals >= retries || !callerOnLine()) {
+                return false;
+            }
+            refusals++;
+            bridgeStatus = null;
+            return true;
         }
 
         /** The caller is still on the line: Twilio has not closed the stream and the socket is open. */

@@ -6,6 +6,7 @@ import dev.voiceagent.gateway.limits.StreamLimits;
 import dev.voiceagent.gateway.logstream.CallLogLines;
 import io.netty.util.concurrent.EventExecutor;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -189,12 +190,12 @@ public class MediaStreamHandler implements WebSocketHandler {
         log.info("media stream {} for call {} accepted", start.streamSid(), claims.callSid());
         lines.info(claims.tenantId(), claims.callSid(), "media stream " + start.streamSid() + " connected",
                 claims.traceparent());
-        Flux<String> preamble = connected == null ? Flux.just(frame.text()) : Flux.just(connected, frame.text());
+        List<String> preamble = connected == null ? List.of(frame.text()) : List.of(connected, frame.text());
         StreamGuard guard = new StreamGuard(limits.frameRate(), tooLarge);
         // The close for a broken limit runs beside the relay, not inside its inbound: when the bridge side ends,
         // the relay cancels its inbound, and Reactor Netty releases a close frame whose send is cancelled before
         // it is written — the client would see the connection drop instead of 1008 or 1009.
-        Mono<Void> relayed = relay.relay(session, claims, preamble.concatWith(guard.within(rest)),
+        Mono<Void> relayed = relay.relay(session, claims, preamble, guard.within(rest),
                         Optional.ofNullable((EventExecutor) session.getAttributes().get(CALLER_LOOP)))
                 .doFinally(signal -> guard.ended());
         return Mono.when(relayed, guard.closeWhenBroken(session))

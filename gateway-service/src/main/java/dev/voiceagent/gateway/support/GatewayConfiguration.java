@@ -372,8 +372,9 @@ public class GatewayConfiguration implements WebFluxConfigurer {
         var limits = gateway.limits();
         var streamLimits = new StreamLimits(limits.enabled() ? limits.tenantConcurrentStreams() : Integer.MAX_VALUE,
                 limits.enabled() ? limits.streamFramesPerSecond() : Integer.MAX_VALUE, System::nanoTime);
-        var handler = new MediaStreamHandler(tokens, uses, new BridgeRelay(client, gateway.bridgeUrl(), loss),
-                gateway.streamStartTimeout(), lines, streamLimits, gateway.maxFrameBytes());
+        var relay = new BridgeRelay(client, gateway.bridgeUrl(), loss, gateway.bridgeRefusalRetries());
+        var handler = new MediaStreamHandler(tokens, uses, relay, gateway.streamStartTimeout(), lines, streamLimits,
+                gateway.maxFrameBytes());
         // the drain gauge of deploy/drain.sh (preStop): the pod waits while Twilio streams through it
         Gauge.builder("voice.gateway.media_streams.active", handler, MediaStreamHandler::activeStreams)
                 .description("Twilio media streams open on this instance").register(meters);

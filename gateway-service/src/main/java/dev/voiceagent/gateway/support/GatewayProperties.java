@@ -21,6 +21,7 @@ public record GatewayProperties(
         @DefaultValue("10s") Duration streamStartTimeout,
         @DefaultValue("5s") Duration bridgeConnectTimeout,
         @DefaultValue("30s") Duration bridgeLossOutcomeGrace,
+        @DefaultValue("1") int bridgeRefusalRetries,
         @DefaultValue("65536") int maxFrameBytes,
         @DefaultValue("65536") int maxWebhookBytes,
         @DefaultValue("10s") Duration upstreamTimeout,

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
@@ -78,6 +79,10 @@ class BridgeLossIT {
 
     /** Calls the stand-in refuses as the connection opens, with this close code. */
     static final Map<String, Integer> REFUSE = new ConcurrentHashMap<>();
+    /** Calls whose first connection the stand-in refuses at capacity; the next one has room. */
+    static final Set<String> REFUSE_FIRST = ConcurrentHashMap.newKeySet();
+    /** Per call, the frames each connection the gateway opened for it received, in order of the connections. */
+    static final Map<String, List<List<String>>> CONNECTIONS = new ConcurrentHashMap<>();
     /** Calls whose first media frame the stand-in answers with audio, then closes with 1008. */
     static final Set<String> SPEAK_THEN_1008 = ConcurrentHashMap.newKeySet();
 
@@ -85,7 +90,11 @@ class BridgeLossIT {
                     LingeringClose.DEFAULT_LINGER).port(0)
             .route(routes -> routes.ws("/internal/v1/media-stream", (in, out) -> {
                 String callSid = in.headers().get("X-Voice-Call-Sid");
-                Integer refusal = REFUSE.get(callSid);
+                List<String> frames = new CopyOnWriteArrayList<>();
+                List<List<String>> connections = CONNECTIONS.computeIfAbsent(callSid, sid -> new CopyOnWriteArrayList<>());
+                connections.add(frames);
+                Integer refusal = REFUSE_FIRST.contains(callSid) && connections.size() == 1 ? Integer.valueOf(1013)
+                        : REFUSE.get(callSid);
                 if (refusal != null) {
                     // as the bridge does at capacity, or for a tenant or agent it does not know
                     return out.sendClose(refusal, refusal == 1013 ? "media bridge at capacity" : "unknown agent support");
@@ -93,6 +102,7 @@ class BridgeLossIT {
                 AtomicReference<Connection> connection = new AtomicReference<>();
                 in.withConnection(connection::set);
                 return in.receive().asString().concatMap(text -> {
+                    frames.add(text);
                     if (!text.contains("\"event\":\"media\"")) {
                         return Mono.<Void>empty();
                     }
@@ -183,6 +193,23 @@ class BridgeLossIT {
         SessionOutcome outcome = theGatewaysOutcome(sid, BridgeLoss.REFUSED_REASON);
         assertThat(outcome.summary()).contains("1013 media bridge at capacity");
         assertThat(outcome.durationMs()).as("the call ended at the refusal, not after the grace").isLessThan(1000);
+        assertThat(CONNECTIONS.get(sid)).as("asked once more before giving up").hasSize(2);
+    }
+
+    @Test
+    void aBridgeAtCapacityIsAskedAgainAndTheCallGoesOnWhereThereIsRoom() {
+        String sid = newSid();
+        REFUSE_FIRST.add(sid);
+        String token = tokens.mint(sid, "acme", "support", "acme-support-v1", "+15555550100", "inbound");
+        String start = start(sid, token);
+
+        assertThat(closeCodeWhileStreaming(CONNECTED, start)).as("the second bridge's own close").isEqualTo(4001);
+
+        assertThat(CONNECTIONS.get(sid)).hasSize(2);
+        assertThat(CONNECTIONS.get(sid).get(1)).as("the second bridge gets the stream from its start, then audio")
+                .startsWith(CONNECTED, start).hasSizeGreaterThan(2);
+        assertThat(TWIML_UPDATES).doesNotContainKey(sid);
+        assertThat(outcomesOf(sid, 0)).isEmpty();
     }
 
     @Test
@@ -198,6 +225,7 @@ class BridgeLossIT {
 
         assertThat(closeCodeAfter(CONNECTED, start(sid, token), media(1))).isEqualTo(1008);
 
+        assertThat(CONNECTIONS.get(sid)).as("only a refusal at capacity is worth asking again").hasSize(1);
         assertThat(TWIML_UPDATES.get(sid)).contains(BridgeLoss.REFUSED_MESSAGE);
         assertThat(outcomesOf(sid, 0)).as("no second outcome").isEmpty();
     }
@@ -231,6 +259,24 @@ class BridgeLossIT {
     private List<ConsumerRecord<String, String>> outcomesOf(String callSid, int expected) {
         return new TopicProbe(bootstrap).await(Topics.OUTCOMES, record -> callSid.equals(record.key()),
                 Math.max(1, expected), Duration.ofSeconds(expected == 0 ? 4 : 20), Duration.ofSeconds(1));
+    }
+
+    /**
+     * Sends the frames, then audio every 20 ms as Twilio does, reading what comes back, and answers the close code
+     * the gateway closes the stream with.
+     */
+    private int closeCodeWhileStreaming(String... frames) {
+        Flux<String> audio = Flux.interval(Duration.ofMillis(20)).map(i -> media(i.intValue())).take(500);
+        return HttpClient.create().websocket().uri("ws://localhost:" + port + "/api/v1/media-stream")
+                .handle((in, out) -> out.sendString(Flux.concat(Flux.fromArray(frames), audio)).then()
+                        .onErrorResume(e -> Mono.empty())
+                        .thenMany(Flux.<Integer>never())
+                        .mergeWith(in.receive().then().then(Mono.<Integer>empty()))
+                        .mergeWith(in.receiveCloseStatus().map(WebSocketCloseStatus::code))
+                        .take(1))
+                .next()
+                .timeout(Duration.ofSeconds(15))
+                .block();
     }
 
     /** Sends the frames, keeps the socket open and answers the close code the gateway closes it with. */

@@ -6,6 +6,8 @@ import dev.voiceagent.gateway.calllog.CallLogRepository;
 import dev.voiceagent.gateway.outbound.TwilioCallClient;
 import dev.voiceagent.gateway.twilio.TwimlResponses;
 import dev.voiceagent.support.EventPublisher;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -45,12 +47,33 @@ public class BridgeLoss {
     private final CallLogRepository calls;
     private final EventPublisher events;
     private final Duration grace;
+    private final Counter lost;
+    private final Counter refused;
+    private final Counter askedAgain;
 
-    public BridgeLoss(TwilioCallClient twilio, CallLogRepository calls, EventPublisher events, Duration grace) {
+    public BridgeLoss(TwilioCallClient twilio, CallLogRepository calls, EventPublisher events, Duration grace,
+                      MeterRegistry meters) {
         this.twilio = twilio;
         this.calls = calls;
         this.events = events;
         this.grace = grace;
+        this.lost = streamsEnded(meters, "lost");
+        this.refused = streamsEnded(meters, "refused");
+        this.askedAgain = Counter.builder("voice.gateway.bridge.refusals_retried")
+                .description("Streams a media bridge refused at capacity that the gateway asked the bridge service for "
+                        + "again").register(meters);
+    }
+
+    private static Counter streamsEnded(MeterRegistry meters, String reason) {
+        return Counter.builder("voice.gateway.bridge.streams_failed").tag("reason", reason)
+                .description("Streams whose media bridge was lost or refused them; the caller heard an apology")
+                .register(meters);
+    }
+
+    /** A bridge refused the stream at capacity, and the gateway asks the bridge service again. */
+    public void askingAgain(MediaTokenClaims claims) {
+        askedAgain.increment();
+        log.info("call {}: the media bridge is at capacity; asking the bridge service again", claims.callSid());
     }
 
     /**
@@ -59,6 +82,7 @@ public class BridgeLoss {
      */
     public Mono<Void> lost(MediaTokenClaims claims, Instant streamStarted, String detail) {
         log.warn("call {}: media bridge lost ({}); the caller hears an apology", claims.callSid(), detail);
+        lost.increment();
         return endCall(claims, TWIML, outcome(claims, streamStarted, REASON, "The media bridge was lost during the "
                 + "call (" + detail + "); the gateway played an apology and hung up."));
     }
@@ -70,6 +94,7 @@ public class BridgeLoss {
     public Mono<Void> refused(MediaTokenClaims claims, Instant streamStarted, String detail) {
         log.warn("call {}: the media bridge refused the stream ({}); the caller hears an apology", claims.callSid(),
                 detail);
+        refused.increment();
         return endCall(claims, REFUSED_TWIML, outcome(claims, streamStarted, REFUSED_REASON, "The media bridge "
                 + "refused the call (" + detail + "); the gateway played an apology and hung up."));
     }

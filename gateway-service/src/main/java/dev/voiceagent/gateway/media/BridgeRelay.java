@@ -112,8 +112,7 @@ public class BridgeRelay {
                 })
                 .then(Mono.defer(() -> {
                     if (stream.askAgain(refusalRetries)) {
-                        log.info("call {}: the media bridge is at capacity; asking the bridge service again",
-                                stream.claims.callSid());
+                        loss.askingAgain(stream.claims);
                         return connect(stream, callerSide, bridges, callerLoop);
                     }
                     return afterBridge(stream);

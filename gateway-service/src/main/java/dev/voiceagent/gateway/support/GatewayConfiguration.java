@@ -354,8 +354,9 @@ public class GatewayConfiguration implements WebFluxConfigurer {
     }
 
     @Bean
-    BridgeLoss bridgeLoss(TwilioCallClient twilio, CallLogRepository calls, EventPublisher events) {
-        return new BridgeLoss(twilio, calls, events, gateway.bridgeLossOutcomeGrace());
+    BridgeLoss bridgeLoss(TwilioCallClient twilio, CallLogRepository calls, EventPublisher events,
+                          MeterRegistry meters) {
+        return new BridgeLoss(twilio, calls, events, gateway.bridgeLossOutcomeGrace(), meters);
     }
 
     @Bean

@@ -13,6 +13,7 @@ import dev.voiceagent.contracts.Topics;
 import dev.voiceagent.support.LingeringClose;
 import dev.voiceagent.testkit.infra.VoiceInfrastructure;
 import dev.voiceagent.testkit.kafka.TopicProbe;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -135,10 +136,12 @@ class BridgeLossIT {
     @LocalServerPort int port;
     @Autowired MediaTokens tokens;
     @Autowired DatabaseClient db;
+    @Autowired MeterRegistry meters;
     @Value("${spring.kafka.bootstrap-servers}") String bootstrap;
 
     @Test
     void aBridgeThatDiesMidCallLeavesTheCallerAnApologyAndTheCallAnOutcome() {
+        double lostBefore = counted("voice.gateway.bridge.streams_failed", "lost");
         String sid = newSid();
         DROP.add(sid);
         String token = tokens.mint(sid, "acme", "support", "acme-support-v1", "+15555550100", "inbound");
@@ -149,6 +152,7 @@ class BridgeLossIT {
         assertThat(TWIML_UPDATES.get(sid)).as("Twilio was told what to play before the stream closed")
                 .contains("<Say>" + BridgeLoss.MESSAGE + "</Say>").contains("<Hangup/>");
         theGatewaysOutcome(sid, BridgeLoss.REASON);
+        assertThat(counted("voice.gateway.bridge.streams_failed", "lost") - lostBefore).isEqualTo(1);
     }
 
     @Test
@@ -181,6 +185,8 @@ class BridgeLossIT {
 
     @Test
     void aCallTheBridgeRefusesAtCapacityLeavesTheCallerAnApologyTheCodeAndTheCallAnOutcome() {
+        double refusedBefore = counted("voice.gateway.bridge.streams_failed", "refused");
+        double askedBefore = counted("voice.gateway.bridge.refusals_retried", null);
         String sid = newSid();
         REFUSE.put(sid, 1013);
         String token = tokens.mint(sid, "acme", "support", "acme-support-v1", "+15555550100", "inbound");
@@ -194,6 +200,8 @@ class BridgeLossIT {
         assertThat(outcome.summary()).contains("1013 media bridge at capacity");
         assertThat(outcome.durationMs()).as("the call ended at the refusal, not after the grace").isLessThan(1000);
         assertThat(CONNECTIONS.get(sid)).as("asked once more before giving up").hasSize(2);
+        assertThat(counted("voice.gateway.bridge.refusals_retried", null) - askedBefore).isEqualTo(1);
+        assertThat(counted("voice.gateway.bridge.streams_failed", "refused") - refusedBefore).isEqualTo(1);
     }
 
     @Test
@@ -240,6 +248,13 @@ class BridgeLossIT {
 
         assertThat(TWIML_UPDATES).doesNotContainKey(sid);
         assertThat(outcomesOf(sid, 0)).as("the live session reports its own outcome").isEmpty();
+    }
+
+    /** A gateway counter's count so far ({@code reason}: its tag, when it has one). */
+    private double counted(String name, String reason) {
+        var search = meters.find(name);
+        var counter = reason == null ? search.counter() : search.tag("reason", reason).counter();
+        return counter == null ? 0 : counter.count();
     }
 
     /** The one outcome of the call, the gateway's: failed for {@code reason}, of the call's tenant and agent version. */

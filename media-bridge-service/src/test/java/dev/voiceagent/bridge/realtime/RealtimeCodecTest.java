@@ -3,6 +3,11 @@ package dev.voiceagent.bridge.realtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+
 import dev.voiceagent.bridge.Fixtures;
 import dev.voiceagent.bridge.realtime.RealtimeClientEvent.FunctionCallOutput;
 import dev.voiceagent.bridge.realtime.RealtimeClientEvent.FunctionTool;
@@ -27,6 +32,7 @@ import dev.voiceagent.bridge.realtime.RealtimeServerEvent.SpeechStopped;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.slf4j.LoggerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -72,8 +78,25 @@ class RealtimeCodecTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"rate_limits.updated", "response.output_audio_transcript.delta",
             "conversation.item.added", "future.event"})
-    void skipsEventsTheBridgeDoesNotUseWithoutThrowing(String fixture) {
-        assertThat(codec.decode(Fixtures.read("realtime/server/" + fixture + ".json"))).isEmpty();
+    void skipsEventsTheBridgeDoesNotUseWithoutThrowingAndLogsThemAtDebug(String fixture) {
+        String frame = Fixtures.read("realtime/server/" + fixture + ".json");
+        String type = frame.replaceAll("(?s)^.*?\"type\"\\s*:\\s*\"([^\"]+)\".*", "$1");
+        Logger logger = (Logger) LoggerFactory.getLogger(RealtimeCodec.class);
+        Level level = logger.getLevel();
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        logger.addAppender(logged);
+        logger.setLevel(Level.DEBUG);
+        try {
+            assertThat(codec.decode(frame)).isEmpty();
+        } finally {
+            logger.detachAppender(logged);
+            logger.setLevel(level);
+        }
+        assertThat(logged.list).singleElement().satisfies(event -> {
+            assertThat(event.getLevel()).isEqualTo(Level.DEBUG);
+            assertThat(event.getFormattedMessage()).isEqualTo("skipping realtime event '" + type + "'");
+        });
     }
 
     @ParameterizedTest

@@ -7,6 +7,7 @@ import dev.voiceagent.evaluation.EvaluationApplication;
 import dev.voiceagent.gateway.GatewayApplication;
 import dev.voiceagent.support.VoiceService;
 import dev.voiceagent.testkit.infra.DatabaseCoordinates;
+import dev.voiceagent.testkit.infra.FreePorts;
 import dev.voiceagent.testkit.infra.KraftBroker;
 import dev.voiceagent.testkit.infra.RestartablePostgres;
 import dev.voiceagent.testkit.infra.SharedInfrastructure;
@@ -446,11 +447,8 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
+    /** A port for a server bound shortly after: below the ephemeral range, so no connection can take it meanwhile. */
     static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException("no free port", e);
-        }
+        return FreePorts.pick();
     }
 }

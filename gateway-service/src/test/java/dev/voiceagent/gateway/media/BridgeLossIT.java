@@ -160,10 +160,7 @@ class BridgeLossIT {
         String sid = newSid();
         DROP.add(sid);
         // the bridge was cut off from the gateway but alive: its own outcome reached the call log
-        db.sql("INSERT INTO call_logs (call_sid, tenant_id, direction, from_number, to_number, status, status_rank, "
-                        + "outcome) VALUES (:sid, 'acme', 'inbound', '+15555550100', '+15555550000', 'in-progress', 2, "
-                        + "'resolved')")
-                .bind("sid", sid).fetch().rowsUpdated().block(Duration.ofSeconds(10));
+        outcomeAlreadyInTheCallLog(sid);
         String token = tokens.mint(sid, "acme", "support", "acme-support-v1", "+15555550100", "inbound");
 
         assertThat(closeCodeAfter(CONNECTED, start(sid, token), media(1))).isEqualTo(1011);
@@ -225,10 +222,7 @@ class BridgeLossIT {
         String sid = newSid();
         REFUSE.put(sid, 1008);
         // the call's live session (on its first stream) reported how the call ended
-        db.sql("INSERT INTO call_logs (call_sid, tenant_id, direction, from_number, to_number, status, status_rank, "
-                        + "outcome) VALUES (:sid, 'acme', 'inbound', '+15555550100', '+15555550000', 'in-progress', 2, "
-                        + "'resolved')")
-                .bind("sid", sid).fetch().rowsUpdated().block(Duration.ofSeconds(10));
+        outcomeAlreadyInTheCallLog(sid);
         String token = tokens.mint(sid, "acme", "support", "acme-support-v1", "+15555550100", "inbound");
 
         assertThat(closeCodeAfter(CONNECTED, start(sid, token), media(1))).isEqualTo(1008);
@@ -248,6 +242,14 @@ class BridgeLossIT {
 
         assertThat(TWIML_UPDATES).doesNotContainKey(sid);
         assertThat(outcomesOf(sid, 0)).as("the live session reports its own outcome").isEmpty();
+    }
+
+    /** The call's row in the call log already has an outcome, as when the bridge's own outcome arrived first. */
+    private void outcomeAlreadyInTheCallLog(String callSid) {
+        db.sql("INSERT INTO call_logs (call_sid, tenant_id, direction, from_number, to_number, status, status_rank, "
+                        + "outcome) VALUES (:sid, 'acme', 'inbound', '+15555550100', '+15555550000', 'in-progress', 2, "
+                        + "'resolved')")
+                .bind("sid", callSid).fetch().rowsUpdated().block(Duration.ofSeconds(10));
     }
 
     /** A gateway counter's count so far ({@code reason}: its tag, when it has one). */

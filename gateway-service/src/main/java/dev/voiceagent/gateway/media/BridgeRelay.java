@@ -25,7 +25,7 @@ import reactor.core.publisher.Sinks;
  * cannot be reached, or whose connection drops without a close frame while the caller is still on the line, is
  * {@link BridgeLoss lost}: the caller hears an apology before the stream closes, and the call gets an outcome. So does
  * a call the bridge {@link #refusal refuses} before it says anything (after asking again, for a refusal at capacity);
- * its code still reaches Twilio.
+ * the stream is then closed with the bridge's code, unless Twilio has already ended it for the apology.
  */
 public class BridgeRelay {
 

@@ -87,14 +87,14 @@ public final class LocalStack implements AutoCloseable {
     }
 
     private void startInfrastructure() {
-        broker = KraftBroker.start(options.fixedPorts() ? 9092 : freePort());
+        broker = KraftBroker.start(options.fixedPorts() ? 9092 : FreePorts.pick());
         running.push(broker);
         kafkaBootstrap = broker.bootstrapServers();
         log.info("Kafka (KRaft) at {}", kafkaBootstrap);
         if (options.databaseUrl() != null) {
             database = DatabaseCoordinates.parse(options.databaseUrl());
         } else {
-            int pgPort = options.fixedPorts() && isFree(5432) ? 5432 : freePort();
+            int pgPort = options.fixedPorts() && isFree(5432) ? 5432 : FreePorts.pick();
             postgres = RestartablePostgres.start(pgPort);
             running.push(postgres);
             log.info("embedded PostgreSQL on port {}", pgPort);
@@ -391,7 +391,7 @@ public final class LocalStack implements AutoCloseable {
     }
 
     private int port(String name, int fixed) {
-        int port = options.fixedPorts() ? fixed : freePort();
+        int port = options.fixedPorts() ? fixed : FreePorts.pick();
         ports.put(name, port);
         return port;
     }
@@ -445,10 +445,5 @@ public final class LocalStack implements AutoCloseable {
         } catch (IOException e) {
             return false;
         }
-    }
-
-    /** A port for a server bound shortly after: below the ephemeral range, so no connection can take it meanwhile. */
-    static int freePort() {
-        return FreePorts.pick();
     }
 }

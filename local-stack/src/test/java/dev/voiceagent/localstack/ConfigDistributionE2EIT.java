@@ -3,6 +3,7 @@ package dev.voiceagent.localstack;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.voiceagent.testkit.infra.FreePorts;
 import dev.voiceagent.contracts.SessionEvents.SessionStarted;
 import dev.voiceagent.contracts.SessionOutcome;
 import dev.voiceagent.contracts.TenantConfigPublished;
@@ -146,7 +147,7 @@ class ConfigDistributionE2EIT {
     void aNewlyStartedInstanceRebuildsTheViewsFromTheTopicBeforeItIsReady() {
         TenantDirectory running = directory("gateway-service");
         long publishedBeforeStart = running.byId("demo").orElseThrow().revision();
-        int port = LocalStack.freePort();
+        int port = FreePorts.pick();
         Map<String, Object> properties = new HashMap<>(stack.database().serviceProperties());
         properties.put("spring.kafka.bootstrap-servers", stack.kafkaBootstrapServers());
         properties.put("voice.admin-key", stack.options().adminKey());

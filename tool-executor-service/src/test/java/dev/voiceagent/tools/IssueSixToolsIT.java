@@ -2,6 +2,7 @@ package dev.voiceagent.tools;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.voiceagent.testkit.infra.FreePorts;
 import com.twilio.http.TwilioRestClient;
 import com.twilio.rest.api.v2010.account.Call;
 import com.twilio.type.PhoneNumber;
@@ -29,8 +30,6 @@ import dev.voiceagent.tools.sms.SmsTool;
 import dev.voiceagent.tools.twilio.TwilioClient;
 import dev.voiceagent.tools.twilio.TwilioConfiguration;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.DayOfWeek;
 import java.time.Duration;
 import java.time.Instant;
@@ -83,7 +82,7 @@ class IssueSixToolsIT {
     static final String ON_CALL = "+15555550142";
     static final String REPLY_TOPIC = Topics.toolReplies("it-six");
     static final Duration WAIT = Duration.ofSeconds(20);
-    static final int PORT = freePort();
+    static final int PORT = FreePorts.pick();
     static final TwilioSimulator SIM = TwilioSimulator.start(TwilioSimulator.Options.defaults().withAccount(SID, TOKEN));
 
     @DynamicPropertySource
@@ -254,7 +253,7 @@ class IssueSixToolsIT {
     void whenTwilioIsUnreachableSmsFailsWithAClearReasonAndTheBreakerOpens() {
         CircuitBreakerRegistry isolated = CircuitBreakerRegistry.ofDefaults();
         TwilioClient down = new TwilioClient(TwilioConfiguration.restClient(SID, TOKEN,
-                "http://localhost:" + freePort(), Duration.ofSeconds(1)),
+                "http://localhost:" + FreePorts.pick(), Duration.ofSeconds(1)),
                 isolated.circuitBreaker("down-messages", TwilioConfiguration.breakerConfig()),
                 isolated.circuitBreaker("down-calls", TwilioConfiguration.breakerConfig()), Duration.ofSeconds(1));
         SmsTool tool = new SmsTool(smsRepository, down, directory, smsProperties, toolProperties);
@@ -551,11 +550,4 @@ class IssueSixToolsIT {
         return "+1555" + String.format(Locale.ROOT, "%07d", (int) (Math.random() * 10_000_000));
     }
 
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

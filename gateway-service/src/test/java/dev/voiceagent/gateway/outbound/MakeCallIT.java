@@ -3,6 +3,7 @@ package dev.voiceagent.gateway.outbound;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.voiceagent.testkit.infra.FreePorts;
 import dev.voiceagent.contracts.CallEvents.CallCreated;
 import dev.voiceagent.contracts.EventCodec;
 import dev.voiceagent.contracts.Topics;
@@ -12,7 +13,6 @@ import dev.voiceagent.gateway.twilio.TwilioSignatures;
 import dev.voiceagent.support.tenant.TenantDirectory;
 import dev.voiceagent.testkit.infra.VoiceInfrastructure;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -102,7 +102,7 @@ class MakeCallIT {
         registry.add("voice.twilio.api-base-url", () -> "http://localhost:" + TWILIO.port());
         registry.add("voice.gateway.config-url", () -> "http://localhost:" + UPSTREAM.port());
         registry.add("voice.gateway.evaluation-url", () -> "http://localhost:" + UPSTREAM.port());
-        registry.add("voice.gateway.callback-url", () -> "http://localhost:" + closedPort());
+        registry.add("voice.gateway.callback-url", () -> "http://localhost:" + FreePorts.pick());
     }
 
     @AfterAll
@@ -400,11 +400,4 @@ class MakeCallIT {
                 + "\"uri\":\"/2010-04-01/Accounts/" + account + "/Calls/" + sid + ".json\"}";
     }
 
-    static int closedPort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -43,9 +43,8 @@ final class Playback {
                 break;
             }
         }
-        int colon = name.lastIndexOf(':');
-        heardItem = name.substring(0, colon);
-        heardMs = Long.parseLong(name.substring(colon + 1));
+        heardItem = itemOf(name);
+        heardMs = Long.parseLong(name.substring(name.lastIndexOf(':') + 1));
     }
 
     /** True while some sent audio has not been confirmed as played. */
@@ -56,7 +55,7 @@ final class Playback {
     /** The item whose audio is playing now (the oldest with an outstanding mark), or {@code null} when none is. */
     String playingItem() {
         String first = outstanding.peek();
-        return first == null ? null : first.substring(0, first.lastIndexOf(':'));
+        return first == null ? null : itemOf(first);
     }
 
     /**
@@ -67,7 +66,7 @@ final class Playback {
     List<Interruption> interrupt() {
         List<Interruption> cut = new ArrayList<>(2);
         for (String name : outstanding) {
-            String item = name.substring(0, name.lastIndexOf(':'));
+            String item = itemOf(name);
             if (cut.isEmpty()) {
                 cut.add(new Interruption(item, item.equals(heardItem) ? heardMs : 0));
             } else if (!cut.get(cut.size() - 1).itemId().equals(item)) {
@@ -80,6 +79,11 @@ final class Playback {
 
     long heardMs() {
         return heardMs;
+    }
+
+    /** The item a mark {@code <item_id>:<audio_ms_end>} belongs to. */
+    private static String itemOf(String mark) {
+        return mark.substring(0, mark.lastIndexOf(':'));
     }
 
     static long decodedLength(String base64) {

@@ -39,7 +39,7 @@ public final class KraftBroker implements AutoCloseable {
     public static KraftBroker start(int port) {
         try {
             Path logDir = Files.createTempDirectory("voice-kraft-");
-            int controllerPort = freePort();
+            int controllerPort = FreePorts.pick();
             Properties config = new Properties();
             config.put("process.roles", "broker,controller");
             config.put("node.id", "1");
@@ -115,7 +115,4 @@ public final class KraftBroker implements AutoCloseable {
         }
     }
 
-    static int freePort() {
-        return FreePorts.pick();
-    }
 }

@@ -30,7 +30,7 @@ public final class RestartablePostgres implements AutoCloseable {
     /** Initialises a fresh data directory and starts the server on {@code port} (0 picks a free one). */
     public static RestartablePostgres start(int port) {
         try {
-            RestartablePostgres pg = new RestartablePostgres(port > 0 ? port : KraftBroker.freePort(),
+            RestartablePostgres pg = new RestartablePostgres(port > 0 ? port : FreePorts.pick(),
                     Files.createTempDirectory("voice-pg-"));
             pg.restart();
             return pg;

@@ -9,6 +9,12 @@ import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.context.ContextRegistry;
+import io.micrometer.context.ThreadLocalAccessor;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.web.server.WebFilter;
 import io.r2dbc.spi.ConnectionFactory;
 import java.time.Duration;
 import org.springframework.r2dbc.core.DatabaseClient;
@@ -176,6 +182,74 @@ class MediaStreamIT {
         assertThat(calls).hasSize(STREAMING_CALLS);
         await().atMost(Duration.ofSeconds(10)).until(() -> calls.stream().allMatch(c -> c.closeCode().isDone()));
         assertThat(calls).extracting(c -> c.closeCode().join()).containsOnly(4000);
+    }
+
+    /**
+     * The relay runs without the upgrade request's Reactor context: a value the request's filters put there (in
+     * production, the request's observation and its tracing scope) is not set on the event loop around every frame.
+     * With automatic context propagation it was, twice per frame and direction.
+     */
+    @Test
+    void framesAreRelayedWithoutRestoringTheUpgradeRequestsContextPerFrame() {
+        String sid = newSid();
+        String token = tokens.mint(sid, "acme", "support", "acme-support-v1", "+15555550100", "inbound");
+        int frames = 200;
+        List<String> replies = new CopyOnWriteArrayList<>();
+        int setsBefore = RequestMarker.SETS.get();
+
+        Mono<Void> caller = HttpClient.create().websocket().uri(url()).handle((in, out) -> out
+                        .sendString(Flux.concat(Flux.just(CONNECTED, start(sid, token)),
+                                Flux.range(0, frames).map(MediaStreamIT::media)))
+                        .then()
+                        .thenMany(in.receive().asString().doOnNext(replies::add).take(frames)
+                                .then(out.sendClose(4000, "caller hung up"))))
+                .then();
+        StepVerifier.create(caller).expectComplete().verify(Duration.ofSeconds(20));
+
+        assertThat(replies).hasSize(frames);
+        assertThat(RequestMarker.SETS.get() - setsBefore)
+                .as("thread-local sets of the request's context while %d frames went each way", frames)
+                .isLessThan(frames / 4);
+    }
+
+    /** A value in every request's Reactor context, counted each time automatic propagation sets it on a thread. */
+    static final class RequestMarker implements ThreadLocalAccessor<String> {
+        static final String KEY = "media-stream-it.request-marker";
+        static final AtomicInteger SETS = new AtomicInteger();
+        private static final ThreadLocal<String> VALUE = new ThreadLocal<>();
+
+        static {
+            ContextRegistry.getInstance().registerThreadLocalAccessor(new RequestMarker());
+        }
+
+        @Override
+        public Object key() {
+            return KEY;
+        }
+
+        @Override
+        public String getValue() {
+            return VALUE.get();
+        }
+
+        @Override
+        public void setValue(String value) {
+            SETS.incrementAndGet();
+            VALUE.set(value);
+        }
+
+        @Override
+        public void setValue() {
+            VALUE.remove();
+        }
+    }
+
+    @TestConfiguration
+    static class RequestMarkerFilter {
+        @Bean
+        WebFilter requestMarker() {
+            return (exchange, chain) -> chain.filter(exchange).contextWrite(context -> context.put(RequestMarker.KEY, "request"));
+        }
     }
 
     static final int STREAMING_CALLS = 40;

@@ -1,6 +1,7 @@
 package dev.voiceagent.gateway.media;
 
 import dev.voiceagent.support.EventLoops;
+import dev.voiceagent.support.LingeringClose;
 import dev.voiceagent.support.observability.CallLogContext;
 import dev.voiceagent.gateway.limits.StreamLimits;
 import dev.voiceagent.gateway.logstream.CallLogLines;
@@ -10,7 +11,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.web.reactive.socket.CloseStatus;
@@ -29,18 +29,19 @@ import reactor.util.context.Context;
  * record of used tokens cannot answer, this instance's check decides), then relays the stream to the
  * media bridge, replaying {@code connected} and {@code start} first. A tenant over its concurrent streams is refused
  * with 1013; a stream sending more frames a second than allowed is closed with 1008, a frame over the size limit
- * with 1009. A refused stream's unread frames
- * are drained while the close handshake runs, so that the client sees the close code rather than a TCP reset.
+ * with 1009. A refused stream is closed at once; what the client still sends is read and dropped until its close
+ * frame (the server's {@link LingeringClose}), so that it sees the code rather than a TCP reset.
  * {@link #activeStreams()} counts the open streams (the gauge {@code voice.gateway.media_streams.active}, which the
  * drain hook waits on).
  */
 public class MediaStreamHandler implements WebSocketHandler {
 
     private static final Logger log = LoggerFactory.getLogger(MediaStreamHandler.class);
-    /** How long a refused stream's remaining frames are read while its close handshake completes. */
-    private static final Duration DRAIN_LIMIT = Duration.ofSeconds(2);
-    /** A pause in a refused stream's frames long enough to close it without unread bytes behind the close. */
-    private static final Duration QUIET = Duration.ofMillis(100);
+    /**
+     * How long a refused stream's remaining frames are read after its close: past the server's linger on a close,
+     * by when the connection has ended.
+     */
+    private static final Duration DRAIN_LIMIT = LingeringClose.DEFAULT_LINGER.plusSeconds(1);
     /** Session attribute: the caller socket's event loop, where the bridge socket is opened. */
     private static final String CALLER_LOOP = MediaStreamHandler.class.getName() + ".callerLoop";
 
@@ -74,8 +75,8 @@ public class MediaStreamHandler implements WebSocketHandler {
 
     /**
      * The WebSocket codec's frame limit for streams whose frames this handler limits to {@code maxFrameBytes}:
-     * sixteen times as much, at least 1 MiB. Frames in between reach the handler, which closes with 1009 once the
-     * client pauses, reading what it still sends; beyond it the codec closes (1009) without waiting.
+     * sixteen times as much, at least 1 MiB. Frames in between reach the handler, which closes with 1009 and reads
+     * what the client still sends; beyond it the codec closes (1009) without waiting.
      */
     public static int codecFrameLimit(int maxFrameBytes) {
         return (int) Math.min(Integer.MAX_VALUE, Math.max(16L * maxFrameBytes, 1 << 20));
@@ -212,14 +213,12 @@ public class MediaStreamHandler implements WebSocketHandler {
 
     /**
      * A stream's limits, its frame rate and its frame size: the text frames to relay while the stream keeps to them.
-     * Past either, nothing more is relayed and the stream is closed (1008 for the rate, 1009 for a frame too large)
-     * once the client pauses, as a refusal is; what still arrives is read and dropped, so that the close handshake
-     * is not cut short by a reset.
+     * Past either, nothing more is relayed and the stream is closed (1008 for the rate, 1009 for a frame too large),
+     * as a refusal is; what still arrives is read and dropped.
      */
     private static final class StreamGuard {
         private final StreamLimits.FrameRate rate;
         private final CloseStatus tooLarge;
-        private final AtomicLong lastFrame = new AtomicLong();
         private final AtomicBoolean broken = new AtomicBoolean();
         /** The close for the limit broken first, or empty when the stream ends first: the first emission wins. */
         private final Sinks.One<Optional<CloseStatus>> verdict = Sinks.one();
@@ -231,7 +230,6 @@ public class MediaStreamHandler implements WebSocketHandler {
 
         Flux<String> within(Flux<Frame> frames) {
             return frames.filter(frame -> frame.kind() == Frame.Kind.TEXT || frame.kind() == Frame.Kind.OVERSIZED)
-                    .doOnNext(frame -> lastFrame.set(System.nanoTime()))
                     .filter(this::allowed)
                     .map(Frame::text)
                     .doFinally(signal -> ended());
@@ -240,7 +238,7 @@ public class MediaStreamHandler implements WebSocketHandler {
         Mono<Void> closeWhenBroken(WebSocketSession session) {
             return verdict.asMono()
                     .flatMap(Mono::justOrEmpty)
-                    .flatMap(status -> closeWhenQuiet(session, status, lastFrame));
+                    .flatMap(status -> BridgeRelay.closeIfOpen(session, status));
         }
 
         void ended() {
@@ -276,28 +274,16 @@ public class MediaStreamHandler implements WebSocketHandler {
     }
 
     /**
-     * Closes with {@code status} once the client has paused (no frame for {@link #QUIET}, at most
-     * {@link #DRAIN_LIMIT}), reading and dropping what it still sends until its connection ends: closing a socket
-     * with unread bytes makes the kernel send a reset, which can overtake the close frame, and the client would
-     * never see why it was refused. The inbound is never cancelled here: Reactor Netty answers a cancelled receive
-     * with a close frame of its own, ahead of ours.
+     * Closes with {@code status} at once and reads on, dropping what the client still sends, until its connection
+     * ends. The server's lingering close keeps TCP open until the client's close frame, so that no reset for frames
+     * in flight overtakes ours. The inbound is never cancelled here: Reactor Netty answers a cancelled receive with
+     * a close frame of its own, ahead of ours.
      */
     private static Mono<Void> refuse(WebSocketSession session, CloseStatus status, Flux<Frame> rest) {
-        AtomicLong lastFrame = new AtomicLong(System.nanoTime());
-        Mono<Void> drain = rest.doOnNext(frame -> lastFrame.set(System.nanoTime()))
-                .take(DRAIN_LIMIT.plusSeconds(1))
+        Mono<Void> drain = rest.take(DRAIN_LIMIT)
                 .onErrorResume(e -> Mono.empty())
                 .then();
-        return Mono.when(closeWhenQuiet(session, status, lastFrame), drain);
-    }
-
-    /** Closes with {@code status} once no frame has come for {@link #QUIET}, or after {@link #DRAIN_LIMIT}. */
-    private static Mono<Void> closeWhenQuiet(WebSocketSession session, CloseStatus status, AtomicLong lastFrame) {
-        return Flux.interval(QUIET.dividedBy(2))
-                .filter(tick -> System.nanoTime() - lastFrame.get() >= QUIET.toNanos())
-                .next()
-                .timeout(DRAIN_LIMIT, Mono.just(0L))
-                .then(Mono.defer(() -> BridgeRelay.closeIfOpen(session, status)));
+        return Mono.when(BridgeRelay.closeIfOpen(session, status), drain);
     }
 
     private static Mono<Void> noStart(WebSocketSession session, Signal<? extends Frame> signal) {

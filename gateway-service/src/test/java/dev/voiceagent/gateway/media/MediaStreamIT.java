@@ -185,6 +185,28 @@ class MediaStreamIT {
     }
 
     /**
+     * A refused stream whose client keeps streaming at Twilio's cadence (it never pauses) gets its code at once, not
+     * when a drain gives up: the server's lingering close keeps reading its frames until its close frame.
+     */
+    @Test
+    void aRefusedStreamStillStreamingGetsItsCodeAtOnce() {
+        long started = System.nanoTime();
+        Integer code = HttpClient.create().websocket().uri(url())
+                .handle((in, out) -> out.sendString(Flux.concat(Flux.just(CONNECTED, start(newSid(), "forged.token")),
+                                Flux.interval(Duration.ofMillis(20)).take(250).map(i -> media(i.intValue()))))
+                        .then()
+                        .thenMany(Flux.<Integer>never())
+                        .mergeWith(in.receiveCloseStatus().map(WebSocketCloseStatus::code))
+                        .take(1))
+                .next().block(Duration.ofSeconds(10));
+        long elapsedMillis = (System.nanoTime() - started) / 1_000_000;
+
+        assertThat(code).isEqualTo(1008);
+        // a drain that waited for a pause in the frames closed such a stream only after 2 s
+        assertThat(elapsedMillis).as("milliseconds from the handshake to the close code").isLessThan(1500);
+    }
+
+    /**
      * The relay runs without the upgrade request's Reactor context: a value the request's filters put there (in
      * production, the request's observation and its tracing scope) is not set on the event loop around every frame.
      * With automatic context propagation it was, twice per frame and direction.

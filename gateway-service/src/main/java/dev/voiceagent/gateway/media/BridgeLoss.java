@@ -6,8 +6,10 @@ import dev.voiceagent.gateway.calllog.CallLogRepository;
 import dev.voiceagent.gateway.outbound.TwilioCallClient;
 import dev.voiceagent.gateway.twilio.TwimlResponses;
 import dev.voiceagent.support.EventPublisher;
+import dev.voiceagent.support.observability.TraceContinuation;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -50,9 +52,11 @@ public class BridgeLoss {
     private final Counter lost;
     private final Counter refused;
     private final Counter askedAgain;
+    private final ObservationRegistry observations;
 
     public BridgeLoss(TwilioCallClient twilio, CallLogRepository calls, EventPublisher events, Duration grace,
-                      MeterRegistry meters) {
+                      MeterRegistry meters, ObservationRegistry observations) {
+        this.observations = observations;
         this.twilio = twilio;
         this.calls = calls;
         this.events = events;
@@ -99,9 +103,15 @@ public class BridgeLoss {
                 + "refused the call (" + detail + "); the gateway played an apology and hung up."));
     }
 
+    /**
+     * The apology and, after the grace, the outcome, each a span of the call's own trace (the media token's
+     * {@code traceparent}): an SRE who opens the call in the tracing UI sees why it ended, and the outcome's consumers
+     * join that trace.
+     */
     private Mono<Void> endCall(MediaTokenClaims claims, String twiml, SessionOutcome outcome) {
         recordUnlessReported(claims, outcome);
-        return twilio.sayAndHangUp(claims.callSid(), twiml)
+        return TraceContinuation.continuing(observations, "media bridge apology", claims.traceparent(),
+                        twilio.sayAndHangUp(claims.callSid(), twiml))
                 .onErrorResume(e -> {
                     log.warn("call {}: could not give the caller the apology: {}", claims.callSid(), e.toString());
                     return Mono.empty();
@@ -113,7 +123,8 @@ public class BridgeLoss {
                 .then(calls.findByCallSid(claims.callSid())
                         .map(call -> call.outcome() == null ? "" : call.outcome()).defaultIfEmpty(""))
                 .filter(String::isEmpty)
-                .flatMap(none -> events.publish(claims.tenantId(), claims.callSid(), outcome))
+                .flatMap(none -> TraceContinuation.continuing(observations, "media bridge fallback outcome",
+                        claims.traceparent(), events.publish(claims.tenantId(), claims.callSid(), outcome)))
                 .subscribe(published -> log.warn("call {}: no outcome from the media bridge within {}; recorded {} "
                                 + "(reason {})", claims.callSid(), grace, Outcome.FAILED.wire(),
                                 outcome.escalationReason()),

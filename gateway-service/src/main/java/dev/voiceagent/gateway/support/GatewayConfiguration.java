@@ -355,8 +355,9 @@ public class GatewayConfiguration implements WebFluxConfigurer {
 
     @Bean
     BridgeLoss bridgeLoss(TwilioCallClient twilio, CallLogRepository calls, EventPublisher events,
-                          MeterRegistry meters) {
-        return new BridgeLoss(twilio, calls, events, gateway.bridgeLossOutcomeGrace(), meters);
+                          MeterRegistry meters, ObjectProvider<io.micrometer.observation.ObservationRegistry> observations) {
+        return new BridgeLoss(twilio, calls, events, gateway.bridgeLossOutcomeGrace(), meters,
+                observations.getIfAvailable(() -> io.micrometer.observation.ObservationRegistry.NOOP));
     }
 
     @Bean

@@ -11,6 +11,7 @@ import dev.voiceagent.contracts.Outcome;
 import dev.voiceagent.contracts.SessionOutcome;
 import dev.voiceagent.contracts.Topics;
 import dev.voiceagent.support.LingeringClose;
+import dev.voiceagent.support.observability.TraceContinuation;
 import dev.voiceagent.testkit.infra.VoiceInfrastructure;
 import dev.voiceagent.testkit.kafka.TopicProbe;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -144,7 +145,9 @@ class BridgeLossIT {
         double lostBefore = counted("voice.gateway.bridge.streams_failed", "lost");
         String sid = newSid();
         DROP.add(sid);
-        String token = tokens.mint(sid, "acme", "support", "acme-support-v1", "+15555550100", "inbound");
+        String traceId = java.util.UUID.randomUUID().toString().replace("-", "");
+        String callTrace = "00-" + traceId + "-00f067aa0ba902b7-01";
+        String token = tokens.mint(sid, "acme", "support", "acme-support-v1", "+15555550100", "inbound", callTrace);
 
         int code = closeCodeAfter(CONNECTED, start(sid, token), media(1));
 
@@ -153,6 +156,11 @@ class BridgeLossIT {
                 .contains("<Say>" + BridgeLoss.MESSAGE + "</Say>").contains("<Hangup/>");
         theGatewaysOutcome(sid, BridgeLoss.REASON);
         assertThat(counted("voice.gateway.bridge.streams_failed", "lost") - lostBefore).isEqualTo(1);
+        // the fallback outcome is a span of the call's own trace, as the outcomes the bridge publishes are
+        var header = outcomesOf(sid, 1).get(0).headers().lastHeader(TraceContinuation.TRACEPARENT);
+        assertThat(header).as("the outcome record's traceparent").isNotNull();
+        assertThat(new String(header.value(), StandardCharsets.UTF_8)).startsWith("00-" + traceId + "-")
+                .as("a span of its own in that trace").doesNotContain("00f067aa0ba902b7");
     }
 
     @Test

@@ -114,7 +114,7 @@ public class MediaStreamHandler implements WebSocketHandler {
         // The stream runs without the upgrade request's Reactor context. With automatic context propagation, Reactor
         // Netty's receive and every operator that crosses a context boundary would otherwise open and close that
         // request's observation scope (and its OpenTelemetry span scope) around each frame, in both directions — a
-        // tenth of the relay's CPU. Log lines of an accepted stream carry the call through CallLogContext; the bridge
+        // sixth of the gateway's CPU a call. Log lines of an accepted stream carry the call through CallLogContext; the bridge
         // connection continues the call's trace through the traceparent header (BridgeRelay#headers).
         return Mono.defer(() -> {
             active.incrementAndGet();
@@ -276,8 +276,8 @@ public class MediaStreamHandler implements WebSocketHandler {
     /**
      * Closes with {@code status} at once and reads on, dropping what the client still sends, until its connection
      * ends. The server's lingering close keeps TCP open until the client's close frame, so that no reset for frames
-     * in flight overtakes ours. The inbound is never cancelled here: Reactor Netty answers a cancelled receive with
-     * a close frame of its own, ahead of ours.
+     * in flight overtakes ours. The inbound is cancelled only once the connection must have ended: Reactor Netty
+     * answers a cancelled receive with a close frame of its own, which must not go out ahead of ours.
      */
     private static Mono<Void> refuse(WebSocketSession session, CloseStatus status, Flux<Frame> rest) {
         Mono<Void> drain = rest.take(DRAIN_LIMIT)

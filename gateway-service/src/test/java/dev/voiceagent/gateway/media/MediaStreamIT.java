@@ -5,13 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import dev.voiceagent.support.LingeringClose;
 import dev.voiceagent.testkit.infra.VoiceInfrastructure;
+import dev.voiceagent.testkit.reactor.CountedContextValue;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.context.ContextRegistry;
-import io.micrometer.context.ThreadLocalAccessor;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.web.server.WebFilter;
@@ -80,6 +78,7 @@ class MediaStreamIT {
     @AfterAll
     static void stop() {
         BRIDGE.disposeNow();
+        REQUEST_VALUE.close();
     }
 
     @LocalServerPort int port;
@@ -217,7 +216,7 @@ class MediaStreamIT {
         String token = tokens.mint(sid, "acme", "support", "acme-support-v1", "+15555550100", "inbound");
         int frames = 200;
         List<String> replies = new CopyOnWriteArrayList<>();
-        int setsBefore = RequestMarker.SETS.get();
+        int setsBefore = REQUEST_VALUE.sets();
 
         Mono<Void> caller = HttpClient.create().websocket().uri(url()).handle((in, out) -> out
                         .sendString(Flux.concat(Flux.just(CONNECTED, start(sid, token)),
@@ -229,48 +228,20 @@ class MediaStreamIT {
         StepVerifier.create(caller).expectComplete().verify(Duration.ofSeconds(20));
 
         assertThat(replies).hasSize(frames);
-        assertThat(RequestMarker.SETS.get() - setsBefore)
+        assertThat(REQUEST_VALUE.sets() - setsBefore)
                 .as("thread-local sets of the request's context while %d frames went each way", frames)
                 .isLessThan(frames / 4);
     }
 
     /** A value in every request's Reactor context, counted each time automatic propagation sets it on a thread. */
-    static final class RequestMarker implements ThreadLocalAccessor<String> {
-        static final String KEY = "media-stream-it.request-marker";
-        static final AtomicInteger SETS = new AtomicInteger();
-        private static final ThreadLocal<String> VALUE = new ThreadLocal<>();
-
-        static {
-            ContextRegistry.getInstance().registerThreadLocalAccessor(new RequestMarker());
-        }
-
-        @Override
-        public Object key() {
-            return KEY;
-        }
-
-        @Override
-        public String getValue() {
-            return VALUE.get();
-        }
-
-        @Override
-        public void setValue(String value) {
-            SETS.incrementAndGet();
-            VALUE.set(value);
-        }
-
-        @Override
-        public void setValue() {
-            VALUE.remove();
-        }
-    }
+    static final CountedContextValue REQUEST_VALUE = CountedContextValue.register("media-stream-it.request");
 
     @TestConfiguration
-    static class RequestMarkerFilter {
+    static class RequestValueFilter {
         @Bean
-        WebFilter requestMarker() {
-            return (exchange, chain) -> chain.filter(exchange).contextWrite(context -> context.put(RequestMarker.KEY, "request"));
+        WebFilter requestValue() {
+            return (exchange, chain) -> chain.filter(exchange)
+                    .contextWrite(context -> context.put(REQUEST_VALUE.key(), "request"));
         }
     }
 

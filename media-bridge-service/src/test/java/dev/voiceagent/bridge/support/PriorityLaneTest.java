@@ -2,11 +2,9 @@ package dev.voiceagent.bridge.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.micrometer.context.ContextRegistry;
-import io.micrometer.context.ThreadLocalAccessor;
+import dev.voiceagent.testkit.reactor.CountedContextValue;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Hooks;
 import reactor.test.StepVerifier;
@@ -120,10 +118,8 @@ class PriorityLaneTest {
     @Test
     void itemsDoNotRestoreThreadLocalsOnTheWay() {
         boolean wasEnabled = Hooks.isAutomaticContextPropagationEnabled();
-        CountingAccessor accessor = new CountingAccessor();
-        ContextRegistry.getInstance().registerThreadLocalAccessor(accessor);
         Hooks.enableAutomaticContextPropagation();
-        try {
+        try (CountedContextValue call = CountedContextValue.register("priority-lane-test")) {
             PriorityLane<String> lane = new PriorityLane<>(100, d -> { });
             for (int i = 0; i < 50; i++) {
                 lane.offerData("audio-" + i);
@@ -131,44 +127,14 @@ class PriorityLaneTest {
             lane.complete();
             // a subscriber with a context of its own, as the socket writers are
             StepVerifier.create(lane.flux(), StepVerifierOptions.create()
-                            .withInitialContext(Context.of(CountingAccessor.KEY, "call")))
+                            .withInitialContext(Context.of(call.key(), "call")))
                     .expectNextCount(50)
                     .verifyComplete();
-            assertThat(accessor.sets.get()).as("thread-local sets and clears for 50 items").isZero();
+            assertThat(call.sets() + call.clears()).as("thread-local sets and clears for 50 items").isZero();
         } finally {
             if (!wasEnabled) {
                 Hooks.disableAutomaticContextPropagation();
             }
-            ContextRegistry.getInstance().removeThreadLocalAccessor(CountingAccessor.KEY);
-        }
-    }
-
-    /** A thread-local accessor that counts how often Reactor sets or clears it. */
-    private static final class CountingAccessor implements ThreadLocalAccessor<String> {
-        static final String KEY = "priority-lane-test";
-        private final ThreadLocal<String> value = new ThreadLocal<>();
-        final AtomicInteger sets = new AtomicInteger();
-
-        @Override
-        public Object key() {
-            return KEY;
-        }
-
-        @Override
-        public String getValue() {
-            return value.get();
-        }
-
-        @Override
-        public void setValue(String v) {
-            sets.incrementAndGet();
-            value.set(v);
-        }
-
-        @Override
-        public void setValue() {
-            sets.incrementAndGet();
-            value.remove();
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.voiceagent.bridge.realtime;
 
+import dev.voiceagent.bridge.support.InboundFrames;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import java.net.URI;
@@ -75,8 +76,9 @@ public class ReactorNettyRealtimeClient implements RealtimeClient {
                 .then()
                 .then(Mono.defer(() -> out.sendClose(1000, "session ended")))
                 .onErrorResume(e -> Mono.empty());
-        // mapNotNull, not handle: with automatic context propagation handle restores the thread-locals per frame
-        Flux<RealtimeServerEvent> receiving = in.receive().asString()
+        // the model's frames are read without a thread-local restore per frame (InboundFrames); mapNotNull, not
+        // handle: with automatic context propagation handle restores the thread-locals per frame as well
+        Flux<RealtimeServerEvent> receiving = InboundFrames.texts(in)
                 .mapNotNull(frame -> decode(frame).orElse(null));
         Mono<RealtimeServerEvent> closing = sending.then(Mono.delay(properties.closeGrace()))
                 .then(Mono.error(new ClosedByClient()));

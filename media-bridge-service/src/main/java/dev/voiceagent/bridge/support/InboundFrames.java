@@ -1,0 +1,73 @@
+package dev.voiceagent.bridge.support;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufHolder;
+import java.nio.charset.StandardCharsets;
+import reactor.core.CoreSubscriber;
+import reactor.core.Scannable;
+import reactor.core.publisher.Flux;
+import reactor.netty.NettyInbound;
+
+/**
+ * A connection's inbound messages without a thread-local restore per message. With automatic context propagation
+ * (a platform default), Reactor wraps the subscriber of any producer that is not one of its own in an operator that
+ * sets the subscriber's context on the thread around each signal, and restores it after; an empty context still
+ * clears and restores every registered accessor. Reactor Netty's receive is such a producer, so every frame a
+ * WebSocket receives paid for it, in the bridge about a tenth of its CPU.
+ *
+ * <p>{@link #of} hands the subscriber straight to Reactor Netty's receive (its {@code subscribe(CoreSubscriber)},
+ * which Reactor does not wrap) behind a publisher that answers Reactor's scan for its own producers
+ * ({@code InternalProducerAttr}, package private, so matched by name, as {@link PriorityLane} does). Use it only where
+ * the subscriber's context has nothing a frame needs on its thread: frame paths whose log lines and spans carry the
+ * call explicitly. Should Reactor rename the attribute, the receive is simply wrapped again
+ * ({@code InboundFramesTest} says so).
+ */
+public final class InboundFrames {
+
+    private static final String INTERNAL_PRODUCER = "reactor.core.publisher.InternalProducerAttr";
+
+    private InboundFrames() {
+    }
+
+    /**
+     * The inbound's messages (for a WebSocket: its data frames, not yet released), read without a restore per
+     * message. Each is released once {@code onNext} returns, as with Reactor Netty's own receive.
+     */
+    public static Flux<Object> of(NettyInbound inbound) {
+        return new Unwrapped(inbound.receiveObject());
+    }
+
+    /** The text of each message: a frame's or buffer's bytes as UTF-8, as {@code receive().asString()} gives them. */
+    public static Flux<String> texts(NettyInbound inbound) {
+        return of(inbound).map(InboundFrames::text);
+    }
+
+    public static String text(Object message) {
+        if (message instanceof ByteBufHolder holder) {
+            return holder.content().toString(StandardCharsets.UTF_8);
+        }
+        if (message instanceof ByteBuf buf) {
+            return buf.toString(StandardCharsets.UTF_8);
+        }
+        return String.valueOf(message);
+    }
+
+    private static final class Unwrapped extends Flux<Object> implements Scannable {
+        private final Flux<?> receive;
+
+        Unwrapped(Flux<?> receive) {
+            this.receive = receive;
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public void subscribe(CoreSubscriber<? super Object> actual) {
+            ((Flux<Object>) receive).subscribe(actual);
+        }
+
+        @Override
+        public Object scanUnsafe(Attr key) {
+            return key != null && INTERNAL_PRODUCER.equals(key.getClass().getName()) ? Boolean.TRUE : null;
+        }
+    }
+}

@@ -15,34 +15,26 @@ import reactor.netty.NettyInbound;
  * clears and restores every registered accessor. Reactor Netty's receive is such a producer, so every frame a
  * WebSocket receives paid for it, in the bridge about a tenth of its CPU.
  *
- * <p>{@link #of} hands the subscriber straight to Reactor Netty's receive (its {@code subscribe(CoreSubscriber)},
- * which Reactor does not wrap) behind a publisher that answers Reactor's scan for its own producers
- * ({@code InternalProducerAttr}, package private, so matched by name, as {@link PriorityLane} does). Use it only where
- * the subscriber's context has nothing a frame needs on its thread: frame paths whose log lines and spans carry the
- * call explicitly. Should Reactor rename the attribute, the receive is simply wrapped again
- * ({@code InboundFramesTest} says so).
+ * <p>{@link #texts} hands the subscriber straight to Reactor Netty's receive (its {@code subscribe(CoreSubscriber)},
+ * which Reactor does not wrap) behind a publisher that passes for one of Reactor's own ({@link ReactorOwnProducer},
+ * as {@link PriorityLane} does). Use it only where the subscriber's context has nothing a frame needs on its thread:
+ * frame paths whose log lines and spans carry the call explicitly.
  */
 public final class InboundFrames {
-
-    private static final String INTERNAL_PRODUCER = "reactor.core.publisher.InternalProducerAttr";
 
     private InboundFrames() {
     }
 
     /**
-     * The inbound's messages (for a WebSocket: its data frames, not yet released), read without a restore per
-     * message. Each is released once {@code onNext} returns, as with Reactor Netty's own receive.
+     * The text of each inbound message (for a WebSocket: each data frame), its bytes as UTF-8, as
+     * {@code receive().asString()} gives them, read without a restore per message. Each message is released once
+     * {@code onNext} returns, as with Reactor Netty's own receive.
      */
-    public static Flux<Object> of(NettyInbound inbound) {
-        return new Unwrapped(inbound.receiveObject());
-    }
-
-    /** The text of each message: a frame's or buffer's bytes as UTF-8, as {@code receive().asString()} gives them. */
     public static Flux<String> texts(NettyInbound inbound) {
-        return of(inbound).map(InboundFrames::text);
+        return new Unwrapped(inbound.receiveObject()).map(InboundFrames::text);
     }
 
-    public static String text(Object message) {
+    private static String text(Object message) {
         if (message instanceof ByteBufHolder holder) {
             return holder.content().toString(StandardCharsets.UTF_8);
         }
@@ -67,7 +59,7 @@ public final class InboundFrames {
 
         @Override
         public Object scanUnsafe(Attr key) {
-            return key != null && INTERNAL_PRODUCER.equals(key.getClass().getName()) ? Boolean.TRUE : null;
+            return ReactorOwnProducer.scan(key);
         }
     }
 }

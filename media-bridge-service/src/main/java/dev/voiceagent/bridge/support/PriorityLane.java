@@ -28,9 +28,6 @@ import reactor.core.publisher.Operators;
  */
 public final class PriorityLane<T> {
 
-    /** Reactor's scan attribute that marks its own producers (see {@link LaneFlux}). */
-    private static final String INTERNAL_PRODUCER = "reactor.core.publisher.InternalProducerAttr";
-
     /** The stamp of data offered without a receipt time (marks, fallback audio): not timed. */
     public static final long UNSTAMPED = Long.MIN_VALUE;
 
@@ -71,12 +68,7 @@ public final class PriorityLane<T> {
         return flux;
     }
 
-    /**
-     * The lane as a publisher. It answers Reactor's scan for its own producers ({@code InternalProducerAttr}, package
-     * private, so matched by name): a producer that does not answer it gets its subscriber wrapped in a thread-local
-     * restoring operator by whatever operator subscribes to it. Should Reactor rename the attribute, the lane is
-     * simply wrapped again (and {@code PriorityLaneTest} says so).
-     */
+    /** The lane as a publisher that passes for one of Reactor's own, so that its items restore no thread-locals. */
     private final class LaneFlux extends Flux<T> implements Scannable {
         @Override
         public void subscribe(CoreSubscriber<? super T> actual) {
@@ -85,7 +77,7 @@ public final class PriorityLane<T> {
 
         @Override
         public Object scanUnsafe(Attr key) {
-            return key != null && INTERNAL_PRODUCER.equals(key.getClass().getName()) ? Boolean.TRUE : null;
+            return ReactorOwnProducer.scan(key);
         }
     }
 

@@ -114,5 +114,4 @@ public final class KraftBroker implements AutoCloseable {
             throw new UncheckedIOException("could not remove " + logDir, e);
         }
     }
-
 }

@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.netty.DisposableServer;
@@ -49,6 +50,16 @@ class TwilioSimulatorTest {
 
     /** One signed request the application received. */
     record Received(String path, Map<String, String> params, boolean signatureValid) {
+    }
+
+    /** Waits (at most 10 s) until a status callback with {@code CallStatus=status} has reached the fake application. */
+    private void awaitStatusCallback(String status) {
+        Flux.interval(Duration.ZERO, Duration.ofMillis(20))
+                .filter(tick -> webhooks.stream().anyMatch(hook -> hook.path().equals("/status")
+                        && status.equals(hook.params().get("CallStatus"))))
+                .next()
+                .timeout(Duration.ofSeconds(10))
+                .block();
     }
 
     /** A frame the fake application received on the media stream, with its arrival time. */
@@ -113,6 +124,8 @@ class TwilioSimulatorTest {
         assertThat(done.agentAudioMsHeard()).isBetween(450L, 1000L);
         assertThat(done.durationSeconds()).isPositive();
 
+        // the call's status reaches "completed" before its status callback has been delivered
+        awaitStatusCallback("completed");
         assertThat(webhooks).allMatch(Received::signatureValid);
         assertThat(webhooks.get(0).path()).isEqualTo("/status");
         assertThat(webhooks).filteredOn(hook -> hook.path().equals("/twiml")).singleElement()

@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.web.reactive.socket.CloseStatus;
 import org.springframework.web.reactive.socket.WebSocketMessage;
@@ -21,11 +22,12 @@ import reactor.core.publisher.Sinks;
 
 /**
  * Opens the media bridge's internal WebSocket for an accepted stream and relays text frames unchanged in both
- * directions as two directed pipelines; a close on either side closes the other with the same code. A bridge that
- * cannot be reached, or whose connection drops without a close frame while the caller is still on the line, is
- * {@link BridgeLoss lost}: the caller hears an apology before the stream closes, and the call gets an outcome. So does
- * a call the bridge {@link #refusal refuses} before it says anything (after asking again, for a refusal at capacity);
- * the stream is then closed with the bridge's code, unless Twilio has already ended it for the apology.
+ * directions as two directed pipelines (their bytes as they came, never decoded); a close on either side closes the
+ * other with the same code. A bridge that cannot be reached, or whose connection drops without a close frame while the
+ * caller is still on the line, is {@link BridgeLoss lost}: the caller hears an apology before the stream closes, and
+ * the call gets an outcome. So does a call the bridge {@link #refusal refuses} before it says anything (after asking
+ * again, for a refusal at capacity); the stream is then closed with the bridge's code, unless Twilio has already ended
+ * it for the apology.
  */
 public class BridgeRelay {
 
@@ -54,7 +56,7 @@ public class BridgeRelay {
      * asked again up to {@code refusalRetries} times: the bridge URL is a load-balanced service, and the next
      * connection may reach an instance with room.
      */
-    public Mono<Void> relay(WebSocketSession twilio, MediaTokenClaims claims, List<String> preamble, Flux<String> live,
+    public Mono<Void> relay(WebSocketSession twilio, MediaTokenClaims claims, List<byte[]> preamble, Flux<byte[]> live,
                             Optional<EventExecutor> callerLoop) {
         return Mono.defer(() -> {
             Stream stream = new Stream(twilio, claims, Instant.now());
@@ -62,8 +64,8 @@ public class BridgeRelay {
             // its subscription, and a cancel reaching the caller's inbound would make Reactor Netty close the
             // caller's socket (no code) before the caller hears why. Without a subscriber, reading simply pauses,
             // and a bridge asked again after a refusal picks up where the refused one stopped.
-            Flux<String> callerFrames = live.publish().autoConnect(1);
-            Flux<String> callerSide = Flux.fromIterable(preamble).concatWith(callerFrames);
+            Flux<byte[]> callerFrames = live.publish().autoConnect(1);
+            Flux<byte[]> callerSide = Flux.fromIterable(preamble).concatWith(callerFrames);
             // each bridge connection, in turn (more than one only after a refusal)
             Sinks.Many<WebSocketSession> bridges = Sinks.many().unicast().onBackpressureBuffer();
             // Set once the bridge side's end has been dealt with: its code relayed, or the caller told it was lost.
@@ -77,22 +79,26 @@ public class BridgeRelay {
             // The caller-bound pipeline lives outside the bridge connection's handler and ends only once the bridge
             // side's end is handled: an ended or cancelled send makes Reactor Netty close the caller's socket at once
             // without a code — ahead of the code we carry across, or of the apology for a lost bridge.
+            // The bridge's frames go on to the caller as they came, without a copy: the frame's buffer is retained
+            // here (Reactor Netty releases it once this signal returns), and the caller socket's write releases it.
             Mono<Void> toTwilio = twilio.send(bridges.asFlux()
                     .concatMap(bridge -> bridge.receive()
                             .filter(message -> message.getType() == WebSocketMessage.Type.TEXT)
                             .map(message -> {
                                 stream.heardFromBridge();
-                                return twilio.textMessage(message.getPayloadAsText());
+                                return new WebSocketMessage(WebSocketMessage.Type.TEXT,
+                                        DataBufferUtils.retain(message.getPayload()));
                             })
                             .onErrorResume(e -> Flux.empty()))
-                    .concatWith(bridgeEndHandled.asMono().then(Mono.<WebSocketMessage>empty())));
+                    .concatWith(bridgeEndHandled.asMono().then(Mono.<WebSocketMessage>empty()))
+                    .doOnDiscard(WebSocketMessage.class, WebSocketMessage::release));
             // Mono.when waits for both; a pipeline failing because its peer has gone is the normal end of a call
             return Mono.when(bridgeSide, quietly(toTwilio, "to twilio"));
         });
     }
 
     /** One bridge connection for the stream and, when it has ended, what its end calls for: another, or the end. */
-    private Mono<Void> connect(Stream stream, Flux<String> callerSide, Sinks.Many<WebSocketSession> bridges,
+    private Mono<Void> connect(Stream stream, Flux<byte[]> callerSide, Sinks.Many<WebSocketSession> bridges,
                                Optional<EventExecutor> callerLoop) {
         return EventLoops.colocatedOn(callerLoop, client.execute(bridgeUrl, headers(stream.claims), bridge -> {
                     bridges.tryEmitNext(bridge);
@@ -100,7 +106,8 @@ public class BridgeRelay {
                     Sinks.One<Boolean> bridgeEnded = Sinks.one();
                     return Mono.when(
                             quietly(bridge.send(callerSide.takeUntilOther(bridgeEnded.asMono())
-                                    .map(bridge::textMessage)), "to bridge"),
+                                    .map(utf8 -> new WebSocketMessage(WebSocketMessage.Type.TEXT,
+                                            bridge.bufferFactory().wrap(utf8)))), "to bridge"),
                             bridgeCloseCode(stream, bridge)
                                     .doFinally(signal -> bridgeEnded.tryEmitValue(true)),
                             callerClosed(stream, bridge, bridgeEnded.asMono()));

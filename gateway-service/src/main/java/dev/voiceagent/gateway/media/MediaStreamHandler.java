@@ -6,6 +6,7 @@ import dev.voiceagent.support.observability.CallLogContext;
 import dev.voiceagent.gateway.limits.StreamLimits;
 import dev.voiceagent.gateway.logstream.CallLogLines;
 import io.netty.util.concurrent.EventExecutor;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -13,6 +14,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.web.reactive.socket.CloseStatus;
 import org.springframework.web.reactive.socket.WebSocketHandler;
 import org.springframework.web.reactive.socket.WebSocketMessage;
@@ -83,10 +85,12 @@ public class MediaStreamHandler implements WebSocketHandler {
     }
 
     /**
-     * One received frame: its text, a binary frame (Twilio sends only text), a text frame over the size limit (never
-     * decoded), or the start deadline passing.
+     * One received frame: a text frame's UTF-8 bytes, a binary frame (Twilio sends only text), a text frame over the
+     * size limit (never copied), or the start deadline passing. The relay sends a text frame's bytes on as they came:
+     * only the frames before the relay ({@code connected}, {@code start}) are ever decoded, where decoding every frame
+     * to a string and encoding it again took two copies of it and most of what the gateway allocated.
      */
-    record Frame(String text, Kind kind) {
+    record Frame(byte[] utf8, Kind kind) {
         enum Kind { TEXT, BINARY, OVERSIZED, DEADLINE }
 
         static final Frame BINARY = new Frame(null, Kind.BINARY);
@@ -97,8 +101,29 @@ public class MediaStreamHandler implements WebSocketHandler {
             if (message.getType() != WebSocketMessage.Type.TEXT) {
                 return BINARY;
             }
-            return message.getPayload().readableByteCount() > maxBytes ? OVERSIZED
-                    : new Frame(message.getPayloadAsText(), Kind.TEXT);
+            DataBuffer payload = message.getPayload();
+            if (payload.readableByteCount() > maxBytes) {
+                return OVERSIZED;
+            }
+            byte[] bytes = new byte[payload.readableByteCount()];
+            payload.read(bytes);
+            // Twilio's frames are ASCII JSON; anything else is passed on as valid UTF-8 (malformed sequences replaced,
+            // as decoding to a string did), so that the bridge never gets a text frame that breaks RFC 6455
+            return new Frame(ascii(bytes) ? bytes : new String(bytes, StandardCharsets.UTF_8)
+                    .getBytes(StandardCharsets.UTF_8), Kind.TEXT);
+        }
+
+        String text() {
+            return new String(utf8, StandardCharsets.UTF_8);
+        }
+
+        private static boolean ascii(byte[] bytes) {
+            for (byte b : bytes) {
+                if (b < 0) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 
@@ -142,7 +167,7 @@ public class MediaStreamHandler implements WebSocketHandler {
         TwilioStreamMessage message = TwilioStreamCodec.decode(first.text());
         if (message instanceof TwilioStreamMessage.Connected) {
             return rest.switchOnFirst((second, after) -> second.hasValue()
-                            ? onStart(session, first.text(), second.get(), after.skip(1))
+                            ? onStart(session, first.utf8(), second.get(), after.skip(1))
                             : noStart(session, second))
                     .then();
         }
@@ -157,7 +182,7 @@ public class MediaStreamHandler implements WebSocketHandler {
                 rest);
     }
 
-    private Mono<Void> onStart(WebSocketSession session, String connected, Frame frame, Flux<Frame> rest) {
+    private Mono<Void> onStart(WebSocketSession session, byte[] connected, Frame frame, Flux<Frame> rest) {
         if (frame.kind() != Frame.Kind.TEXT) {
             return notText(session, frame, rest);
         }
@@ -181,7 +206,7 @@ public class MediaStreamHandler implements WebSocketHandler {
         return refuse(session, CloseStatus.POLICY_VIOLATION.withReason("media token was already used"), rest);
     }
 
-    private Mono<Void> admitted(WebSocketSession session, String connected, Frame frame,
+    private Mono<Void> admitted(WebSocketSession session, byte[] connected, Frame frame,
                                 TwilioStreamMessage.Start start, MediaTokenClaims claims, Flux<Frame> rest) {
         if (!limits.tryOpen(claims.tenantId())) {
             log.warn("media stream for call {} refused: tenant {} is at its concurrent stream limit", claims.callSid(),
@@ -192,12 +217,12 @@ public class MediaStreamHandler implements WebSocketHandler {
                 .doFinally(signal -> limits.closed(claims.tenantId()));
     }
 
-    private Mono<Void> accepted(WebSocketSession session, String connected, Frame frame,
+    private Mono<Void> accepted(WebSocketSession session, byte[] connected, Frame frame,
                                 TwilioStreamMessage.Start start, MediaTokenClaims claims, Flux<Frame> rest) {
         log.info("media stream {} for call {} accepted", start.streamSid(), claims.callSid());
         lines.info(claims.tenantId(), claims.callSid(), "media stream " + start.streamSid() + " connected",
                 claims.traceparent());
-        List<String> preamble = connected == null ? List.of(frame.text()) : List.of(connected, frame.text());
+        List<byte[]> preamble = connected == null ? List.of(frame.utf8()) : List.of(connected, frame.utf8());
         StreamGuard guard = new StreamGuard(limits.frameRate(), tooLarge);
         // The close for a broken limit runs beside the relay, not inside its inbound: when the bridge side ends,
         // the relay cancels its inbound, and Reactor Netty releases a close frame whose send is cancelled before
@@ -228,10 +253,10 @@ public class MediaStreamHandler implements WebSocketHandler {
             this.tooLarge = tooLarge;
         }
 
-        Flux<String> within(Flux<Frame> frames) {
+        Flux<byte[]> within(Flux<Frame> frames) {
             return frames.filter(frame -> frame.kind() == Frame.Kind.TEXT || frame.kind() == Frame.Kind.OVERSIZED)
                     .filter(this::allowed)
-                    .map(Frame::text)
+                    .map(Frame::utf8)
                     .doFinally(signal -> ended());
         }
 

@@ -5,30 +5,33 @@ import static org.awaitility.Awaitility.await;
 
 import dev.voiceagent.support.LingeringClose;
 import dev.voiceagent.testkit.infra.VoiceInfrastructure;
+import dev.voiceagent.testkit.netty.BufferLeaks;
 import dev.voiceagent.testkit.reactor.CountedContextValue;
-import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
-import static org.awaitility.Awaitility.await;
-
 import io.micrometer.core.instrument.MeterRegistry;
-import org.springframework.boot.test.context.TestConfiguration;
-import org.springframework.context.annotation.Bean;
-import org.springframework.web.server.WebFilter;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.r2dbc.spi.ConnectionFactory;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import org.springframework.r2dbc.core.DatabaseClient;
-import reactor.core.Disposable;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Bean;
+import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.web.server.WebFilter;
+import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
@@ -44,25 +47,33 @@ import reactor.test.StepVerifier;
 @VoiceInfrastructure
 class MediaStreamIT {
 
-    /** One connection the gateway opened to the bridge. */
-    record BridgeConnection(Map<String, String> headers, List<String> frames, CompletableFuture<Integer> closeCode) {
+    /** One connection the gateway opened to the bridge: its headers, its frames (as text and as the wire's bytes). */
+    record BridgeConnection(Map<String, String> headers, List<String> frames, List<byte[]> bytes,
+                            CompletableFuture<Integer> closeCode) {
     }
 
     static final List<BridgeConnection> BRIDGE_CONNECTIONS = new CopyOnWriteArrayList<>();
     static final String BRIDGE_MEDIA = "{\"event\":\"media\",\"streamSid\":\"MZ1\",\"media\":{\"payload\":\"/w==\"}}";
+    /** What the stand-in bridge answers a mark with: a text frame that is not ASCII. */
+    static final String BRIDGE_MARK = "{\"event\":\"mark\",\"streamSid\":\"MZ1\",\"mark\":{\"name\":\"café ☎\"}}";
     /** The bridge lingers on the close frames it sends, as the real one does (the services' shared server setup). */
     static final DisposableServer BRIDGE = LingeringClose.onEveryConnection(HttpServer.create(), LingeringClose.DEFAULT_LINGER).port(0)
             .route(routes -> routes.ws("/internal/v1/media-stream", (in, out) -> {
                 Map<String, String> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
                 in.headers().forEach(h -> headers.put(h.getKey(), h.getValue()));
                 BridgeConnection connection = new BridgeConnection(headers, new CopyOnWriteArrayList<>(),
-                        new CompletableFuture<>());
+                        new CopyOnWriteArrayList<>(), new CompletableFuture<>());
                 BRIDGE_CONNECTIONS.add(connection);
                 in.receiveCloseStatus().map(WebSocketCloseStatus::code).subscribe(connection.closeCode()::complete);
-                return in.receive().asString().concatMap(text -> {
+                return in.receive().asByteArray().concatMap(bytes -> {
+                    String text = new String(bytes, StandardCharsets.UTF_8);
                     connection.frames().add(text);
+                    connection.bytes().add(bytes);
                     if (text.contains("bridge-close")) {
                         return out.sendClose(4001, "bridge done");
+                    }
+                    if (text.contains("\"event\":\"mark\"")) {
+                        return out.sendString(Mono.just(BRIDGE_MARK)).then();
                     }
                     return text.contains("\"event\":\"media\"") ? out.sendString(Mono.just(BRIDGE_MEDIA)).then()
                             : Mono.<Void>empty();
@@ -117,6 +128,62 @@ class MediaStreamIT {
                 .containsEntry("X-Voice-Direction", "inbound");
         await().atMost(Duration.ofSeconds(5)).until(() -> bridge.closeCode().isDone());
         assertThat(bridge.closeCode().join()).isEqualTo(4000);
+    }
+
+    @Test
+    void relaysTextFramesByteForByteAndPassesOnlyValidUtf8ToTheBridge() {
+        String sid = newSid();
+        String token = tokens.mint(sid, "acme", "support", "acme-support-v1", "+15555550100", "inbound");
+        String mark = "{\"event\":\"mark\",\"streamSid\":\"MZ1\",\"mark\":{\"name\":\"añadido ☎\"}}";
+        // a text frame whose bytes are not UTF-8 (a lone continuation byte and a truncated sequence)
+        byte[] malformed = {'{', '"', 'x', '"', ':', '"', (byte) 0x80, (byte) 0xE2, (byte) 0x98, '"', '}'};
+        List<byte[]> replies = new CopyOnWriteArrayList<>();
+        int before = BRIDGE_CONNECTIONS.size();
+
+        Mono<Void> caller = HttpClient.create().websocket().uri(url()).handle((in, out) -> out
+                        .sendString(Flux.just(CONNECTED, start(sid, token))).then()
+                        .then(out.sendObject(new TextWebSocketFrame(Unpooled.wrappedBuffer(malformed))).then())
+                        .then(out.sendString(Mono.just(mark)).then())
+                        .thenMany(in.receive().asByteArray().concatMap(reply -> {
+                            replies.add(reply);
+                            return out.sendClose(4000, "caller hung up");
+                        })))
+                .then();
+        StepVerifier.create(caller).expectComplete().verify(Duration.ofSeconds(10));
+
+        // the bridge's frame reaches the caller as the bridge wrote it; the caller's as the caller wrote it
+        assertThat(replies).singleElement().isEqualTo(BRIDGE_MARK.getBytes(StandardCharsets.UTF_8));
+        BridgeConnection bridge = BRIDGE_CONNECTIONS.get(before);
+        await().atMost(Duration.ofSeconds(5)).until(() -> bridge.bytes().size() == 4);
+        assertThat(bridge.bytes().get(3)).isEqualTo(mark.getBytes(StandardCharsets.UTF_8));
+        // the malformed sequences arrive replaced: the bridge never gets a text frame that is not UTF-8
+        assertThat(bridge.bytes().get(2))
+                .isEqualTo("{\"x\":\"\uFFFD\uFFFD\"}".getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void theBridgesFramesGoToTheCallerWithoutLeakingABufferWhenTheCallerHangsUpMidStream() throws Exception {
+        try (BufferLeaks buffers = BufferLeaks.watch()) {
+            for (int call = 0; call < 5; call++) {
+                String sid = newSid();
+                String token = tokens.mint(sid, "acme", "support", "acme-support-v1", "+15555550100", "inbound");
+                AtomicInteger replies = new AtomicInteger();
+                // 200 frames at once: the bridge answers each, and the caller hangs up after the 20th answer while
+                // the rest are on their way through the gateway
+                Flux<String> frames = Flux.concat(Flux.just(CONNECTED, start(sid, token)),
+                        Flux.range(1, 200).map(MediaStreamIT::media));
+                Mono<Void> caller = HttpClient.create().websocket().uri(url()).handle((in, out) -> out
+                                .sendString(frames).then()
+                                .thenMany(in.receive().asString().concatMap(reply -> replies.incrementAndGet() == 20
+                                        ? out.sendClose(4000, "caller hung up") : Mono.empty())))
+                        .then();
+                StepVerifier.create(caller).expectComplete().verify(Duration.ofSeconds(10));
+                assertThat(replies).hasValueGreaterThanOrEqualTo(20);
+            }
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> meters.get("voice.gateway.media_streams.active").gauge().value() == 0);
+            assertThat(buffers.leaks()).as("buffers Netty reports as leaked").isEmpty();
+        }
     }
 
     @Test

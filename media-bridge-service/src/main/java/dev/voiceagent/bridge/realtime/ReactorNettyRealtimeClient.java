@@ -69,10 +69,10 @@ public class ReactorNettyRealtimeClient implements RealtimeClient {
      */
     private Flux<RealtimeServerEvent> exchange(WebsocketInbound in, WebsocketOutbound out,
                                                Flux<RealtimeClientEvent> outbound) {
-        // frames go out as bytes encoded here: the JDK encodes a Latin-1 string (every frame we send: JSON with
-        // base64 audio) to UTF-8 in one vectorised copy, where a String frame takes Netty two passes, char by char
+        // frames go out as the codec's bytes: audio is written in one allocation (AsciiFrames), where a String
+        // frame takes Netty two passes, char by char, or the JDK two more copies to encode it
         Mono<Void> sending = out.sendObject(outbound.map(event ->
-                        new TextWebSocketFrame(Unpooled.wrappedBuffer(encode(event).getBytes(StandardCharsets.UTF_8)))))
+                        new TextWebSocketFrame(Unpooled.wrappedBuffer(encode(event)))))
                 .then()
                 .then(Mono.defer(() -> out.sendClose(1000, "session ended")))
                 .onErrorResume(e -> Mono.empty());
@@ -90,10 +90,11 @@ public class ReactorNettyRealtimeClient implements RealtimeClient {
                 .onErrorResume(ClosedByClient.class, e -> Mono.empty());
     }
 
-    private String encode(RealtimeClientEvent event) {
-        String frame = codec.encode(event);
+    private byte[] encode(RealtimeClientEvent event) {
+        byte[] frame = codec.encodeUtf8(event);
         if (log.isTraceEnabled()) {
-            log.trace("to model: {}", frame.length() > 200 ? frame.substring(0, 200) + "…" : frame);
+            log.trace("to model: {}{}", new String(frame, 0, Math.min(frame.length, 200), StandardCharsets.UTF_8),
+                    frame.length > 200 ? "…" : "");
         }
         return frame;
     }

@@ -23,7 +23,9 @@ import dev.voiceagent.bridge.realtime.RealtimeServerEvent.SessionCreated;
 import dev.voiceagent.bridge.realtime.RealtimeServerEvent.SessionUpdated;
 import dev.voiceagent.bridge.realtime.RealtimeServerEvent.SpeechStarted;
 import dev.voiceagent.bridge.realtime.RealtimeServerEvent.SpeechStopped;
+import dev.voiceagent.bridge.support.AsciiFrames;
 import dev.voiceagent.bridge.support.JsonFieldScanner;
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -119,11 +121,15 @@ public final class RealtimeCodec {
 
     /** Writes one client event. */
     public String encode(RealtimeClientEvent event) {
+        return new String(encodeUtf8(event), StandardCharsets.UTF_8);
+    }
+
+    /** Writes one client event as the UTF-8 bytes of its frame; audio in one allocation ({@link AsciiFrames}). */
+    public byte[] encodeUtf8(RealtimeClientEvent event) {
         if (event instanceof InputAudioAppend append && JsonFieldScanner.plain(append.audio())) {
-            return new StringBuilder(APPEND_PREFIX.length() + append.audio().length() + APPEND_SUFFIX.length())
-                    .append(APPEND_PREFIX).append(append.audio()).append(APPEND_SUFFIX).toString();
+            return AsciiFrames.join(APPEND_PREFIX, append.audio(), APPEND_SUFFIX);
         }
-        return JSON.writeValueAsString(toJson(event));
+        return JSON.writeValueAsBytes(toJson(event));
     }
 
     ObjectNode toJson(RealtimeClientEvent event) {

@@ -79,7 +79,8 @@ public class MediaStreamHandler implements WebSocketHandler {
         // the outbound lane completes when the session ends: flush it, then close with the session's status.
         // A send failure means the gateway went away; the inbound side then ends the session.
         // the socket writer subscribes to the lane without a Reactor context (see VoiceSession#run)
-        Mono<Void> outbound = ws.send(session.toTwilio().map(m -> ws.textMessage(codec.encode(m))))
+        Mono<Void> outbound = ws.send(session.toTwilio().map(m ->
+                        new WebSocketMessage(WebSocketMessage.Type.TEXT, ws.bufferFactory().wrap(codec.encodeUtf8(m)))))
                 .contextWrite(VoiceSession.FRAME_PATH)
                 .onErrorResume(e -> Mono.empty())
                 .then(Mono.defer(() -> ws.close(session.closeStatus())));

@@ -214,13 +214,14 @@ public final class JsonFieldScanner {
     }
 
     /**
-     * True when {@code value} can be written between JSON quotes as it is: no quote, backslash or control
-     * character (base64 audio and the ids Twilio and the model use always can).
+     * True when {@code value} can be written between JSON quotes as it is, byte for byte: printable ASCII without a
+     * quote or backslash (base64 audio and the ids Twilio and the model use always are). Anything else takes the
+     * encoders' JSON writer.
      */
     public static boolean plain(String value) {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
-            if (c == '"' || c == '\\' || c < 0x20) {
+            if (c == '"' || c == '\\' || c < 0x20 || c > 0x7E) {
                 return false;
             }
         }

@@ -7,7 +7,9 @@ import dev.voiceagent.bridge.twilio.TwilioStreamMessage.Mark;
 import dev.voiceagent.bridge.twilio.TwilioStreamMessage.Media;
 import dev.voiceagent.bridge.twilio.TwilioStreamMessage.Start;
 import dev.voiceagent.bridge.twilio.TwilioStreamMessage.Stop;
+import dev.voiceagent.bridge.support.AsciiFrames;
 import dev.voiceagent.bridge.support.JsonFieldScanner;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -94,7 +96,12 @@ public final class TwilioCodec {
     }
 
     public String encode(TwilioStreamMessage message) {
-        String fast = write(message);
+        return new String(encodeUtf8(message), StandardCharsets.UTF_8);
+    }
+
+    /** Writes one message as the UTF-8 bytes of its frame; audio and marks in one allocation ({@link AsciiFrames}). */
+    public byte[] encodeUtf8(TwilioStreamMessage message) {
+        byte[] fast = write(message);
         if (fast != null) {
             return fast;
         }
@@ -128,21 +135,19 @@ public final class TwilioCodec {
             putIfPresent(body, "accountSid", stop.accountSid());
             putIfPresent(body, "callSid", stop.callSid());
         }
-        return JSON.writeValueAsString(root);
+        return JSON.writeValueAsBytes(root);
     }
 
     /** The fast path for outbound audio and marks: the JSON written around plain values, else null. */
-    private static String write(TwilioStreamMessage message) {
+    private static byte[] write(TwilioStreamMessage message) {
         if (message instanceof Media media && media.track() == null && media.chunk() == null
                 && media.timestamp() == null && plain(media.streamSid()) && JsonFieldScanner.base64(media.payload())) {
-            return new StringBuilder(60 + media.streamSid().length() + media.payload().length())
-                    .append("{\"event\":\"media\",\"streamSid\":\"").append(media.streamSid())
-                    .append("\",\"media\":{\"payload\":\"").append(media.payload()).append("\"}}").toString();
+            return AsciiFrames.join("{\"event\":\"media\",\"streamSid\":\"", media.streamSid(),
+                    "\",\"media\":{\"payload\":\"", media.payload(), "\"}}");
         }
         if (message instanceof Mark mark && plain(mark.streamSid()) && plain(mark.name())) {
-            return new StringBuilder(50 + mark.streamSid().length() + mark.name().length())
-                    .append("{\"event\":\"mark\",\"streamSid\":\"").append(mark.streamSid())
-                    .append("\",\"mark\":{\"name\":\"").append(mark.name()).append("\"}}").toString();
+            return AsciiFrames.join("{\"event\":\"mark\",\"streamSid\":\"", mark.streamSid(),
+                    "\",\"mark\":{\"name\":\"", mark.name(), "\"}}");
         }
         return null;
     }

@@ -29,15 +29,17 @@ import dev.voiceagent.bridge.realtime.RealtimeServerEvent.SessionCreated;
 import dev.voiceagent.bridge.realtime.RealtimeServerEvent.SessionUpdated;
 import dev.voiceagent.bridge.realtime.RealtimeServerEvent.SpeechStarted;
 import dev.voiceagent.bridge.realtime.RealtimeServerEvent.SpeechStopped;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.slf4j.LoggerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
 
 class RealtimeCodecTest {
 
@@ -157,5 +159,16 @@ class RealtimeCodecTest {
     void escapesAudioTheFastWriterCannotCarry() {
         assertThat(Fixtures.tree(codec.encode(new InputAudioAppend("a\"b"))).path("audio").asString())
                 .isEqualTo("a\"b");
+    }
+
+    @Test
+    void writesAudioAsTheBytesOfTheJsonWritersFrame() {
+        InputAudioAppend plain = new InputAudioAppend("fv7+/g==");
+        byte[] written = JsonMapper.builder().build().writeValueAsBytes(codec.toJson(plain));
+        assertThat(codec.encodeUtf8(plain)).isEqualTo(written);
+        // not ASCII: the JSON writer's UTF-8, not a char-by-char copy
+        InputAudioAppend accented = new InputAudioAppend("é☎");
+        String frame = new String(codec.encodeUtf8(accented), StandardCharsets.UTF_8);
+        assertThat(Fixtures.tree(frame).path("audio").asString()).isEqualTo("é☎");
     }
 }

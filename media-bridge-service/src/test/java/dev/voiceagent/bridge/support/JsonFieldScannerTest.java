@@ -80,6 +80,9 @@ class JsonFieldScannerTest {
         assertThat(JsonFieldScanner.plain("a\"b")).isFalse();
         assertThat(JsonFieldScanner.plain("a\\b")).isFalse();
         assertThat(JsonFieldScanner.plain("a\nb")).isFalse();
+        // written byte for byte (AsciiFrames): anything past ASCII takes the JSON writer
+        assertThat(JsonFieldScanner.plain("café")).isFalse();
+        assertThat(JsonFieldScanner.plain("a\u007Fb")).isFalse();
         assertThat(JsonFieldScanner.base64("fv7+/g==")).isTrue();
         assertThat(JsonFieldScanner.base64("")).isFalse();
         assertThat(JsonFieldScanner.base64("fv7-_g")).isFalse();

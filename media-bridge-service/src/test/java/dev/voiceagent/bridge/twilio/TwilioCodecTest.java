@@ -11,6 +11,7 @@ import dev.voiceagent.bridge.twilio.TwilioStreamMessage.Mark;
 import dev.voiceagent.bridge.twilio.TwilioStreamMessage.Media;
 import dev.voiceagent.bridge.twilio.TwilioStreamMessage.Start;
 import dev.voiceagent.bridge.twilio.TwilioStreamMessage.Stop;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -111,5 +112,18 @@ class TwilioCodecTest {
         assertThat(codec.decode(codec.encode(mark))).contains(mark);
         Media media = Media.outbound("MZ1", "not \"base64\"");
         assertThat(codec.decode(codec.encode(media))).contains(media);
+    }
+
+    @Test
+    void writesFramesAsTheirUtf8BytesNonAsciiNamesIncluded() throws Exception {
+        Media media = Media.outbound("MZ1", "fv7+/g==");
+        assertThat(new String(codec.encodeUtf8(media), StandardCharsets.UTF_8))
+                .isEqualTo("{\"event\":\"media\",\"streamSid\":\"MZ1\",\"media\":{\"payload\":\"fv7+/g==\"}}");
+        // a name the byte writer must not copy char by char: the JSON writer's UTF-8 instead
+        Mark mark = new Mark("MZ1", "añadido ☎ 𝄞");
+        byte[] frame = codec.encodeUtf8(mark);
+        assertThat(StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(frame)).toString())
+                .isEqualTo(codec.encode(mark));
+        assertThat(codec.decode(new String(frame, StandardCharsets.UTF_8))).contains(mark);
     }
 }

@@ -90,13 +90,17 @@ class GatewayMediaRelayBenchmark {
                             + "context switches/s per call%n", service, cores, 1000 * cores / load.callsCarried(),
                             run.kernelPercent(), run.contextSwitches() / wall / load.callsCarried());
                 });
-                System.out.printf("GC pauses over the whole run (%s); every pause holds the frames in flight:%n",
+                System.out.printf("GC pauses over the whole run (%s); every pause holds the frames in flight; "
+                        + "heap allocated, which sets how often the young collections pause:%n",
                         SERVICE_JAVA_OPTS.trim());
                 gcAfter.forEach((service, after) -> {
                     ServiceFootprint.Gc run = after.minus(gcBefore.getOrDefault(service, ServiceFootprint.Gc.NONE));
                     System.out.printf("  %-22s %5d pauses, %7.1f ms in all, %5.2f ms on average, longest %5.1f ms "
-                            + "(last 2 min)%n", service, run.pauses(), 1000 * run.seconds(),
-                            run.pauses() == 0 ? 0 : 1000 * run.seconds() / run.pauses(), 1000 * run.longestSeconds());
+                            + "(last 2 min); %6.0f MB allocated, %5.1f MB/s, %4.0f KB/s per call%n", service,
+                            run.pauses(), 1000 * run.seconds(),
+                            run.pauses() == 0 ? 0 : 1000 * run.seconds() / run.pauses(), 1000 * run.longestSeconds(),
+                            run.allocatedBytes() / 1e6, run.allocatedBytes() / 1e6 / wall,
+                            run.allocatedBytes() / 1e3 / wall / load.callsCarried());
                 });
             }
         }

@@ -246,14 +246,17 @@ final class ServiceFootprint {
     /**
      * A service's garbage-collection pauses so far, from Micrometer's {@code jvm_gc_pause_seconds}: count and total
      * without the full collections this class asks for ({@code cause="System.gc()"}), and the longest pause of the
-     * timer's recent window (about the last two minutes).
+     * timer's recent window (about the last two minutes); and the bytes it has allocated on its heap
+     * ({@code jvm_gc_memory_allocated_bytes_total}, which grows at each collection by what the young generation took
+     * since the one before), the rate that sets how often young collections pause it.
      */
-    record Gc(long pauses, double seconds, double longestSeconds) {
+    record Gc(long pauses, double seconds, double longestSeconds, double allocatedBytes) {
 
-        static final Gc NONE = new Gc(0, 0, 0);
+        static final Gc NONE = new Gc(0, 0, 0, 0);
 
         Gc minus(Gc before) {
-            return new Gc(pauses - before.pauses, seconds - before.seconds, longestSeconds);
+            return new Gc(pauses - before.pauses, seconds - before.seconds, longestSeconds,
+                    allocatedBytes - before.allocatedBytes);
         }
     }
 
@@ -266,7 +269,12 @@ final class ServiceFootprint {
         long pauses = 0;
         double seconds = 0;
         double longest = 0;
+        double allocated = 0;
         for (String line : prometheusText.split("\n")) {
+            if (line.startsWith("jvm_gc_memory_allocated_bytes_total")) {
+                allocated += value(line);
+                continue;
+            }
             if (!line.startsWith("jvm_gc_pause_seconds") || line.contains("cause=\"System.gc()\"")) {
                 continue;
             }
@@ -279,6 +287,6 @@ final class ServiceFootprint {
                 longest = Math.max(longest, value);
             }
         }
-        return new Gc(pauses, seconds, longest);
+        return new Gc(pauses, seconds, longest, allocated);
     }
 }

@@ -21,6 +21,9 @@ class ServiceFootprintTest {
             jvm_gc_pause_seconds_sum{action="end of minor GC",cause="G1 Evacuation Pause",gc="G1 Young Generation"} 0.03
             jvm_gc_pause_seconds_max{action="end of minor GC",cause="G1 Evacuation Pause",gc="G1 Young Generation"} 0.02
             jvm_memory_used_bytes{area="heap",id="eden"} 1.0E7
+            # HELP jvm_gc_memory_allocated_bytes_total Incremented for an increase in the size of the (young) heap memory pool after one GC to before the next
+            # TYPE jvm_gc_memory_allocated_bytes_total counter
+            jvm_gc_memory_allocated_bytes_total 2.5E9
             """;
 
     @Test
@@ -30,15 +33,17 @@ class ServiceFootprintTest {
         assertThat(gc.pauses()).isEqualTo(42);
         assertThat(gc.seconds()).isCloseTo(0.23, within(1e-9));
         assertThat(gc.longestSeconds()).isCloseTo(0.02, within(1e-9));
+        assertThat(gc.allocatedBytes()).isEqualTo(2.5e9);
     }
 
     @Test
     void aRunsPausesAreTheDifferenceOfTwoReadings() {
-        ServiceFootprint.Gc run = ServiceFootprint.gc(METRICS).minus(new ServiceFootprint.Gc(30, 0.1, 0.5));
+        ServiceFootprint.Gc run = ServiceFootprint.gc(METRICS).minus(new ServiceFootprint.Gc(30, 0.1, 0.5, 1e9));
 
         assertThat(run.pauses()).isEqualTo(12);
         assertThat(run.seconds()).isCloseTo(0.13, within(1e-9));
         assertThat(run.longestSeconds()).isCloseTo(0.02, within(1e-9));
+        assertThat(run.allocatedBytes()).isEqualTo(1.5e9);
     }
 
     @Test

@@ -171,8 +171,8 @@ public class MediaStreamHandler implements WebSocketHandler {
                             : noStart(session, second))
                     .then();
         }
-        if (message instanceof TwilioStreamMessage.Start) {
-            return onStart(session, null, first, rest);
+        if (message instanceof TwilioStreamMessage.Start start) {
+            return started(session, null, first, start, rest);
         }
         if (message instanceof TwilioStreamMessage.Other other) {
             return refuse(session, CloseStatus.POLICY_VIOLATION.withReason("expected start before " + other.event()),
@@ -189,6 +189,12 @@ public class MediaStreamHandler implements WebSocketHandler {
         if (!(TwilioStreamCodec.decode(frame.text()) instanceof TwilioStreamMessage.Start start)) {
             return refuse(session, CloseStatus.POLICY_VIOLATION.withReason("expected start"), rest);
         }
+        return started(session, connected, frame, start, rest);
+    }
+
+    /** A {@code start} frame, decoded once: its token decides whether the stream is relayed. */
+    private Mono<Void> started(WebSocketSession session, byte[] connected, Frame frame, TwilioStreamMessage.Start start,
+                               Flux<Frame> rest) {
         MediaTokenClaims claims;
         try {
             claims = tokens.consume(start.token(), start.callSid());

@@ -3,6 +3,7 @@ package dev.voiceagent.testkit.twilio;
 import dev.voiceagent.support.twilio.TwilioApiHttpClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.twilio.exception.ApiException;
 import com.twilio.http.TwilioRestClient;
@@ -28,7 +29,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.netty.DisposableServer;
@@ -54,12 +54,8 @@ class TwilioSimulatorTest {
 
     /** Waits (at most 10 s) until a status callback with {@code CallStatus=status} has reached the fake application. */
     private void awaitStatusCallback(String status) {
-        Flux.interval(Duration.ZERO, Duration.ofMillis(20))
-                .filter(tick -> webhooks.stream().anyMatch(hook -> hook.path().equals("/status")
-                        && status.equals(hook.params().get("CallStatus"))))
-                .next()
-                .timeout(Duration.ofSeconds(10))
-                .block();
+        await().atMost(Duration.ofSeconds(10)).until(() -> webhooks.stream().anyMatch(hook ->
+                hook.path().equals("/status") && status.equals(hook.params().get("CallStatus"))));
     }
 
     /** A frame the fake application received on the media stream, with its arrival time. */

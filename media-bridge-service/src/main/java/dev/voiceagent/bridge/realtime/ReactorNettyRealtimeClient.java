@@ -1,12 +1,12 @@
 package dev.voiceagent.bridge.realtime;
 
+import dev.voiceagent.bridge.support.FrameBytes;
 import dev.voiceagent.bridge.support.InboundFrames;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
@@ -26,6 +26,7 @@ public class ReactorNettyRealtimeClient implements RealtimeClient {
     private final RealtimeProperties properties;
     private final RealtimeCodec codec;
     private final HttpClient http;
+    private final FrameBytes.Reader<RealtimeServerEvent> decoder = this::decode;
 
     public ReactorNettyRealtimeClient(RealtimeProperties properties, RealtimeCodec codec) {
         this.properties = properties;
@@ -76,10 +77,8 @@ public class ReactorNettyRealtimeClient implements RealtimeClient {
                 .then()
                 .then(Mono.defer(() -> out.sendClose(1000, "session ended")))
                 .onErrorResume(e -> Mono.empty());
-        // the model's frames are read without a thread-local restore per frame (InboundFrames); mapNotNull, not
-        // handle: with automatic context propagation handle restores the thread-locals per frame as well
-        Flux<RealtimeServerEvent> receiving = InboundFrames.texts(in)
-                .mapNotNull(frame -> decode(frame).orElse(null));
+        // the model's frames are decoded from their bytes, without a thread-local restore per frame (InboundFrames)
+        Flux<RealtimeServerEvent> receiving = InboundFrames.decoded(in, decoder);
         Mono<RealtimeServerEvent> closing = sending.then(Mono.delay(properties.closeGrace()))
                 .then(Mono.error(new ClosedByClient()));
         // merge ends when both end: the closing side stops as soon as the model's side has ended. (Not publish():
@@ -99,12 +98,12 @@ public class ReactorNettyRealtimeClient implements RealtimeClient {
         return frame;
     }
 
-    private Optional<RealtimeServerEvent> decode(String frame) {
+    private RealtimeServerEvent decode(byte[] frame, int length) {
         try {
-            return codec.decode(frame);
+            return codec.decode(frame, length).orElse(null);
         } catch (RealtimeCodecException e) {
             log.debug("skipping malformed realtime frame: {}", e.getMessage());
-            return Optional.empty();
+            return null;
         }
     }
 

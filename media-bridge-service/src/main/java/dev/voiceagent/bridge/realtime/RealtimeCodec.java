@@ -53,13 +53,23 @@ public final class RealtimeCodec {
 
     /** Parses one server frame. */
     public Optional<RealtimeServerEvent> decode(String frame) {
-        OutputAudioDelta fast = scanAudioDelta(frame);
+        byte[] utf8 = frame.getBytes(StandardCharsets.UTF_8);
+        return decode(utf8, utf8.length);
+    }
+
+    /**
+     * Parses the server frame in the first {@code length} bytes of {@code frame} (UTF-8), keeping no reference to
+     * the array: it may be a reused buffer ({@link dev.voiceagent.bridge.support.FrameBytes}).
+     */
+    public Optional<RealtimeServerEvent> decode(byte[] frame, int length) {
+        OutputAudioDelta fast = scanAudioDelta(frame, length);
         if (fast != null) {
             return Optional.of(fast);
         }
         JsonNode root;
         try {
-            root = JSON.readTree(frame);
+            // events other than audio as text: malformed UTF-8 in a transcript is replaced, not refused
+            root = JSON.readTree(new String(frame, 0, length, StandardCharsets.UTF_8));
         } catch (JacksonException e) {
             throw new RealtimeCodecException("realtime frame is not JSON: " + e.getOriginalMessage(), e);
         }
@@ -75,9 +85,9 @@ public final class RealtimeCodec {
     }
 
     /** The fast path: a plain audio delta, else null (the full decoder decides). */
-    private static OutputAudioDelta scanAudioDelta(String frame) {
+    private static OutputAudioDelta scanAudioDelta(byte[] frame, int length) {
         String[] fields = new String[4];
-        if (!AUDIO_DELTA.scan(frame, fields) || !OUTPUT_AUDIO_DELTA.equals(fields[0]) || fields[3] == null) {
+        if (!AUDIO_DELTA.scan(frame, length, fields) || !OUTPUT_AUDIO_DELTA.equals(fields[0]) || fields[3] == null) {
             return null;
         }
         return new OutputAudioDelta(fields[1], fields[2], fields[3]);

@@ -1,6 +1,7 @@
 package dev.voiceagent.bridge.session;
 
 import dev.voiceagent.support.observability.CallLogContext;
+import dev.voiceagent.bridge.support.FrameBytes;
 import dev.voiceagent.bridge.twilio.TwilioCodec;
 import dev.voiceagent.bridge.twilio.TwilioCodecException;
 import dev.voiceagent.bridge.twilio.TwilioStreamMessage;
@@ -31,6 +32,7 @@ public class MediaStreamHandler implements WebSocketHandler {
     private final SessionRegistry registry;
     private final SessionDependencies deps;
     private final TwilioCodec codec = new TwilioCodec();
+    private final FrameBytes.Reader<TwilioStreamMessage> decoder = this::decode;
 
     public MediaStreamHandler(TenantDirectory tenants, SessionRegistry registry, SessionDependencies deps) {
         this.tenants = tenants;
@@ -74,8 +76,9 @@ public class MediaStreamHandler implements WebSocketHandler {
     private Mono<Void> run(WebSocketSession ws, VoiceSession session) {
         Flux<TwilioStreamMessage> inbound = ws.receive()
                 .filter(message -> message.getType() == WebSocketMessage.Type.TEXT)
-                // mapNotNull, not handle: with automatic context propagation handle restores thread-locals per frame
-                .mapNotNull(message -> decode(message.getPayloadAsText()).orElse(null));
+                // mapNotNull, not handle: with automatic context propagation handle restores thread-locals per frame.
+                // Each frame is decoded from its bytes, with no string of the whole frame (FrameBytes)
+                .mapNotNull(message -> FrameBytes.read(message.getPayload(), decoder));
         // the outbound lane completes when the session ends: flush it, then close with the session's status.
         // A send failure means the gateway went away; the inbound side then ends the session.
         // the socket writer subscribes to the lane without a Reactor context (see VoiceSession#run)
@@ -88,12 +91,12 @@ public class MediaStreamHandler implements WebSocketHandler {
         return Mono.when(outbound, session.run(inbound));
     }
 
-    private Optional<TwilioStreamMessage> decode(String frame) {
+    private TwilioStreamMessage decode(byte[] frame, int length) {
         try {
-            return codec.decode(frame);
+            return codec.decode(frame, length).orElse(null);
         } catch (TwilioCodecException e) {
             log.debug("skipping malformed Twilio frame: {}", e.getMessage());
-            return Optional.empty();
+            return null;
         }
     }
 

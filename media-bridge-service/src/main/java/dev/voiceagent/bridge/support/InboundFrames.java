@@ -2,7 +2,6 @@ package dev.voiceagent.bridge.support;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufHolder;
-import java.nio.charset.StandardCharsets;
 import reactor.core.CoreSubscriber;
 import reactor.core.Scannable;
 import reactor.core.publisher.Flux;
@@ -15,7 +14,7 @@ import reactor.netty.NettyInbound;
  * clears and restores every registered accessor. Reactor Netty's receive is such a producer, so every frame a
  * WebSocket receives paid for it, in the bridge about a tenth of its CPU.
  *
- * <p>{@link #texts} hands the subscriber straight to Reactor Netty's receive (its {@code subscribe(CoreSubscriber)},
+ * <p>{@link #decoded} hands the subscriber straight to Reactor Netty's receive (its {@code subscribe(CoreSubscriber)},
  * which Reactor does not wrap) behind a publisher that passes for one of Reactor's own ({@link ReactorOwnProducer},
  * as {@link PriorityLane} does). Use it only where the subscriber's context has nothing a frame needs on its thread:
  * frame paths whose log lines and spans carry the call explicitly.
@@ -26,22 +25,20 @@ public final class InboundFrames {
     }
 
     /**
-     * The text of each inbound message (for a WebSocket: each data frame), its bytes as UTF-8, as
-     * {@code receive().asString()} gives them, read without a restore per message. Each message is released once
-     * {@code onNext} returns, as with Reactor Netty's own receive.
+     * Each inbound message (for a WebSocket: each data frame) decoded from its bytes by {@code reader}, read without a
+     * restore per message and without a copy of its own ({@link FrameBytes}); messages the reader decodes to
+     * {@code null} are skipped. Each message is released once {@code onNext} returns, as with Reactor Netty's own
+     * receive.
      */
-    public static Flux<String> texts(NettyInbound inbound) {
-        return new Unwrapped(inbound.receiveObject()).map(InboundFrames::text);
+    public static <T> Flux<T> decoded(NettyInbound inbound, FrameBytes.Reader<T> reader) {
+        return new Unwrapped(inbound.receiveObject()).mapNotNull(message -> decode(message, reader));
     }
 
-    private static String text(Object message) {
+    private static <T> T decode(Object message, FrameBytes.Reader<T> reader) {
         if (message instanceof ByteBufHolder holder) {
-            return holder.content().toString(StandardCharsets.UTF_8);
+            return FrameBytes.read(holder.content(), reader);
         }
-        if (message instanceof ByteBuf buf) {
-            return buf.toString(StandardCharsets.UTF_8);
-        }
-        return String.valueOf(message);
+        return message instanceof ByteBuf buf ? FrameBytes.read(buf, reader) : null;
     }
 
     private static final class Unwrapped extends Flux<Object> implements Scannable {

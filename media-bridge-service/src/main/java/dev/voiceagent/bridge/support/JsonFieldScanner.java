@@ -1,29 +1,36 @@
 package dev.voiceagent.bridge.support;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * Reads chosen string fields out of a small JSON object without building a tree: the fast path of the media
- * codecs, which see fifty audio frames a second per call. It accepts only the plain shape those frames have (an
- * object of strings, numbers and literals, with objects nested one level) and answers {@code false} for anything
- * else (escapes, arrays, deeper nesting, a wanted field twice, a wanted field that is not a string, malformed
- * JSON), so that the caller falls back to the full codec, which decodes or rejects the frame as it always did.
+ * codecs, which see fifty audio frames a second per call. It reads the frame's bytes as they came off the socket
+ * (no string of the whole frame), and accepts only the plain shape those frames have: an object of strings,
+ * numbers and literals, with objects nested one level, all of it ASCII. It answers {@code false} for anything else
+ * (escapes, bytes past ASCII inside a string, arrays, deeper nesting, a wanted field twice, a wanted field that is
+ * not a string, malformed JSON), so that the caller falls back to the full codec, which decodes or rejects the frame
+ * as it always did.
  * <p>
  * Wanted fields are named {@code "name"} at the top level or {@code "parent.name"} one level down; values are
- * substrings of the input (never unescaped: an escape makes the scan fail). One scanner serves one field list and
+ * copies of their bytes (never unescaped: an escape makes the scan fail). One scanner serves one field list and
  * is immutable, so it can be shared between threads.
  */
 public final class JsonFieldScanner {
 
-    private final String[] parents;
-    private final String[] names;
+    /** Read past the input's end: no byte of the accepted grammar, so every rule refuses it. */
+    private static final int END = -1;
+
+    private final byte[][] parents;
+    private final byte[][] names;
 
     /** A scanner for {@code fields}, each {@code "name"} or {@code "parent.name"}. */
     public JsonFieldScanner(String... fields) {
-        parents = new String[fields.length];
-        names = new String[fields.length];
+        parents = new byte[fields.length][];
+        names = new byte[fields.length][];
         for (int i = 0; i < fields.length; i++) {
             int dot = fields[i].indexOf('.');
-            parents[i] = dot < 0 ? null : fields[i].substring(0, dot);
-            names[i] = dot < 0 ? fields[i] : fields[i].substring(dot + 1);
+            parents[i] = dot < 0 ? null : fields[i].substring(0, dot).getBytes(StandardCharsets.US_ASCII);
+            names[i] = (dot < 0 ? fields[i] : fields[i].substring(dot + 1)).getBytes(StandardCharsets.US_ASCII);
         }
     }
 
@@ -33,68 +40,108 @@ public final class JsonFieldScanner {
     }
 
     /**
-     * Scans {@code json} and stores each wanted field's value in {@code values} (in the order the fields were
-     * given; {@code null} when absent). False when the input is not of the plain shape described above; the
-     * contents of {@code values} are then unspecified.
+     * Scans the first {@code length} bytes of {@code json} (UTF-8) and stores each wanted field's value in
+     * {@code values} (in the order the fields were given; {@code null} when absent). False when the input is not of
+     * the plain shape described above; the contents of {@code values} are then unspecified. Nothing refers to
+     * {@code json} once this returns, so it may be a reused buffer.
      */
-    public boolean scan(String json, String[] values) {
+    public boolean scan(byte[] json, int length, String[] values) {
         java.util.Arrays.fill(values, null);
-        try {
-            int end = object(json, skipSpace(json, 0), -1, -1, 0, values);
-            return end >= 0 && skipSpace(json, end) == json.length();
-        } catch (StringIndexOutOfBoundsException truncated) {
-            return false;
+        Input in = new Input(json, length);
+        int end = object(in, in.skipSpace(0), -1, -1, 0, values);
+        return end >= 0 && in.skipSpace(end) == length;
+    }
+
+    /** The bytes of a frame and how many of them are its own. */
+    private record Input(byte[] json, int length) {
+
+        /** The byte at {@code i} (0 to 127), {@link #END} past the end, or below {@code 0x20} past ASCII. */
+        int at(int i) {
+            return i < length ? json[i] : END;
+        }
+
+        boolean startsWith(byte[] literal, int at) {
+            if (at + literal.length > length) {
+                return false;
+            }
+            for (int i = 0; i < literal.length; i++) {
+                if (json[at + i] != literal[i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        int skipSpace(int at) {
+            int i = at;
+            while (i < length) {
+                byte c = json[i];
+                if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+                    break;
+                }
+                i++;
+            }
+            return i;
+        }
+
+        // the accepted strings are ASCII, whose Latin-1 decoding is a plain copy into a compact string
+        String string(int start, int end) {
+            return new String(json, start, end - start, StandardCharsets.ISO_8859_1);
         }
     }
 
+    private static final byte[] TRUE = {'t', 'r', 'u', 'e'};
+    private static final byte[] FALSE = {'f', 'a', 'l', 's', 'e'};
+    private static final byte[] NULL = {'n', 'u', 'l', 'l'};
+
     /**
-     * An object starting at {@code at}; its key is {@code [parentStart, parentEnd)} of {@code json} when nested.
+     * An object starting at {@code at}; its key is {@code [parentStart, parentEnd)} of the input when nested.
      * Returns the index after its closing brace, or -1 when the shape is not accepted.
      */
-    private int object(String json, int at, int parentStart, int parentEnd, int depth, String[] values) {
-        if (json.charAt(at) != '{') {
+    private int object(Input in, int at, int parentStart, int parentEnd, int depth, String[] values) {
+        if (in.at(at) != '{') {
             return -1;
         }
-        int i = skipSpace(json, at + 1);
-        if (json.charAt(i) == '}') {
+        int i = in.skipSpace(at + 1);
+        if (in.at(i) == '}') {
             return i + 1;
         }
         while (true) {
-            if (json.charAt(i) != '"') {
+            if (in.at(i) != '"') {
                 return -1;
             }
             int keyStart = i + 1;
-            int keyEnd = stringEnd(json, keyStart);
+            int keyEnd = stringEnd(in, keyStart);
             if (keyEnd < 0) {
                 return -1;
             }
-            i = skipSpace(json, keyEnd + 1);
-            if (json.charAt(i) != ':') {
+            i = in.skipSpace(keyEnd + 1);
+            if (in.at(i) != ':') {
                 return -1;
             }
-            i = skipSpace(json, i + 1);
-            i = value(json, i, keyStart, keyEnd, parentStart, parentEnd, depth, values);
+            i = in.skipSpace(i + 1);
+            i = value(in, i, keyStart, keyEnd, parentStart, parentEnd, depth, values);
             if (i < 0) {
                 return -1;
             }
-            i = skipSpace(json, i);
-            char next = json.charAt(i);
+            i = in.skipSpace(i);
+            int next = in.at(i);
             if (next == '}') {
                 return i + 1;
             }
             if (next != ',') {
                 return -1;
             }
-            i = skipSpace(json, i + 1);
+            i = in.skipSpace(i + 1);
         }
     }
 
-    private int value(String json, int at, int keyStart, int keyEnd, int parentStart, int parentEnd, int depth,
+    private int value(Input in, int at, int keyStart, int keyEnd, int parentStart, int parentEnd, int depth,
                       String[] values) {
-        char c = json.charAt(at);
-        int wanted = wanted(json, keyStart, keyEnd, parentStart, parentEnd);
+        int c = in.at(at);
+        int wanted = wanted(in, keyStart, keyEnd, parentStart, parentEnd);
         if (c == '"') {
-            int end = stringEnd(json, at + 1);
+            int end = stringEnd(in, at + 1);
             if (end < 0) {
                 return -1;
             }
@@ -102,7 +149,7 @@ public final class JsonFieldScanner {
                 if (values[wanted] != null) {
                     return -1;
                 }
-                values[wanted] = json.substring(at + 1, end);
+                values[wanted] = in.string(at + 1, end);
             }
             return end + 1;
         }
@@ -110,44 +157,47 @@ public final class JsonFieldScanner {
             return -1;
         }
         if (c == '{') {
-            return depth == 0 ? object(json, at, keyStart, keyEnd, 1, values) : -1;
+            return depth == 0 ? object(in, at, keyStart, keyEnd, 1, values) : -1;
         }
         if (c == '-' || (c >= '0' && c <= '9')) {
-            return number(json, at);
+            return number(in, at);
         }
-        if (json.startsWith("true", at)) {
-            return at + 4;
+        if (in.startsWith(TRUE, at)) {
+            return at + TRUE.length;
         }
-        if (json.startsWith("false", at)) {
-            return at + 5;
+        if (in.startsWith(FALSE, at)) {
+            return at + FALSE.length;
         }
-        if (json.startsWith("null", at)) {
-            return at + 4;
+        if (in.startsWith(NULL, at)) {
+            return at + NULL.length;
         }
         return -1;
     }
 
     /** The index of the wanted field named by this key under this parent, or -1. */
-    private int wanted(String json, int keyStart, int keyEnd, int parentStart, int parentEnd) {
+    private int wanted(Input in, int keyStart, int keyEnd, int parentStart, int parentEnd) {
         int keyLength = keyEnd - keyStart;
         for (int f = 0; f < names.length; f++) {
-            String parent = parents[f];
-            if (names[f].length() != keyLength || !json.startsWith(names[f], keyStart)) {
+            byte[] parent = parents[f];
+            if (names[f].length != keyLength || !in.startsWith(names[f], keyStart)) {
                 continue;
             }
             if (parent == null ? parentStart < 0
-                    : parentStart >= 0 && parent.length() == parentEnd - parentStart
-                    && json.startsWith(parent, parentStart)) {
+                    : parentStart >= 0 && parent.length == parentEnd - parentStart
+                    && in.startsWith(parent, parentStart)) {
                 return f;
             }
         }
         return -1;
     }
 
-    /** The index of the closing quote of a string whose content starts at {@code at}; -1 on an escape. */
-    private static int stringEnd(String json, int at) {
+    /**
+     * The index of the closing quote of a string whose content starts at {@code at}; -1 on an escape, a control
+     * character, a byte past ASCII (negative as a Java byte) or the input's end.
+     */
+    private static int stringEnd(Input in, int at) {
         for (int i = at; ; i++) {
-            char c = json.charAt(i);
+            int c = in.at(i);
             if (c == '"') {
                 return i;
             }
@@ -158,33 +208,33 @@ public final class JsonFieldScanner {
     }
 
     /** A JSON number: {@code -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?}. */
-    private static int number(String json, int at) {
+    private static int number(Input in, int at) {
         int i = at;
-        if (json.charAt(i) == '-') {
+        if (in.at(i) == '-') {
             i++;
         }
-        if (json.charAt(i) == '0') {
+        if (in.at(i) == '0') {
             i++;
         } else {
-            int digits = digits(json, i);
+            int digits = digits(in, i);
             if (digits == i) {
                 return -1;
             }
             i = digits;
         }
-        if (i < json.length() && json.charAt(i) == '.') {
-            int digits = digits(json, i + 1);
+        if (in.at(i) == '.') {
+            int digits = digits(in, i + 1);
             if (digits == i + 1) {
                 return -1;
             }
             i = digits;
         }
-        if (i < json.length() && (json.charAt(i) == 'e' || json.charAt(i) == 'E')) {
+        if (in.at(i) == 'e' || in.at(i) == 'E') {
             i++;
-            if (json.charAt(i) == '+' || json.charAt(i) == '-') {
+            if (in.at(i) == '+' || in.at(i) == '-') {
                 i++;
             }
-            int digits = digits(json, i);
+            int digits = digits(in, i);
             if (digits == i) {
                 return -1;
             }
@@ -193,21 +243,9 @@ public final class JsonFieldScanner {
         return i;
     }
 
-    private static int digits(String json, int at) {
+    private static int digits(Input in, int at) {
         int i = at;
-        while (i < json.length() && json.charAt(i) >= '0' && json.charAt(i) <= '9') {
-            i++;
-        }
-        return i;
-    }
-
-    private static int skipSpace(String json, int at) {
-        int i = at;
-        while (i < json.length()) {
-            char c = json.charAt(i);
-            if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
-                break;
-            }
+        while (in.at(i) >= '0' && in.at(i) <= '9') {
             i++;
         }
         return i;

@@ -46,11 +46,21 @@ public final class TwilioCodec {
     private static final int MARK_NAME = 6;
 
     public Optional<TwilioStreamMessage> decode(String frame) {
-        TwilioStreamMessage fast = scan(frame);
+        byte[] utf8 = frame.getBytes(StandardCharsets.UTF_8);
+        return decode(utf8, utf8.length);
+    }
+
+    /**
+     * Decodes the frame in the first {@code length} bytes of {@code frame} (UTF-8), keeping no reference to the
+     * array: it may be a reused buffer ({@link dev.voiceagent.bridge.support.FrameBytes}).
+     */
+    public Optional<TwilioStreamMessage> decode(byte[] frame, int length) {
+        TwilioStreamMessage fast = scan(frame, length);
         if (fast != null) {
             return Optional.of(fast);
         }
-        JsonNode root = parse(frame);
+        // the rare frames (connected, start, dtmf, stop) as text: malformed UTF-8 is replaced, not refused
+        JsonNode root = parse(new String(frame, 0, length, StandardCharsets.UTF_8));
         String event = root.path("event").asString("");
         switch (event) {
             case "connected":
@@ -81,9 +91,9 @@ public final class TwilioCodec {
     }
 
     /** The fast path: a plain {@code media} or {@code mark} frame, else null (the full decoder decides). */
-    private static TwilioStreamMessage scan(String frame) {
+    private static TwilioStreamMessage scan(byte[] frame, int length) {
         String[] fields = new String[FRAME.fields()];
-        if (!FRAME.scan(frame, fields) || fields[EVENT] == null) {
+        if (!FRAME.scan(frame, length, fields) || fields[EVENT] == null) {
             return null;
         }
         if (fields[EVENT].equals("media") && fields[PAYLOAD] != null && JsonFieldScanner.base64(fields[PAYLOAD])) {

@@ -146,6 +146,34 @@ class RealtimeCodecTest {
     }
 
     @Test
+    void decodesFramesFromAReusedBufferReadingOnlyTheirOwnBytes() {
+        byte[] buffer = new byte[4096];
+        java.util.Arrays.fill(buffer, (byte) '}');
+        for (String fixture : List.of("response.output_audio.delta", "response.output_audio_transcript.done")) {
+            String json = Fixtures.read("realtime/server/" + fixture + ".json");
+            byte[] frame = json.getBytes(StandardCharsets.UTF_8);
+            System.arraycopy(frame, 0, buffer, 0, frame.length);
+            assertThat(codec.decode(buffer, frame.length)).as(fixture).isEqualTo(codec.decode(json)).isPresent();
+            for (int length = 1; length < frame.length; length++) {
+                int cut = length;
+                assertThatThrownBy(() -> codec.decode(buffer, cut)).as("%s, first %d bytes", fixture, cut)
+                        .isInstanceOf(RealtimeCodecException.class);
+            }
+        }
+    }
+
+    @Test
+    void decodesTranscriptsPastAsciiAndReplacesMalformedUtf8() {
+        byte[] frame = ("{\"type\":\"response.output_audio_transcript.done\",\"response_id\":\"r\","
+                + "\"item_id\":\"i\",\"transcript\":\"¿Qué tal? ☎ x\"}").getBytes(StandardCharsets.UTF_8);
+        assertThat(codec.decode(frame, frame.length))
+                .contains(new OutputAudioTranscriptDone("r", "i", "¿Qué tal? ☎ x"));
+        frame[frame.length - 3] = (byte) 0xE2;
+        assertThat(codec.decode(frame, frame.length))
+                .contains(new OutputAudioTranscriptDone("r", "i", "¿Qué tal? ☎ \uFFFD"));
+    }
+
+    @Test
     void rejectsEveryTruncatedAudioDeltaWithACodecError() {
         String frame = Fixtures.read("realtime/server/response.output_audio.delta.json");
         for (int length = 1; length < frame.length(); length++) {

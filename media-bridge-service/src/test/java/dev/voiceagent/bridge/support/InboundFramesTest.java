@@ -3,6 +3,7 @@ package dev.voiceagent.bridge.support;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.voiceagent.testkit.reactor.CountedContextValue;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Function;
@@ -36,7 +37,8 @@ class InboundFramesTest {
                 .bindNow();
         try (CountedContextValue call = CountedContextValue.register("inbound-frames-test")) {
             // sets only: clears come from every pipeline of the JVM whose context lacks the value (the server's too)
-            List<String> direct = read(server, InboundFrames::texts, call);
+            List<String> direct = read(server, in -> InboundFrames.decoded(in, (frame, length) ->
+                    new String(frame, 0, length, StandardCharsets.UTF_8)), call);
             int restoresDirect = call.sets();
             List<String> viaReceive = read(server, in -> in.receive().asString(), call);
             int restoresViaReceive = call.sets() - restoresDirect;

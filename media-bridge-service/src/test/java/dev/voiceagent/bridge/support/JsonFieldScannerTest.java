@@ -3,6 +3,8 @@ package dev.voiceagent.bridge.support;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.voiceagent.bridge.Fixtures;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -14,7 +16,7 @@ class JsonFieldScannerTest {
 
     @Test
     void readsTheFieldsOfARecordedMediaFrame() {
-        assertThat(scanner.scan(Fixtures.read("twilio/media.json"), values)).isTrue();
+        assertThat(scan(Fixtures.read("twilio/media.json"))).isTrue();
         assertThat(values).containsExactly("media", "MZ18ad3ab5a668481ce02b83e7395059f0",
                 "fv7+/v7+/v7+/v7+/v7+/v7+/v7+/v7+/v7+/g==", "inbound");
     }
@@ -23,21 +25,21 @@ class JsonFieldScannerTest {
     void readsFieldsInAnyOrderAroundWhitespaceNumbersAndLiterals() {
         String frame = " {\n \"media\" : { \"n\": -1.5e+3, \"payload\":\"AAAA\", \"x\": null },\t\"flag\":true,"
                 + "\"other\":false, \"count\":0, \"event\":\"media\" } ";
-        assertThat(scanner.scan(frame, values)).isTrue();
+        assertThat(scan(frame)).isTrue();
         assertThat(values).containsExactly("media", null, "AAAA", null);
     }
 
     @Test
     void matchesNestedFieldsOnlyUnderTheirParent() {
-        assertThat(scanner.scan("{\"event\":\"x\",\"start\":{\"streamSid\":\"MZ1\",\"payload\":\"P\"},"
-                + "\"payload\":\"Q\"}", values)).isTrue();
+        assertThat(scan("{\"event\":\"x\",\"start\":{\"streamSid\":\"MZ1\",\"payload\":\"P\"},"
+                + "\"payload\":\"Q\"}")).isTrue();
         assertThat(values).containsExactly("x", null, null, null);
     }
 
     @Test
     void readsAHugePayloadInOnePass() {
         String payload = "A".repeat(4 << 20);
-        assertThat(scanner.scan("{\"event\":\"media\",\"media\":{\"payload\":\"" + payload + "\"}}", values)).isTrue();
+        assertThat(scan("{\"event\":\"media\",\"media\":{\"payload\":\"" + payload + "\"}}")).isTrue();
         assertThat(values[2]).hasSize(4 << 20);
     }
 
@@ -63,15 +65,47 @@ class JsonFieldScannerTest {
             "{\"event\":\"media\" \"x\":1}", "{\"n\":01}", "{\"n\":-}", "{\"n\":1.}", "{\"n\":1e}", "{\"n\":tru}",
             "{\"event\":\"a\u0001b\"}", "{'event':'media'}", "{\"event\":\"media\"}}"})
     void refusesWhatIsNotThePlainShapeSoTheFullCodecDecides(String frame) {
-        assertThat(scanner.scan(frame, values)).isFalse();
+        assertThat(scan(frame)).isFalse();
     }
 
     @Test
     void refusesEveryTruncationOfARecordedFrameWithoutThrowing() {
         String frame = Fixtures.read("twilio/media.json");
         for (int length = 0; length < frame.length(); length++) {
-            assertThat(scanner.scan(frame.substring(0, length), values)).as("first %d chars", length).isFalse();
+            assertThat(scan(frame.substring(0, length))).as("first %d chars", length).isFalse();
         }
+    }
+
+    @Test
+    void readsOnlyTheGivenLengthOfAReusedBuffer() {
+        // a reused buffer holds the rest of a longer frame after this one's end: none of it may be read
+        byte[] frame = Fixtures.read("twilio/media.json").getBytes(StandardCharsets.UTF_8);
+        for (int length = 0; length < frame.length; length++) {
+            assertThat(scanner.scan(frame, length, values)).as("first %d bytes", length).isFalse();
+        }
+        byte[] reused = Arrays.copyOf("{\"event\":\"mark\"}".getBytes(StandardCharsets.UTF_8), 64);
+        byte[] rest = ",\"streamSid\":\"MZ2\"}".getBytes(StandardCharsets.UTF_8);
+        System.arraycopy(rest, 0, reused, 16, rest.length);
+        assertThat(scanner.scan(reused, 16, values)).isTrue();
+        assertThat(values).containsExactly("mark", null, null, null);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"event\":\"café\"}", "{\"évent\":\"media\"}", "{\"event\":\"media\",\"note\":\"☎\"}"})
+    void refusesBytesPastAsciiInsideStringsSoTheFullCodecDecodesThem(String frame) {
+        assertThat(scan(frame)).isFalse();
+    }
+
+    @Test
+    void refusesMalformedUtf8() {
+        byte[] frame = "{\"event\":\"media\",\"note\":\"a?b\"}".getBytes(StandardCharsets.UTF_8);
+        frame[frame.length - 4] = (byte) 0xC3;
+        assertThat(scanner.scan(frame, frame.length, values)).isFalse();
+    }
+
+    private boolean scan(String frame) {
+        byte[] utf8 = frame.getBytes(StandardCharsets.UTF_8);
+        return scanner.scan(utf8, utf8.length, values);
     }
 
     @Test

@@ -107,6 +107,34 @@ class TwilioCodecTest {
     }
 
     @Test
+    void decodesFramesFromAReusedBufferReadingOnlyTheirOwnBytes() {
+        byte[] buffer = new byte[1024];
+        java.util.Arrays.fill(buffer, (byte) '}');
+        for (String fixture : List.of("media.json", "mark.json", "start.json", "stop.json")) {
+            byte[] frame = Fixtures.read("twilio/" + fixture).getBytes(StandardCharsets.UTF_8);
+            System.arraycopy(frame, 0, buffer, 0, frame.length);
+            assertThat(codec.decode(buffer, frame.length)).as(fixture)
+                    .isEqualTo(codec.decode(Fixtures.read("twilio/" + fixture)));
+            // what follows the frame in the buffer is never part of it: every truncation is refused
+            for (int length = 1; length < frame.length; length++) {
+                int cut = length;
+                assertThatThrownBy(() -> codec.decode(buffer, cut)).as("%s, first %d bytes", fixture, cut)
+                        .isInstanceOf(TwilioCodecException.class);
+            }
+        }
+    }
+
+    @Test
+    void decodesFramesPastAsciiThroughTheFullDecoderReplacingMalformedUtf8() {
+        String mark = "{\"event\":\"mark\",\"streamSid\":\"MZ1\",\"mark\":{\"name\":\"añadido ☎\"}}";
+        assertThat(codec.decode(mark)).contains(new Mark("MZ1", "añadido ☎"));
+        byte[] malformed = "{\"event\":\"mark\",\"streamSid\":\"MZ1\",\"mark\":{\"name\":\"a?b\"}}"
+                .getBytes(StandardCharsets.UTF_8);
+        malformed[malformed.length - 5] = (byte) 0xC3;
+        assertThat(codec.decode(malformed, malformed.length)).contains(new Mark("MZ1", "a\uFFFDb"));
+    }
+
+    @Test
     void escapesValuesTheFastWriterCannotCarry() {
         Mark mark = new Mark("MZ\"1", "item\\x:20");
         assertThat(codec.decode(codec.encode(mark))).contains(mark);

@@ -77,8 +77,9 @@ public class ReactorNettyRealtimeClient implements RealtimeClient {
                 .then()
                 .then(Mono.defer(() -> out.sendClose(1000, "session ended")))
                 .onErrorResume(e -> Mono.empty());
-        // the model's frames are decoded from their bytes, without a thread-local restore per frame (InboundFrames)
-        Flux<RealtimeServerEvent> receiving = InboundFrames.decoded(in, decoder);
+        // the model's messages are decoded from their bytes, fragments joined, without a thread-local restore per
+        // message (InboundFrames)
+        Flux<RealtimeServerEvent> receiving = InboundFrames.decoded(in, properties.maxFrameBytes(), decoder);
         Mono<RealtimeServerEvent> closing = sending.then(Mono.delay(properties.closeGrace()))
                 .then(Mono.error(new ClosedByClient()));
         // merge ends when both end: the closing side stops as soon as the model's side has ended. (Not publish():

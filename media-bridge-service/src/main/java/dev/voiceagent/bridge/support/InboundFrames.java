@@ -1,11 +1,10 @@
 package dev.voiceagent.bridge.support;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufHolder;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import reactor.core.CoreSubscriber;
 import reactor.core.Scannable;
 import reactor.core.publisher.Flux;
-import reactor.netty.NettyInbound;
+import reactor.netty.http.websocket.WebsocketInbound;
 
 /**
  * A connection's inbound messages without a thread-local restore per message. With automatic context propagation
@@ -25,20 +24,17 @@ public final class InboundFrames {
     }
 
     /**
-     * Each inbound message (for a WebSocket: each data frame) decoded from its bytes by {@code reader}, read without a
-     * restore per message and without a copy of its own ({@link FrameBytes}); messages the reader decodes to
-     * {@code null} are skipped. Each message is released once {@code onNext} returns, as with Reactor Netty's own
-     * receive.
+     * Each text message of a WebSocket decoded from its bytes by {@code reader}, read without a restore per message
+     * and without a copy of its own ({@link FrameBytes}); messages the reader decodes to {@code null} are skipped, and
+     * so are binary ones. A message that comes fragmented is joined first, up to {@code maxMessageBytes}; past that,
+     * the flux fails with Netty's {@code TooLongFrameException}, as for one frame over the limit. RFC 6455 lets any
+     * peer or intermediary fragment a message, and each fragment decoded on its own would be lost as malformed. Each
+     * message is released once {@code onNext} returns, as with Reactor Netty's own receive.
      */
-    public static <T> Flux<T> decoded(NettyInbound inbound, FrameBytes.Reader<T> reader) {
-        return new Unwrapped(inbound.receiveObject()).mapNotNull(message -> decode(message, reader));
-    }
-
-    private static <T> T decode(Object message, FrameBytes.Reader<T> reader) {
-        if (message instanceof ByteBufHolder holder) {
-            return FrameBytes.read(holder.content(), reader);
-        }
-        return message instanceof ByteBuf buf ? FrameBytes.read(buf, reader) : null;
+    public static <T> Flux<T> decoded(WebsocketInbound inbound, int maxMessageBytes, FrameBytes.Reader<T> reader) {
+        return new Unwrapped(inbound.aggregateFrames(maxMessageBytes).receiveObject())
+                .mapNotNull(message -> message instanceof TextWebSocketFrame text
+                        ? FrameBytes.read(text.content(), reader) : null);
     }
 
     private static final class Unwrapped extends Flux<Object> implements Scannable {

@@ -37,7 +37,7 @@ class InboundFramesTest {
                 .bindNow();
         try (CountedContextValue call = CountedContextValue.register("inbound-frames-test")) {
             // sets only: clears come from every pipeline of the JVM whose context lacks the value (the server's too)
-            List<String> direct = read(server, in -> InboundFrames.decoded(in, (frame, length) ->
+            List<String> direct = read(server, in -> InboundFrames.decoded(in, 65536, (frame, length) ->
                     new String(frame, 0, length, StandardCharsets.UTF_8)), call);
             int restoresDirect = call.sets();
             List<String> viaReceive = read(server, in -> in.receive().asString(), call);

@@ -2,6 +2,7 @@ package dev.voiceagent.bridge.realtime;
 
 import dev.voiceagent.bridge.support.FrameBytes;
 import dev.voiceagent.bridge.support.InboundFrames;
+import dev.voiceagent.support.LingeringClose;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import java.net.URI;
@@ -34,15 +35,16 @@ public class ReactorNettyRealtimeClient implements RealtimeClient {
         String bearer = properties.apiKey() == null || properties.apiKey().isBlank() ? null
                 : "Bearer " + properties.apiKey();
         // one socket per call for the whole call: a pooled provider would cap concurrent model sessions at the
-        // pool's size (16 on two cores) and queue the rest
-        this.http = HttpClient.create(ConnectionProvider.newConnection())
+        // pool's size (16 on two cores) and queue the rest. Our close frame waits for the model's answer before TCP
+        // closes (LingeringClose): a model still streaming audio would otherwise draw a reset, and lose the close.
+        this.http = LingeringClose.onEveryConnection(HttpClient.create(ConnectionProvider.newConnection())
                 .option(io.netty.channel.ChannelOption.CONNECT_TIMEOUT_MILLIS,
                         (int) properties.connectTimeout().toMillis())
                 .headers(h -> {
                     if (bearer != null) {
                         h.set("Authorization", bearer);
                     }
-                });
+                }), properties.closeGrace());
     }
 
     @Override

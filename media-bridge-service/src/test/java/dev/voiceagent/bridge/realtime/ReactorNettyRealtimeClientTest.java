@@ -1,6 +1,7 @@
 package dev.voiceagent.bridge.realtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.voiceagent.bridge.realtime.RealtimeServerEvent.OutputAudioDelta;
 import dev.voiceagent.bridge.realtime.RealtimeServerEvent.OutputAudioTranscriptDone;
@@ -11,12 +12,16 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -85,6 +90,35 @@ class ReactorNettyRealtimeClientTest {
         assertThat(signals.get(0)).isEqualTo(new OutputAudioDelta("resp_1", "item_1", "fv7+/g=="));
         // as for a single frame over the limit: the session sees its model connection fail, and reconnects
         assertThat(signals.get(1)).isInstanceOf(TooLongFrameException.class);
+    }
+
+    /**
+     * The bridge ends a call while the model is still streaming audio: its close frame must reach the model. Closing
+     * TCP right after the close frame (Reactor Netty's way) makes the model's next frames draw a reset, which can
+     * discard the close frame before the model reads it; several such calls at once make that likely.
+     */
+    @Test
+    void itsCloseReachesAModelThatIsStillStreaming() {
+        int calls = 20;
+        Queue<Optional<WebSocketCloseStatus>> received = new ConcurrentLinkedQueue<>();
+        server = HttpServer.create().port(0)
+                .handle((request, response) -> response.sendWebsocket((in, out) -> {
+                    in.receiveCloseStatus().map(Optional::of).defaultIfEmpty(Optional.empty())
+                            .subscribe(received::add);
+                    return out.sendString(Flux.range(0, Integer.MAX_VALUE).map(i -> DELTA)).then();
+                }))
+                .bindNow();
+        ReactorNettyRealtimeClient client = client(1 << 20);
+
+        Flux.range(0, calls)
+                .flatMap(call -> client.connect("gpt-realtime",
+                                Mono.delay(Duration.ofMillis(300)).thenMany(Flux.<RealtimeClientEvent>empty()))
+                        .then())
+                .blockLast(Duration.ofSeconds(20));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == calls);
+        assertThat(received).as("close statuses the model received").allSatisfy(status -> assertThat(status)
+                .contains(new WebSocketCloseStatus(1000, "session ended")));
     }
 
     private void serve(Supplier<List<WebSocketFrame>> frames) {

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.voiceagent.bridge.realtime.RealtimeServerEvent.OutputAudioDelta;
 import dev.voiceagent.bridge.realtime.RealtimeServerEvent.OutputAudioTranscriptDone;
 import dev.voiceagent.bridge.realtime.RealtimeServerEvent.SessionCreated;
+import dev.voiceagent.support.LingeringClose;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.TooLongFrameException;
@@ -131,7 +132,7 @@ class ReactorNettyRealtimeClientTest {
     private ReactorNettyRealtimeClient client(int maxFrameBytes) {
         RealtimeProperties properties = new RealtimeProperties(
                 URI.create("ws://localhost:" + server.port() + "/v1/realtime"), null, "gpt-realtime", "alloy",
-                "gpt-4o-mini-transcribe", Duration.ofSeconds(5), Duration.ofSeconds(1), maxFrameBytes);
+                "gpt-4o-mini-transcribe", Duration.ofSeconds(5), LingeringClose.DEFAULT_LINGER, maxFrameBytes);
         return new ReactorNettyRealtimeClient(properties, new RealtimeCodec());
     }
 

@@ -1,9 +1,13 @@
 package dev.voiceagent.bridge;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.voiceagent.testkit.blocking.EventLoopGuard;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import org.junit.jupiter.api.Test;
 import reactor.blockhound.BlockingOperationError;
 import reactor.core.publisher.Mono;
@@ -52,6 +56,47 @@ class EventLoopGuardTest {
         }
         assertThat(EventLoopGuard.drain()).singleElement()
                 .satisfies(violation -> assertThat(violation.thread()).startsWith("reactor-http-"));
+    }
+
+    @Test
+    void waitingForALockOnAReactorParallelThreadIsRecordedWithoutBreakingTheLock() throws Exception {
+        ReentrantLock lock = new ReentrantLock();
+        lock.lock();
+        Mono<Integer> waiter = Mono.fromCallable(() -> {
+            lock.lock();
+            try {
+                return 1;
+            } finally {
+                lock.unlock();
+            }
+        }).subscribeOn(Schedulers.parallel());
+        StepVerifier.create(waiter)
+                .then(() -> {
+                    // release only once the parallel thread is parked in the lock's queue
+                    await().atMost(Duration.ofSeconds(5)).until(lock::hasQueuedThreads);
+                    lock.unlock();
+                })
+                .expectNext(1)
+                .verifyComplete();
+        // an error thrown out of the park would have left its node in the lock's queue: a later waiter queues behind
+        // it and is never woken
+        lock.lock();
+        int queued = lock.getQueueLength();
+        CompletableFuture<Boolean> later = new CompletableFuture<>();
+        Thread laterWaiter = new Thread(() -> {
+            lock.lock();
+            lock.unlock();
+            later.complete(true);
+        });
+        laterWaiter.setDaemon(true);
+        laterWaiter.start();
+        await().atMost(Duration.ofSeconds(5)).until(() -> lock.getQueueLength() > queued);
+        lock.unlock();
+        assertThat(later.get(5, TimeUnit.SECONDS)).as("a later waiter gets the lock").isTrue();
+        assertThat(EventLoopGuard.drain()).singleElement().satisfies(violation -> {
+            assertThat(violation.method()).contains("park");
+            assertThat(violation.thread()).startsWith("parallel-");
+        });
     }
 
     @Test

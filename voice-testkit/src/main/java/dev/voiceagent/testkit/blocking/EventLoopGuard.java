@@ -20,6 +20,7 @@ import reactor.blockhound.integration.BlockHoundIntegration;
  * BlockHound is installed once per JVM with the service-loaded integrations (Reactor, Netty, logging and standard
  * output are allowed); each blocking call is recorded with its thread and stack before BlockHound's error is
  * thrown, because a pipeline may swallow that error in an {@code onErrorResume} and the test would never see it.
+ * A wait for a lock is recorded and not thrown ({@code Recording#waitingForALock}): the error would break the lock.
  *
  * <p>Registered for every test of every module that has the testkit on its test class path, by JUnit's extension
  * auto-detection (this class is listed in {@code META-INF/services/org.junit.jupiter.api.extension.Extension}; the

@@ -69,7 +69,10 @@ public class MediaStreamHandler implements WebSocketHandler {
             return reject(ws, "a session for this call is already live");
         }
         // every log line of the session carries its call SID and tenant (MDC through the Reactor context)
-        return run(ws, session).doFinally(signal -> registry.remove(session))
+        // its slot goes when the call ends, not once its last events are published: through a broker outage that
+        // takes minutes, and ended calls would hold the instance at capacity
+        Mono<Void> released = session.ended().then(Mono.fromRunnable(() -> registry.remove(session)));
+        return Mono.when(run(ws, session), released).doFinally(signal -> registry.remove(session))
                 .transform(CallLogContext.forCall(call.tenantId(), call.callSid()));
     }
 

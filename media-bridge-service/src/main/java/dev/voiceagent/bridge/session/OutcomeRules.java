@@ -23,10 +23,19 @@ final class OutcomeRules {
     /** As above; a call the bridge hung up on after repeated silence is abandoned unless a hand-over succeeded. */
     static Outcome decide(String failure, List<ToolSummary> tools, boolean callerSpoke,
                                   boolean agentAnswered, boolean idleHangup) {
+        return decide(failure, tools, callerSpoke, agentAnswered, idleHangup, false);
+    }
+
+    /**
+     * As above; {@code escalationBecameCallback} when the tool executor could not transfer and created a callback
+     * instead (its escalation answers {@code outcome: callback_created}), so the call was not transferred.
+     */
+    static Outcome decide(String failure, List<ToolSummary> tools, boolean callerSpoke, boolean agentAnswered,
+                          boolean idleHangup, boolean escalationBecameCallback) {
         if (failure != null) {
             return Outcome.FAILED;
         }
-        if (succeeded(tools, "callback")) {
+        if (succeeded(tools, "callback") || escalationBecameCallback && succeeded(tools, "escalation")) {
             return Outcome.CALLBACK_CREATED;
         }
         if (succeeded(tools, "escalation")) {

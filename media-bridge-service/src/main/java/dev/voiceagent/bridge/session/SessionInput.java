@@ -47,4 +47,8 @@ sealed interface SessionInput {
     /** A successful hand-over had its time to take the call away; end the session. */
     record HandoverDone() implements SessionInput {
     }
+
+    /** The fallback clip has played to its end: an end that waited for it comes now. */
+    record FallbackPlayed() implements SessionInput {
+    }
 }

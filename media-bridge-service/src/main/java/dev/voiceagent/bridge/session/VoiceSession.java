@@ -20,6 +20,7 @@ import dev.voiceagent.bridge.realtime.RealtimeServerEvent.SessionCreated;
 import dev.voiceagent.bridge.realtime.RealtimeServerEvent.SessionUpdated;
 import dev.voiceagent.bridge.realtime.RealtimeServerEvent.SpeechStarted;
 import dev.voiceagent.bridge.realtime.RealtimeServerEvent.SpeechStopped;
+import dev.voiceagent.bridge.session.SessionInput.FallbackPlayed;
 import dev.voiceagent.bridge.session.SessionInput.FromModel;
 import dev.voiceagent.bridge.session.SessionInput.FromTwilio;
 import dev.voiceagent.bridge.session.SessionInput.HandoverDone;
@@ -49,6 +50,7 @@ import dev.voiceagent.contracts.SessionEvents.BargeIn;
 import dev.voiceagent.contracts.SessionEvents.SessionEnded;
 import dev.voiceagent.contracts.SessionEvents.SessionStarted;
 import dev.voiceagent.contracts.SessionEvents.SessionStateChanged;
+import dev.voiceagent.contracts.Outcome;
 import dev.voiceagent.contracts.SessionOutcome;
 import dev.voiceagent.contracts.SessionOutcome.ToolSummary;
 import dev.voiceagent.contracts.TenantConfigPublished;
@@ -66,6 +68,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -129,6 +132,8 @@ public final class VoiceSession {
     private static final Duration CLOSING_LIMIT = Duration.ofSeconds(15);
     /** The item name of keys the agent presses, in {@link Playback}'s marks; one per sequence played. */
     private static final String KEYS_ITEM = "keys-";
+    /** How long a response asked for after the caller's speech waits for the model's own answer to that speech. */
+    static final Duration VAD_ANSWER_WAIT = Duration.ofSeconds(2);
 
     /** Where the session is in its life. */
     public enum Phase { WAITING_FOR_START, ACTIVE, ENDED }
@@ -169,6 +174,8 @@ public final class VoiceSession {
      * that was not cut off (a truncated item's text is gone from the model's context too), and tools' results.
      */
     private final List<RealtimeClientEvent> conversation = new ArrayList<>();
+    /** The agent's words in {@link #conversation} by their item, until a barge-in cuts the item and takes them out. */
+    private final Map<String, AssistantText> agentWords = new HashMap<>();
     private final ArrayDeque<ResponseCreate> queuedResponses = new ArrayDeque<>();
     private ModelConnection link;
     private Disposable linkEvents;
@@ -179,6 +186,14 @@ public final class VoiceSession {
     /** Frames to the model dropped (queue full) on connections let go of before the current one. */
     private long droppedToModelBefore;
     private boolean responseActive;
+    /** Between the model's {@code speech_started} and {@code speech_stopped}: nothing of the agent's may start. */
+    private boolean callerSpeaking;
+    /**
+     * When the caller's speech stopped, until the model's own answer to it starts ({@code response.created}) or
+     * {@link #VAD_ANSWER_WAIT} has passed; 0 otherwise. The model's server VAD answers a turn by itself, so a
+     * response asked for meanwhile waits for that answer rather than collide with it.
+     */
+    private long speechStoppedMs;
     private boolean callerSpoke;
     private boolean agentAnswered;
     private String escalationReason;
@@ -194,11 +209,17 @@ public final class VoiceSession {
     private boolean idleHangup;
     private long idleHangupAtMs;
     private int reconnects;
+    /** When the fallback clip has played to its end (0: not played). */
+    private long fallbackEndsAtMs;
+    /** An end decided while the fallback clip plays: it comes when the clip has played, or when Twilio stops. */
+    private Ending afterFallback;
     /** Set when the contract ends the call: the agent's goodbye is playing, then the bridge hangs up. */
     private String closingReason;
     private long closingSinceMs;
     private boolean contractEnded;
     private boolean handingOver;
+    /** An escalation the executor could not transfer and answered with a callback instead. */
+    private boolean callbackInsteadOfTransfer;
     private boolean idleEnded;
     private boolean twilioGone;
     private int handovers;
@@ -261,8 +282,12 @@ public final class VoiceSession {
                 })
                 .then(Mono.fromSupplier(() -> closeStatus))
                 .doFinally(signal -> {
-                    if (phase != Phase.ENDED) {
-                        end("cancelled", "session cancelled", CloseStatus.GOING_AWAY);
+                    // cancelled (the server shutting down): an input already in the lane may still be handled on
+                    // another thread, so this end takes the lane's lock as every input does
+                    synchronized (this) {
+                        if (phase != Phase.ENDED) {
+                            end("cancelled", "session cancelled", CloseStatus.GOING_AWAY);
+                        }
                     }
                     resources.dispose();
                 });
@@ -277,6 +302,14 @@ public final class VoiceSession {
         // the subscriber's context (the session's trace) goes with the events
         return Mono.deferContextual(context -> Mono.fromFuture(events.asFlux().concatMap(this::publishQuietly).then()
                 .contextWrite(context).toFuture(), true));
+    }
+
+    /**
+     * Completes as soon as the session has ended, before its last events are published (through a broker outage that
+     * can take minutes): what the call holds of its instance, such as its capacity slot, can be let go then.
+     */
+    public Mono<Void> ended() {
+        return ended.asMono();
     }
 
     /** The status Twilio's socket should be closed with; meaningful once {@link #toTwilio()} has completed. */
@@ -303,7 +336,11 @@ public final class VoiceSession {
                 agentTurns, interruptions, pendingToolCount, deps.bridge().instanceId());
     }
 
-    private void handle(SessionInput input) {
+    /**
+     * One input at a time: the merged inputs reach this one after another, and the lock (uncontended but for a
+     * cancellation racing an input) keeps the end of a cancelled session out of an input's way.
+     */
+    private synchronized void handle(SessionInput input) {
         if (phase == Phase.ENDED) {
             return;
         }
@@ -363,7 +400,9 @@ public final class VoiceSession {
                 modelLost("model connection failed: " + failed.error().getClass().getSimpleName());
             }
         } else if (input instanceof HandoverDone) {
-            end("handover", null, CloseStatus.NORMAL);
+            endAfterFallback(new Ending("handover", null, CloseStatus.NORMAL));
+        } else if (input instanceof FallbackPlayed && afterFallback != null) {
+            end(afterFallback);
         } else if (input instanceof StartTimedOut && phase == Phase.WAITING_FOR_START) {
             end("no_start", "no start message", CloseStatus.POLICY_VIOLATION.withReason("no start message"));
         }
@@ -397,7 +436,10 @@ public final class VoiceSession {
      * for it (bounded by the tool timeout) instead of ending with the hand-over cancelled.
      */
     private void onTwilioGone(String reason) {
-        if (tools.values().stream().anyMatch(pending -> pending.handover)) {
+        if (afterFallback != null) {
+            // the caller hung up during the fallback clip: the end already decided stands
+            end(afterFallback);
+        } else if (tools.values().stream().anyMatch(pending -> pending.handover)) {
             twilioGone = true;
             log.debug("call {}: Twilio's side ended ({}) during the hand-over; waiting for its result",
                     call.callSid(), reason);
@@ -493,7 +535,10 @@ public final class VoiceSession {
         callerActive();
         tags.add("dtmf");
         line(LogLine.INFO, "keypad digit received");
-        link.outbound().offerControl(new UserText("[DTMF " + dtmf.digit() + "]"));
+        UserText digit = new UserText("[DTMF " + dtmf.digit() + "]");
+        link.outbound().offerControl(digit);
+        // a rebuilt model session is told the digit too: the caller's keys are part of the conversation
+        conversation.add(digit);
         requestResponse(new ResponseCreate(null));
     }
 
@@ -507,6 +552,8 @@ public final class VoiceSession {
         if (event instanceof OutputAudioDelta delta) {
             onAudio(delta, receivedNanos);
         } else if (event instanceof SpeechStarted) {
+            callerSpeaking = true;
+            speechStoppedMs = 0;
             callerActive();
             // keys being pressed are not cut off: a phone menu speaking over them is what menus do
             if (playback.unplayed() && !playback.playingItem().startsWith(KEYS_ITEM)) {
@@ -515,6 +562,10 @@ public final class VoiceSession {
         } else if (event instanceof SpeechStopped) {
             callerSpoke = true;
             callerActive();
+            if (callerSpeaking) {
+                callerSpeaking = false;
+                speechStoppedMs = now();
+            }
         } else if (event instanceof InputTranscriptionCompleted transcript) {
             onCallerTranscript(transcript);
         } else if (event instanceof OutputAudioTranscriptDone transcript) {
@@ -523,15 +574,13 @@ public final class VoiceSession {
             onFunctionCall(functionCall);
         } else if (event instanceof ResponseCreated) {
             responseActive = true;
+            speechStoppedMs = 0;
         } else if (event instanceof ResponseDone) {
             responseActive = false;
             // a model session that answered is working: a later, unrelated loss gets its own reconnect
             reconnects = 0;
             lastActivityMs = now();
-            ResponseCreate next = queuedResponses.poll();
-            if (next != null) {
-                sendResponse(next);
-            }
+            sendQueuedResponse();
         } else if (event instanceof SessionCreated || event instanceof SessionUpdated) {
             if (!modelReady) {
                 modelReady = true;
@@ -580,6 +629,11 @@ public final class VoiceSession {
             if (!item.itemId().startsWith(KEYS_ITEM)) {
                 truncatedItems.add(item.itemId());
                 link.outbound().offerControl(new ItemTruncate(item.itemId(), 0, item.audioEndMs()));
+                // the model forgets the text of what it truncates; a rebuilt session is not told it either
+                AssistantText words = agentWords.remove(item.itemId());
+                if (words != null) {
+                    conversation.removeIf(said -> said == words);
+                }
             }
         }
         interruptions++;
@@ -618,7 +672,12 @@ public final class VoiceSession {
         if (TranscriptTurn.CALLER.equals(role)) {
             conversation.add(new UserText(text));
         } else if (!truncatedItems.contains(itemId)) {
-            conversation.add(new AssistantText(text));
+            // the model writes its words faster than they play: a barge-in after this still takes them out
+            AssistantText words = new AssistantText(text);
+            conversation.add(words);
+            if (itemId != null) {
+                agentWords.put(itemId, words);
+            }
         }
         long offset = now() - startedAtMs;
         transcript.add(new VoiceSessionRecord.Turn(role, text, turnIndex, offset));
@@ -652,8 +711,19 @@ public final class VoiceSession {
             modelLost("the model stalled during a response");
             return;
         }
+        if (speechStoppedMs > 0 && now - speechStoppedMs >= VAD_ANSWER_WAIT.toMillis()) {
+            // the model did not answer the caller's speech itself: what was asked for meanwhile goes now
+            speechStoppedMs = 0;
+            if (!responseActive) {
+                sendQueuedResponse();
+            }
+        }
         long renewAt = resilience.modelSessionLimit().minus(resilience.renewBefore()).toMillis();
-        if (!responseActive && tools.isEmpty() && pendingKeys == null && now - link.openedAtMs() >= renewAt) {
+        // a quiet moment: nobody speaking, nothing of the agent's still playing (a later barge-in would truncate an
+        // item the new session does not know), no tool or keys pending
+        boolean quiet = !responseActive && !callerSpeaking && speechStoppedMs == 0 && !playback.unplayed()
+                && tools.isEmpty() && pendingKeys == null;
+        if (quiet && now - link.openedAtMs() >= renewAt) {
             log.info("call {}: renewing the model session before its time limit", call.callSid());
             line(LogLine.INFO, "model session renewed before its time limit");
             tags.add("renewed");
@@ -665,6 +735,11 @@ public final class VoiceSession {
 
     private void checkIdle(long now) {
         if (idle.promptAfter().isZero()) {
+            return;
+        }
+        if (callerSpeaking) {
+            // a long turn of the caller's is not silence
+            lastActivityMs = now;
             return;
         }
         if (responseActive || !tools.isEmpty() || playback.unplayed()) {
@@ -727,6 +802,8 @@ public final class VoiceSession {
         boolean wasResponding = responseActive;
         detach(!afterFailure);
         responseActive = false;
+        callerSpeaking = false;
+        speechStoppedMs = 0;
         queuedResponses.clear();
         attach(deps.links().open(model), reason);
         conversation.forEach(link.outbound()::offerControl);
@@ -768,8 +845,9 @@ public final class VoiceSession {
         playFallback();
         String tool = handoverTool(byCallback);
         if (tool == null) {
-            end("handover_failed", "hand-over impossible: the agent may use neither escalation nor callback",
-                    CloseStatus.SERVER_ERROR.withReason("hand-over failed"));
+            endAfterFallback(new Ending("handover_failed",
+                    "hand-over impossible: the agent may use neither escalation nor callback",
+                    CloseStatus.SERVER_ERROR.withReason("hand-over failed")));
             return;
         }
         String callId = "handover-" + call.callSid() + "-" + (++handovers);
@@ -794,11 +872,26 @@ public final class VoiceSession {
         }
         // at Twilio's cadence, one 20 ms frame at a time: a clip longer than the lane would otherwise lose its start
         List<String> frames = deps.fallback().forTenant(call.tenantId()).frames();
+        fallbackEndsAtMs = now() + frames.size() * FRAME_INTERVAL.toMillis();
         String sid = streamSid;
         resources.add(Flux.interval(Duration.ZERO, FRAME_INTERVAL, deps.timers())
                 .take(frames.size())
                 .subscribe(i -> toTwilio.offerData(Media.outbound(sid, frames.get(i.intValue()))), e -> { }, null,
                         FRAME_PATH.apply(Context.empty())));
+    }
+
+    /**
+     * Ends the call once the fallback clip has played (an apology cut off after a few frames would be worse than
+     * none), or at once when none is playing; Twilio's stop meanwhile ends it with the same outcome.
+     */
+    private void endAfterFallback(Ending ending) {
+        long left = fallbackEndsAtMs - now();
+        if (left <= 0) {
+            end(ending);
+            return;
+        }
+        afterFallback = ending;
+        schedule(Duration.ofMillis(left), FallbackPlayed::new);
     }
 
     private String handoverTool(boolean byCallback) {
@@ -823,7 +916,8 @@ public final class VoiceSession {
         return text.length() > 1000 ? text.substring(0, 1000) : text;
     }
 
-    private void onHandoverReply(PendingTool pending, String status) {
+    private void onHandoverReply(PendingTool pending, ToolCompleted reply) {
+        String status = reply.status();
         if (ToolCompleted.TIMEOUT.equals(status) && !pending.retried && phase == Phase.ACTIVE) {
             // A hand-over whose answer did not come in time may still have happened: under load the executor's
             // queue, not its work, is what is late. The executor answers a repeated tool call id with the result it
@@ -837,12 +931,17 @@ public final class VoiceSession {
         }
         if (ToolCompleted.OK.equals(status) && twilioGone) {
             end("handover", null, CloseStatus.NORMAL);
+        } else if (ToolCompleted.OK.equals(status) && becameCallback(pending.tool, reply)) {
+            // nobody could take the call, so nothing will take it away: a colleague calls back, the bridge hangs up
+            // once the clip has played rather than leave the caller waiting in silence
+            line(LogLine.INFO, "no one could take the transfer: a callback was created instead");
+            endAfterFallback(new Ending("handover", null, CloseStatus.NORMAL));
         } else if (ToolCompleted.OK.equals(status)) {
             // a transfer replaces the call's TwiML and Twilio stops the stream itself; the grace bounds the wait
             schedule(resilience.handoverGrace(), HandoverDone::new);
         } else {
-            end("handover_failed", "hand-over failed (" + pending.tool + " " + status + ")",
-                    CloseStatus.SERVER_ERROR.withReason("hand-over failed"));
+            endAfterFallback(new Ending("handover_failed", "hand-over failed (" + pending.tool + " " + status + ")",
+                    CloseStatus.SERVER_ERROR.withReason("hand-over failed")));
         }
     }
 
@@ -1044,16 +1143,26 @@ public final class VoiceSession {
         recordCall(pending.callId, pending.tool, pending.arguments, reply.status(), latency);
         spans.toolDone(pending.span, reply.status());
         if (ToolCompleted.OK.equals(reply.status())) {
-            learn(AgentState.learnedFrom(pending.tool, reply.output()));
+            if (becameCallback(pending.tool, reply)) {
+                callbackInsteadOfTransfer = true;
+                learn(Map.of("route", "callback"));
+            } else {
+                learn(AgentState.learnedFrom(pending.tool, reply.output()));
+            }
         }
         if (pending.handover) {
-            onHandoverReply(pending, reply.status());
+            onHandoverReply(pending, reply);
             return;
         }
         if ("escalation".equals(pending.tool) && ToolCompleted.OK.equals(reply.status())) {
             escalationReason = String.valueOf(pending.arguments.getOrDefault("reason", "escalated"));
         }
         if (handingOver) {
+            return;
+        }
+        if (ToolCompleted.TIMEOUT.equals(reply.status())) {
+            // the executor cut the tool off at its own limit, before the bridge's: the same apology or fallback
+            toolTimedOut(pending, "the " + pending.tool + " tool timed out in the tool executor");
             return;
         }
         String output = ToolCompleted.OK.equals(reply.status())
@@ -1070,7 +1179,7 @@ public final class VoiceSession {
 
     private void onToolSlow(String callId) {
         PendingTool pending = tools.get(callId);
-        if (pending != null && !responseActive && !handingOver) {
+        if (pending != null && !responseActive && !handingOver && !callerSpeaking) {
             line(LogLine.INFO, "tool " + pending.tool + " slower than " + deps.bridge().fillerThreshold().toMillis()
                     + " ms: a filler is spoken");
             sendResponse(new ResponseCreate(deps.bridge().fillerInstructions()));
@@ -1092,15 +1201,32 @@ public final class VoiceSession {
         recordCall(callId, pending.tool, pending.arguments, ToolCompleted.TIMEOUT, latency);
         spans.toolDone(pending.span, ToolCompleted.TIMEOUT);
         if (pending.handover) {
-            onHandoverReply(pending, ToolCompleted.TIMEOUT);
-        } else if (!handingOver && contract.fallbackDestination() != null && allowedTools.contains("escalation")) {
-            // the contract names where a call it cannot finish goes: the fallback clip apologises, then the transfer
-            handOver("tool_timeout: " + pending.tool, "the " + pending.tool + " tool did not answer within "
-                    + deps.bridge().toolTimeout().toMillis() + " ms");
+            onHandoverReply(pending, new ToolCompleted(callId, pending.tool, ToolCompleted.TIMEOUT, null,
+                    "no answer within " + deps.bridge().toolTimeout().toMillis() + " ms", latency));
         } else if (!handingOver) {
-            answerTool(callId, "The tool did not answer in time.", deps.bridge().apologyInstructions(),
+            toolTimedOut(pending, "the " + pending.tool + " tool did not answer within "
+                    + deps.bridge().toolTimeout().toMillis() + " ms");
+        }
+    }
+
+    /**
+     * A tool that did not answer in time (the bridge's limit or the executor's): never silence. When the contract
+     * names where a call it cannot finish goes, the fallback clip apologises and the call is transferred there;
+     * otherwise the model is told and asked to apologise.
+     */
+    private void toolTimedOut(PendingTool pending, String detail) {
+        if (contract.fallbackDestination() != null && allowedTools.contains("escalation")) {
+            handOver("tool_timeout: " + pending.tool, detail);
+        } else {
+            answerTool(pending.callId, "The tool did not answer in time.", deps.bridge().apologyInstructions(),
                     pending.generation);
         }
+    }
+
+    /** An escalation the executor answered with a callback: nobody could take the transfer. */
+    private static boolean becameCallback(String tool, ToolCompleted reply) {
+        return "escalation".equals(tool) && reply.output() != null
+                && Outcome.CALLBACK_CREATED.wire().equals(reply.output().get("outcome"));
     }
 
     /**
@@ -1134,12 +1260,27 @@ public final class VoiceSession {
                 "tool " + tool + ": " + status + " in " + latency + " ms");
     }
 
-    /** One response at a time: a request made while the model is responding waits for its response.done. */
+    /**
+     * One response at a time, never over the caller: a request made while the model is responding waits for its
+     * {@code response.done}, and one made while the caller speaks waits for the model's answer to that speech (or
+     * {@link #VAD_ANSWER_WAIT} when none comes).
+     */
     private void requestResponse(ResponseCreate request) {
-        if (responseActive) {
+        if (responseActive || callerSpeaking || speechStoppedMs > 0) {
             queuedResponses.add(request);
         } else {
             sendResponse(request);
+        }
+    }
+
+    /** The next response asked for, unless the caller is speaking or the model is about to answer them. */
+    private void sendQueuedResponse() {
+        if (callerSpeaking || speechStoppedMs > 0) {
+            return;
+        }
+        ResponseCreate next = queuedResponses.poll();
+        if (next != null) {
+            sendResponse(next);
         }
     }
 
@@ -1159,6 +1300,10 @@ public final class VoiceSession {
     }
 
     // ---- end -----------------------------------------------------------------------------------------------
+
+    private void end(Ending ending) {
+        end(ending.reason(), ending.failure(), ending.status());
+    }
 
     private void end(String reason, String failure, CloseStatus status) {
         if (phase == Phase.ENDED) {
@@ -1207,7 +1352,7 @@ public final class VoiceSession {
     private SessionOutcome outcome(long startMs, long endedMs) {
         List<ToolSummary> summaries = List.copyOf(toolSummaries);
         var outcome = OutcomeRules.decide(failure, summaries, callerSpoke, agentAnswered,
-                idleEnded || contractEnded);
+                idleEnded || contractEnded, callbackInsteadOfTransfer);
         String summary = failure != null ? failure
                 : String.format(Locale.ROOT, "%d caller turns, %d agent turns, %d interruptions, %d tool calls%s",
                         callerTurns, agentTurns, interruptions, summaries.size(),
@@ -1297,6 +1442,10 @@ public final class VoiceSession {
 
     private static String orDefault(String value, String fallback) {
         return value == null || value.isBlank() ? fallback : value;
+    }
+
+    /** How a session ends: its reason, its failure (null when it did not fail) and the status Twilio's socket gets. */
+    private record Ending(String reason, String failure, CloseStatus status) {
     }
 
     /** Keys the agent is pressing, until their last mark comes back. */

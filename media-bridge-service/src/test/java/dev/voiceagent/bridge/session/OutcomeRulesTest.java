@@ -6,6 +6,7 @@ import dev.voiceagent.contracts.Outcome;
 import dev.voiceagent.contracts.SessionOutcome.ToolSummary;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -34,5 +35,14 @@ class OutcomeRulesTest {
     void appliesTheOutcomeRules(String name, String failure, List<ToolSummary> tools, boolean spoke, boolean answered,
                                 Outcome expected) {
         assertThat(OutcomeRules.decide(failure, tools, spoke, answered)).isEqualTo(expected);
+    }
+
+    @Test
+    void anEscalationTheExecutorTurnedIntoACallbackIsACallbackNotATransfer() {
+        List<ToolSummary> tools = List.of(tool("escalation", "ok"));
+        assertThat(OutcomeRules.decide(null, tools, true, true, false, true)).isEqualTo(Outcome.CALLBACK_CREATED);
+        assertThat(OutcomeRules.decide(null, tools, true, true, false, false)).isEqualTo(Outcome.TRANSFERRED);
+        assertThat(OutcomeRules.decide(null, List.of(tool("escalation", "failed")), true, true, false, true))
+                .as("a failed escalation created nothing").isEqualTo(Outcome.RESOLVED);
     }
 }

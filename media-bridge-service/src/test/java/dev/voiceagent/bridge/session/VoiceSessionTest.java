@@ -679,7 +679,8 @@ class VoiceSessionTest {
     }
 
     @Test
-    void aFailedHandOverFailsTheCallWithTheReasonAndAServerErrorClose() {
+    void aFailedHandOverFailsTheCallWithTheReasonAndAServerErrorCloseOnceTheClipHasPlayed() {
+        FallbackPrompt clip = FallbackPrompt.load(BridgeProperties.Resilience.DEFAULT_FALLBACK_PROMPT);
         started()
                 .then(() -> model.fail(new IllegalStateException("401")))
                 .then(() -> model.fail(new IllegalStateException("401")))
@@ -688,10 +689,13 @@ class VoiceSessionTest {
                     pending.complete(new ToolCompleted(handover.toolCallId(), "callback", ToolCompleted.FAILED, null,
                             "no queue", 5));
                 })
+                .then(() -> assertThat(publishedOf(SessionOutcome.class)).as("the clip plays to its end").isEmpty())
+                .then(() -> clock.advanceTimeBy(Duration.ofMillis(clip.frames().size() * 20L)))
                 .then(this::socketClosed)
                 .assertNext(status -> assertThat(status.getCode()).isEqualTo(1011))
                 .verifyComplete();
 
+        assertThat(mediaPayloads()).as("the apology is not cut off").containsExactlyElementsOf(clip.frames());
         SessionOutcome outcome = outcome();
         assertThat(outcome.outcome()).isEqualTo(Outcome.FAILED);
         assertThat(outcome.escalationReason()).isEqualTo("model_unavailable");
@@ -1224,6 +1228,245 @@ class VoiceSessionTest {
                 .then(() -> clock.advanceTimeBy(Duration.ofSeconds(5)))
                 .assertNext(status -> assertThat(status.getCode()).isEqualTo(1008))
                 .verifyComplete();
+    }
+
+    @Test
+    void theSessionEndsBeforeItsLastEventsArePublishedSoABrokerOutageHoldsNoSlot() {
+        failingSends.set(Integer.MAX_VALUE);
+        session.toTwilio().subscribe(toTwilio::add);
+        var run = session.run(twilio.asFlux()).subscribe();
+        twilioSays(new Start(STREAM, "AC1", CALL, List.of("inbound"), Map.of(), "audio/x-mulaw", 8000, 1));
+        hangUp();
+
+        StepVerifier.create(session.ended()).expectComplete().verify(Duration.ofSeconds(5));
+        assertThat(session.phase()).isEqualTo(VoiceSession.Phase.ENDED);
+        assertThat(publishedOf(SessionOutcome.class)).as("the broker is still away").isEmpty();
+
+        failingSends.set(0);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20))
+                .until(() -> publishedOf(SessionOutcome.class).size() == 1);
+        run.dispose();
+    }
+
+    @Test
+    void aToolTheExecutorTimedOutGetsTheApologyAsOneTheBridgeTimedOutDoes() {
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r1", "item_f", "call_1", "lookup", "{}")))
+                .then(() -> assertThat(pending.complete(new ToolCompleted("call_1", "lookup", ToolCompleted.TIMEOUT,
+                        null, "lookup did not finish within 2000 ms", 2000))).isTrue())
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(model.receivedOf(FunctionCallOutput.class))
+                .containsExactly(new FunctionCallOutput("call_1", "The tool did not answer in time."));
+        assertThat(model.received.get(model.received.size() - 1)).isEqualTo(new ResponseCreate("APOLOGY"));
+        assertThat(outcome().tools()).singleElement().satisfies(t -> assertThat(t.status()).isEqualTo("timeout"));
+    }
+
+    @Test
+    void aToolTheExecutorTimedOutWithAContractFallbackIsTransferredThere() {
+        session = contractSession(null, List.of("lookup", "escalation"), "+15555550199");
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r1", "item_f", "call_1", "lookup", "{}")))
+                .then(() -> assertThat(pending.complete(new ToolCompleted("call_1", "lookup", ToolCompleted.TIMEOUT,
+                        null, "lookup did not finish within 2000 ms", 2000))).isTrue())
+                .then(this::hangUp)
+                .then(this::handOverDone)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(publishedOf(ToolRequested.class)).extracting(ToolRequested::tool).containsExactly("lookup", "escalation");
+        assertThat(publishedOf(ToolRequested.class).get(1).arguments()).containsEntry("reason", "tool_timeout: lookup");
+        assertThat(model.receivedOf(FunctionCallOutput.class)).as("the clip apologises, not the model").isEmpty();
+        assertThat(outcome().outcome()).isEqualTo(Outcome.TRANSFERRED);
+    }
+
+    @Test
+    void anAnswerCutOffAfterItsTextCameIsNotToldToARebuiltSession() {
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                .then(() -> model.emit(new InputTranscriptionCompleted("item_c1", "What is my balance?")))
+                // the model writes faster than it speaks: the answer's text is done while its audio still plays
+                .then(() -> model.emit(new ResponseCreated("r1")))
+                .then(() -> model.emit(new OutputAudioDelta("r1", "item_a1", HUNDRED_MS)))
+                .then(() -> model.emit(new OutputAudioTranscriptDone("r1", "item_a1", "Your balance is 42 dollars.")))
+                .then(() -> model.emit(new ResponseDone("r1", "completed")))
+                .then(() -> model.emit(new SpeechStarted("item_caller", 900)))
+                .then(() -> model.emit(new SpeechStopped("item_caller", 1500)))
+                .then(() -> model.emit(new InputTranscriptionCompleted("item_c2", "Sorry, go on.")))
+                .then(model::close)
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(model.receivedOf(ItemTruncate.class)).containsExactly(new ItemTruncate("item_a1", 0, 0));
+        List<RealtimeClientEvent> second = model.receivedOn(1);
+        assertThat(second.get(0)).isInstanceOf(SessionUpdate.class);
+        assertThat(second.subList(1, 3)).containsExactly(new UserText("What is my balance?"), new UserText("Sorry, go on."));
+        assertThat(second).noneMatch(RealtimeClientEvent.AssistantText.class::isInstance);
+        assertThat(publishedOf(TranscriptTurn.class)).as("the transcript keeps what the agent said")
+                .extracting(TranscriptTurn::text).contains("Your balance is 42 dollars.");
+    }
+
+    @Test
+    void keysTheCallerPressedAreToldToARebuiltSession() {
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                .then(() -> twilioSays(new Dtmf(STREAM, "inbound_track", "5")))
+                .then(model::close)
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(model.receivedOn(1)).contains(new UserText("[DTMF 5]"));
+    }
+
+    /** How many responses without instructions (a tool's answer, a key) the model was asked for. */
+    private long plainResponses() {
+        return model.receivedOf(ResponseCreate.class).stream().filter(r -> r.instructions() == null).count();
+    }
+
+    @Test
+    void nothingOfTheAgentsStartsWhileTheCallerSpeaksAfterABargeIn() {
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                .then(() -> model.emit(new ResponseCreated("r1")))
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r1", "item_f", "call_1", "lookup", "{}")))
+                .then(() -> model.emit(new OutputAudioDelta("r1", "item_a1", HUNDRED_MS)))
+                // the tool answers while the agent speaks: its response waits for this one
+                .then(() -> assertThat(pending.complete(new ToolCompleted("call_1", "lookup", ToolCompleted.OK,
+                        Map.of("balance", 42), null, 12))).isTrue())
+                .then(() -> model.emit(new SpeechStarted("item_caller", 900)))
+                // the model's VAD cancels the response the caller cut off
+                .then(() -> model.emit(new ResponseDone("r1", "cancelled")))
+                .then(() -> assertThat(plainResponses()).as("not over the caller").isZero())
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(30)))
+                .then(() -> assertThat(model.receivedOf(ResponseCreate.class)).as("a long turn is not silence")
+                        .noneMatch(r -> r.instructions() != null && r.instructions().contains("still there")))
+                .then(() -> model.emit(new SpeechStopped("item_caller", 31_000)))
+                .then(() -> assertThat(plainResponses()).as("the model answers the caller first").isZero())
+                .then(() -> model.emit(new ResponseCreated("r2")))
+                .then(() -> model.emit(new ResponseDone("r2", "completed")))
+                .then(() -> assertThat(plainResponses()).isEqualTo(1))
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(model.receivedOf(FunctionCallOutput.class)).as("the result itself is given at once")
+                .containsExactly(new FunctionCallOutput("call_1", "{\"balance\":42}"));
+    }
+
+    @Test
+    void aResponseHeldForTheCallersSpeechGoesWhenTheModelDoesNotAnswerIt() {
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r1", "item_f", "call_1", "lookup", "{}")))
+                .then(() -> model.emit(new SpeechStarted("item_caller", 100)))
+                .then(() -> clock.advanceTimeBy(Duration.ofMillis(1500)))
+                .then(() -> assertThat(model.receivedOf(ResponseCreate.class)).as("no filler over the caller")
+                        .doesNotContain(new ResponseCreate("FILLER")))
+                .then(() -> assertThat(pending.complete(new ToolCompleted("call_1", "lookup", ToolCompleted.OK,
+                        Map.of("balance", 42), null, 1600))).isTrue())
+                .then(() -> model.emit(new SpeechStopped("item_caller", 1700)))
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(1)))
+                .then(() -> assertThat(plainResponses()).isZero())
+                // the watchdog's next tick after 2 s
+                .then(() -> clock.advanceTimeBy(Duration.ofMillis(1500)))
+                .then(() -> assertThat(plainResponses()).as("no answer of the model's came within 2 s").isEqualTo(1))
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+    }
+
+    @Test
+    void theModelSessionIsNotRenewedWhileTheAgentsAudioStillPlays() {
+        session = newSession(null, bridge().with(BridgeProperties.Prewarm.defaults(),
+                BridgeProperties.Resilience.defaults(), new BridgeProperties.Idle(Duration.ZERO, 2, "P", "G")));
+        started()
+                .then(() -> model.emit(new InputTranscriptionCompleted("item_c1", "Hello?")))
+                .then(() -> model.emit(new ResponseCreated("r1")))
+                .then(() -> model.emit(new OutputAudioDelta("r1", "item_a1", HUNDRED_MS)))
+                .then(() -> model.emit(new ResponseDone("r1", "completed")))
+                .then(() -> clock.advanceTimeBy(Duration.ofMinutes(58)))
+                .then(() -> assertThat(model.connections()).as("a barge-in could still cut item_a1").isEqualTo(1))
+                .then(() -> twilioSays(new Mark(STREAM, "item_a1:100")))
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(1)))
+                .then(() -> assertThat(model.connections()).isEqualTo(2))
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+    }
+
+    @Test
+    void aCallerWhoHangsUpDuringTheClipOfAFailedHandOverStillEndsItFailed() {
+        started()
+                .then(() -> model.fail(new IllegalStateException("401")))
+                .then(() -> model.fail(new IllegalStateException("401")))
+                .then(() -> {
+                    ToolRequested handover = publishedOf(ToolRequested.class).get(0);
+                    pending.complete(new ToolCompleted(handover.toolCallId(), "callback", ToolCompleted.FAILED, null,
+                            "no queue", 5));
+                })
+                .then(this::hangUp)
+                .assertNext(status -> assertThat(status.getCode()).isEqualTo(1011))
+                .verifyComplete();
+
+        assertThat(outcome().outcome()).isEqualTo(Outcome.FAILED);
+        assertThat(outcome().summary()).contains("hand-over failed (callback failed)");
+        assertThat(publishedOf(SessionEnded.class)).extracting(SessionEnded::reason).containsExactly("handover_failed");
+    }
+
+    @Test
+    void aHandOverNobodyCouldTakeBecomesACallbackAndTheBridgeHangsUpOnceTheClipHasPlayed() {
+        session = contractSession(null, List.of("lookup", "escalation"), "+15555550199");
+        FallbackPrompt clip = FallbackPrompt.load(BridgeProperties.Resilience.DEFAULT_FALLBACK_PROMPT);
+        started()
+                .then(() -> model.fail(new IllegalStateException("401")))
+                .then(() -> model.fail(new IllegalStateException("401")))
+                .then(() -> {
+                    ToolRequested handover = publishedOf(ToolRequested.class).get(0);
+                    assertThat(handover.tool()).isEqualTo("escalation");
+                    assertThat(pending.complete(new ToolCompleted(handover.toolCallId(), "escalation",
+                            ToolCompleted.OK, Map.of("outcome", "callback_created", "callback_id", "cb-7",
+                            "say", "A colleague will call you back."), null, 5))).isTrue();
+                })
+                .then(() -> clock.advanceTimeBy(Duration.ofMillis(clip.frames().size() * 20L - 20)))
+                .then(() -> assertThat(publishedOf(SessionOutcome.class)).as("the clip is still playing").isEmpty())
+                .then(() -> clock.advanceTimeBy(Duration.ofMillis(20)))
+                .then(() -> assertThat(publishedOf(SessionOutcome.class)).as("no waiting for a transfer").hasSize(1))
+                .then(this::socketClosed)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(mediaPayloads()).containsExactlyElementsOf(clip.frames());
+        assertThat(outcome().outcome()).isEqualTo(Outcome.CALLBACK_CREATED);
+        assertThat(outcome().escalationReason()).isEqualTo("model_unavailable");
+        assertThat(session.view().state()).containsEntry("route", "callback");
+        assertThat(lines()).contains("info: no one could take the transfer: a callback was created instead");
+    }
+
+    @Test
+    void anEscalationTheExecutorTurnedIntoACallbackIsNotATransfer() {
+        session = contractSession(null, List.of("lookup", "escalation"), null);
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r1", "item_f", "call_e", "escalation",
+                        "{\"reason\":\"caller asked for a person\"}")))
+                .then(() -> assertThat(pending.complete(new ToolCompleted("call_e", "escalation", ToolCompleted.OK,
+                        Map.of("outcome", "callback_created", "say", "A colleague will call you back."), null, 4)))
+                        .isTrue())
+                .then(() -> assertThat(session.view().state()).containsEntry("route", "callback"))
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(model.receivedOf(FunctionCallOutput.class)).singleElement()
+                .satisfies(out -> assertThat(out.output()).contains("call you back"));
+        assertThat(outcome().outcome()).isEqualTo(Outcome.CALLBACK_CREATED);
+        assertThat(outcome().escalationReason()).isEqualTo("caller asked for a person");
     }
 
     /** Holds Twilio's side back so that audio queues up in the bridge. */

@@ -3,8 +3,10 @@ package dev.voiceagent.bridge;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.voiceagent.contracts.EventEnvelope;
 import dev.voiceagent.contracts.TenantConfigPublished;
 import dev.voiceagent.contracts.TenantConfigPublished.AgentView;
+import dev.voiceagent.support.EventPublisher;
 import dev.voiceagent.support.tenant.TenantDirectory;
 import dev.voiceagent.testkit.infra.VoiceInfrastructure;
 import dev.voiceagent.testkit.realtime.RealtimeSimulator;
@@ -12,17 +14,24 @@ import dev.voiceagent.testkit.scenario.Scenario;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
 import org.springframework.http.MediaType;
+import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
+import reactor.core.publisher.Mono;
 
 /**
  * An instance at its capacity ({@code max-sessions}, one here) refuses the next media stream with 1013 before any
@@ -59,6 +68,23 @@ class BridgeCapacityIT {
     WebTestClient web;
     @Autowired
     io.micrometer.core.instrument.MeterRegistry meters;
+
+    /** While set, every event the bridge publishes fails, as through a broker outage. */
+    static final AtomicBoolean BROKER_AWAY = new AtomicBoolean();
+
+    @TestConfiguration
+    static class Broker {
+        @Bean
+        EventPublisher switchablePublisher(KafkaTemplate<String, String> template,
+                                           @Value("${spring.application.name}") String source) {
+            return new EventPublisher(template, source) {
+                @Override
+                public Mono<Void> publish(EventEnvelope<?> envelope) {
+                    return BROKER_AWAY.get() ? Mono.error(new TimeoutException("broker away")) : super.publish(envelope);
+                }
+            };
+        }
+    }
 
     @BeforeEach
     void tenant() {
@@ -109,6 +135,31 @@ class BridgeCapacityIT {
             third.send(GatewaySide.start(next, "MZcap3"));
             await().atMost(GatewaySide.timeout()).until(() -> !third.events("media").isEmpty());
             assertThat(third.closeStatus.get()).isNull();
+        }
+    }
+
+    @Test
+    void aCallThatEndsWhileTheBrokerIsAwayFreesItsSlotAtOnce() {
+        awaitReady();
+        String ended = newSid();
+        try (GatewaySide call = GatewaySide.connect(port, headers(ended))) {
+            call.send(GatewaySide.start(ended, "MZcap4"));
+            await().atMost(GatewaySide.timeout()).until(() -> !call.events("media").isEmpty());
+            BROKER_AWAY.set(true);
+            call.send(GatewaySide.stop(ended, "MZcap4"));
+            await().atMost(GatewaySide.timeout()).until(() -> call.closeStatus.get() != null);
+        }
+        try {
+            // its ended and outcome events keep retrying (up to two minutes each); its slot is free meanwhile
+            awaitReady();
+            String next = newSid();
+            try (GatewaySide call = GatewaySide.connect(port, headers(next))) {
+                call.send(GatewaySide.start(next, "MZcap5"));
+                await().atMost(GatewaySide.timeout()).until(() -> !call.events("media").isEmpty());
+                assertThat(call.closeStatus.get()).isNull();
+            }
+        } finally {
+            BROKER_AWAY.set(false);
         }
     }
 

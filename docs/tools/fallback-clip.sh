@@ -4,7 +4,9 @@
 #
 #   docs/tools/fallback-clip.sh [text] [output]
 #
-# The bundled clip (media-bridge-service/src/main/resources/audio/fallback-speech.ulaw) was made with the defaults.
+# The bundled clip (media-bridge-service/src/main/resources/audio/fallback-speech.ulaw) was made with the defaults;
+# the callback clip (audio/callback-speech.ulaw) with the text "No one can take your call right now, so a colleague
+# will call you back soon. Thank you, and goodbye."
 # A tenant's own clip: run with its text and output under the same resources folder (or any classpath path) and
 # name it in voice.bridge.resilience.tenant-fallback-prompts.<tenant-id>.
 set -eu

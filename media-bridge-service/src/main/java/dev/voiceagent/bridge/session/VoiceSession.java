@@ -870,18 +870,26 @@ public final class VoiceSession {
             playback.interrupt();
             toTwilio.offerControl(new Clear(streamSid));
         }
-        // at Twilio's cadence, one 20 ms frame at a time: a clip longer than the lane would otherwise lose its start
-        List<String> frames = deps.fallback().forTenant(call.tenantId()).frames();
-        fallbackEndsAtMs = now() + frames.size() * FRAME_INTERVAL.toMillis();
+        playClip(deps.fallback().forTenant(call.tenantId()).frames());
+    }
+
+    /**
+     * Plays one of the bridge's own clips after the one still playing, at Twilio's cadence: one 20 ms frame at a time
+     * (a clip longer than the lane would otherwise lose its start).
+     */
+    private void playClip(List<String> frames) {
+        long now = now();
+        long startsAtMs = Math.max(now, fallbackEndsAtMs);
+        fallbackEndsAtMs = startsAtMs + frames.size() * FRAME_INTERVAL.toMillis();
         String sid = streamSid;
-        resources.add(Flux.interval(Duration.ZERO, FRAME_INTERVAL, deps.timers())
+        resources.add(Flux.interval(Duration.ofMillis(startsAtMs - now), FRAME_INTERVAL, deps.timers())
                 .take(frames.size())
                 .subscribe(i -> toTwilio.offerData(Media.outbound(sid, frames.get(i.intValue()))), e -> { }, null,
                         FRAME_PATH.apply(Context.empty())));
     }
 
     /**
-     * Ends the call once the fallback clip has played (an apology cut off after a few frames would be worse than
+     * Ends the call once the bridge's clips have played (an apology cut off after a few frames would be worse than
      * none), or at once when none is playing; Twilio's stop meanwhile ends it with the same outcome.
      */
     private void endAfterFallback(Ending ending) {
@@ -931,10 +939,13 @@ public final class VoiceSession {
         }
         if (ToolCompleted.OK.equals(status) && twilioGone) {
             end("handover", null, CloseStatus.NORMAL);
-        } else if (ToolCompleted.OK.equals(status) && becameCallback(pending.tool, reply)) {
-            // nobody could take the call, so nothing will take it away: a colleague calls back, the bridge hangs up
-            // once the clip has played rather than leave the caller waiting in silence
-            line(LogLine.INFO, "no one could take the transfer: a callback was created instead");
+        } else if (ToolCompleted.OK.equals(status) && ("callback".equals(pending.tool)
+                || becameCallback(pending.tool, reply))) {
+            // nothing will take the call away: the caller is told a colleague calls back, and the bridge hangs up
+            // once that has played rather than leave them waiting in silence for a transfer
+            line(LogLine.INFO, "callback".equals(pending.tool) ? "a callback was created: the caller is told so"
+                    : "no one could take the transfer: a callback was created instead");
+            playClip(deps.fallback().callbackFor(call.tenantId()).frames());
             endAfterFallback(new Ending("handover", null, CloseStatus.NORMAL));
         } else if (ToolCompleted.OK.equals(status)) {
             // a transfer replaces the call's TwiML and Twilio stops the stream itself; the grace bounds the wait

@@ -82,7 +82,9 @@ public record BridgeProperties(
      * Never silence ({@code voice.bridge.resilience.*}): a model that sends nothing for {@code stallTimeout} while a
      * response is in progress counts as lost; a lost model is reconnected {@code reconnectAttempts} times with the
      * conversation so far, then the bridge plays {@code fallbackPrompt} (a bundled spoken μ-law clip; a tenant's
-     * own from {@code tenantFallbackPrompts}, tenant id to classpath resource) and hands the call over. Sessions are
+     * own from {@code tenantFallbackPrompts}, tenant id to classpath resource) and hands the call over; a hand-over
+     * that ends as a callback plays {@code callbackPrompt} (or the tenant's from {@code tenantCallbackPrompts}) before
+     * the bridge hangs up. Sessions are
      * renewed the same way {@code renewBefore} the model's {@code modelSessionLimit}. After
      * {@code maxFailedAuthentications} failed caller authentications the agent stops and hands over.
      */
@@ -94,18 +96,24 @@ public record BridgeProperties(
                              @DefaultValue("10s") Duration handoverGrace,
                              @DefaultValue("3") int maxFailedAuthentications,
                              @DefaultValue("1s") Duration watchdogInterval,
-                             Map<String, String> tenantFallbackPrompts) {
+                             Map<String, String> tenantFallbackPrompts,
+                             @DefaultValue(DEFAULT_CALLBACK_PROMPT) String callbackPrompt,
+                             Map<String, String> tenantCallbackPrompts) {
 
         /** The bundled spoken clip ({@code docs/tools/fallback-clip.sh} made it). */
         public static final String DEFAULT_FALLBACK_PROMPT = "audio/fallback-speech.ulaw";
+        /** The bundled clip that tells the caller a colleague will call back (made the same way). */
+        public static final String DEFAULT_CALLBACK_PROMPT = "audio/callback-speech.ulaw";
 
         public Resilience {
             tenantFallbackPrompts = tenantFallbackPrompts == null ? Map.of() : Map.copyOf(tenantFallbackPrompts);
+            tenantCallbackPrompts = tenantCallbackPrompts == null ? Map.of() : Map.copyOf(tenantCallbackPrompts);
         }
 
         public static Resilience defaults() {
             return new Resilience(Duration.ofSeconds(15), 1, Duration.ofMinutes(60), Duration.ofMinutes(2),
-                    DEFAULT_FALLBACK_PROMPT, Duration.ofSeconds(10), 3, Duration.ofSeconds(1), Map.of());
+                    DEFAULT_FALLBACK_PROMPT, Duration.ofSeconds(10), 3, Duration.ofSeconds(1), Map.of(),
+                    DEFAULT_CALLBACK_PROMPT, Map.of());
         }
     }
 

@@ -591,6 +591,8 @@ class VoiceSessionTest {
 
     @Test
     void aModelLostForGoodGetsTheFallbackClipThenAHandOverThroughTheToolExecutor() {
+        FallbackPrompt clip = FallbackPrompt.load(BridgeProperties.Resilience.DEFAULT_FALLBACK_PROMPT);
+        FallbackPrompt callback = FallbackPrompt.load(BridgeProperties.Resilience.DEFAULT_CALLBACK_PROMPT);
         started()
                 .then(model::close)
                 .then(() -> model.fail(new IllegalStateException("401")))
@@ -600,14 +602,19 @@ class VoiceSessionTest {
                     assertThat(pending.complete(new ToolCompleted(handover.toolCallId(), "callback", ToolCompleted.OK,
                             Map.of("callback_id", "cb-9"), null, 5))).isTrue();
                 })
-                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(10)))
+                .then(() -> clock.advanceTimeBy(Duration.ofMillis(clip.durationMs() + callback.durationMs() - 20)))
+                .then(() -> assertThat(publishedOf(SessionOutcome.class)).as("the callback clip still plays").isEmpty())
+                .then(() -> clock.advanceTimeBy(Duration.ofMillis(20)))
+                .then(() -> assertThat(publishedOf(SessionOutcome.class)).as("then the bridge hangs up").hasSize(1))
                 .then(this::socketClosed)
                 .expectNext(CloseStatus.NORMAL)
                 .verifyComplete();
 
-        FallbackPrompt clip = FallbackPrompt.load(BridgeProperties.Resilience.DEFAULT_FALLBACK_PROMPT);
         assertThat(clip.durationMs()).as("the spoken clip").isBetween(4000L, 10000L);
-        assertThat(mediaPayloads()).as("the whole clip, in order").containsExactlyElementsOf(clip.frames());
+        assertThat(callback.durationMs()).as("the spoken callback clip").isBetween(4000L, 10000L);
+        List<String> both = new ArrayList<>(clip.frames());
+        both.addAll(callback.frames());
+        assertThat(mediaPayloads()).as("both clips, whole and in order").containsExactlyElementsOf(both);
         ToolRequested handover = publishedOf(ToolRequested.class).get(0);
         assertThat(handover.tool()).as("the agent may not transfer, so a callback").isEqualTo("callback");
         assertThat(handover.arguments()).containsEntry("reason", "model_unavailable");
@@ -636,11 +643,12 @@ class VoiceSessionTest {
     }
 
     @Test
-    void aTenantsOwnFallbackClipPlaysInsteadOfTheStandardOne() {
+    void aTenantsOwnClipsPlayInsteadOfTheStandardOnes() {
         var base = BridgeProperties.Resilience.defaults();
         var resilience = new BridgeProperties.Resilience(base.stallTimeout(), base.reconnectAttempts(),
                 base.modelSessionLimit(), base.renewBefore(), base.fallbackPrompt(), base.handoverGrace(),
-                base.maxFailedAuthentications(), base.watchdogInterval(), Map.of("demo", "audio/test-fallback.ulaw"));
+                base.maxFailedAuthentications(), base.watchdogInterval(), Map.of("demo", "audio/test-fallback.ulaw"),
+                base.callbackPrompt(), Map.of("demo", "audio/test-callback.ulaw"));
         session = newSession("Hello, thanks for calling.", bridge().with(BridgeProperties.Prewarm.defaults(),
                 resilience, BridgeProperties.Idle.defaults()));
         started()
@@ -648,13 +656,18 @@ class VoiceSessionTest {
                 .then(() -> model.fail(new IllegalStateException("401")))
                 .then(() -> clock.advanceTimeBy(Duration.ofSeconds(1)))
                 .then(this::handOverAnswered)
-                .then(this::hangUp)
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(1)))
+                .then(this::socketClosed)
                 .expectNext(CloseStatus.NORMAL)
                 .verifyComplete();
 
         List<String> own = FallbackPrompt.load("audio/test-fallback.ulaw").frames();
+        List<String> ownCallback = FallbackPrompt.load("audio/test-callback.ulaw").frames();
         assertThat(own).hasSize(3);
-        assertThat(mediaPayloads()).containsExactlyElementsOf(own);
+        assertThat(ownCallback).hasSize(2);
+        List<String> both = new ArrayList<>(own);
+        both.addAll(ownCallback);
+        assertThat(mediaPayloads()).as("the tenant's clips: the apology, then the callback").containsExactlyElementsOf(both);
     }
 
     @Test
@@ -662,7 +675,8 @@ class VoiceSessionTest {
         var base = BridgeProperties.Resilience.defaults();
         var resilience = new BridgeProperties.Resilience(base.stallTimeout(), base.reconnectAttempts(),
                 base.modelSessionLimit(), base.renewBefore(), base.fallbackPrompt(), base.handoverGrace(),
-                base.maxFailedAuthentications(), base.watchdogInterval(), Map.of("demo", "audio/nothing-here.ulaw"));
+                base.maxFailedAuthentications(), base.watchdogInterval(), Map.of("demo", "audio/nothing-here.ulaw"),
+                base.callbackPrompt(), Map.of());
         assertThatThrownBy(() -> FallbackPrompts.load(resilience)).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("audio/nothing-here.ulaw");
     }
@@ -1420,9 +1434,10 @@ class VoiceSessionTest {
     }
 
     @Test
-    void aHandOverNobodyCouldTakeBecomesACallbackAndTheBridgeHangsUpOnceTheClipHasPlayed() {
+    void aHandOverNobodyCouldTakeBecomesACallbackAndTheBridgeHangsUpOnceTheCallerIsToldSo() {
         session = contractSession(null, List.of("lookup", "escalation"), "+15555550199");
         FallbackPrompt clip = FallbackPrompt.load(BridgeProperties.Resilience.DEFAULT_FALLBACK_PROMPT);
+        FallbackPrompt callback = FallbackPrompt.load(BridgeProperties.Resilience.DEFAULT_CALLBACK_PROMPT);
         started()
                 .then(() -> model.fail(new IllegalStateException("401")))
                 .then(() -> model.fail(new IllegalStateException("401")))
@@ -1433,15 +1448,18 @@ class VoiceSessionTest {
                             ToolCompleted.OK, Map.of("outcome", "callback_created", "callback_id", "cb-7",
                             "say", "A colleague will call you back."), null, 5))).isTrue();
                 })
-                .then(() -> clock.advanceTimeBy(Duration.ofMillis(clip.frames().size() * 20L - 20)))
-                .then(() -> assertThat(publishedOf(SessionOutcome.class)).as("the clip is still playing").isEmpty())
+                .then(() -> clock.advanceTimeBy(Duration.ofMillis(clip.durationMs() + callback.durationMs() - 20)))
+                .then(() -> assertThat(publishedOf(SessionOutcome.class)).as("the callback clip is still playing").isEmpty())
                 .then(() -> clock.advanceTimeBy(Duration.ofMillis(20)))
                 .then(() -> assertThat(publishedOf(SessionOutcome.class)).as("no waiting for a transfer").hasSize(1))
                 .then(this::socketClosed)
                 .expectNext(CloseStatus.NORMAL)
                 .verifyComplete();
 
-        assertThat(mediaPayloads()).containsExactlyElementsOf(clip.frames());
+        List<String> both = new ArrayList<>(clip.frames());
+        both.addAll(callback.frames());
+        assertThat(mediaPayloads()).as("the apology, then the caller is told of the callback")
+                .containsExactlyElementsOf(both);
         assertThat(outcome().outcome()).isEqualTo(Outcome.CALLBACK_CREATED);
         assertThat(outcome().escalationReason()).isEqualTo("model_unavailable");
         assertThat(session.view().state()).containsEntry("route", "callback");

@@ -31,7 +31,8 @@ import reactor.core.publisher.Mono;
  * (the agent view's {@code fallback_destination}, else the tenant's configured target) with a Twilio call update
  * ({@code <Dial>}, context handed over by {@link TransferTwiml}). Out of business hours, without a target, or when
  * the update fails, it creates a callback instead. Output {@code outcome} is {@code transferred} or
- * {@code callback_created}. The escalation is claimed before the call is touched, so it transfers at most once.
+ * {@code callback_created}, never pending. The escalation is claimed before the call is touched, so it transfers at
+ * most once.
  */
 @Component
 public class EscalationTool implements Tool {
@@ -86,7 +87,22 @@ public class EscalationTool implements Tool {
                 null);
         return escalations.claim(escalation)
                 .flatMap(claimed -> claimed ? escalate(escalation, tenant)
-                        : escalations.find(call.tenantId(), call.request().toolCallId()).map(EscalationTool::stored));
+                        : escalations.find(call.tenantId(), call.request().toolCallId()).flatMap(this::claimedBefore));
+    }
+
+    /**
+     * An escalation an earlier execution of this tool call claimed: what became of it; or, when that execution
+     * stopped before it recorded an outcome (the executor runs a tool call once at a time, so nothing is still working
+     * on it), a callback: whether the call was transferred is unknown, and a second transfer could cut off a caller
+     * already talking to a person, so the caller is at least called back.
+     */
+    private Mono<ToolResult> claimedBefore(Escalation escalation) {
+        if (EscalationRepository.PENDING.equals(escalation.outcome())) {
+            log.warn("call {}: escalation {} was left pending by an earlier run; creating a callback",
+                    escalation.callSid(), escalation.escalationId());
+            return callback(escalation, "unconfirmed");
+        }
+        return Mono.just(stored(escalation));
     }
 
     private Mono<ToolResult> escalate(Escalation escalation, Optional<TenantConfigPublished> tenant) {
@@ -140,13 +156,9 @@ public class EscalationTool implements Tool {
     }
 
     private static ToolResult stored(Escalation escalation) {
-        if (CALLBACK_CREATED.equals(escalation.outcome())) {
-            return callbackCreated(escalation.escalationId(), escalation.callbackId(), null);
-        }
-        if (TRANSFERRED.equals(escalation.outcome())) {
-            return transferred(escalation.escalationId());
-        }
-        return ToolResult.ok(Map.of("outcome", "pending", "escalation_id", escalation.escalationId()));
+        return CALLBACK_CREATED.equals(escalation.outcome())
+                ? callbackCreated(escalation.escalationId(), escalation.callbackId(), null)
+                : transferred(escalation.escalationId());
     }
 
     private static ToolResult transferred(String escalationId) {

@@ -13,27 +13,39 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * Runs one tool call exactly once: a stored result is resent as it is; otherwise the scope is checked (the agent
- * contract's for a call's model, {@link ServiceRequests} for a service acting on its own), the tool
- * runs under a timeout, the first result is stored and then sent to the bridge and to analytics.
+ * Runs one tool call exactly once: a stored result is resent as it is; a copy of a call that is still running (on
+ * this instance or another) waits for its result; otherwise the call is claimed, the scope is checked (the agent
+ * contract's for a call's model, {@link ServiceRequests} for a service acting on its own), the tool runs under a
+ * timeout, the first result is stored and then sent to the bridge and to analytics.
  */
 @Component
 public class ToolCallProcessor {
 
     private static final Logger log = LoggerFactory.getLogger(ToolCallProcessor.class);
+    /** How long a claim outlives the tool's timeout: room to store the result when the database is slow. */
+    private static final Duration CLAIM_MARGIN = Duration.ofSeconds(5);
+    private static final Duration CLAIM_POLL_INTERVAL = Duration.ofMillis(100);
+    /** A copy waits out the claim it found, then takes it over if it expired; twice at most. */
+    private static final int CLAIM_ROUNDS = 2;
 
     private final Map<ToolName, Tool> tools = new EnumMap<>(ToolName.class);
+    /** Tool calls being answered on this instance: a copy joins the first rather than polling the database. */
+    private final Map<InFlight, Mono<StoredToolCall>> inFlight = new ConcurrentHashMap<>();
     private final TenantDirectory tenants;
     private final ToolCallRepository repository;
     private final ToolResultPublisher publisher;
     private final Duration timeout;
+    private final Duration claimLease;
+    private final int claimPolls;
     private final MeterRegistry meters;
 
     public ToolCallProcessor(List<Tool> tools, TenantDirectory tenants, ToolCallRepository repository,
@@ -43,31 +55,67 @@ public class ToolCallProcessor {
         this.repository = repository;
         this.publisher = publisher;
         this.timeout = properties.timeout();
+        this.claimLease = timeout.plus(CLAIM_MARGIN);
+        this.claimPolls = (int) (claimLease.toMillis() / CLAIM_POLL_INTERVAL.toMillis()) + 1;
         this.meters = meters;
     }
 
+    /** Answers one delivery of a tool request: every copy is answered, with the one result of its tool call. */
     public Mono<Void> process(ToolCall call) {
-        String toolCallId = call.request().toolCallId();
-        return repository.find(call.tenantId(), toolCallId)
-                .doOnNext(stored -> log.info("tool call {} already answered ({}); resending the stored result",
-                        toolCallId, stored.result().status()))
-                .switchIfEmpty(Mono.defer(() -> executeAndStore(call)))
+        InFlight key = new InFlight(call.tenantId(), call.request().toolCallId());
+        // cache(): the copies share one answer, and the first runs to its end even if its own delivery goes away
+        return Mono.defer(() -> inFlight.computeIfAbsent(key,
+                        k -> answer(call).doFinally(signal -> inFlight.remove(k)).cache()))
                 .flatMap(stored -> publisher.publish(stored, call.request().replyTopic()));
     }
 
-    private Mono<StoredToolCall> executeAndStore(ToolCall call) {
+    /** The stored result; else this delivery's own execution once it holds the claim; else the claim holder's. */
+    private Mono<StoredToolCall> answer(ToolCall call) {
+        return repository.find(call.tenantId(), call.request().toolCallId())
+                .doOnNext(stored -> log.info("tool call {} already answered ({}); resending the stored result",
+                        stored.toolCallId(), stored.result().status()))
+                .switchIfEmpty(Mono.defer(() -> claimed(call, CLAIM_ROUNDS)));
+    }
+
+    private Mono<StoredToolCall> claimed(ToolCall call, int rounds) {
+        String eventId = UUID.randomUUID().toString();
+        return repository.claim(call, eventId, claimLease)
+                .flatMap(claimed -> claimed ? executeAndStore(call, eventId) : claimHolders(call, rounds));
+    }
+
+    /**
+     * The result of the execution that holds the claim (on another instance, or before a restart of this one), looked
+     * for until the claim has expired; then the claim is taken over, or, if another copy took it first, waited out
+     * once more. A copy that still finds no result answers nothing: the claim holder answers.
+     */
+    private Mono<StoredToolCall> claimHolders(ToolCall call, int rounds) {
+        log.info("tool call {} is being run elsewhere; waiting for its result", call.request().toolCallId());
+        return Flux.range(0, claimPolls)
+                .concatMap(poll -> Mono.delay(CLAIM_POLL_INTERVAL)
+                        .then(repository.find(call.tenantId(), call.request().toolCallId())))
+                .next()
+                .switchIfEmpty(Mono.defer(() -> rounds > 1 ? claimed(call, rounds - 1) : unanswered(call)));
+    }
+
+    private Mono<StoredToolCall> unanswered(ToolCall call) {
+        log.warn("tool call {}: another execution still holds it after {} ms; this copy is not answered",
+                call.request().toolCallId(), claimLease.multipliedBy(CLAIM_ROUNDS).toMillis());
+        return Mono.empty();
+    }
+
+    private Mono<StoredToolCall> executeAndStore(ToolCall call, String eventId) {
         long started = System.nanoTime();
         return decide(call)
-                .map(result -> stored(call, result, Duration.ofNanos(System.nanoTime() - started)))
+                .map(result -> stored(call, result, Duration.ofNanos(System.nanoTime() - started), eventId))
                 .doOnNext(stored -> log.info("tool call {} {} -> {} in {} ms", stored.toolCallId(), stored.tool(),
                         stored.result().status(), stored.latencyMs()))
                 .flatMap(repository::storeFirst);
     }
 
-    private StoredToolCall stored(ToolCall call, ToolResult result, Duration latency) {
+    private StoredToolCall stored(ToolCall call, ToolResult result, Duration latency, String eventId) {
         recordLatency(call.request().tool(), result.status(), latency);
         return new StoredToolCall(call.tenantId(), call.request().toolCallId(), call.callSid(),
-                call.request().tool(), result, latency.toMillis(), UUID.randomUUID().toString());
+                call.request().tool(), result, latency.toMillis(), eventId);
     }
 
     /**
@@ -77,11 +125,15 @@ public class ToolCallProcessor {
     private void recordLatency(String tool, String status, Duration latency) {
         Timer.builder("voice.tools.latency")
                 .description("Tool call latency, from the scope check to the tool's result")
-                .tag("tool", ToolName.find(tool).map(ToolName::wire).orElse("unknown"))
+                .tag("tool", toolTag(tool))
                 .tag("status", status)
                 .publishPercentileHistogram()
                 .register(meters)
                 .record(latency);
+    }
+
+    private static String toolTag(String tool) {
+        return ToolName.find(tool).map(ToolName::wire).orElse("unknown");
     }
 
     private Mono<ToolResult> decide(ToolCall call) {
@@ -122,5 +174,9 @@ public class ToolCallProcessor {
     private Mono<ToolResult> failure(ToolCall call, Throwable error) {
         log.warn("tool call {} ({}) failed", call.request().toolCallId(), call.request().tool(), error);
         return Mono.just(ToolResult.failed("Something went wrong on my side, so I couldn't do that right now."));
+    }
+
+    /** A tool call on this instance: the key of {@link #inFlight}. */
+    private record InFlight(String tenantId, String toolCallId) {
     }
 }

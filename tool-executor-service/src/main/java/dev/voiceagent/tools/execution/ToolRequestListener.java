@@ -17,7 +17,10 @@ import reactor.core.publisher.Mono;
 /**
  * Consumes {@link Topics#TOOL_REQUESTS}. Unknown event types are skipped; an undecodable record fails at once
  * and the platform error handler parks it on the dead-letter topic; the record is acknowledged when the result
- * has been stored and sent.
+ * has been stored and sent. The records of one poll are handed over without waiting for each other (the consumer
+ * pauses before the next poll until they are all acknowledged), so copies of one tool call fetched together are in
+ * progress at once, as are copies on two instances after a rebalance: {@link ToolCallProcessor} runs each tool call
+ * once.
  */
 @Component
 public class ToolRequestListener {

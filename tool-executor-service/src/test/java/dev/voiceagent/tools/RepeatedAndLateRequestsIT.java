@@ -1,0 +1,230 @@
+package dev.voiceagent.tools;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.twilio.http.TwilioRestClient;
+import com.twilio.rest.api.v2010.account.Call;
+import com.twilio.type.PhoneNumber;
+import dev.voiceagent.contracts.CallbackRequested;
+import dev.voiceagent.contracts.EventCodec;
+import dev.voiceagent.contracts.EventEnvelope;
+import dev.voiceagent.contracts.ToolEvents.ToolCompleted;
+import dev.voiceagent.contracts.ToolEvents.ToolRequested;
+import dev.voiceagent.contracts.Topics;
+import dev.voiceagent.support.tenant.TenantDirectory;
+import dev.voiceagent.testkit.infra.FreePorts;
+import dev.voiceagent.testkit.infra.VoiceInfrastructure;
+import dev.voiceagent.testkit.kafka.TopicProbe;
+import dev.voiceagent.testkit.twilio.TwilioRestFault;
+import dev.voiceagent.testkit.twilio.TwilioSimulator;
+import dev.voiceagent.tools.execution.Tool;
+import dev.voiceagent.tools.execution.ToolCall;
+import dev.voiceagent.tools.execution.ToolCallProcessor;
+import dev.voiceagent.tools.execution.ToolCallRepository;
+import dev.voiceagent.tools.execution.ToolExecutorProperties;
+import dev.voiceagent.tools.execution.ToolResult;
+import dev.voiceagent.tools.execution.ToolResultPublisher;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+import reactor.test.StepVerifier;
+
+/**
+ * Copies of one tool call (the bridge asking a hand-over again, a redelivery, another executor instance) run its
+ * tool once; against Postgres, Kafka and the Twilio simulator. A transfer is held up by a slow Twilio so that the
+ * copies overlap.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.DEFINED_PORT,
+        properties = {"voice.tools.timeout=10s", "voice.twilio.timeout=4s"})
+@VoiceInfrastructure
+class RepeatedAndLateRequestsIT {
+
+    static final String SID = "ACit0000000000000000000000000002";
+    static final String TOKEN = "it-twilio-token";
+    static final String TENANT = "repeats";
+    static final String VERSION = "repeats-v1";
+    static final String TENANT_NUMBER = "+15555550010";
+    static final String HUMAN = "+15555550998";
+    static final String REPLY_TOPIC = Topics.toolReplies("it-repeats");
+    static final Duration WAIT = Duration.ofSeconds(20);
+    static final Duration SLOW_TRANSFER = Duration.ofMillis(800);
+    static final int PORT = FreePorts.pick();
+    static final TwilioSimulator SIM = TwilioSimulator.start(TwilioSimulator.Options.defaults().withAccount(SID, TOKEN));
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) {
+        registry.add("server.port", () -> PORT);
+        registry.add("voice.tools.public-base-url", () -> "http://localhost:" + PORT);
+        registry.add("voice.twilio.api-base-url", SIM::baseUrl);
+        registry.add("voice.twilio.account-sid", () -> SID);
+        registry.add("voice.twilio.auth-token", () -> TOKEN);
+    }
+
+    @AfterAll
+    static void stopSimulator() {
+        SIM.close();
+    }
+
+    @Autowired ToolCallProcessor processor;
+    @Autowired ToolCallRepository results;
+    @Autowired List<Tool> tools;
+    @Autowired ToolResultPublisher publisher;
+    @Autowired ToolExecutorProperties toolProperties;
+    @Autowired MeterRegistry meters;
+    @Autowired TenantDirectory directory;
+    @Autowired DatabaseClient db;
+    @Autowired TwilioRestClient twilio;
+    @Value("${spring.kafka.bootstrap-servers}") String bootstrap;
+
+    @BeforeEach
+    void tenants() {
+        directory.apply(TestTenants.tenant(TENANT, TENANT_NUMBER, "UTC",
+                TestTenants.agent("default", VERSION, TestTenants.ALL_TOOLS, HUMAN)));
+    }
+
+    @AfterEach
+    void twilioAnswersNormally() {
+        SIM.useRestFault(TwilioRestFault.none());
+    }
+
+    // ---- one execution per tool call
+
+    @Test
+    void aHandOverAskedAgainWhileItRunsTransfersOnceAndBothCopiesHearTheTransfer() {
+        String callSid = liveCall();
+        SIM.useRestFault(TwilioRestFault.slow(SLOW_TRANSFER).forRequests(1));
+        ToolCall call = new ToolCall(TENANT, callSid, new ToolRequested("handover-" + callSid + "-1", "escalation",
+                Map.of("reason", "caller_asked", "summary", "wants a person"), VERSION, "complaint", false,
+                uniqueNumber(), REPLY_TOPIC));
+
+        // as the listener gets two copies fetched in one poll: each is handed over without waiting for the other
+        StepVerifier.create(Flux.just(call, call)
+                        .flatMap(copy -> processor.process(copy).subscribeOn(Schedulers.parallel()))
+                        .then())
+                .verifyComplete();
+
+        assertOneTransferAnsweredTwice(callSid, call.request().toolCallId());
+    }
+
+    @Test
+    void aCopyOnAnotherInstanceWaitsForTheFirstResultInsteadOfRunningTheTool() {
+        ToolCallProcessor otherInstance = new ToolCallProcessor(tools, directory, results, publisher, toolProperties,
+                meters);
+        String callSid = liveCall();
+        SIM.useRestFault(TwilioRestFault.slow(SLOW_TRANSFER).forRequests(1));
+        ToolCall call = new ToolCall(TENANT, callSid, new ToolRequested("call_" + UUID.randomUUID(), "escalation",
+                Map.of("summary", "disputes a fee"), VERSION, "billing", true, uniqueNumber(), REPLY_TOPIC));
+
+        StepVerifier.create(Flux.just(processor, otherInstance)
+                        .flatMap(instance -> instance.process(call).subscribeOn(Schedulers.parallel()))
+                        .then())
+                .verifyComplete();
+
+        assertOneTransferAnsweredTwice(callSid, call.request().toolCallId());
+    }
+
+    @Test
+    void aClaimWhoseExecutionStoppedIsTakenOverByTheNextCopy() {
+        ToolCall call = new ToolCall(TENANT, callSid(), new ToolRequested("call_" + UUID.randomUUID(), "noop",
+                Map.of(), VERSION, "support", false, uniqueNumber(), REPLY_TOPIC));
+        StepVerifier.create(db.sql("INSERT INTO tool_calls (tenant_id, tool_call_id, tool, status, output, latency_ms, "
+                                + "event_id, claimed_until) VALUES (:tenant, :id, 'noop', 'running', '{}', 0, :event, "
+                                + "now() - interval '1 second')")
+                        .bind("tenant", TENANT).bind("id", call.request().toolCallId())
+                        .bind("event", UUID.randomUUID().toString()).fetch().rowsUpdated())
+                .expectNext(1L).verifyComplete();
+
+        StepVerifier.create(processor.process(call)).verifyComplete();
+
+        assertThat(stored(TENANT, call.request().toolCallId()).output()).isEqualTo(Map.of("ok", true));
+    }
+
+    @Test
+    void anEscalationLeftPendingByAStoppedRunBecomesACallbackNotAPendingAnswer() {
+        String toolCallId = "handover-" + callSid() + "-1";
+        StepVerifier.create(db.sql("INSERT INTO escalations (tenant_id, tool_call_id, escalation_id, outcome) "
+                                + "VALUES (:tenant, :id, :esc, 'pending')")
+                        .bind("tenant", TENANT).bind("id", toolCallId).bind("esc", "esc_" + UUID.randomUUID())
+                        .fetch().rowsUpdated())
+                .expectNext(1L).verifyComplete();
+        ToolCall call = new ToolCall(TENANT, callSid(), new ToolRequested(toolCallId, "escalation",
+                Map.of("reason", "caller_asked"), VERSION, "complaint", false, uniqueNumber(), REPLY_TOPIC));
+
+        StepVerifier.create(processor.process(call)).verifyComplete();
+
+        ToolResult result = stored(TENANT, toolCallId);
+        assertThat(result.output()).containsEntry("outcome", "callback_created").containsEntry("why", "unconfirmed");
+        List<ConsumerRecord<String, String>> callbacks = new TopicProbe(bootstrap).await(Topics.CALLBACKS,
+                r -> r.value().contains(toolCallId), 1, WAIT, Duration.ZERO);
+        assertThat(callbacks).hasSize(1);
+        assertThat(((CallbackRequested) envelope(callbacks.get(0)).data()).callbackId())
+                .isEqualTo(result.output().get("callback_id"));
+    }
+
+    // ---- helpers
+
+    /** A call that stays in the simulator (it does nothing but exist) for escalation to update. */
+    private String liveCall() {
+        AtomicReference<String> sid = new AtomicReference<>();
+        StepVerifier.create(Mono.fromCallable(() -> Call.creator(new PhoneNumber("+15555550124"),
+                                new PhoneNumber(TENANT_NUMBER),
+                                new com.twilio.type.Twiml("<Response><Pause length=\"5\"/></Response>"))
+                        .create(twilio).getSid())
+                        .subscribeOn(Schedulers.boundedElastic()))
+                .consumeNextWith(sid::set).verifyComplete();
+        return sid.get();
+    }
+
+    /** The call was transferred once, the stored result says so, and both copies were answered with it. */
+    private void assertOneTransferAnsweredTwice(String callSid, String toolCallId) {
+        assertThat(SIM.call(callSid).orElseThrow().twimlReceived()).filteredOn(twiml -> twiml.contains("<Dial"))
+                .hasSize(1);
+        assertThat(stored(TENANT, toolCallId).output()).containsEntry("outcome", "transferred");
+        List<ConsumerRecord<String, String>> replies = new TopicProbe(bootstrap).await(REPLY_TOPIC,
+                r -> r.value().contains(toolCallId), 2, WAIT, Duration.ofSeconds(1));
+        assertThat(replies).hasSize(2);
+        assertThat(replies.stream().map(r -> envelope(r).id()).distinct()).hasSize(1);
+        assertThat(replies).allSatisfy(r -> assertThat(completed(r).output()).containsEntry("outcome", "transferred"));
+    }
+
+    private ToolResult stored(String tenant, String toolCallId) {
+        AtomicReference<ToolResult> result = new AtomicReference<>();
+        StepVerifier.create(results.find(tenant, toolCallId))
+                .consumeNextWith(stored -> result.set(stored.result())).verifyComplete();
+        return result.get();
+    }
+
+    private static EventEnvelope<?> envelope(ConsumerRecord<String, String> record) {
+        return EventCodec.decode(record.value()).orElseThrow();
+    }
+
+    private static ToolCompleted completed(ConsumerRecord<String, String> record) {
+        return (ToolCompleted) envelope(record).data();
+    }
+
+    private static String callSid() {
+        return "CA" + UUID.randomUUID().toString().replace("-", "");
+    }
+
+    private static String uniqueNumber() {
+        return "+1555" + String.format(Locale.ROOT, "%07d", (int) (Math.random() * 10_000_000));
+    }
+}

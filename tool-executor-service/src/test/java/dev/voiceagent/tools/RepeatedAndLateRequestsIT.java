@@ -8,9 +8,11 @@ import com.twilio.type.PhoneNumber;
 import dev.voiceagent.contracts.CallbackRequested;
 import dev.voiceagent.contracts.EventCodec;
 import dev.voiceagent.contracts.EventEnvelope;
+import dev.voiceagent.contracts.EventType;
 import dev.voiceagent.contracts.ToolEvents.ToolCompleted;
 import dev.voiceagent.contracts.ToolEvents.ToolRequested;
 import dev.voiceagent.contracts.Topics;
+import dev.voiceagent.support.EventPublisher;
 import dev.voiceagent.support.tenant.TenantDirectory;
 import dev.voiceagent.testkit.infra.FreePorts;
 import dev.voiceagent.testkit.infra.VoiceInfrastructure;
@@ -24,8 +26,10 @@ import dev.voiceagent.tools.execution.ToolCallRepository;
 import dev.voiceagent.tools.execution.ToolExecutorProperties;
 import dev.voiceagent.tools.execution.ToolResult;
 import dev.voiceagent.tools.execution.ToolResultPublisher;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -49,8 +53,8 @@ import reactor.test.StepVerifier;
 
 /**
  * Copies of one tool call (the bridge asking a hand-over again, a redelivery, another executor instance) run its
- * tool once; against Postgres, Kafka and the Twilio simulator. A transfer is held up by a slow Twilio so that the
- * copies overlap.
+ * tool once, and requests older than the bridge waits are answered without running; against Postgres, Kafka and
+ * the Twilio simulator. A transfer is held up by a slow Twilio so that the copies overlap.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.DEFINED_PORT,
         properties = {"voice.tools.timeout=10s", "voice.twilio.timeout=4s"})
@@ -63,6 +67,9 @@ class RepeatedAndLateRequestsIT {
     static final String VERSION = "repeats-v1";
     static final String TENANT_NUMBER = "+15555550010";
     static final String HUMAN = "+15555550998";
+    static final String ON_CALL_TENANT = "repeats-on-call";
+    static final String ON_CALL = "+15555550143";
+    static final String BRIDGE = "media-bridge-service";
     static final String REPLY_TOPIC = Topics.toolReplies("it-repeats");
     static final Duration WAIT = Duration.ofSeconds(20);
     static final Duration SLOW_TRANSFER = Duration.ofMillis(800);
@@ -90,6 +97,7 @@ class RepeatedAndLateRequestsIT {
     @Autowired ToolExecutorProperties toolProperties;
     @Autowired MeterRegistry meters;
     @Autowired TenantDirectory directory;
+    @Autowired EventPublisher events;
     @Autowired DatabaseClient db;
     @Autowired TwilioRestClient twilio;
     @Value("${spring.kafka.bootstrap-servers}") String bootstrap;
@@ -98,6 +106,7 @@ class RepeatedAndLateRequestsIT {
     void tenants() {
         directory.apply(TestTenants.tenant(TENANT, TENANT_NUMBER, "UTC",
                 TestTenants.agent("default", VERSION, TestTenants.ALL_TOOLS, HUMAN)));
+        directory.apply(TestTenants.withOnCallNumber(ON_CALL_TENANT, "+15555550011", ON_CALL));
     }
 
     @AfterEach
@@ -179,7 +188,54 @@ class RepeatedAndLateRequestsIT {
                 .isEqualTo(result.output().get("callback_id"));
     }
 
+    // ---- requests older than the bridge waits
+
+    @Test
+    void aRequestOlderThanTheBridgeWaitsIsAnsweredTimeoutWithoutSendingTheText() {
+        String toolCallId = "call_" + UUID.randomUUID();
+        String body = "too late " + toolCallId;
+        var request = new ToolRequested(toolCallId, "sms", Map.of("body", body), VERSION, "support", false,
+                uniqueNumber(), REPLY_TOPIC);
+        StepVerifier.create(events.publish(requestedAgo(Duration.ofSeconds(30), BRIDGE, TENANT, callSid(), request)))
+                .verifyComplete();
+
+        ToolCompleted completed = completed(awaitOne(REPLY_TOPIC, toolCallId));
+        assertThat(completed.status()).isEqualTo(ToolCompleted.TIMEOUT);
+        assertThat(completed.reason()).contains("too late");
+        assertThat(SIM.messages().stream().filter(m -> m.body().equals(body))).isEmpty();
+        Counter expired = meters.find("voice.tools.expired").tag("tool", "sms").counter();
+        assertThat(expired).isNotNull();
+        assertThat(expired.count()).isPositive();
+    }
+
+    @Test
+    void lateHandOversAndSlaAlertsStillRun() {
+        String callSid = liveCall();
+        String handover = "handover-" + callSid + "-1";
+        var transfer = new ToolRequested(handover, "escalation", Map.of("reason", "caller_asked"), VERSION,
+                "complaint", false, uniqueNumber(), REPLY_TOPIC);
+        String alert = "oncall_" + UUID.randomUUID().toString().replace("-", "");
+        var text = new ToolRequested(alert, "sms", Map.of("to", ON_CALL, "body", "past due " + alert), null, null,
+                false, null, null);
+        StepVerifier.create(events.publish(requestedAgo(Duration.ofSeconds(30), BRIDGE, TENANT, callSid, transfer))
+                        .then(events.publish(requestedAgo(Duration.ofSeconds(30), "callback-service",
+                                ON_CALL_TENANT, callSid(), text))))
+                .verifyComplete();
+
+        assertThat(completed(awaitOne(REPLY_TOPIC, handover)).output()).containsEntry("outcome", "transferred");
+        assertThat(SIM.call(callSid).orElseThrow().transferredTo()).isEqualTo(HUMAN);
+        assertThat(completed(awaitOne(Topics.TOOL_RESULTS, alert)).status()).isEqualTo(ToolCompleted.OK);
+        assertThat(SIM.messages().stream().filter(m -> m.body().equals("past due " + alert))).hasSize(1);
+    }
+
     // ---- helpers
+
+    /** A request whose envelope says it was made {@code age} ago, as it looks after that long in Kafka. */
+    private static EventEnvelope<ToolRequested> requestedAgo(Duration age, String source, String tenant,
+                                                             String callSid, ToolRequested request) {
+        return new EventEnvelope<>(UUID.randomUUID().toString(), EventType.TOOL_REQUESTED, source,
+                Instant.now().minus(age), tenant, callSid, EventEnvelope.SCHEMA_VERSION, request);
+    }
 
     /** A call that stays in the simulator (it does nothing but exist) for escalation to update. */
     private String liveCall() {
@@ -210,6 +266,13 @@ class RepeatedAndLateRequestsIT {
         StepVerifier.create(results.find(tenant, toolCallId))
                 .consumeNextWith(stored -> result.set(stored.result())).verifyComplete();
         return result.get();
+    }
+
+    private ConsumerRecord<String, String> awaitOne(String topic, String toolCallId) {
+        List<ConsumerRecord<String, String>> records = new TopicProbe(bootstrap).await(topic,
+                r -> r.value().contains(toolCallId), 1, WAIT, Duration.ZERO);
+        assertThat(records).as("result of %s on %s", toolCallId, topic).isNotEmpty();
+        return records.get(0);
     }
 
     private static EventEnvelope<?> envelope(ConsumerRecord<String, String> record) {

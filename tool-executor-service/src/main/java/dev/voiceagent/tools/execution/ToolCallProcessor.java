@@ -6,9 +6,11 @@ import dev.voiceagent.tools.execution.ToolCallRepository.StoredToolCall;
 import dev.voiceagent.tools.scope.PaymentRequests;
 import dev.voiceagent.tools.scope.ServiceRequests;
 import dev.voiceagent.tools.scope.ToolScope;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -23,14 +25,17 @@ import reactor.core.publisher.Mono;
 
 /**
  * Runs one tool call exactly once: a stored result is resent as it is; a copy of a call that is still running (on
- * this instance or another) waits for its result; otherwise the call is claimed, the scope is checked (the agent
- * contract's for a call's model, {@link ServiceRequests} for a service acting on its own), the tool runs under a
- * timeout, the first result is stored and then sent to the bridge and to analytics.
+ * this instance or another) waits for its result; otherwise the call is claimed, a request older than the bridge
+ * waits is answered {@code timeout} unrun, the scope is checked (the agent contract's for a call's model,
+ * {@link ServiceRequests} for a service acting on its own), the tool runs under a timeout, the first result is stored
+ * and then sent to the bridge and to analytics.
  */
 @Component
 public class ToolCallProcessor {
 
     private static final Logger log = LoggerFactory.getLogger(ToolCallProcessor.class);
+    /** The media bridge's hand-overs ({@code VoiceSession.handOver}) have tool call ids that start with this. */
+    static final String HANDOVER_PREFIX = "handover-";
     /** How long a claim outlives the tool's timeout: room to store the result when the database is slow. */
     private static final Duration CLAIM_MARGIN = Duration.ofSeconds(5);
     private static final Duration CLAIM_POLL_INTERVAL = Duration.ofMillis(100);
@@ -44,6 +49,7 @@ public class ToolCallProcessor {
     private final ToolCallRepository repository;
     private final ToolResultPublisher publisher;
     private final Duration timeout;
+    private final Duration maxRequestAge;
     private final Duration claimLease;
     private final int claimPolls;
     private final MeterRegistry meters;
@@ -55,6 +61,7 @@ public class ToolCallProcessor {
         this.repository = repository;
         this.publisher = publisher;
         this.timeout = properties.timeout();
+        this.maxRequestAge = properties.maxRequestAge();
         this.claimLease = timeout.plus(CLAIM_MARGIN);
         this.claimPolls = (int) (claimLease.toMillis() / CLAIM_POLL_INTERVAL.toMillis()) + 1;
         this.meters = meters;
@@ -104,12 +111,44 @@ public class ToolCallProcessor {
     }
 
     private Mono<StoredToolCall> executeAndStore(ToolCall call, String eventId) {
+        if (expired(call, Instant.now(), maxRequestAge)) {
+            return repository.storeFirst(tooLate(call, eventId));
+        }
         long started = System.nanoTime();
         return decide(call)
                 .map(result -> stored(call, result, Duration.ofNanos(System.nanoTime() - started), eventId))
                 .doOnNext(stored -> log.info("tool call {} {} -> {} in {} ms", stored.toolCallId(), stored.tool(),
                         stored.result().status(), stored.latencyMs()))
                 .flatMap(repository::storeFirst);
+    }
+
+    /**
+     * Whether a request is older than {@code maxAge}: the bridge has stopped waiting for it and told the caller that
+     * the tool did not answer, so running it now would act behind the caller's back. Hand-overs run however late: the
+     * bridge asks a hand-over once more with the same id when its answer is late, and wants what happened to the first
+     * (an answer stored as {@code timeout} here would end the call it promised to hand over). Service requests run
+     * however late: no caller waits for them. A request of unknown age runs.
+     */
+    static boolean expired(ToolCall call, Instant now, Duration maxAge) {
+        return call.requestedAt() != null
+                && !call.request().toolCallId().startsWith(HANDOVER_PREFIX)
+                && !ServiceRequests.isServiceRequest(call.source())
+                && Duration.between(call.requestedAt(), now).compareTo(maxAge) > 0;
+    }
+
+    /** {@code voice.tools.expired{tool}} counts requests answered {@code timeout} for their age, without running. */
+    private StoredToolCall tooLate(ToolCall call, String eventId) {
+        long ageMs = Duration.between(call.requestedAt(), Instant.now()).toMillis();
+        log.warn("tool call {} {} not run: requested {} ms ago, beyond voice.tools.max-request-age ({} ms)",
+                call.request().toolCallId(), call.request().tool(), ageMs, maxRequestAge.toMillis());
+        Counter.builder("voice.tools.expired")
+                .description("Tool requests answered timeout without running: older than voice.tools.max-request-age")
+                .tag("tool", toolTag(call.request().tool()))
+                .register(meters)
+                .increment();
+        return new StoredToolCall(call.tenantId(), call.request().toolCallId(), call.callSid(), call.request().tool(),
+                ToolResult.timedOut("That request reached me too late, so I did not do it. Please ask again."), 0,
+                eventId);
     }
 
     private StoredToolCall stored(ToolCall call, ToolResult result, Duration latency, String eventId) {

@@ -50,6 +50,6 @@ public class ToolRequestListener {
         log.info("tool request {} {} for call {} (caller {})", request.toolCallId(), request.tool(),
                 envelope.get().callSid(), PhoneNumbers.mask(request.callerNumber()));
         return processor.process(new ToolCall(envelope.get().tenantId(), envelope.get().callSid(), request,
-                envelope.get().source()));
+                envelope.get().source(), envelope.get().time()));
     }
 }

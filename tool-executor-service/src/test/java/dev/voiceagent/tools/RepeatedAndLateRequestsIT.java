@@ -188,6 +188,28 @@ class RepeatedAndLateRequestsIT {
                 .isEqualTo(result.output().get("callback_id"));
     }
 
+    @Test
+    void aTextLeftClaimedByAStoppedRunIsAnsweredUnconfirmedAndNotSentAgain() {
+        String toolCallId = "call_" + UUID.randomUUID();
+        String to = uniqueNumber();
+        // the earlier run claimed the text and stopped before Twilio answered it (its instance died)
+        StepVerifier.create(db.sql("INSERT INTO sms_messages (tenant_id, tool_call_id, sms_id, to_number, from_number, "
+                                + "body_chars, status) VALUES (:tenant, :id, :sms, :to, :from, 12, 'claimed')")
+                        .bind("tenant", TENANT).bind("id", toolCallId).bind("sms", "sms_" + UUID.randomUUID())
+                        .bind("to", to).bind("from", TENANT_NUMBER).fetch().rowsUpdated())
+                .expectNext(1L).verifyComplete();
+        String body = "unconfirmed " + toolCallId;
+        ToolCall call = new ToolCall(TENANT, callSid(), new ToolRequested(toolCallId, "sms", Map.of("body", body),
+                VERSION, "support", false, to, REPLY_TOPIC));
+
+        StepVerifier.create(processor.process(call)).expectComplete().verify(WAIT);
+
+        ToolResult result = stored(TENANT, toolCallId);
+        assertThat(result.status()).isEqualTo(ToolCompleted.FAILED);
+        assertThat(result.reason()).contains("couldn't confirm").contains("won't send it twice");
+        assertThat(SIM.messages().stream().filter(m -> m.body().equals(body))).isEmpty();
+    }
+
     // ---- requests older than the bridge waits
 
     @Test

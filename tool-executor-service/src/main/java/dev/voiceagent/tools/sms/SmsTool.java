@@ -24,6 +24,7 @@ import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -131,9 +132,13 @@ public class SmsTool implements Tool {
      * about as long as one Twilio request may take); still unsettled after that, it is reported as unconfirmed.
      */
     private Mono<SmsRepository.StoredSms> settled(String tenantId, String toolCallId) {
-        return messages.find(tenantId, toolCallId)
-                .filter(stored -> !SmsRepository.CLAIMED.equals(stored.status()))
-                .repeatWhenEmpty(settlePolls(), ticks -> ticks.delayElements(SETTLE_POLL_INTERVAL))
+        // not repeatWhenEmpty: past its last repeat that fails the tool (a generic "something went wrong") rather
+        // than complete empty, and the caller must hear that the text is unconfirmed, not that it failed
+        return Flux.range(0, settlePolls())
+                .concatMap(poll -> (poll == 0 ? Mono.<Long>empty() : Mono.delay(SETTLE_POLL_INTERVAL))
+                        .then(messages.find(tenantId, toolCallId))
+                        .filter(stored -> !SmsRepository.CLAIMED.equals(stored.status())))
+                .next()
                 .switchIfEmpty(Mono.defer(() -> messages.find(tenantId, toolCallId)));
     }
 

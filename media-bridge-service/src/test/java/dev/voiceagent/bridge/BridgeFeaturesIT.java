@@ -273,6 +273,13 @@ class BridgeFeaturesIT {
         web.get().uri("/api/v1/voice-sessions?agent_key=" + agent + "&limit=2").header("x-api-key", API_KEY)
                 .exchange().expectStatus().isOk().expectBody()
                 .jsonPath("$.count").isEqualTo(2).jsonPath("$.total").isEqualTo(3);
+        // a status no record can have is a mistake, not an empty page
+        web.get().uri("/api/v1/voice-sessions?agent_key=" + agent + "&status=bogus").header("x-api-key", API_KEY)
+                .exchange().expectStatus().isBadRequest()
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody().jsonPath("$.errors[0].field").isEqualTo("status")
+                .jsonPath("$.detail").value(detail -> assertThat((String) detail).contains("active", "resolved"));
+        assertThat(callSids("agent_key=" + agent + "&status=no_answer")).isEmpty();
     }
 
     private VoiceSessionRecord stored(String name, String agentKey, String status, Instant startedAt) {

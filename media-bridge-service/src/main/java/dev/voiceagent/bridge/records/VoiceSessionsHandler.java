@@ -2,13 +2,16 @@ package dev.voiceagent.bridge.records;
 
 import dev.voiceagent.support.DatabaseDeadlines;
 import dev.voiceagent.bridge.session.VoiceSessionRecord;
+import dev.voiceagent.contracts.Outcome;
 import dev.voiceagent.contracts.TenantConfigPublished;
 import dev.voiceagent.support.Problems;
 import dev.voiceagent.support.tenant.TenantAuthenticator;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Mono;
@@ -22,6 +25,9 @@ public class VoiceSessionsHandler {
     private static final int DEFAULT_LIMIT = 50;
     private static final int MAX_LIMIT = 200;
     private static final java.time.Duration DB_TIMEOUT = java.time.Duration.ofSeconds(5);
+    /** What a record's {@code status} can be: active while the call is live, then its outcome. */
+    public static final List<String> STATUSES = Stream.concat(Stream.of(VoiceSessionRecord.ACTIVE),
+            Arrays.stream(Outcome.values()).map(Outcome::wire)).toList();
 
     private final TenantAuthenticator tenants;
     private final VoiceSessionRepository repository;
@@ -47,13 +53,14 @@ public class VoiceSessionsHandler {
     public Mono<ServerResponse> list(ServerRequest request) {
         int limit;
         int offset;
+        String status;
         try {
             limit = intParam(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
             offset = intParam(request, "offset", 0, 0, Integer.MAX_VALUE);
+            status = status(request);
         } catch (RuntimeException invalid) {
             return Mono.error(invalid);
         }
-        String status = text(request, "status");
         String agentKey = text(request, "agent_key");
         return tenants.tenant(request).map(TenantConfigPublished::tenantId).flatMap(tenantId ->
                 repository.list(tenantId, status, agentKey, limit, offset)
@@ -79,6 +86,16 @@ public class VoiceSessionsHandler {
 
     private static String text(ServerRequest request, String name) {
         return request.queryParam(name).map(String::trim).filter(v -> !v.isEmpty()).orElse(null);
+    }
+
+    /** A status no record can have would only ever match nothing: a typo answers 400 instead of an empty page. */
+    private static String status(ServerRequest request) {
+        String status = text(request, "status");
+        if (status != null && !STATUSES.contains(status)) {
+            throw Problems.invalidField("status", "unknown status '" + status + "', expected one of "
+                    + String.join(", ", STATUSES));
+        }
+        return status;
     }
 
     private static int intParam(ServerRequest request, String name, int fallback, int min, int max) {

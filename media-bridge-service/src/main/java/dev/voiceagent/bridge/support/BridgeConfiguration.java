@@ -173,8 +173,8 @@ public class BridgeConfiguration {
                 .GET("/api/v1/voice-sessions", stored::list)
                 .withAttribute(RouteDescription.ATTRIBUTE, RouteDescription.of("The tenant's stored voice sessions, "
                                 + "newest first, without transcripts and function calls")
-                        .query("status", ParameterType.STRING,
-                                "only sessions in this status: active while live, then the outcome")
+                        .query("status", "only sessions in this status: active while live, then the outcome",
+                                VoiceSessionsHandler.STATUSES)
                         .query("agent_key", ParameterType.STRING, "only sessions of this agent")
                         .query("limit", ParameterType.INTEGER, "page size, 1-200 (default 50)")
                         .query("offset", ParameterType.INTEGER, "sessions to skip (default 0)")

@@ -33,4 +33,18 @@ class VoiceSessionsHandlerTest {
                         .isEqualTo(HttpStatus.BAD_REQUEST))
                 .verify();
     }
+
+    @Test
+    void rejectsAnUnknownStatusNamingTheAllowedOnes() {
+        StepVerifier.create(handler.list(MockServerRequest.builder().queryParam("status", "bogus").build()))
+                .expectErrorSatisfies(e -> {
+                    ErrorResponseException problem = (ErrorResponseException) e;
+                    assertThat(problem.getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
+                    assertThat(problem.getBody().getDetail()).startsWith("status: unknown status 'bogus'")
+                            .contains("active", "resolved", "transferred", "callback_created", "no_answer",
+                                    "failed_authentication", "abandoned", "failed");
+                    assertThat(problem.getBody().getProperties()).containsKey("errors");
+                })
+                .verify();
+    }
 }

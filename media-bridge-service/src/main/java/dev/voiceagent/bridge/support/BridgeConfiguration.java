@@ -113,11 +113,13 @@ public class BridgeConfiguration {
         return new VoiceSessionRepository(db);
     }
 
+    /** At shutdown it waits for the calls the web server's stop ends, for their final records. */
     @Bean
     VoiceSessionStore voiceSessionStore(VoiceSessionRepository repository, BridgeMetrics metrics,
-                                        BridgeProperties bridge) {
-        return new VoiceSessionStore(repository, metrics, bridge.records().queueCapacity(),
-                bridge.records().writeTimeout());
+                                        BridgeProperties bridge, SessionRegistry registry) {
+        BridgeProperties.Records records = bridge.records();
+        return new VoiceSessionStore(repository, metrics, records.queueCapacity(), records.writeTimeout(),
+                records.shutdownGrace(), records.enabled() ? registry::size : () -> 0);
     }
 
     @Bean

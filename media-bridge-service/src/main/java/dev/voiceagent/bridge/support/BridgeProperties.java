@@ -135,12 +135,16 @@ public record BridgeProperties(
         }
     }
 
-    /** Voice session records ({@code voice.bridge.records.*}): the bounded queue in front of the database. */
+    /**
+     * Voice session records ({@code voice.bridge.records.*}): the bounded queue in front of the database. At shutdown
+     * the queue is written for up to {@code shutdownGrace} (keep it below {@code timeout-per-shutdown-phase}), also
+     * the final records of the calls the shutdown ends; what is left then is dropped and counted.
+     */
     public record Records(@DefaultValue("true") boolean enabled, @DefaultValue("10000") int queueCapacity,
-                          @DefaultValue("5s") Duration writeTimeout) {
+                          @DefaultValue("5s") Duration writeTimeout, @DefaultValue("5s") Duration shutdownGrace) {
 
         public static Records defaults() {
-            return new Records(true, 10_000, Duration.ofSeconds(5));
+            return new Records(true, 10_000, Duration.ofSeconds(5), Duration.ofSeconds(5));
         }
     }
 

@@ -11,6 +11,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
@@ -87,6 +90,66 @@ class VoiceSessionStoreTest {
 
         assertThat(meters.counter("voice.bridge.records.dropped").count()).isEqualTo(1);
         assertThat(writes).isEmpty();
+    }
+
+    @Test
+    void stopWritesWhatIsQueuedBeforeItStops() throws InterruptedException {
+        store = new VoiceSessionStore(repository, metrics, 10, Duration.ofMinutes(1));
+        store.start();
+        store.offer(record("CA1"));
+        store.offer(record("CA2"));
+        store.offer(record("CA3"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> writes.size() == 1);
+
+        CountDownLatch stopped = new CountDownLatch(1);
+        store.stop(stopped::countDown);
+        assertThat(stopped.await(300, TimeUnit.MILLISECONDS)).as("stopped with records queued").isFalse();
+        database.tryEmitEmpty();
+
+        assertThat(stopped.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(store.isRunning()).isFalse();
+        assertThat(writes).extracting(w -> w.substring(0, w.indexOf('@'))).containsExactly("CA1", "CA2", "CA3");
+        assertThat(meters.counter("voice.bridge.records.dropped").count()).isZero();
+    }
+
+    @Test
+    void aRecordOfferedWhileTheStopWaitsForLiveSessionsIsWrittenAndOneAfterTheStopIsCounted()
+            throws InterruptedException {
+        database.tryEmitEmpty();
+        AtomicInteger live = new AtomicInteger(1);
+        store = new VoiceSessionStore(repository, metrics, 10, Duration.ofSeconds(5), Duration.ofSeconds(10), live::get);
+        store.start();
+
+        CountDownLatch stopped = new CountDownLatch(1);
+        store.stop(stopped::countDown);
+        assertThat(stopped.await(300, TimeUnit.MILLISECONDS)).as("a session is still live").isFalse();
+        // the web server's stop ended the call: its final record, then the registry lets it go
+        store.offer(record("CA1"));
+        live.set(0);
+
+        assertThat(stopped.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(writes).extracting(w -> w.substring(0, w.indexOf('@'))).containsExactly("CA1");
+        store.offer(record("CA2"));
+        assertThat(meters.counter("voice.bridge.records.dropped").count()).as("refused after the stop").isEqualTo(1);
+        assertThat(writes).hasSize(1);
+    }
+
+    @Test
+    void aGraceThatRunsOutStopsAndCountsWhatIsLeft() {
+        store = new VoiceSessionStore(repository, metrics, 10, Duration.ofMinutes(1), Duration.ofMillis(300), () -> 0);
+        store.start();
+        store.offer(record("CA1"));
+        store.offer(record("CA2"));
+        store.offer(record("CA3"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> writes.size() == 1);
+
+        long began = System.nanoTime();
+        store.stop();
+
+        assertThat(Duration.ofNanos(System.nanoTime() - began)).isBetween(Duration.ofMillis(250), Duration.ofSeconds(5));
+        assertThat(store.isRunning()).isFalse();
+        assertThat(meters.counter("voice.bridge.records.dropped").count()).as("the one in hand and two queued")
+                .isEqualTo(3);
     }
 
     private static VoiceSessionRecord record(String callSid) {

@@ -25,9 +25,10 @@ public class VoiceSessionsHandler {
     private static final int DEFAULT_LIMIT = 50;
     private static final int MAX_LIMIT = 200;
     private static final java.time.Duration DB_TIMEOUT = java.time.Duration.ofSeconds(5);
-    /** What a record's {@code status} can be: active while the call is live, then its outcome. */
-    public static final List<String> STATUSES = Stream.concat(Stream.of(VoiceSessionRecord.ACTIVE),
-            Arrays.stream(Outcome.values()).map(Outcome::wire)).toList();
+    /** What a record's {@code status} can be: active while the call is live, then its outcome, or lost. */
+    public static final List<String> STATUSES = Stream.of(Stream.of(VoiceSessionRecord.ACTIVE),
+            Arrays.stream(Outcome.values()).map(Outcome::wire), Stream.of(VoiceSessionRecord.LOST))
+            .flatMap(statuses -> statuses).toList();
 
     private final TenantAuthenticator tenants;
     private final VoiceSessionRepository repository;

@@ -13,7 +13,8 @@ import reactor.core.publisher.Mono;
 
 /**
  * The {@code bridge.live_sessions} table over R2DBC: every instance's live sessions, so that any instance can
- * answer {@code GET /api/v1/active-sessions} for all of them. Written off the audio path only.
+ * answer {@code GET /api/v1/active-sessions} for all of them, and tell the stored records of calls that no instance
+ * holds any more ({@link #markLost()}). Written off the audio path only.
  */
 public class LiveSessionsRepository {
 
@@ -35,6 +36,22 @@ public class LiveSessionsRepository {
             DELETE FROM live_sessions
             WHERE instance_id <> :instance AND seen_at < now() - make_interval(secs => :expireSeconds)
             """;
+
+    /**
+     * The {@code active} records that nobody has written for the expiry and whose call no instance has published
+     * within it become {@code lost}: the instance that held the call crashed or hung before storing its end (a
+     * session is published within an interval of its start, and its final record, when it comes late, still
+     * overwrites this). The statuses are literals so that the partial index {@code voice_sessions_active} serves the
+     * query whatever plan it gets.
+     */
+    private static final String MARK_LOST = """
+            UPDATE voice_sessions v SET status = '%s', ended_at = now(), updated_at = now()
+            WHERE v.status = '%s'
+              AND v.updated_at < now() - make_interval(secs => :expireSeconds)
+              AND NOT EXISTS (SELECT 1 FROM live_sessions l
+                              WHERE l.instance_id = v.bridge_instance AND l.call_sid = v.call_sid
+                                AND l.seen_at > now() - make_interval(secs => :expireSeconds))
+            """.formatted(VoiceSessionRecord.LOST, VoiceSessionRecord.ACTIVE);
 
     private final DatabaseClient db;
     private final String instanceId;
@@ -61,6 +78,11 @@ public class LiveSessionsRepository {
                 .bind("sessions", EventCodec.mapper().writeValueAsString(rows))
                 .bind("expireSeconds", expireSeconds)
                 .fetch().rowsUpdated().then();
+    }
+
+    /** Marks the records of calls that no instance publishes any more as lost; how many it marked. */
+    public Mono<Long> markLost() {
+        return db.sql(MARK_LOST).bind("expireSeconds", expireSeconds).fetch().rowsUpdated();
     }
 
     /** A tenant's live sessions on the other instances that published within the expiry. */

@@ -175,7 +175,8 @@ public class BridgeConfiguration {
                 .GET("/api/v1/voice-sessions", stored::list)
                 .withAttribute(RouteDescription.ATTRIBUTE, RouteDescription.of("The tenant's stored voice sessions, "
                                 + "newest first, without transcripts and function calls")
-                        .query("status", "only sessions in this status: active while live, then the outcome",
+                        .query("status", "only sessions in this status: active while live, then the outcome; "
+                                + "lost when the instance holding the call stopped without storing its end",
                                 VoiceSessionsHandler.STATUSES)
                         .query("agent_key", ParameterType.STRING, "only sessions of this agent")
                         .query("limit", ParameterType.INTEGER, "page size, 1-200 (default 50)")

@@ -28,6 +28,10 @@ import reactor.core.publisher.Sinks;
  * the call gets an outcome. So does a call the bridge {@link #refusal refuses} before it says anything (after asking
  * again, for a refusal at capacity); the stream is then closed with the bridge's code, unless Twilio has already ended
  * it for the apology.
+ * <p>
+ * The first connection goes to the bridge instance the {@link BridgeDirectory} chooses for the call (where its
+ * pre-warm went); when that instance refuses at capacity or cannot be connected to, the next goes to the bridge
+ * Service, so that another instance takes the call.
  */
 public class BridgeRelay {
 
@@ -37,13 +41,13 @@ public class BridgeRelay {
     private static final CloseStatus LOST = CloseStatus.SERVER_ERROR.withReason("media bridge lost");
 
     private final WebSocketClient client;
-    private final URI bridgeUrl;
+    private final BridgeDirectory directory;
     private final BridgeLoss loss;
     private final int refusalRetries;
 
-    public BridgeRelay(WebSocketClient client, URI bridgeUrl, BridgeLoss loss, int refusalRetries) {
+    public BridgeRelay(WebSocketClient client, BridgeDirectory directory, BridgeLoss loss, int refusalRetries) {
         this.client = client;
-        this.bridgeUrl = bridgeUrl;
+        this.directory = directory;
         this.loss = loss;
         this.refusalRetries = refusalRetries;
     }
@@ -54,12 +58,13 @@ public class BridgeRelay {
      * socket's event loop (when known), so that every frame is written where it was read, without a hand-over between
      * threads (see {@link EventLoops}). A bridge at capacity that refuses the stream (1013 before it said anything) is
      * asked again up to {@code refusalRetries} times: the bridge URL is a load-balanced service, and the next
-     * connection may reach an instance with room.
+     * connection may reach an instance with room. The first connection goes to the call's chosen instance, when there
+     * is one; every later one, and one after a chosen instance that could not be connected to, to the Service.
      */
     public Mono<Void> relay(WebSocketSession twilio, MediaTokenClaims claims, List<byte[]> preamble, Flux<byte[]> live,
                             Optional<EventExecutor> callerLoop) {
         return Mono.defer(() -> {
-            Stream stream = new Stream(twilio, claims, Instant.now());
+            Stream stream = new Stream(twilio, claims, Instant.now(), directory.choose(claims.callSid()));
             // The caller's frames are read through publish(): when the bridge connection drops, its send cancels
             // its subscription, and a cancel reaching the caller's inbound would make Reactor Netty close the
             // caller's socket (no code) before the caller hears why. Without a subscriber, reading simply pauses,
@@ -100,7 +105,9 @@ public class BridgeRelay {
     /** One bridge connection for the stream and, when it has ended, what its end calls for: another, or the end. */
     private Mono<Void> connect(Stream stream, Flux<byte[]> callerSide, Sinks.Many<WebSocketSession> bridges,
                                Optional<EventExecutor> callerLoop) {
-        return EventLoops.colocatedOn(callerLoop, client.execute(bridgeUrl, headers(stream.claims), bridge -> {
+        URI url = stream.target.streamUrl();
+        return EventLoops.colocatedOn(callerLoop, client.execute(url, headers(stream.claims), bridge -> {
+                    stream.opened = true;
                     bridges.tryEmitNext(bridge);
                     // the bridge connection's end, with or without a close frame, ends the other two
                     Sinks.One<Boolean> bridgeEnded = Sinks.one();
@@ -114,24 +121,51 @@ public class BridgeRelay {
                 }))
                 .onErrorResume(e -> {
                     stream.failure = e;
-                    log.error("media bridge relay for call {} failed: {}", stream.claims.callSid(), e.toString());
+                    if (stream.unreachableInstance()) {
+                        log.warn("media bridge instance {} for call {} could not be connected to ({}); asking the "
+                                + "bridge service", url, stream.claims.callSid(), e.toString());
+                    } else {
+                        log.error("media bridge relay for call {} failed: {}", stream.claims.callSid(), e.toString());
+                    }
                     return Mono.empty();
                 })
-                .then(Mono.defer(() -> {
-                    if (stream.askAgain(refusalRetries)) {
-                        loss.askingAgain(stream.claims);
-                        return connect(stream, callerSide, bridges, callerLoop);
-                    }
-                    return afterBridge(stream);
-                }));
+                .then(Mono.defer(() -> next(stream, callerSide, bridges, callerLoop)));
     }
 
-    /** One relayed stream: the caller's side, its claims, when it started, and how each side ended. */
+    /** After a bridge connection has ended: another one, to the bridge Service, or the end of the bridge side. */
+    private Mono<Void> next(Stream stream, Flux<byte[]> callerSide, Sinks.Many<WebSocketSession> bridges,
+                            Optional<EventExecutor> callerLoop) {
+        boolean fromInstance = stream.target.chosen();
+        if (stream.askAgain(refusalRetries)) {
+            loss.askingAgain(stream.claims);
+            if (fromInstance) {
+                directory.fellBack(BridgeDirectory.Fallback.REFUSED);
+            }
+        } else if (stream.unreachableInstance() && stream.callerOnLine()) {
+            // the instance is gone since the last lookup (or not reachable from here): not a loss of the call yet
+            directory.fellBack(BridgeDirectory.Fallback.UNREACHABLE);
+            stream.failure = null;
+        } else {
+            return afterBridge(stream);
+        }
+        stream.target = directory.service();
+        stream.opened = false;
+        return connect(stream, callerSide, bridges, callerLoop);
+    }
+
+    /**
+     * One relayed stream: the caller's side, its claims, when it started, where its bridge connection goes, and how
+     * each side ended.
+     */
     private static final class Stream {
         final WebSocketSession twilio;
         final MediaTokenClaims claims;
         final Instant started;
         final AtomicBoolean callerGone = new AtomicBoolean();
+        /** Where the current bridge connection goes: the chosen instance first, then the bridge Service. */
+        volatile BridgeDirectory.Target target;
+        /** Whether the current bridge connection was opened (its handshake done). */
+        volatile boolean opened;
         /** The bridge's close frame, when one came. */
         volatile CloseStatus bridgeStatus;
         /** Why the bridge connection could not be opened or failed, when it did. */
@@ -141,10 +175,16 @@ public class BridgeRelay {
         /** Bridge connections refused at capacity so far. */
         private int refusals;
 
-        Stream(WebSocketSession twilio, MediaTokenClaims claims, Instant started) {
+        Stream(WebSocketSession twilio, MediaTokenClaims claims, Instant started, BridgeDirectory.Target target) {
             this.twilio = twilio;
             this.claims = claims;
             this.started = started;
+            this.target = target;
+        }
+
+        /** Whether the current connection went to a chosen instance and failed before it was opened. */
+        boolean unreachableInstance() {
+            return target.chosen() && failure != null && !opened;
         }
 
         void heardFromBridge() {

@@ -1,5 +1,6 @@
 package dev.voiceagent.gateway.prewarm;
 
+import dev.voiceagent.gateway.media.BridgeDirectory;
 import dev.voiceagent.gateway.support.BackgroundSender;
 import dev.voiceagent.gateway.support.CallTraces;
 import io.netty.buffer.Unpooled;
@@ -15,9 +16,12 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Asks the media bridge to open (or take from a warm pool) the model session while Twilio is still connecting the
- * media stream: {@code POST {bridge-api-url}/internal/v1/sessions/prewarm}. Fire-and-forget but tracked: requests
- * go through a bounded {@link BackgroundSender} (never delaying the TwiML answer), each with a timeout; failures
- * are only logged, since the bridge opens the session on stream start anyway.
+ * media stream: {@code POST {bridge-api-url}/internal/v1/sessions/prewarm}, on the bridge instance the
+ * {@link BridgeDirectory} chooses for the call (the one its stream will be relayed to), or on the bridge Service
+ * when none is known. Fire-and-forget but tracked: requests go through a bounded {@link BackgroundSender} (never
+ * delaying the TwiML answer), each with a timeout; failures are only logged, since the bridge opens the session on
+ * stream start anyway. A pre-warm the chosen instance did not take is not sent to the Service instead: there it
+ * would most likely warm an instance the stream never reaches.
  * <p>
  * One request per call, so it is sent lean: Reactor Netty's client on kept-alive connections, the body encoded once,
  * and the call's {@code traceparent} as a header, so that the bridge's pre-warm joins the call's trace. (Through
@@ -40,18 +44,17 @@ public class SessionPrewarmer {
 
     private final HttpClient client;
     private final JsonMapper json;
-    private final String endpoint;
+    private final BridgeDirectory bridges;
     private final Duration timeout;
     private final boolean enabled;
     private final BackgroundSender<Queued> sender;
 
     /** {@code client} should keep connections alive (a pooled provider); its base URL is not used. */
-    public SessionPrewarmer(HttpClient client, JsonMapper json, URI bridgeApiUrl, Duration timeout, boolean enabled,
-                            int queue, int concurrency) {
+    public SessionPrewarmer(HttpClient client, JsonMapper json, BridgeDirectory bridges, Duration timeout,
+                            boolean enabled, int queue, int concurrency) {
         this.client = client;
         this.json = json;
-        String base = bridgeApiUrl.toString();
-        this.endpoint = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + PATH;
+        this.bridges = bridges;
         this.timeout = timeout;
         this.enabled = enabled;
         this.sender = new BackgroundSender<>("session pre-warm", queue, concurrency, this::send);
@@ -72,9 +75,16 @@ public class SessionPrewarmer {
         }
     }
 
+    /** The pre-warm endpoint under a bridge API URL. */
+    static String endpoint(URI bridgeApiUrl) {
+        String base = bridgeApiUrl.toString();
+        return (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + PATH;
+    }
+
     private Mono<Void> send(Queued queued) {
         Prewarm request = queued.request();
         byte[] body = json.writeValueAsBytes(request);
+        String endpoint = endpoint(bridges.choose(request.callSid()).apiUrl());
         return client.headers(headers -> {
                     headers.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
                     if (CallTraces.valid(queued.traceparent())) {
@@ -90,14 +100,14 @@ public class SessionPrewarmer {
                 .timeout(timeout)
                 .doOnNext(status -> {
                     if (status >= 400) {
-                        log.warn("pre-warm for call {} answered {}", request.callSid(), status);
+                        log.warn("pre-warm for call {} at {} answered {}", request.callSid(), endpoint, status);
                     } else {
-                        log.debug("pre-warm for call {} answered {}", request.callSid(), status);
+                        log.debug("pre-warm for call {} at {} answered {}", request.callSid(), endpoint, status);
                     }
                 })
                 .then()
                 .onErrorResume(e -> {
-                    log.warn("pre-warm for call {} failed: {}", request.callSid(), e.toString());
+                    log.warn("pre-warm for call {} at {} failed: {}", request.callSid(), endpoint, e.toString());
                     return Mono.empty();
                 });
     }

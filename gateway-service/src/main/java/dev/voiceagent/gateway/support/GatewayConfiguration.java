@@ -23,6 +23,7 @@ import dev.voiceagent.gateway.prewarm.SessionPrewarmer;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.transaction.ReactiveTransactionManager;
 import org.springframework.transaction.reactive.TransactionalOperator;
+import dev.voiceagent.gateway.media.BridgeDirectory;
 import dev.voiceagent.gateway.media.BridgeLoss;
 import dev.voiceagent.gateway.media.BridgeRelay;
 import dev.voiceagent.gateway.media.MediaStreamHandler;
@@ -62,6 +63,8 @@ import org.springframework.boot.kafka.autoconfigure.ConcurrentKafkaListenerConta
 import org.springframework.kafka.config.ConcurrentKafkaListenerContainerFactory;
 import org.springframework.kafka.core.ConsumerFactory;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
@@ -263,12 +266,34 @@ public class GatewayConfiguration implements WebFluxConfigurer {
     }
 
     @Bean
-    SessionPrewarmer sessionPrewarmer(ConnectionProvider prewarmConnections, JsonMapper json) {
+    SessionPrewarmer sessionPrewarmer(ConnectionProvider prewarmConnections, JsonMapper json,
+                                      BridgeDirectory bridgeDirectory) {
         GatewayProperties.Prewarm prewarm = gateway.prewarm();
         HttpClient http = HttpClient.create(prewarmConnections)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) prewarm.timeout().toMillis());
-        return new SessionPrewarmer(http, json, gateway.bridgeApiUrl(), prewarm.timeout(), prewarm.enabled(),
+        return new SessionPrewarmer(http, json, bridgeDirectory, prewarm.timeout(), prewarm.enabled(),
                 prewarm.queue(), prewarm.concurrency());
+    }
+
+    /**
+     * Which bridge instance takes a call (its pre-warm and its stream); a lifecycle bean that looks the instances up
+     * while discovery is on. The DNS resolver unless a {@link BridgeDirectory.Resolver} bean replaces it (tests).
+     */
+    @Bean
+    BridgeDirectory bridgeDirectory(ObjectProvider<BridgeDirectory.Resolver> resolver) {
+        GatewayProperties.BridgeDiscovery discovery = gateway.bridgeDiscovery();
+        return new BridgeDirectory(gateway.bridgeUrl(), gateway.bridgeApiUrl(), discovery.host(),
+                discovery.refreshInterval(), resolver.getIfAvailable(() -> BridgeDirectory.Resolver.DNS));
+    }
+
+    /** The bridge instances known (always up: without any, calls go to the bridge Service). */
+    @Bean
+    HealthIndicator bridgeDirectoryHealthIndicator(BridgeDirectory bridgeDirectory) {
+        return () -> Health.up()
+                .withDetail("discovery", bridgeDirectory.enabled())
+                .withDetail("instances", bridgeDirectory.instances().stream()
+                        .map(BridgeDirectory.Instance::key).toList())
+                .build();
     }
 
     /** Registered so that the lifecycle starts and stops the pre-warm loop. */
@@ -362,7 +387,7 @@ public class GatewayConfiguration implements WebFluxConfigurer {
 
     @Bean
     MediaStreamHandler mediaStreamHandler(MediaTokens tokens, MediaTokenUses uses, CallLogLines lines,
-                                          MeterRegistry meters, BridgeLoss loss) {
+                                          MeterRegistry meters, BridgeLoss loss, BridgeDirectory bridgeDirectory) {
         // one connection per media stream, unpooled: the default pool caps a client at 16 connections on 2 cores,
         // so the 17th concurrent call would wait for a connection to the bridge
         // and lingering on its close frames, so that the caller's code reaches a bridge still streaming audio
@@ -374,7 +399,7 @@ public class GatewayConfiguration implements WebFluxConfigurer {
         var limits = gateway.limits();
         var streamLimits = new StreamLimits(limits.enabled() ? limits.tenantConcurrentStreams() : Integer.MAX_VALUE,
                 limits.enabled() ? limits.streamFramesPerSecond() : Integer.MAX_VALUE, System::nanoTime);
-        var relay = new BridgeRelay(client, gateway.bridgeUrl(), loss, gateway.bridgeRefusalRetries());
+        var relay = new BridgeRelay(client, bridgeDirectory, loss, gateway.bridgeRefusalRetries());
         var handler = new MediaStreamHandler(tokens, uses, relay, gateway.streamStartTimeout(), lines, streamLimits,
                 gateway.maxFrameBytes());
         // the drain gauge of deploy/drain.sh (preStop): the pod waits while Twilio streams through it

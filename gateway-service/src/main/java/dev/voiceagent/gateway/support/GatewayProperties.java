@@ -27,6 +27,7 @@ public record GatewayProperties(
         @DefaultValue("10s") Duration upstreamTimeout,
         @DefaultValue("24h") Duration idempotencyRetention,
         @DefaultValue("http://localhost:8082") URI bridgeApiUrl,
+        @DefaultValue BridgeDiscovery bridgeDiscovery,
         @DefaultValue("true") boolean asyncAmd,
         @DefaultValue Limits limits,
         @DefaultValue LogStream logStream,
@@ -70,6 +71,16 @@ public record GatewayProperties(
             @DefaultValue("200") int batchSize,
             @DefaultValue("24h") Duration retention,
             @DefaultValue("10ms") Duration linger) {
+    }
+
+    /**
+     * Media bridge instances ({@code voice.gateway.bridge-discovery.*}): {@code host} names a headless Service whose
+     * DNS records are the ready bridges, looked up every {@code refresh-interval}; a call's pre-warm and stream then go
+     * to one of them, chosen by its call SID. Empty (the default): both go to the bridge URLs.
+     */
+    public record BridgeDiscovery(
+            String host,
+            @DefaultValue("5s") Duration refreshInterval) {
     }
 
     /** Model-session pre-warm at incoming-call ({@code voice.gateway.prewarm.*}). */

@@ -43,6 +43,8 @@ class DeploymentManifestsTest {
 
     private static final Path DEPLOY = Path.of("..", "deploy").normalize();
     private static final Set<String> PROBE_PATHS = Set.of("/health/live", "/health/ready");
+    /** The bridge's headless Service: its DNS records are the ready bridge pods the gateway chooses among. */
+    private static final String BRIDGE_PODS = "media-bridge-headless";
 
     /** Name to port, from the annotations the services themselves carry. */
     private static Map<String, Integer> services;
@@ -126,7 +128,9 @@ class DeploymentManifestsTest {
         Map<String, Map<String, Object>> k8sServices = byName(docs, "Service");
         Map<String, Map<String, Object>> configMaps = byName(docs, "ConfigMap");
         assertThat(deployments.keySet()).containsExactlyInAnyOrderElementsOf(services.keySet());
-        assertThat(k8sServices.keySet()).containsExactlyInAnyOrderElementsOf(services.keySet());
+        // one Service per service, and the bridge's headless one, whose DNS records are its ready pods
+        assertThat(k8sServices.keySet()).containsAll(services.keySet()).contains(BRIDGE_PODS)
+                .hasSize(services.size() + 1);
         assertThat(byName(docs, "PodDisruptionBudget").keySet()).containsExactlyInAnyOrderElementsOf(services.keySet());
 
         services.forEach((name, port) -> {
@@ -158,6 +162,17 @@ class DeploymentManifestsTest {
                     .containsEntry("port", port).containsEntry("targetPort", "http");
             assertUrlsNameServices(name, envValues(container), k8sServices.keySet());
         });
+
+        // the gateway sends a call's pre-warm and stream to the pod it chooses among the headless Service's records
+        Map<String, Object> headless = map(k8sServices.get(BRIDGE_PODS).get("spec"));
+        assertThat(headless).containsEntry("clusterIP", "None");
+        assertThat(headless.get("publishNotReadyAddresses")).as("a full bridge reports not ready: out of DNS")
+                .isIn(null, false);
+        assertThat(map(headless.get("selector"))).isEqualTo(map(map(map(map(deployments.get("media-bridge-service")
+                .get("spec")).get("template")).get("metadata")).get("labels")));
+        Map<String, Object> gateway = map(list(map(map(map(map(deployments.get("gateway-service").get("spec"))
+                .get("template")).get("spec"))).get("containers")).get(0));
+        assertThat(envValue(gateway, "VOICE_BRIDGE_DISCOVERY_HOST")).isEqualTo(BRIDGE_PODS);
 
         Map<String, Object> hpa = map(byName(docs, "HorizontalPodAutoscaler").get("media-bridge-service").get("spec"));
         assertThat(map(hpa.get("scaleTargetRef"))).containsEntry("kind", "Deployment")

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.voiceagent.testkit.infra.FreePorts;
 import com.twilio.http.TwilioRestClient;
-import com.twilio.rest.api.v2010.account.Call;
-import com.twilio.type.PhoneNumber;
 import dev.voiceagent.contracts.CallbackRequested;
 import dev.voiceagent.contracts.EventCodec;
 import dev.voiceagent.contracts.EventEnvelope;
@@ -38,7 +36,6 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
@@ -87,11 +84,7 @@ class IssueSixToolsIT {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
-        registry.add("server.port", () -> PORT);
-        registry.add("voice.tools.public-base-url", () -> "http://localhost:" + PORT);
-        registry.add("voice.twilio.api-base-url", SIM::baseUrl);
-        registry.add("voice.twilio.account-sid", () -> SID);
-        registry.add("voice.twilio.auth-token", () -> TOKEN);
+        TestCalls.twilioProperties(registry, PORT, SIM, SID, TOKEN);
         DayOfWeek notToday = LocalDate.now(ZoneOffset.UTC).getDayOfWeek().plus(3);
         registry.add("voice.tools.escalation.business-hours." + CLOSED_TENANT,
                 () -> notToday.name().substring(0, 3) + " 00:00-23:59");
@@ -493,15 +486,8 @@ class IssueSixToolsIT {
         return ids;
     }
 
-    /** A call that stays in the simulator (it does nothing but exist) for escalation to update. */
     private String liveCall() {
-        AtomicReference<String> sid = new AtomicReference<>();
-        StepVerifier.create(Mono.fromCallable(() -> Call.creator(new PhoneNumber("+15555550123"),
-                                new PhoneNumber(TENANT_NUMBER), new com.twilio.type.Twiml("<Response><Pause length=\"5\"/></Response>"))
-                        .create(twilio).getSid())
-                        .subscribeOn(Schedulers.boundedElastic()))
-                .consumeNextWith(sid::set).verifyComplete();
-        return sid.get();
+        return TestCalls.liveCall(twilio, "+15555550123", TENANT_NUMBER);
     }
 
     private Mono<String> smsStatus(String messageSid) {
@@ -543,11 +529,11 @@ class IssueSixToolsIT {
     }
 
     private static String callSid() {
-        return "CA" + UUID.randomUUID().toString().replace("-", "");
+        return TestCalls.callSid();
     }
 
     private static String uniqueNumber() {
-        return "+1555" + String.format(Locale.ROOT, "%07d", (int) (Math.random() * 10_000_000));
+        return TestCalls.uniqueNumber();
     }
 
 }

@@ -3,8 +3,6 @@ package dev.voiceagent.tools;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.twilio.http.TwilioRestClient;
-import com.twilio.rest.api.v2010.account.Call;
-import com.twilio.type.PhoneNumber;
 import dev.voiceagent.contracts.CallbackRequested;
 import dev.voiceagent.contracts.EventCodec;
 import dev.voiceagent.contracts.EventEnvelope;
@@ -31,7 +29,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
@@ -47,7 +44,6 @@ import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 
@@ -78,11 +74,7 @@ class RepeatedAndLateRequestsIT {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
-        registry.add("server.port", () -> PORT);
-        registry.add("voice.tools.public-base-url", () -> "http://localhost:" + PORT);
-        registry.add("voice.twilio.api-base-url", SIM::baseUrl);
-        registry.add("voice.twilio.account-sid", () -> SID);
-        registry.add("voice.twilio.auth-token", () -> TOKEN);
+        TestCalls.twilioProperties(registry, PORT, SIM, SID, TOKEN);
     }
 
     @AfterAll
@@ -259,16 +251,8 @@ class RepeatedAndLateRequestsIT {
                 Instant.now().minus(age), tenant, callSid, EventEnvelope.SCHEMA_VERSION, request);
     }
 
-    /** A call that stays in the simulator (it does nothing but exist) for escalation to update. */
     private String liveCall() {
-        AtomicReference<String> sid = new AtomicReference<>();
-        StepVerifier.create(Mono.fromCallable(() -> Call.creator(new PhoneNumber("+15555550124"),
-                                new PhoneNumber(TENANT_NUMBER),
-                                new com.twilio.type.Twiml("<Response><Pause length=\"5\"/></Response>"))
-                        .create(twilio).getSid())
-                        .subscribeOn(Schedulers.boundedElastic()))
-                .consumeNextWith(sid::set).verifyComplete();
-        return sid.get();
+        return TestCalls.liveCall(twilio, "+15555550124", TENANT_NUMBER);
     }
 
     /** The call was transferred once, the stored result says so, and both copies were answered with it. */
@@ -306,10 +290,10 @@ class RepeatedAndLateRequestsIT {
     }
 
     private static String callSid() {
-        return "CA" + UUID.randomUUID().toString().replace("-", "");
+        return TestCalls.callSid();
     }
 
     private static String uniqueNumber() {
-        return "+1555" + String.format(Locale.ROOT, "%07d", (int) (Math.random() * 10_000_000));
+        return TestCalls.uniqueNumber();
     }
 }

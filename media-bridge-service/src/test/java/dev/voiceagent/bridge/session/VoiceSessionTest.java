@@ -487,12 +487,17 @@ class VoiceSessionTest {
                 .expectNext(CloseStatus.NORMAL)
                 .verifyComplete();
 
+        assertToldTheToolTimedOut();
+        assertThat(lines()).contains("info: tool lookup slower than 1500 ms: a filler is spoken",
+                "warn: tool lookup: timeout in 8000 ms");
+    }
+
+    /** The model was told that {@code call_1} did not answer and asked to apologise; the outcome says timeout. */
+    private void assertToldTheToolTimedOut() {
         assertThat(model.receivedOf(FunctionCallOutput.class))
                 .containsExactly(new FunctionCallOutput("call_1", "The tool did not answer in time."));
         assertThat(model.received.get(model.received.size() - 1)).isEqualTo(new ResponseCreate("APOLOGY"));
         assertThat(outcome().tools()).singleElement().satisfies(t -> assertThat(t.status()).isEqualTo("timeout"));
-        assertThat(lines()).contains("info: tool lookup slower than 1500 ms: a filler is spoken",
-                "warn: tool lookup: timeout in 8000 ms");
     }
 
     @Test
@@ -1273,10 +1278,7 @@ class VoiceSessionTest {
                 .expectNext(CloseStatus.NORMAL)
                 .verifyComplete();
 
-        assertThat(model.receivedOf(FunctionCallOutput.class))
-                .containsExactly(new FunctionCallOutput("call_1", "The tool did not answer in time."));
-        assertThat(model.received.get(model.received.size() - 1)).isEqualTo(new ResponseCreate("APOLOGY"));
-        assertThat(outcome().tools()).singleElement().satisfies(t -> assertThat(t.status()).isEqualTo("timeout"));
+        assertToldTheToolTimedOut();
     }
 
     @Test

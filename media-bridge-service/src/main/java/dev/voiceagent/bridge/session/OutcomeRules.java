@@ -17,18 +17,13 @@ final class OutcomeRules {
     }
 
     static Outcome decide(String failure, List<ToolSummary> tools, boolean callerSpoke, boolean agentAnswered) {
-        return decide(failure, tools, callerSpoke, agentAnswered, false);
-    }
-
-    /** As above; a call the bridge hung up on after repeated silence is abandoned unless a hand-over succeeded. */
-    static Outcome decide(String failure, List<ToolSummary> tools, boolean callerSpoke,
-                                  boolean agentAnswered, boolean idleHangup) {
-        return decide(failure, tools, callerSpoke, agentAnswered, idleHangup, false);
+        return decide(failure, tools, callerSpoke, agentAnswered, false, false);
     }
 
     /**
-     * As above; {@code escalationBecameCallback} when the tool executor could not transfer and created a callback
-     * instead (its escalation answers {@code outcome: callback_created}), so the call was not transferred.
+     * As above; a call the bridge hung up on after repeated silence ({@code idleHangup}) is abandoned unless a
+     * hand-over succeeded, and {@code escalationBecameCallback} when the tool executor could not transfer and created
+     * a callback instead (its escalation answers {@code outcome: callback_created}), so the call was not transferred.
      */
     static Outcome decide(String failure, List<ToolSummary> tools, boolean callerSpoke, boolean agentAnswered,
                           boolean idleHangup, boolean escalationBecameCallback) {

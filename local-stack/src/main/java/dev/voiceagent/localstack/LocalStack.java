@@ -15,13 +15,16 @@ import dev.voiceagent.tools.ToolExecutorApplication;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -44,7 +47,8 @@ public final class LocalStack implements AutoCloseable {
 
     private final LocalStackOptions options;
     private final Map<String, Object> settings;
-    private final Deque<AutoCloseable> running = new ArrayDeque<>();
+    /** What is up, the latest first; services starting or stopping together update it from their own threads. */
+    private final Deque<AutoCloseable> running = new ConcurrentLinkedDeque<>();
     private final Map<String, Integer> ports = new LinkedHashMap<>();
     private final Map<String, ServiceRun> services = new LinkedHashMap<>();
     private String kafkaBootstrap;
@@ -122,22 +126,22 @@ public final class LocalStack implements AutoCloseable {
             common.put("voice.twilio.api-base-url", simulators.twilioBaseUrl());
         }
 
-        run(ConfigApplication.class, config, common, Map.of());
-        run(ToolExecutorApplication.class, tools, common, Map.of());
+        register(ConfigApplication.class, config, common, Map.of());
+        register(ToolExecutorApplication.class, tools, common, Map.of());
         Map<String, Object> evaluationOwn = new HashMap<>();
         evaluationOwn.put("voice.evaluation.gateway-url", "http://localhost:" + gateway);
         if (simulators.scriptControlUrl() != null) {
             // synthetic runs script each call at the Twilio simulator; a real deployment leaves this unset
             evaluationOwn.put("voice.evaluation.synthetic.simulator-control-url", simulators.scriptControlUrl());
         }
-        run(EvaluationApplication.class, evaluation, common, evaluationOwn);
-        run(CallbackApplication.class, callbacks, common, Map.of());
-        run(MediaBridgeApplication.class, bridge, common, Map.of(
+        register(EvaluationApplication.class, evaluation, common, evaluationOwn);
+        register(CallbackApplication.class, callbacks, common, Map.of());
+        register(MediaBridgeApplication.class, bridge, common, Map.of(
                 "voice.realtime.url", simulators.realtimeUrl(),
                 "voice.realtime.api-key", simulators.realtimeApiKey(),
                 "voice.bridge.instance-id", "local"));
         String publicBase = options.publicBaseUrl() != null ? options.publicBaseUrl() : "http://localhost:" + gateway;
-        run(GatewayApplication.class, gateway, common, Map.of(
+        register(GatewayApplication.class, gateway, common, Map.of(
                 "voice.gateway.public-base-url", publicBase,
                 "voice.gateway.bridge-url", "ws://localhost:" + bridge + "/internal/v1/media-stream",
                 "voice.gateway.bridge-api-url", "http://localhost:" + bridge,
@@ -145,9 +149,11 @@ public final class LocalStack implements AutoCloseable {
                 "voice.gateway.evaluation-url", "http://localhost:" + evaluation,
                 "voice.gateway.callback-url", "http://localhost:" + callbacks,
                 "voice.gateway.media-token-secrets", mediaTokenSecret));
+        // one after another: in parallel, JVMs (or contexts) starting on two cores take longer in total
+        services.values().forEach(ServiceRun::start);
     }
 
-    private void run(Class<?> application, int port, Map<String, Object> common, Map<String, Object> own) {
+    private void register(Class<?> application, int port, Map<String, Object> common, Map<String, Object> own) {
         Map<String, Object> properties = new HashMap<>(common);
         properties.putAll(own);
         properties.putAll(settings);
@@ -163,7 +169,6 @@ public final class LocalStack implements AutoCloseable {
         ServiceRun service = options.separateProcesses()
                 ? new ChildProcessService(name, application, port, args, serviceLogs())
                 : new InProcessService(name, application, port, args);
-        service.start();
         services.put(name, service);
     }
 
@@ -305,6 +310,8 @@ public final class LocalStack implements AutoCloseable {
                 () -> {
                     ReactorResourceFactory resources = new ReactorResourceFactory();
                     resources.setUseGlobalResources(false);
+                    // the server has drained by the time these go: no quiet period (Netty's default is 2 s) to wait out
+                    resources.setShutdownQuietPeriod(java.time.Duration.ZERO);
                     return resources;
                 });
     }
@@ -426,15 +433,55 @@ public final class LocalStack implements AutoCloseable {
         return simulators;
     }
 
+    /**
+     * Stops everything in reverse order of starting. The services stop together (each drains on its own, none waits
+     * for another's shutdown), then the simulators, the database and the broker they used.
+     */
     @Override
     public synchronized void close() {
         while (!running.isEmpty()) {
-            AutoCloseable next = running.pop();
-            try {
-                next.close();
-            } catch (Exception e) {
-                log.warn("could not stop {}", next, e);
+            List<AutoCloseable> batch = new ArrayList<>();
+            batch.add(running.pop());
+            while (batch.get(0) instanceof ServiceRun && running.peek() instanceof ServiceRun) {
+                batch.add(running.pop());
             }
+            together("stop", batch, next -> {
+                try {
+                    next.close();
+                } catch (Exception e) {
+                    log.warn("could not stop {}", next, e);
+                }
+            });
+        }
+    }
+
+    /** Runs the action on each item, each on a thread of its own, until all are done; rethrows the first failure. */
+    private static <T> void together(String what, Collection<? extends T> items, Consumer<T> action) {
+        if (items.size() == 1) {
+            action.accept(items.iterator().next());
+            return;
+        }
+        List<RuntimeException> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Thread> threads = items.stream().map(item -> new Thread(() -> {
+            try {
+                action.accept(item);
+            } catch (RuntimeException e) {
+                failures.add(e);
+            }
+        }, "local-stack-" + what + "-" + item)).toList();
+        threads.forEach(Thread::start);
+        for (Thread thread : threads) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + what, e);
+            }
+        }
+        if (!failures.isEmpty()) {
+            RuntimeException first = failures.get(0);
+            failures.subList(1, failures.size()).forEach(first::addSuppressed);
+            throw first;
         }
     }
 

@@ -40,6 +40,9 @@ class ConfigAdminIT {
     @Value("${spring.kafka.bootstrap-servers}")
     String bootstrap;
 
+    @org.springframework.boot.test.web.server.LocalServerPort
+    int port;
+
     ConfigTopicReader topic;
     String tenant;
 
@@ -121,6 +124,20 @@ class ConfigAdminIT {
         admin(HttpMethod.PUT, "/tenants/nobody-" + digits(4) + "/runtime-config", DOCUMENTED_BODY)
                 .expectStatus().isNotFound()
                 .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+    }
+
+    /** Paths the request mappings route to the admin handlers: decoded, with {@code ;} parameters dropped. */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"/api/v1/admin;x=1/tenants/%s/api-keys",
+            "/api/v1/%%61dmin/tenants/%s/api-keys", "/api/v1/admin/tenants;v=2/%s/api-keys"})
+    void anAdminRouteSpelledAnotherWayStillNeedsTheKey(String spelling) {
+        createTenant(tenant);
+        java.net.URI uri = java.net.URI.create("http://localhost:" + port + spelling.formatted(tenant));
+        web.post().uri(uri).contentType(MediaType.APPLICATION_JSON).bodyValue("{\"name\":\"intruder\"}")
+                .exchange().expectStatus().isUnauthorized()
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+        admin(HttpMethod.GET, "/tenants/" + tenant + "/api-keys", null).expectStatus().isOk()
+                .expectBody().jsonPath("$[?(@.name == 'intruder')]").doesNotExist();
     }
 
     @Test

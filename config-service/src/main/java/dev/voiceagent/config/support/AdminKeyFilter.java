@@ -8,18 +8,23 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
+import org.springframework.web.util.pattern.PathPattern;
+import org.springframework.web.util.pattern.PathPatternParser;
 import reactor.core.publisher.Mono;
 
 /**
  * Guards {@code /api/v1/admin/**} with {@code x-admin-key} (constant-time comparison): missing → 401, wrong → 403,
  * and 404 for every admin route when no admin key is configured. Rejections happen before any handler runs.
+ * The path is matched as the request mappings match it: decoded, with {@code ;} parameters dropped, so
+ * {@code /api/v1/admin;x=1/tenants} or {@code /api/v1/%61dmin/tenants} (which reach the same handlers) need the key
+ * too.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 20)
 public class AdminKeyFilter implements WebFilter {
 
     public static final String HEADER = "x-admin-key";
-    static final String ADMIN_PREFIX = "/api/v1/admin/";
+    static final PathPattern ADMIN_ROUTES = PathPatternParser.defaultInstance.parse("/api/v1/admin/**");
 
     private final AdminProperties admin;
 
@@ -29,8 +34,7 @@ public class AdminKeyFilter implements WebFilter {
 
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-        String path = exchange.getRequest().getPath().pathWithinApplication().value();
-        if (!path.startsWith(ADMIN_PREFIX) && !path.equals(ADMIN_PREFIX.substring(0, ADMIN_PREFIX.length() - 1))) {
+        if (!ADMIN_ROUTES.matches(exchange.getRequest().getPath().pathWithinApplication())) {
             return chain.filter(exchange);
         }
         if (!admin.adminEnabled()) {

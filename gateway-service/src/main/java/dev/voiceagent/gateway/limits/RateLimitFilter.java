@@ -7,13 +7,16 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.List;
-import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.springframework.core.Ordered;
+import org.springframework.http.server.PathContainer;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
+import org.springframework.web.util.pattern.PathPattern;
+import org.springframework.web.util.pattern.PathPatternParser;
 import reactor.core.publisher.Mono;
 
 /**
@@ -24,9 +27,10 @@ import reactor.core.publisher.Mono;
  */
 public class RateLimitFilter implements WebFilter, Ordered {
 
-    static final String API_PREFIX = "/api/v1/";
-    static final Set<String> TWILIO_PATHS = Set.of("/api/v1/incoming-call", "/api/v1/call-status",
-            "/api/v1/amd-status", "/api/v1/media-stream");
+    /** Matched as the routes match (decoded, {@code ;} parameters dropped), so no other spelling escapes a limit. */
+    static final PathPattern API = PathPatternParser.defaultInstance.parse("/api/v1/**");
+    static final List<PathPattern> TWILIO_PATHS = Stream.of("/api/v1/incoming-call", "/api/v1/call-status",
+            "/api/v1/amd-status", "/api/v1/media-stream").map(PathPatternParser.defaultInstance::parse).toList();
 
     private static final Pattern IP_LITERAL = Pattern.compile("(\\d{1,3}\\.){3}\\d{1,3}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
 
@@ -48,8 +52,8 @@ public class RateLimitFilter implements WebFilter, Ordered {
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
         ServerHttpRequest request = exchange.getRequest();
-        String path = request.getPath().pathWithinApplication().value();
-        if (!limits.enabled() || !path.startsWith(API_PREFIX) || TWILIO_PATHS.contains(path)) {
+        PathContainer path = request.getPath().pathWithinApplication();
+        if (!limits.enabled() || !API.matches(path) || TWILIO_PATHS.stream().anyMatch(twilio -> twilio.matches(path))) {
             return chain.filter(exchange);
         }
         long wait = limits.ip(clientIp(request));

@@ -242,6 +242,9 @@ class GatewayEdgeIT {
                 .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
                 .expectHeader().value("Retry-After", value -> assertThat(Long.parseLong(value)).isPositive())
                 .expectBody().jsonPath("$.status").isEqualTo(429);
+        // the same route spelled with a path parameter is the same route, and as limited
+        baseWeb.get().uri("/api;v=1/v1/call-logs").header("X-Forwarded-For", "203.0.113.7").exchange()
+                .expectStatus().isEqualTo(429);
         // another client is not affected, and Twilio's webhooks are never limited per address
         baseWeb.get().uri("/api/v1/call-logs").header("X-Forwarded-For", "203.0.113.8").header("x-api-key", "reader-key")
                 .exchange().expectStatus().isOk();

@@ -43,6 +43,9 @@ class ConfigAdminIT {
     @org.springframework.boot.test.web.server.LocalServerPort
     int port;
 
+    @Autowired
+    org.springframework.r2dbc.core.DatabaseClient db;
+
     ConfigTopicReader topic;
     String tenant;
 
@@ -124,6 +127,30 @@ class ConfigAdminIT {
         admin(HttpMethod.PUT, "/tenants/nobody-" + digits(4) + "/runtime-config", DOCUMENTED_BODY)
                 .expectStatus().isNotFound()
                 .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+    }
+
+    @Test
+    void aTenantWhoseViewCannotBePublishedDoesNotHoldUpTheOthers() {
+        String stuck = tenant;
+        createTenant(stuck);
+        // a view over the topic's record limit (1 MB): a prompt longer than the API would ever accept
+        db.sql("UPDATE prompt_versions SET text = repeat('x', 1100000) WHERE tenant_id = :tenant")
+                .bind("tenant", stuck).then().block();
+        db.sql("INSERT INTO config_outbox (tenant_id) VALUES (:tenant)").bind("tenant", stuck).then().block();
+        String other = "t-" + UUID.randomUUID().toString().substring(0, 8);
+        createTenant(other);
+        admin(HttpMethod.PUT, "/tenants/" + other + "/runtime-config",
+                "{\"model\":\"gpt-realtime\",\"voice\":\"verse\",\"system_prompt_key\":\"support_default\"}")
+                .expectStatus().isOk();
+
+        topic.await(other, view -> "verse".equals(view.runtimeConfig().voice()));
+        // the stuck tenant's change is parked, not lost, and goes out once its view fits again
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> db.sql(
+                        "SELECT coalesce(max(attempts), 0) AS attempts FROM config_outbox WHERE tenant_id = :tenant")
+                .bind("tenant", stuck).map((row, meta) -> row.get("attempts", Integer.class)).one().block() > 0);
+        db.sql("UPDATE prompt_versions SET text = 'Short again.' WHERE tenant_id = :tenant")
+                .bind("tenant", stuck).then().block();
+        topic.await(stuck, view -> "Short again.".equals(view.runtimeConfig().instructions()));
     }
 
     /** Paths the request mappings route to the admin handlers: decoded, with {@code ;} parameters dropped. */

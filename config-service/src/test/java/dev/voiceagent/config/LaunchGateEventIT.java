@@ -98,8 +98,33 @@ class LaunchGateEventIT {
                 .jsonPath("$[1].before.passed").isEqualTo(false);
     }
 
+    @Test
+    void anOverrideOutranksAnEvaluationMadeBeforeItThatArrivesAfterIt() {
+        createTenantWithTwoVersionsOnACanarySplit();
+        admin(HttpMethod.PUT, "/tenants/" + tenant + "/agents/support/versions/support-v2/gate-result",
+                "{\"passed\":false,\"detail\":\"held back by hand\"}").expectStatus().isOk();
+        // an evaluation made an hour before the override, delivered after it (the consumer was behind)
+        publish(gate("gate_stale_" + tenant, true, 0.97, Instant.now().minus(Duration.ofHours(1))));
+        await().atMost(WAIT).untilAsserted(() -> admin(HttpMethod.GET, "/tenants/" + tenant
+                        + "/audit?action=agent.gate_result_recorded&limit=10", null)
+                .expectStatus().isOk().expectBody().jsonPath("$.length()").isEqualTo(2));
+
+        latestGate().expectStatus().isOk().expectBody()
+                .jsonPath("$.source").isEqualTo("admin")
+                .jsonPath("$.passed").isEqualTo(false);
+        promoteV2().expectStatus().isEqualTo(409);
+        // an evaluation made after the override does decide
+        publish(gate("gate_fresh_" + tenant, true, 0.96));
+        await().atMost(WAIT).untilAsserted(() -> latestGate().expectStatus().isOk().expectBody()
+                .jsonPath("$.evaluation_id").isEqualTo("gate_fresh_" + tenant));
+        promoteV2().expectStatus().isOk();
+    }
+
     private EventEnvelope<LaunchGateEvaluated> gate(String id, boolean passed, double meanScore) {
-        Instant now = Instant.now();
+        return gate(id, passed, meanScore, Instant.now());
+    }
+
+    private EventEnvelope<LaunchGateEvaluated> gate(String id, boolean passed, double meanScore, Instant now) {
         var criterion = new LaunchGateEvaluated.Criterion("min_pass_rate", passed, "0.9", String.valueOf(meanScore),
                 "pass rate " + meanScore + (passed ? " ≥ " : " < ") + "0.9");
         return new EventEnvelope<>(UUID.nameUUIDFromBytes(id.getBytes()).toString(),

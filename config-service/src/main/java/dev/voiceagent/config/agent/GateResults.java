@@ -3,6 +3,7 @@ package dev.voiceagent.config.agent;
 import dev.voiceagent.config.publish.ConfigChanges;
 import dev.voiceagent.config.publish.ConfigChanges.Change;
 import dev.voiceagent.contracts.LaunchGateEvaluated;
+import java.time.Instant;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,8 +53,8 @@ public class GateResults {
                         + "tenant {}; skipped", event.gateEvaluationId(), event.agentKey(), event.agentVersionId(),
                         tenantId)))
                 .flatMap(version -> apply(tenantId, event.agentVersionId(), EVALUATION_SERVICE,
-                        gates.recordOnce(tenantId, event.agentKey(), event.agentVersionId(), report,
-                                EVALUATION_SERVICE)));
+                        gates.recordOnce(tenantId, event.agentKey(), event.agentVersionId(), report, EVALUATION_SERVICE,
+                                event.evaluatedAt() != null ? event.evaluatedAt() : Instant.now())));
     }
 
     private Mono<LaunchGates.GateResult> apply(String tenantId, String versionId, String actor,

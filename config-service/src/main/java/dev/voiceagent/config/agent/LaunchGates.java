@@ -11,9 +11,11 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * Launch gate results of agent versions. The latest result of a version decides whether a rollout may give it
- * more than the canary share. Results arrive from the evaluation service's {@code voice.launch_gate.evaluated}
- * ({@link #recordOnce}, source {@code evaluation-service}) and, as a manual override, through
- * {@code PUT …/versions/{id}/gate-result} ({@link #record}, source {@code admin}); both go through {@link GateResults}.
+ * more than the canary share; latest by when it was decided (an evaluation's {@code evaluated_at}, an override's
+ * time of recording), so an evaluation delivered late does not undo an override made after it. Results arrive
+ * from the evaluation service's {@code voice.launch_gate.evaluated} ({@link #recordOnce}, source
+ * {@code evaluation-service}) and, as a manual override, through {@code PUT …/versions/{id}/gate-result}
+ * ({@link #record}, source {@code admin}); both go through {@link GateResults}.
  */
 @Repository
 public class LaunchGates {
@@ -38,7 +40,7 @@ public class LaunchGates {
 
     private static final String COLUMNS = "agent_version_id, passed, score, evaluation_id, detail, source, recorded_at";
     private static final String INSERT = "INSERT INTO launch_gate_results (tenant_id, agent_key, agent_version_id, "
-            + "passed, score, evaluation_id, detail, source) ";
+            + "passed, score, evaluation_id, detail, source, decided_at) ";
 
     private final DatabaseClient db;
 
@@ -48,24 +50,24 @@ public class LaunchGates {
 
     public Mono<GateResult> record(String tenantId, String agentKey, String versionId, GateReport report,
                                    String source) {
-        return insert(INSERT + "VALUES (:tenant, :key, :version, :passed, :score, :evaluation, :detail, :source) "
-                + "RETURNING " + COLUMNS, tenantId, agentKey, versionId, report, source);
+        return insert(INSERT + "VALUES (:tenant, :key, :version, :passed, :score, :evaluation, :detail, :source, "
+                + "now()) RETURNING " + COLUMNS, tenantId, agentKey, versionId, report, source, null);
     }
 
     /**
-     * Records a result unless one from the same source with the same (non-null) evaluation id exists; empty then,
-     * so a redelivered event writes nothing.
+     * Records a result decided at {@code decidedAt} unless one from the same source with the same (non-null)
+     * evaluation id exists; empty then, so a redelivered event writes nothing.
      */
     public Mono<GateResult> recordOnce(String tenantId, String agentKey, String versionId, GateReport report,
-                                       String source) {
-        return insert(INSERT + "SELECT :tenant, :key, :version, :passed, :score, :evaluation, :detail, :source "
-                + "WHERE NOT EXISTS (SELECT 1 FROM launch_gate_results WHERE tenant_id = :tenant "
+                                       String source, Instant decidedAt) {
+        return insert(INSERT + "SELECT :tenant, :key, :version, :passed, :score, :evaluation, :detail, :source, "
+                + ":decided WHERE NOT EXISTS (SELECT 1 FROM launch_gate_results WHERE tenant_id = :tenant "
                 + "AND evaluation_id = :evaluation AND source = :source) RETURNING " + COLUMNS,
-                tenantId, agentKey, versionId, report, source);
+                tenantId, agentKey, versionId, report, source, decidedAt);
     }
 
     private Mono<GateResult> insert(String sql, String tenantId, String agentKey, String versionId, GateReport report,
-                                    String source) {
+                                    String source, Instant decidedAt) {
         var spec = db.sql(sql)
                 .bind("tenant", tenantId)
                 .bind("key", agentKey)
@@ -75,13 +77,16 @@ public class LaunchGates {
         spec = Rows.bindNullable(spec, "score", report.score(), Double.class);
         spec = Rows.bindNullable(spec, "evaluation", report.evaluationId(), String.class);
         spec = Rows.bindNullable(spec, "detail", report.detail(), String.class);
+        if (decidedAt != null) {
+            spec = spec.bind("decided", decidedAt);
+        }
         return spec.map((row, meta) -> result(row)).one();
     }
 
     /** The version's latest gate result; empty when it has none. */
     public Mono<GateResult> latest(String tenantId, String versionId) {
         return db.sql("SELECT " + COLUMNS + " FROM launch_gate_results WHERE tenant_id = :tenant "
-                        + "AND agent_version_id = :version ORDER BY id DESC LIMIT 1")
+                        + "AND agent_version_id = :version ORDER BY decided_at DESC, id DESC LIMIT 1")
                 .bind("tenant", tenantId)
                 .bind("version", versionId)
                 .map((row, meta) -> result(row))

@@ -4,6 +4,7 @@ import dev.voiceagent.gateway.support.CallTraces;
 import dev.voiceagent.support.EventLoops;
 import io.netty.util.concurrent.EventExecutor;
 import java.net.URI;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -31,7 +32,9 @@ import reactor.core.publisher.Sinks;
  * <p>
  * The first connection goes to the bridge instance the {@link BridgeDirectory} chooses for the call (where its
  * pre-warm went); when that instance refuses at capacity or cannot be connected to, the next goes to the bridge
- * Service, so that another instance takes the call.
+ * Service, so that another instance takes the call. A connection counts as opened once its WebSocket handshake is
+ * done; one whose handshake has not finished within the connect timeout (a wedged instance that accepts TCP but
+ * never answers the upgrade) is given up as unreachable.
  */
 public class BridgeRelay {
 
@@ -44,12 +47,15 @@ public class BridgeRelay {
     private final BridgeDirectory directory;
     private final BridgeLoss loss;
     private final int refusalRetries;
+    private final Duration connectTimeout;
 
-    public BridgeRelay(WebSocketClient client, BridgeDirectory directory, BridgeLoss loss, int refusalRetries) {
+    public BridgeRelay(WebSocketClient client, BridgeDirectory directory, BridgeLoss loss, int refusalRetries,
+                       Duration connectTimeout) {
         this.client = client;
         this.directory = directory;
         this.loss = loss;
         this.refusalRetries = refusalRetries;
+        this.connectTimeout = connectTimeout;
     }
 
     /**
@@ -119,6 +125,8 @@ public class BridgeRelay {
                                     .doFinally(signal -> bridgeEnded.tryEmitValue(true)),
                             callerClosed(stream, bridge, bridgeEnded.asMono()));
                 }))
+                // the handshake, not the call: once the connection is open this never fires
+                .timeout(Mono.delay(connectTimeout).flatMap(t -> stream.opened ? Mono.never() : Mono.just(t)))
                 .onErrorResume(e -> {
                     stream.failure = e;
                     if (stream.unreachableInstance()) {

@@ -399,7 +399,8 @@ public class GatewayConfiguration implements WebFluxConfigurer {
         var limits = gateway.limits();
         var streamLimits = new StreamLimits(limits.enabled() ? limits.tenantConcurrentStreams() : Integer.MAX_VALUE,
                 limits.enabled() ? limits.streamFramesPerSecond() : Integer.MAX_VALUE, System::nanoTime);
-        var relay = new BridgeRelay(client, bridgeDirectory, loss, gateway.bridgeRefusalRetries());
+        var relay = new BridgeRelay(client, bridgeDirectory, loss, gateway.bridgeRefusalRetries(),
+                gateway.bridgeConnectTimeout());
         var handler = new MediaStreamHandler(tokens, uses, relay, gateway.streamStartTimeout(), lines, streamLimits,
                 gateway.maxFrameBytes());
         // the drain gauge of deploy/drain.sh (preStop): the pod waits while Twilio streams through it

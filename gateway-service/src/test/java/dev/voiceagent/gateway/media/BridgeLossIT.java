@@ -54,7 +54,8 @@ import reactor.netty.http.server.HttpServer;
         "voice.twilio.auth-token=bridge-loss-token",
         "voice.twilio.timeout=3s",
         "voice.gateway.media-token-secrets=bridge-loss-secret",
-        "voice.gateway.bridge-loss-outcome-grace=1s"})
+        "voice.gateway.bridge-loss-outcome-grace=1s",
+        "voice.gateway.bridge-connect-timeout=2s"})
 @VoiceInfrastructure
 class BridgeLossIT {
 
@@ -88,9 +89,14 @@ class BridgeLossIT {
     /** Calls whose first media frame the stand-in answers with audio, then closes with 1008. */
     static final Set<String> SPEAK_THEN_1008 = ConcurrentHashMap.newKeySet();
 
+    /** Calls whose upgrade request the stand-in takes and never answers: a wedged instance. */
+    static final Set<String> NEVER_UPGRADE = ConcurrentHashMap.newKeySet();
+
     static final DisposableServer BRIDGE = LingeringClose.onEveryConnection(HttpServer.create(),
                     LingeringClose.DEFAULT_LINGER).port(0)
-            .route(routes -> routes.ws("/internal/v1/media-stream", (in, out) -> {
+            .route(routes -> routes.route(request -> NEVER_UPGRADE.contains(request.requestHeaders()
+                            .get("X-Voice-Call-Sid")), (request, response) -> Mono.never())
+                    .ws("/internal/v1/media-stream", (in, out) -> {
                 String callSid = in.headers().get("X-Voice-Call-Sid");
                 List<String> frames = new CopyOnWriteArrayList<>();
                 List<List<String>> connections = CONNECTIONS.computeIfAbsent(callSid, sid -> new CopyOnWriteArrayList<>());
@@ -161,6 +167,20 @@ class BridgeLossIT {
         assertThat(header).as("the outcome record's traceparent").isNotNull();
         assertThat(new String(header.value(), StandardCharsets.UTF_8)).startsWith("00-" + traceId + "-")
                 .as("a span of its own in that trace").doesNotContain("00f067aa0ba902b7");
+    }
+
+    @Test
+    void aBridgeThatNeverAnswersTheUpgradeIsGivenUpAfterTheConnectTimeout() {
+        String sid = newSid();
+        NEVER_UPGRADE.add(sid);
+        String token = tokens.mint(sid, "acme", "support", "acme-support-v1", "+15555550100", "inbound", null);
+
+        int code = closeCodeAfter(CONNECTED, start(sid, token), media(1));
+
+        assertThat(code).as("the stream closes as a server error").isEqualTo(1011);
+        assertThat(TWIML_UPDATES.get(sid)).as("the caller hears the apology, not silence")
+                .contains("<Say>" + BridgeLoss.MESSAGE + "</Say>").contains("<Hangup/>");
+        theGatewaysOutcome(sid, BridgeLoss.REASON);
     }
 
     @Test

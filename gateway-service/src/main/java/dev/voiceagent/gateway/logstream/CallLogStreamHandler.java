@@ -68,20 +68,35 @@ public class CallLogStreamHandler {
                         .body(BodyInserters.fromServerSentEvents(events(call))));
     }
 
-    private Flux<ServerSentEvent<Object>> events(CallLog call) {
-        if (CallStatus.fromWire(call.status()).map(CallStatus::terminal).orElse(false)) {
+    Flux<ServerSentEvent<Object>> events(CallLog call) {
+        if (ended(call)) {
             return Flux.just(ended(call.status()));
         }
+        // merge subscribes in order: the watch is attached before the call is looked up again, so an end that
+        // came between the first lookup and the watch (when nobody watched, and it was dropped) is not missed
         Flux<ServerSentEvent<Object>> lines = streams.watch(call.tenantId(), call.callSid())
                 .map(line -> ServerSentEvent.builder((Object) LogLineView.of(line))
                         .id(line.id()).event("log").build());
+        Mono<ServerSentEvent<Object>> lookAgain = calls.findForTenant(call.tenantId(), call.callSid())
+                .filter(CallLogStreamHandler::ended)
+                .doOnNext(over -> streams.complete(over.callSid()))
+                .then(Mono.empty());
+        // the end event names how the call ended (busy, no-answer, failed, …), as the call log has it by then
+        Mono<ServerSentEvent<Object>> end = Mono.defer(() -> calls.findForTenant(call.tenantId(), call.callSid()))
+                .filter(CallLogStreamHandler::ended)
+                .map(over -> ended(over.status()))
+                .defaultIfEmpty(ended("completed"));
         Flux<ServerSentEvent<Object>> heartbeats = Flux.interval(settings.heartbeat())
                 .map(tick -> ServerSentEvent.builder().comment("heartbeat").build());
         // the end event closes the merge, which cancels the heartbeats with it
-        return Flux.merge(lines.concatWith(Mono.fromSupplier(() -> ended("completed"))), heartbeats)
+        return Flux.merge(lines.concatWith(end), lookAgain, heartbeats)
                 .startWith(ServerSentEvent.builder().comment("streaming call " + call.callSid()).build())
                 .takeUntil(event -> END.equals(event.event()))
                 .take(settings.maxDuration());
+    }
+
+    private static boolean ended(CallLog call) {
+        return CallStatus.fromWire(call.status()).map(CallStatus::terminal).orElse(false);
     }
 
     private static ServerSentEvent<Object> ended(String status) {

@@ -30,6 +30,7 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 /** Cancel and reassign, SLA filters and expiry, signed SLA webhooks with retries, reconciliation with call logs. */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "voice.callbacks.sweep-interval=200ms",
+        "voice.callbacks.notifications.delivery-interval=200ms",
         "voice.callbacks.notifications.secrets.hooked=s3cret",
         "voice.callbacks.notifications.initial-backoff=100ms",
         "voice.callbacks.notifications.max-attempts=3",

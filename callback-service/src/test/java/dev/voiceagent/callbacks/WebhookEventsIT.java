@@ -46,6 +46,7 @@ import reactor.test.StepVerifier;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "voice.callbacks.sweep-interval=200ms",
+        "voice.callbacks.notifications.delivery-interval=200ms",
         "voice.callbacks.notifications.secrets.hooks=s3cret",
         "voice.callbacks.notifications.secrets.deadhooks=d3ad",
         "voice.callbacks.notifications.initial-backoff=100ms",

@@ -18,6 +18,8 @@ public record QueuePolicyProperties(@DefaultValue("30s") Duration sweepInterval,
                                     @DefaultValue OnCallSms onCallSms,
                                     @DefaultValue Reconciliation reconciliation) {
 
+    private static final Duration LEASE_MARGIN = Duration.ofSeconds(30);
+
     /** A task still open (or claimed, if included) this long after its due time expires. */
     public record Expiry(@DefaultValue("true") boolean enabled, @DefaultValue("24h") Duration afterDue,
                          @DefaultValue("false") boolean includeClaimed) {
@@ -26,15 +28,29 @@ public record QueuePolicyProperties(@DefaultValue("30s") Duration sweepInterval,
     /**
      * Signed webhook events (call completed, task lifecycle, SLA): HMAC-SHA256 secret per tenant (else the
      * default; none means not sent), timeout per attempt, attempts before an event is dead, back-off between
-     * attempts.
+     * attempts; how often due events are looked for, how many tenants are sent to at once (each tenant's events
+     * one at a time) and how many of one tenant's events are leased together.
      */
     public record Notifications(@DefaultValue("true") boolean enabled, Map<String, String> secrets,
                                 String defaultSecret, @DefaultValue("5s") Duration timeout,
                                 @DefaultValue("6") int maxAttempts, @DefaultValue("10s") Duration initialBackoff,
-                                @DefaultValue("10m") Duration maxBackoff) {
+                                @DefaultValue("10m") Duration maxBackoff,
+                                @DefaultValue("2s") Duration deliveryInterval,
+                                @DefaultValue("8") int concurrency, @DefaultValue("10") int batchSize) {
 
         public Notifications {
             secrets = secrets == null ? Map.of() : Map.copyOf(secrets);
+            concurrency = Math.max(1, concurrency);
+            batchSize = Math.max(1, batchSize);
+        }
+
+        /**
+         * How long a leased batch stays with its sender: every send of the batch may take the whole timeout, one at a
+         * time, and the margin covers the database writes between them; so a lease never runs out while its batch
+         * is still being sent, and no other sender takes the same events.
+         */
+        public Duration lease() {
+            return timeout.multipliedBy(batchSize).plus(LEASE_MARGIN);
         }
 
         /** The tenant's signing secret, if any. */

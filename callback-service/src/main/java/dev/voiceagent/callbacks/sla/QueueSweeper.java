@@ -5,7 +5,6 @@ import dev.voiceagent.callbacks.oncall.OnCallAlerts;
 import dev.voiceagent.callbacks.reconcile.CallLogReconciler;
 import dev.voiceagent.callbacks.task.TaskLifecycle;
 import dev.voiceagent.callbacks.task.TaskRepository;
-import dev.voiceagent.callbacks.webhook.TenantWebhooks;
 import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,8 +16,9 @@ import reactor.core.publisher.Mono;
 
 /**
  * The queue's scheduled work, every {@code voice.callbacks.sweep-interval}: raise SLA notifications, expire tasks
- * long past due (when the policy says so), open tasks for completed calls without an outcome, deliver due webhook
- * events, request due on-call SMS alerts, then refresh the SLA gauges ({@link CallbackQueueMetrics}).
+ * long past due (when the policy says so), open tasks for completed calls without an outcome, request due on-call
+ * SMS alerts, then refresh the SLA gauges ({@link CallbackQueueMetrics}). Webhook events are delivered apart
+ * ({@link dev.voiceagent.callbacks.webhook.WebhookSweeper}), so a tenant's slow endpoint cannot hold this up.
  * A managed lifecycle bean: one tracked pipeline, started with the context and disposed when it stops; a failed
  * sweep is logged and the next tick runs.
  */
@@ -30,7 +30,6 @@ public class QueueSweeper extends BackgroundLoop {
     private final TaskRepository tasks;
     private final SlaNotifier notifier;
     private final CallLogReconciler reconciler;
-    private final TenantWebhooks webhooks;
     private final OnCallAlerts alerts;
     private final TaskLifecycle lifecycle;
     private final QueuePolicyProperties policy;
@@ -38,11 +37,10 @@ public class QueueSweeper extends BackgroundLoop {
     private final CallbackQueueMetrics metrics;
 
     public QueueSweeper(TaskRepository tasks, SlaNotifier notifier, CallLogReconciler reconciler,
-                        TenantWebhooks webhooks, OnCallAlerts alerts, TaskLifecycle lifecycle,
+                        OnCallAlerts alerts, TaskLifecycle lifecycle,
                         QueuePolicyProperties policy, ReactiveTransactionManager transactions,
                         CallbackQueueMetrics metrics) {
         this.tasks = tasks;
-        this.webhooks = webhooks;
         this.alerts = alerts;
         this.lifecycle = lifecycle;
         this.notifier = notifier;
@@ -58,7 +56,6 @@ public class QueueSweeper extends BackgroundLoop {
         return notifier.raise()
                 .then(expire(now))
                 .then(reconciler.openUnknownOutcomes(now))
-                .then(webhooks.deliverDue())
                 .then(alerts.requestDue())
                 .then(refreshMetrics());
     }

@@ -19,19 +19,19 @@ class WebhookSignerTest {
     @Test
     void tenantSecretsFallBackToTheDefaultAndNeverPrint() {
         var withDefault = new QueuePolicyProperties.Notifications(true, Map.of("a", "sa"), "dflt",
-                Duration.ofSeconds(1), 3, Duration.ofSeconds(1), Duration.ofSeconds(5));
+                Duration.ofSeconds(1), 3, Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(2), 8, 10);
         assertThat(withDefault.secretOf("a")).isEqualTo("sa");
         assertThat(withDefault.secretOf("b")).isEqualTo("dflt");
         assertThat(withDefault.toString()).doesNotContain("sa\"").doesNotContain("dflt");
         var none = new QueuePolicyProperties.Notifications(true, null, null, Duration.ofSeconds(1), 3,
-                Duration.ofSeconds(1), Duration.ofSeconds(5));
+                Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(2), 8, 10);
         assertThat(none.secretOf("a")).isNull();
     }
 
     @Test
     void backOffDoublesUpToTheCap() {
         var settings = new QueuePolicyProperties.Notifications(true, null, null, Duration.ofSeconds(1), 6,
-                Duration.ofSeconds(10), Duration.ofSeconds(60));
+                Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(2), 8, 10);
         assertThat(settings.backoff(1)).isEqualTo(Duration.ofSeconds(10));
         assertThat(settings.backoff(2)).isEqualTo(Duration.ofSeconds(20));
         assertThat(settings.backoff(3)).isEqualTo(Duration.ofSeconds(40));

@@ -14,7 +14,7 @@ OUT = ROOT / "docs/asyncapi.yaml"
 # channel id -> (address, key, description, producer, consumers, event types)
 CHANNELS = {
     "callEvents": ("voice.call.events.v1", "call SID", "Call lifecycle from the gateway.", "gateway-service",
-                   ["analytics"], ["voice.call.created", "voice.call.status_changed", "voice.call.unroutable"]),
+                   ["callback-service", "analytics"], ["voice.call.created", "voice.call.status_changed", "voice.call.unroutable"]),
     "sessionEvents": ("voice.session.events.v1", "call SID", "Live session lifecycle and state from the media bridge.",
                       "media-bridge-service", ["analytics"],
                       ["voice.session.started", "voice.session.state_changed", "voice.session.barge_in",

@@ -19,7 +19,9 @@ import reactor.core.publisher.Mono;
  * {@code voice.call.completed} for the tenant's webhook, once per call: its id derives from tenant and call SID, so
  * whichever report of the end comes first — the session's outcome, a call log status saying the call never
  * connected, or reconciliation finding a completed call without an outcome — is the only one, and a redelivered
- * outcome adds nothing. Numbers are masked; the tenant's API has the full call log.
+ * outcome adds nothing. Reconciliation waits its grace period from when this service saw the call complete, so an
+ * outcome that is late only because its consumer lagged (or the service was down) still makes it into the event.
+ * Numbers are masked; the tenant's API has the full call log.
  */
 @Component
 public class CallCompletedNotifier {
@@ -57,7 +59,7 @@ public class CallCompletedNotifier {
 
     /**
      * The call log says the call ended without a session ({@code no-answer}, {@code busy}, …), or a completed
-     * call's session never reported an outcome.
+     * call's session reported no outcome within the reconciliation grace period.
      */
     public Mono<Boolean> withoutOutcome(String tenantId, String callSid) {
         return record(tenantId, callSid).flatMap(record -> {

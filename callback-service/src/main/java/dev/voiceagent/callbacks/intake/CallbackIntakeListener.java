@@ -1,6 +1,5 @@
 package dev.voiceagent.callbacks.intake;
 
-import dev.voiceagent.callbacks.calls.CallCompletedNotifier;
 import dev.voiceagent.callbacks.reconcile.CallLogReconciler;
 import dev.voiceagent.contracts.CallbackRequested;
 import dev.voiceagent.contracts.EventCodec;
@@ -29,12 +28,9 @@ public class CallbackIntakeListener {
 
     private final TaskOpener opener;
     private final CallLogReconciler reconciler;
-    private final CallCompletedNotifier callCompleted;
 
-    public CallbackIntakeListener(TaskOpener opener, CallLogReconciler reconciler,
-                                  CallCompletedNotifier callCompleted) {
+    public CallbackIntakeListener(TaskOpener opener, CallLogReconciler reconciler) {
         this.opener = opener;
-        this.callCompleted = callCompleted;
         this.reconciler = reconciler;
     }
 
@@ -49,8 +45,9 @@ public class CallbackIntakeListener {
     }
 
     /**
-     * Every outcome is noted for reconciliation and reported to the tenant's webhook ({@code voice.call.completed},
-     * once per call); a {@code callback_created} one also opens a task.
+     * Every outcome is noted for reconciliation (a late one closes the call's {@code unknown_outcome} task) and
+     * reported to the tenant's webhook ({@code voice.call.completed}, once per call); a {@code callback_created} one
+     * also opens a task, or takes that {@code unknown_outcome} task over.
      */
     @KafkaListener(id = "callback-outcomes", topics = Topics.OUTCOMES)
     public Mono<Void> onOutcome(ConsumerRecord<String, String> record) {
@@ -59,8 +56,7 @@ public class CallbackIntakeListener {
                 || outcome.outcome() == null || envelope.get().callSid() == null) {
             return Mono.empty();
         }
-        Mono<Void> noted = reconciler.onOutcome(envelope.get(), outcome.outcome().wire())
-                .then(callCompleted.fromOutcome(envelope.get(), outcome)).then();
+        Mono<Void> noted = reconciler.onOutcome(envelope.get(), outcome);
         return outcome.outcome() == Outcome.CALLBACK_CREATED
                 ? noted.then(opener.fromOutcome(envelope.get(), outcome)) : noted;
     }

@@ -20,7 +20,8 @@ import reactor.core.publisher.Mono;
 
 /**
  * Opens tasks idempotently. A callback request opens one task per {@code callback_id}; a {@code callback_created}
- * outcome opens one only when its call has no task yet. Both run under a per-call advisory lock, so whichever
+ * outcome opens one only when its call has no task yet, and takes over the call's {@code unknown_outcome} task when
+ * it arrives after reconciliation opened one. Both run under a per-call advisory lock, so whichever
  * arrives second sees the first: a request arriving after an outcome-made task fills that task in instead of
  * opening a second one.
  */
@@ -64,8 +65,16 @@ public class TaskOpener {
                 envelope.tenantId(), envelope.callSid(), outcome.callerNumber(), reason, SlaPolicy.NORMAL, null,
                 sla.dueAt(SlaPolicy.NORMAL, envelope.time()), CallbackTask.OPEN, null, null, "outcome", null, null);
         Mono<Void> open = tasks.existsForCall(task.tenantId(), task.callSid())
-                .flatMap(exists -> exists ? Mono.empty() : insert(task, "opened from the call's outcome"));
+                .flatMap(exists -> exists ? takeOverUnknownOutcome(task, envelope.source())
+                        : insert(task, "opened from the call's outcome"));
         return tx.transactional(tasks.lockCall(task.tenantId(), task.callSid()).then(open));
+    }
+
+    /** The outcome came after reconciliation opened a task for want of it: that task becomes the outcome's. */
+    private Mono<Void> takeOverUnknownOutcome(CallbackTask task, String actor) {
+        return tasks.adoptReconciliationTask(task)
+                .flatMap(id -> tasks.addHistory(id, "merged", actor, "the call's outcome arrived late: "
+                        + task.reason()));
     }
 
     private Mono<Boolean> adoptOrInsert(CallbackTask task) {

@@ -9,6 +9,8 @@ import dev.voiceagent.callbacks.task.TaskRepository;
 import dev.voiceagent.contracts.CallEvents.CallCreated;
 import dev.voiceagent.contracts.CallEvents.CallStatusChanged;
 import dev.voiceagent.contracts.EventEnvelope;
+import dev.voiceagent.contracts.Outcome;
+import dev.voiceagent.contracts.SessionOutcome;
 import dev.voiceagent.support.PhoneNumbers;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -20,13 +22,15 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.ReactiveTransactionManager;
 import org.springframework.transaction.reactive.TransactionalOperator;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
  * Reconciles tasks with call logs: a call that ended {@code no-answer}, {@code busy}, {@code failed} or
  * {@code canceled} flags its active tasks (also tasks opened after the status arrived); a {@code completed} call
- * whose session sent no outcome within the grace period opens a task {@code unknown_outcome}. Both kinds of call
- * are reported to the tenant's webhook as {@code voice.call.completed} without an outcome.
+ * whose session sent no outcome within the grace period (counted from when this service saw the completion) opens a
+ * task {@code unknown_outcome}, which an outcome arriving later still closes. Both kinds of call are reported to the
+ * tenant's webhook as {@code voice.call.completed} without an outcome.
  */
 @Component
 public class CallLogReconciler {
@@ -71,8 +75,29 @@ public class CallLogReconciler {
                 .then(callCompleted.withoutOutcome(envelope.tenantId(), envelope.callSid())).then());
     }
 
-    public Mono<Void> onOutcome(EventEnvelope<?> envelope, String outcome) {
-        return calls.outcome(envelope.tenantId(), envelope.callSid(), outcome);
+    /**
+     * Notes the session's outcome and reports the call to the tenant's webhook, under the call's lock so that
+     * reconciliation sees either both or neither. An outcome that arrives after reconciliation gave up on it closes the
+     * {@code unknown_outcome} task: cancelled, unless the outcome asks for a callback, in which case the intake takes
+     * the task over ({@link dev.voiceagent.callbacks.intake.TaskOpener#fromOutcome}) so the call keeps one task.
+     */
+    public Mono<Void> onOutcome(EventEnvelope<?> envelope, SessionOutcome outcome) {
+        String tenantId = envelope.tenantId();
+        String callSid = envelope.callSid();
+        Mono<Void> close = outcome.outcome() == Outcome.CALLBACK_CREATED ? Mono.empty()
+                : cancelUnknownOutcomeTask(tenantId, callSid, outcome.outcome().wire());
+        return tx.transactional(tasks.lockCall(tenantId, callSid)
+                .then(calls.outcome(tenantId, callSid, outcome.outcome().wire()))
+                .then(close)
+                .then(callCompleted.fromOutcome(envelope, outcome))
+                .then());
+    }
+
+    private Mono<Void> cancelUnknownOutcomeTask(String tenantId, String callSid, String outcome) {
+        return tasks.cancelReconciliationTasks(tenantId, callSid)
+                .concatMap(id -> lifecycle.record(id, TaskLifecycle.CANCELLED, "callback-service",
+                        "the call's outcome arrived late: " + outcome))
+                .then();
     }
 
     /** For a task just opened: flags it if its call is already known not to have connected. */
@@ -96,15 +121,28 @@ public class CallLogReconciler {
         if (!policy.reconciliation().enabled()) {
             return Mono.just(0L);
         }
-        return calls.completedWithoutOutcome(now.minus(policy.reconciliation().unknownOutcomeAfter()))
+        return calls.completedWithoutOutcome(policy.reconciliation().unknownOutcomeAfter())
+                .collectList()
+                .flatMapMany(Flux::fromIterable)
                 .concatMap(call -> tx.transactional(tasks.lockCall(call.tenantId(), call.callSid())
-                        .then(tasks.existsForCall(call.tenantId(), call.callSid()))
-                        .flatMap(exists -> exists ? Mono.just(false) : open(call, now).thenReturn(true))
-                        .flatMap(opened -> calls.reconciled(call.callSid())
-                                .then(callCompleted.withoutOutcome(call.tenantId(), call.callSid()))
-                                .thenReturn(opened))))
+                        .then(reconcile(call, now))))
                 .filter(Boolean::booleanValue)
                 .count();
+    }
+
+    /**
+     * Under the call's lock: the outcome may have arrived since the call was listed, and then there is nothing to do;
+     * otherwise a task unless the call has one, and the call is reported without an outcome.
+     */
+    private Mono<Boolean> reconcile(CallRecordRepository.CompletedCall call, Instant now) {
+        return calls.awaitingOutcome(call.callSid())
+                .filter(Boolean::booleanValue)
+                .flatMap(awaiting -> tasks.existsForCall(call.tenantId(), call.callSid()))
+                .flatMap(exists -> exists ? Mono.just(false) : open(call, now).thenReturn(true))
+                .flatMap(opened -> calls.reconciled(call.callSid())
+                        .then(callCompleted.withoutOutcome(call.tenantId(), call.callSid()))
+                        .thenReturn(opened))
+                .defaultIfEmpty(false);
     }
 
     private Mono<Void> open(CallRecordRepository.CompletedCall call, Instant now) {

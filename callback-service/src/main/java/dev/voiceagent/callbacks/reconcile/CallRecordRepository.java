@@ -1,6 +1,7 @@
 package dev.voiceagent.callbacks.reconcile;
 
 import dev.voiceagent.contracts.CallEvents.CallCreated;
+import java.time.Duration;
 import java.time.Instant;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.r2dbc.core.DatabaseClient.GenericExecuteSpec;
@@ -33,15 +34,38 @@ public class CallRecordRepository {
         return nullable(spec, "version", created.agentVersionId()).then();
     }
 
+    /**
+     * Applies a status from the call log if it moves the call forward: a higher rank, or the same rank reported later
+     * (the gateway emits statuses in rank order, but this service may apply one call's events out of order, as its
+     * listeners process the records of a poll concurrently). An earlier status applied late changes nothing.
+     */
     public Mono<Void> status(String tenantId, String callSid, String status, Instant at, Integer durationSeconds) {
-        GenericExecuteSpec spec = db.sql("INSERT INTO call_records (call_sid, tenant_id, status, status_at, "
-                        + "duration_seconds) VALUES (:sid, :tenant, :status, :at, :duration) ON CONFLICT (call_sid) "
-                        + "DO UPDATE SET status = EXCLUDED.status, status_at = EXCLUDED.status_at, "
+        GenericExecuteSpec spec = db.sql("INSERT INTO call_records (call_sid, tenant_id, status, status_rank, status_at, "
+                        + "status_received_at, duration_seconds) VALUES (:sid, :tenant, :status, :rank, :at, now(), "
+                        + ":duration) ON CONFLICT (call_sid) DO UPDATE SET status = EXCLUDED.status, "
+                        + "status_rank = EXCLUDED.status_rank, status_at = EXCLUDED.status_at, status_received_at = now(), "
                         + "duration_seconds = COALESCE(EXCLUDED.duration_seconds, call_records.duration_seconds), "
-                        + "updated_at = now()")
-                .bind("sid", callSid).bind("tenant", tenantId).bind("status", status).bind("at", at);
+                        // a row written before ranks were stored (no status_rank) may always be moved on
+                        + "updated_at = now() WHERE (COALESCE(call_records.status_rank, -1), "
+                        + "COALESCE(call_records.status_at, '-infinity')) < (EXCLUDED.status_rank, EXCLUDED.status_at)")
+                .bind("sid", callSid).bind("tenant", tenantId).bind("status", status).bind("rank", (short) rank(status))
+                .bind("at", at);
         return (durationSeconds == null ? spec.bindNull("duration", Integer.class)
                 : spec.bind("duration", durationSeconds)).then();
+    }
+
+    /**
+     * Twilio's statuses in their only order: queued &lt; initiated &lt; ringing &lt; in-progress &lt; a terminal one
+     * (all terminal statuses share the top rank); a status this service does not know ranks with the first.
+     */
+    static int rank(String status) {
+        return switch (status) {
+            case "initiated" -> 1;
+            case "ringing" -> 2;
+            case "in-progress" -> 3;
+            case "completed", "busy", "no-answer", "failed", "canceled" -> 4;
+            default -> 0;
+        };
     }
 
     /** What is known about a call so far. */
@@ -67,15 +91,29 @@ public class CallRecordRepository {
                 .bind("sid", callSid).map(row -> row.get("status", String.class)).one();
     }
 
-    /** Completed calls without an outcome since before {@code cutoff}, not yet reconciled. */
-    public Flux<CompletedCall> completedWithoutOutcome(Instant cutoff) {
+    /**
+     * Completed calls without an outcome, not yet reconciled, that this service learned of at least {@code grace}
+     * ago: the grace runs from when the completion was applied here, not from the event's time, so completions
+     * consumed late (after an outage, or ahead of a lagging outcomes consumer) still wait for their outcome.
+     */
+    public Flux<CompletedCall> completedWithoutOutcome(Duration grace) {
+        // a row written by an instance of the previous version has no status_received_at: its last update stands in
         return db.sql("SELECT call_sid, tenant_id, caller_number FROM call_records WHERE status = 'completed' "
-                        + "AND outcome IS NULL AND reconciled_at IS NULL AND status_at <= :cutoff "
-                        + "ORDER BY status_at LIMIT 100")
-                .bind("cutoff", cutoff)
+                        + "AND outcome IS NULL AND reconciled_at IS NULL "
+                        + "AND COALESCE(status_received_at, updated_at) <= now() - CAST(:grace AS interval) "
+                        + "ORDER BY COALESCE(status_received_at, updated_at) LIMIT 100")
+                .bind("grace", grace.toMillis() + " milliseconds")
                 .map(row -> new CompletedCall(row.get("call_sid", String.class), row.get("tenant_id", String.class),
                         row.get("caller_number", String.class)))
                 .all();
+    }
+
+    /** Whether the call still has no outcome and is not reconciled: the check under the call's lock. */
+    public Mono<Boolean> awaitingOutcome(String callSid) {
+        return db.sql("SELECT outcome IS NULL AND reconciled_at IS NULL AS awaiting FROM call_records "
+                        + "WHERE call_sid = :sid")
+                .bind("sid", callSid).map(row -> Boolean.TRUE.equals(row.get("awaiting", Boolean.class))).one()
+                .defaultIfEmpty(false);
     }
 
     public Mono<Void> reconciled(String callSid) {

@@ -80,7 +80,10 @@ public record QueuePolicyProperties(@DefaultValue("30s") Duration sweepInterval,
     public record OnCallSms(@DefaultValue("true") boolean enabled, @DefaultValue("30s") Duration retry) {
     }
 
-    /** A completed call with no outcome after {@code unknownOutcomeAfter} gets a task {@code unknown_outcome}. */
+    /**
+     * A completed call still without an outcome {@code unknownOutcomeAfter} after this service saw it complete gets a
+     * task {@code unknown_outcome}.
+     */
     public record Reconciliation(@DefaultValue("true") boolean enabled,
                                  @DefaultValue("5m") Duration unknownOutcomeAfter) {
     }

@@ -14,6 +14,10 @@ import reactor.core.publisher.Mono;
 @Repository
 public class TaskRepository {
 
+    /** An active task reconciliation opened for want of an outcome, not since filled in by a callback request. */
+    private static final String UNKNOWN_OUTCOME_TASK = "source = 'reconciliation' AND callback_id IS NULL "
+            + "AND status IN ('open', 'claimed')";
+
     private final DatabaseClient db;
     private final String windowSql;
 
@@ -143,6 +147,34 @@ public class TaskRepository {
         return db.sql("UPDATE callback_tasks SET status = 'cancelled', updated_at = now() "
                         + "WHERE id = :id AND tenant_id = :tenant AND status IN ('open', 'claimed')")
                 .bind("id", id).bind("tenant", tenantId).fetch().rowsUpdated();
+    }
+
+    /**
+     * The call's active tasks that reconciliation opened for lack of an outcome (and no callback request has filled in
+     * since) → cancelled; answers their ids.
+     */
+    public Flux<String> cancelReconciliationTasks(String tenantId, String callSid) {
+        return db.sql("UPDATE callback_tasks SET status = 'cancelled', updated_at = now() WHERE tenant_id = :tenant "
+                        + "AND call_sid = :callSid AND " + UNKNOWN_OUTCOME_TASK + " RETURNING id")
+                .bind("tenant", tenantId).bind("callSid", callSid)
+                .map(row -> row.get("id", String.class)).all();
+    }
+
+    /**
+     * Gives the call's active {@code unknown_outcome} task what a late {@code callback_created} outcome says: its
+     * reason, its source, and the earlier of the two due times; answers the task's id, empty if there is none.
+     */
+    public Mono<String> adoptReconciliationTask(CallbackTask fromOutcome) {
+        GenericExecuteSpec spec = db.sql("UPDATE callback_tasks SET reason = :reason, source = :source, "
+                        + "due_at = LEAST(due_at, :due), caller_number = COALESCE(caller_number, :caller), "
+                        + "updated_at = now() WHERE tenant_id = :tenant AND call_sid = :callSid AND "
+                        + UNKNOWN_OUTCOME_TASK + " RETURNING id")
+                .bind("reason", fromOutcome.reason()).bind("source", fromOutcome.source())
+                .bind("due", fromOutcome.dueAt()).bind("tenant", fromOutcome.tenantId())
+                .bind("callSid", fromOutcome.callSid());
+        return nullable(spec, "caller", fromOutcome.callerNumber())
+                .map(row -> row.get("id", String.class)).all()
+                .collectList().flatMap(ids -> ids.isEmpty() ? Mono.empty() : Mono.just(ids.get(0)));
     }
 
     /** Open or claimed → claimed by {@code owner}; answers the previous owner ("" when none), empty if not active. */

@@ -15,7 +15,7 @@ public class IdempotencyRepository {
         this.db = db;
     }
 
-    /** The stored answer of a key whose first request timed out at Twilio: the call may or may not exist. */
+    /** The stored answer of a key whose first request got no clear answer from Twilio: the call may or may not exist. */
     public static final String AMBIGUOUS = "{\"ambiguous\":true}";
 
     /** A key's stored state: the request hash and the answer (null while the first request is in flight). */
@@ -59,7 +59,7 @@ public class IdempotencyRepository {
                 .then();
     }
 
-    /** Holds a key whose request may have placed the call (Twilio did not answer in time): it is never reused. */
+    /** Holds a key whose request may have placed the call (no clear answer from Twilio): it is never reused. */
     public Mono<Void> markAmbiguous(String tenantId, String key) {
         return db.sql("UPDATE make_call_requests SET response = :response "
                         + "WHERE tenant_id = :tenant AND idempotency_key = :key AND response IS NULL")

@@ -15,10 +15,14 @@ import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOper
 import io.github.resilience4j.reactor.timelimiter.TimeLimiterOperator;
 import io.github.resilience4j.timelimiter.TimeLimiter;
 import dev.voiceagent.gateway.support.CallTraces;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
 import org.springframework.http.HttpStatus;
+import org.springframework.web.ErrorResponseException;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
@@ -30,6 +34,8 @@ import reactor.core.scheduler.Schedulers;
 public class TwilioCallClient {
 
     static final List<String> STATUS_EVENTS = List.of("initiated", "ringing", "answered", "completed");
+    /** The problem property that marks a failed call creation after which the call may exist. */
+    public static final String CALL_MAY_EXIST = "call_may_exist";
 
     private final TwilioRestClient client;
     private final CircuitBreaker breaker;
@@ -63,7 +69,7 @@ public class TwilioCallClient {
         return Mono.defer(() -> {
             String traceparent = traces.current();
             return remote(Mono.fromCallable(() -> creator(to, from, machineDetection, traceparent).create(client)));
-        }).map(Call::getSid);
+        }).map(Call::getSid).onErrorMap(TwilioCallClient::creationProblem);
     }
 
     private CallCreator creator(String to, String from, MachineDetection machineDetection, String traceparent) {
@@ -88,21 +94,21 @@ public class TwilioCallClient {
 
     /** Replaces a live call's instructions with {@code <Say>message</Say><Hangup/>}. */
     public Mono<Void> sayAndHangUp(String callSid, String twiml) {
-        return remote(Mono.fromCallable(() -> Call.updater(callSid).setTwiml(twiml).update(client))).then();
+        return remote(Mono.fromCallable(() -> Call.updater(callSid).setTwiml(twiml).update(client)))
+                .onErrorMap(TwilioCallClient::toProblem).then();
     }
 
     /** Ends a live call. */
     public Mono<Void> hangUp(String callSid) {
         return remote(Mono.fromCallable(() -> Call.updater(callSid).setStatus(Call.UpdateStatus.COMPLETED)
-                .update(client))).then();
+                .update(client))).onErrorMap(TwilioCallClient::toProblem).then();
     }
 
-    /** The SDK blocks: off the event loop, within the time limiter, inside the breaker. */
+    /** The SDK blocks: off the event loop, within the time limiter, inside the breaker; errors as the SDK threw them. */
     private <T> Mono<T> remote(Mono<T> call) {
         return call.subscribeOn(Schedulers.boundedElastic())
                 .transformDeferred(TimeLimiterOperator.of(timeLimiter))
-                .transformDeferred(CircuitBreakerOperator.of(breaker))
-                .onErrorMap(TwilioCallClient::toProblem);
+                .transformDeferred(CircuitBreakerOperator.of(breaker));
     }
 
     /** Twilio answering 5xx, not answering, or timing out counts against the breaker; its 4xx answers do not. */
@@ -113,10 +119,54 @@ public class TwilioCallClient {
         return e instanceof ApiConnectionException || e instanceof TimeoutException || e instanceof ApiException;
     }
 
-    /** A failure after which the call may exist anyway: Twilio (or the way to it) did not answer in time. */
+    /**
+     * A failed {@link #create} after which the call may exist anyway (see {@link #mayHaveCreated}); such a problem
+     * carries {@value #CALL_MAY_EXIST}{@code : true}.
+     */
     public static boolean ambiguous(Throwable e) {
-        return e instanceof org.springframework.web.ErrorResponse problem
-                && problem.getStatusCode().value() == HttpStatus.GATEWAY_TIMEOUT.value();
+        return e instanceof ErrorResponseException problem && problem.getBody().getProperties() != null
+                && Boolean.TRUE.equals(problem.getBody().getProperties().get(CALL_MAY_EXIST));
+    }
+
+    /**
+     * Whether Twilio may have created the call despite the error. Only three answers rule it out: the breaker refused
+     * before anything was sent, Twilio answered 4xx (it refused the request, 429 included), or no connection to it
+     * was made. Anything else — a 5xx, no answer in time, a connection lost once the request was on its way, an answer
+     * that could not be read — leaves the call possibly created, and placing it again could ring the callee twice.
+     */
+    static boolean mayHaveCreated(Throwable e) {
+        if (e instanceof CallNotPermittedException) {
+            return false;
+        }
+        if (e instanceof ApiException api && api.getStatusCode() != null
+                && api.getStatusCode() >= 400 && api.getStatusCode() < 500) {
+            return false;
+        }
+        return !neverConnected(e);
+    }
+
+    /** The SDK wraps I/O errors; these causes mean the request never left this host. */
+    private static boolean neverConnected(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof ConnectException || cause instanceof UnknownHostException
+                    || cause instanceof NoRouteToHostException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Throwable creationProblem(Throwable e) {
+        if (!mayHaveCreated(e)) {
+            return toProblem(e);
+        }
+        ErrorResponseException problem = e instanceof TimeoutException
+                ? Problems.of(HttpStatus.GATEWAY_TIMEOUT, "Upstream timeout", "Twilio did not answer in time; the "
+                        + "call may have been placed.")
+                : Problems.of(HttpStatus.BAD_GATEWAY, "Upstream error", "Twilio's answer to the call creation failed "
+                        + "or was lost; the call may have been placed.");
+        problem.getBody().setProperty(CALL_MAY_EXIST, true);
+        return problem;
     }
 
     private static Throwable toProblem(Throwable e) {
@@ -131,7 +181,7 @@ public class TwilioCallClient {
             return Problems.of(HttpStatus.UNPROCESSABLE_CONTENT, "Call rejected by Twilio",
                     "Twilio refused the call: " + api.getMessage());
         }
-        if (e instanceof ApiException) {
+        if (e instanceof ApiException || e instanceof ApiConnectionException) {
             return Problems.of(HttpStatus.BAD_GATEWAY, "Upstream error", "Twilio could not create the call.");
         }
         return e;

@@ -21,6 +21,7 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,10 +30,12 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
 import org.springframework.http.MediaType;
+import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import reactor.core.publisher.Mono;
+import reactor.netty.DisposableChannel;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 
@@ -59,6 +62,10 @@ class MakeCallIT {
     static final AtomicInteger ATTEMPTS = new AtomicInteger();
     static final AtomicBoolean SLOW_TWILIO = new AtomicBoolean();
     static final AtomicInteger SLOW_ANSWERS = new AtomicInteger();
+    /** Twilio creates the call, then answers after this delay (within the gateway's timeout). */
+    static final AtomicReference<Duration> LATE_ANSWER = new AtomicReference<>(Duration.ZERO);
+    /** Twilio reads the request, then the connection drops before any answer. */
+    static final AtomicBoolean DROP_CONNECTION = new AtomicBoolean();
     static final DisposableServer TWILIO = HttpServer.create().port(0)
             .route(routes -> routes.post("/2010-04-01/Accounts/{account}/Calls.json", (request, response) ->
                     request.receive().aggregate().asString().defaultIfEmpty("").flatMap(body -> {
@@ -76,15 +83,22 @@ class MakeCallIT {
                                             .then())
                                     .doFinally(signal -> SLOW_ANSWERS.incrementAndGet());
                         }
+                        if (DROP_CONNECTION.get()) {
+                            // the request arrived; whether Twilio acted on it, the gateway cannot know
+                            response.withConnection(DisposableChannel::dispose);
+                            return Mono.<Void>never();
+                        }
                         if (TWILIO_FAILURES.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                             return response.status(500).header("Content-Type", "application/json")
                                     .sendString(Mono.just("{\"code\":20500,\"message\":\"Internal\",\"status\":500}"))
                                     .then();
                         }
-                        CREATES.add(fields);
                         String sid = "CA" + UUID.randomUUID().toString().replace("-", "");
-                        return response.status(201).header("Content-Type", "application/json")
-                                .sendString(Mono.just(callJson(request.param("account"), sid, to, from))).then();
+                        fields.put("_sid", List.of(sid));
+                        CREATES.add(fields);
+                        return Mono.delay(LATE_ANSWER.get())
+                                .then(response.status(201).header("Content-Type", "application/json")
+                                        .sendString(Mono.just(callJson(request.param("account"), sid, to, from))).then());
                     })))
             .bindNow();
     static final DisposableServer UPSTREAM = HttpServer.create().port(0)
@@ -114,6 +128,7 @@ class MakeCallIT {
     @Autowired WebTestClient web;
     @Autowired TenantDirectory directory;
     @Autowired CircuitBreaker twilioCircuitBreaker;
+    @Autowired DatabaseClient db;
     @Value("${spring.kafka.bootstrap-servers}") String bootstrap;
 
     @BeforeEach
@@ -124,6 +139,8 @@ class MakeCallIT {
         twilioCircuitBreaker.reset();
         TWILIO_FAILURES.set(0);
         SLOW_TWILIO.set(false);
+        LATE_ANSWER.set(Duration.ZERO);
+        DROP_CONNECTION.set(false);
     }
 
     @Test
@@ -300,7 +317,7 @@ class MakeCallIT {
         makeCall(patient, "initech-key", key, "{\"to\":\"+15555550141\"}").expectStatus().isEqualTo(409)
                 .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
                 .expectBody().jsonPath("$.detail").value(String.class,
-                        detail -> assertThat(detail).contains("timed out at Twilio"));
+                        detail -> assertThat(detail).contains("the call may have been placed"));
         assertThat(ATTEMPTS.get()).isEqualTo(attempts + 1);
 
         // the time limiter counts it where SREs look
@@ -311,6 +328,107 @@ class MakeCallIT {
 
         // the late answer is Twilio's business alone; wait for it so that it overlaps no other test
         await().atMost(Duration.ofSeconds(30)).until(() -> SLOW_ANSWERS.get() > slowAnswers);
+    }
+
+    @Test
+    void aTwilio5xxKeepsTheIdempotencyKeySoARetryNeverDialsAgain() {
+        // Twilio may have created the call before its 5xx: the key stays held, as after a timeout
+        TWILIO_FAILURES.set(1);
+        String key = UUID.randomUUID().toString();
+        int attempts = ATTEMPTS.get();
+        String problem = makeCall("initech-key", key, "{\"to\":\"+15555550144\"}").expectStatus().isEqualTo(502)
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody(String.class).returnResult().getResponseBody();
+
+        makeCall("initech-key", key, "{\"to\":\"+15555550144\"}").expectStatus().isEqualTo(409)
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody().jsonPath("$.detail").value(String.class,
+                        detail -> assertThat(detail).contains("the call may have been placed"));
+        assertThat(ATTEMPTS.get()).as("call creations that reached Twilio").isEqualTo(attempts + 1);
+        assertThat((Boolean) com.jayway.jsonpath.JsonPath.read(problem, "$.call_may_exist")).isTrue();
+    }
+
+    @Test
+    void aConnectionLostAfterTheRequestWasSentIs502AndKeepsTheIdempotencyKey() {
+        DROP_CONNECTION.set(true);
+        String key = UUID.randomUUID().toString();
+        int attempts = ATTEMPTS.get();
+        String problem = makeCall("initech-key", key, "{\"to\":\"+15555550145\"}").expectStatus().isEqualTo(502)
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody(String.class).returnResult().getResponseBody();
+        assertThat(ATTEMPTS.get()).as("one request, not repeated by the HTTP client").isEqualTo(attempts + 1);
+
+        DROP_CONNECTION.set(false);
+        makeCall("initech-key", key, "{\"to\":\"+15555550145\"}").expectStatus().isEqualTo(409)
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+        assertThat(ATTEMPTS.get()).as("call creations that reached Twilio").isEqualTo(attempts + 1);
+        assertThat((Boolean) com.jayway.jsonpath.JsonPath.read(problem, "$.call_may_exist")).isTrue();
+    }
+
+    @Test
+    void aCallLogWriteThatFailsOnceIsRetriedAndThePlacedCallIsLoggedAnnouncedAndRemembered() {
+        String to = "+15555550151";
+        failCallLogInserts(to, 1);
+        try {
+            int attempts = ATTEMPTS.get();
+            String key = UUID.randomUUID().toString();
+            String first = makeCall("acme-key", key, "{\"to\":\"" + to + "\",\"agent_key\":\"sales\"}")
+                    .expectStatus().isOk().expectBody(String.class).returnResult().getResponseBody();
+            String sid = com.jayway.jsonpath.JsonPath.read(first, "$.call_sid");
+
+            web.get().uri("/api/v1/call-logs/{sid}", sid).header("x-api-key", "acme-key").exchange()
+                    .expectStatus().isOk()
+                    .expectBody().jsonPath("$.agent_key").isEqualTo("sales");
+            try (KafkaEvents events = new KafkaEvents(bootstrap, Topics.CALL_EVENTS)) {
+                assertThat(events.await(e -> sid.equals(e.callSid()) && e.data() instanceof CallCreated, 1,
+                        Duration.ofSeconds(10))).hasSize(1);
+            }
+            makeCall("acme-key", key, "{\"to\":\"" + to + "\",\"agent_key\":\"sales\"}").expectStatus().isOk()
+                    .expectHeader().valueEquals("Idempotent-Replayed", "true")
+                    .expectBody(String.class).isEqualTo(first);
+            assertThat(ATTEMPTS.get()).as("call creations that reached Twilio").isEqualTo(attempts + 1);
+        } finally {
+            stopFailingCallLogInserts();
+        }
+    }
+
+    @Test
+    void aPlacedCallWhoseLogCannotBeWrittenIsStillAnsweredAndItsKeyNeverDialsAgain() {
+        String to = "+15555550152";
+        failCallLogInserts(to, Integer.MAX_VALUE);
+        try {
+            int attempts = ATTEMPTS.get();
+            String key = UUID.randomUUID().toString();
+            String first = makeCall("acme-key", key, "{\"to\":\"" + to + "\"}").expectStatus().isOk()
+                    .expectBody(String.class).returnResult().getResponseBody();
+            String sid = com.jayway.jsonpath.JsonPath.read(first, "$.call_sid");
+            assertThat(CREATES.stream().filter(c -> c.get("_sid").contains(sid))).hasSize(1);
+
+            makeCall("acme-key", key, "{\"to\":\"" + to + "\"}").expectStatus().isOk()
+                    .expectHeader().valueEquals("Idempotent-Replayed", "true")
+                    .expectBody(String.class).isEqualTo(first);
+            assertThat(ATTEMPTS.get()).as("call creations that reached Twilio").isEqualTo(attempts + 1);
+        } finally {
+            stopFailingCallLogInserts();
+        }
+    }
+
+    /** Makes inserts of call logs to {@code to} fail, the first {@code times} of them (a sequence counts them). */
+    private void failCallLogInserts(String to, int times) {
+        stopFailingCallLogInserts();
+        db.sql("CREATE SEQUENCE test_call_log_faults").then().block(Duration.ofSeconds(5));
+        db.sql("CREATE FUNCTION test_fail_call_log() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                + "IF NEW.to_number = '" + to + "' AND nextval('test_call_log_faults') <= " + times + " THEN "
+                + "RAISE EXCEPTION 'call log write refused by the test'; END IF; RETURN NEW; END $$")
+                .then().block(Duration.ofSeconds(5));
+        db.sql("CREATE TRIGGER test_fail_call_log BEFORE INSERT ON call_logs FOR EACH ROW "
+                + "EXECUTE FUNCTION test_fail_call_log()").then().block(Duration.ofSeconds(5));
+    }
+
+    private void stopFailingCallLogInserts() {
+        db.sql("DROP TRIGGER IF EXISTS test_fail_call_log ON call_logs").then().block(Duration.ofSeconds(5));
+        db.sql("DROP FUNCTION IF EXISTS test_fail_call_log()").then().block(Duration.ofSeconds(5));
+        db.sql("DROP SEQUENCE IF EXISTS test_call_log_faults").then().block(Duration.ofSeconds(5));
     }
 
     @Test

@@ -13,6 +13,7 @@ import dev.voiceagent.gateway.limits.CallSlots;
 import dev.voiceagent.gateway.limits.RateLimits;
 import dev.voiceagent.gateway.logstream.CallLogLines;
 import dev.voiceagent.gateway.outbox.CallEventOutbox;
+import dev.voiceagent.support.DatabaseDeadlines;
 import dev.voiceagent.support.Problems;
 import dev.voiceagent.support.RouteDescription;
 import dev.voiceagent.support.RouteDescription.Body;
@@ -86,8 +87,16 @@ public class MakeCallHandler {
         return auth.tenant(request)
                 .flatMap(tenant -> RequestBodies.readUtf8(request, MAX_BODY)
                         .map(body -> MakeCallRequest.parse(json, body, tenant))
-                        .flatMap(call -> key == null ? place(tenant, call, null).flatMap(MakeCallHandler::created)
+                        .flatMap(call -> key == null ? toTheEnd(place(tenant, call, null)).flatMap(MakeCallHandler::created)
                                 : placeOnce(tenant, key, call)));
+    }
+
+    /**
+     * Once Twilio may be asked, the attempt runs to its end whatever the client does: a client that hangs up must not
+     * leave a placed call without its log, its event or its key's answer (the SDK call itself would go on anyway).
+     */
+    private static <T> Mono<T> toTheEnd(Mono<T> attempt) {
+        return DatabaseDeadlines.toTheEnd(attempt);
     }
 
     private Mono<ServerResponse> placeOnce(TenantConfigPublished tenant, String key, MakeCallRequest call) {
@@ -97,7 +106,7 @@ public class MakeCallHandler {
                         properties.idempotencyRetention())
                 .flatMap(claimed -> claimed ? place(tenant, call, key)
                         .onErrorResume(e -> releaseUnlessAmbiguous(tenantId, key, e)) : Mono.empty());
-        return attempt
+        return toTheEnd(attempt)
                 .flatMap(MakeCallHandler::created)
                 .switchIfEmpty(Mono.defer(() -> replay(tenantId, key, call)));
     }

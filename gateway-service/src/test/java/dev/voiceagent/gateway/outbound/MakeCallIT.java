@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
 import org.springframework.http.MediaType;
 import org.springframework.r2dbc.core.DatabaseClient;
@@ -35,8 +36,11 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+import reactor.netty.ByteBufFlux;
 import reactor.netty.DisposableChannel;
 import reactor.netty.DisposableServer;
+import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.server.HttpServer;
 
 /** make-call against a stand-in Twilio REST API (reached through the configurable API base) and the proxied routes. */
@@ -129,6 +133,7 @@ class MakeCallIT {
     @Autowired TenantDirectory directory;
     @Autowired CircuitBreaker twilioCircuitBreaker;
     @Autowired DatabaseClient db;
+    @LocalServerPort int port;
     @Value("${spring.kafka.bootstrap-servers}") String bootstrap;
 
     @BeforeEach
@@ -411,6 +416,42 @@ class MakeCallIT {
         } finally {
             stopFailingCallLogInserts();
         }
+    }
+
+    @Test
+    void aClientThatGoesAwayMidRequestStillGetsItsCallLoggedAnnouncedAndRemembered() {
+        LATE_ANSWER.set(Duration.ofMillis(1500));
+        String key = UUID.randomUUID().toString();
+        String body = "{\"to\":\"+15555550146\",\"agent_key\":\"sales\",\"greeting\":\"Hello again\"}";
+        int before = CREATES.size();
+        int attempts = ATTEMPTS.get();
+        // the client gives up (and closes its connection) while Twilio is still creating the call
+        StepVerifier.create(HttpClient.newConnection()
+                        .headers(h -> h.set("x-api-key", "acme-key").set("Idempotency-Key", key)
+                                .set("Content-Type", "application/json"))
+                        .post().uri("http://localhost:" + port + "/api/v1/make-call")
+                        .send(ByteBufFlux.fromString(Mono.just(body)))
+                        .response()
+                        .timeout(Duration.ofMillis(400)))
+                .expectError(java.util.concurrent.TimeoutException.class)
+                .verify(Duration.ofSeconds(5));
+        String sid = await().atMost(Duration.ofSeconds(5)).until(() -> CREATES.size() > before ? CREATES.get(before) : null,
+                fields -> fields != null).get("_sid").get(0);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                web.get().uri("/api/v1/call-logs/{sid}", sid).header("x-api-key", "acme-key").exchange()
+                        .expectStatus().isOk()
+                        .expectBody().jsonPath("$.agent_key").isEqualTo("sales"));
+        try (KafkaEvents events = new KafkaEvents(bootstrap, Topics.CALL_EVENTS)) {
+            assertThat(events.await(e -> sid.equals(e.callSid()) && e.data() instanceof CallCreated, 1,
+                    Duration.ofSeconds(10))).hasSize(1);
+        }
+        LATE_ANSWER.set(Duration.ZERO);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> makeCall("acme-key", key, body)
+                .expectStatus().isOk()
+                .expectHeader().valueEquals("Idempotent-Replayed", "true")
+                .expectBody().jsonPath("$.call_sid").isEqualTo(sid));
+        assertThat(ATTEMPTS.get()).as("call creations that reached Twilio").isEqualTo(attempts + 1);
     }
 
     /** Makes inserts of call logs to {@code to} fail, the first {@code times} of them (a sequence counts them). */

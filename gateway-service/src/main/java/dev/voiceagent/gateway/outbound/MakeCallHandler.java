@@ -131,7 +131,7 @@ public class MakeCallHandler {
                 .switchIfEmpty(Mono.error(() -> Problems.conflict("The request with this Idempotency-Key was just "
                         + "released; retry.")))
                 .flatMap(entry -> {
-                    if (!entry.requestHash().equals(call.fingerprint())) {
+                    if (!call.matches(entry.requestHash())) {
                         return Mono.error(Problems.of(HttpStatus.UNPROCESSABLE_CONTENT, "Idempotency-Key reused",
                                 "This Idempotency-Key was used for a different request."));
                     }

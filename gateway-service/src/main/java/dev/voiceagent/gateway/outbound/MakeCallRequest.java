@@ -10,15 +10,19 @@ import dev.voiceagent.support.Problems;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Set;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** A validated make-call request: numbers in E.164, the agent resolved against the tenant's published view. */
+/**
+ * A validated make-call request: numbers in E.164, the agent resolved against the tenant's published view, and the
+ * body as it was sent ({@code sent}), which its Idempotency-Key fingerprint covers.
+ */
 public record MakeCallRequest(String to, String from, String agentKey, String agentVersionId, String greeting,
-                              MachineDetection machineDetection) {
+                              MachineDetection machineDetection, MakeCallBody sent) {
 
     /**
      * The JSON body as callers send it (snake_case on the wire), for the API documents; {@link #parse} reads it
@@ -41,14 +45,17 @@ public record MakeCallRequest(String to, String from, String agentKey, String ag
                 throw Problems.invalidField(name, "unknown field");
             }
         });
-        String to = text(root, "to");
+        MakeCallBody sent = new MakeCallBody(text(root, "to"), text(root, "from"), text(root, "agent_key"),
+                text(root, "agent_version_id"), text(root, "greeting"), text(root, "machine_detection"),
+                text(root, "voicemail_policy"), text(root, "voicemail_message"));
+        String to = sent.to();
         if (to == null) {
             throw Problems.invalidField("to", "is required");
         }
         if (!PhoneNumbers.isE164(to)) {
             throw Problems.invalidField("to", "must be an E.164 number such as +15555550100");
         }
-        String from = text(root, "from");
+        String from = sent.from();
         if (from == null) {
             from = tenant.phoneNumbers() == null ? null : tenant.phoneNumbers().stream().findFirst().orElse(null);
             if (from == null) {
@@ -60,30 +67,30 @@ public record MakeCallRequest(String to, String from, String agentKey, String ag
             // another tenant's number would make the call theirs: its TwiML request names that number
             throw Problems.invalidField("from", "must be one of the tenant's phone numbers");
         }
-        String requestedAgent = text(root, "agent_key");
+        String requestedAgent = sent.agentKey();
         AgentView agent = Agents.choose(tenant, requestedAgent).orElse(null);
         if (requestedAgent != null && agent == null) {
             throw Problems.invalidField("agent_key", "the tenant has no agent '" + requestedAgent + "'");
         }
-        String requestedVersion = text(root, "agent_version_id");
+        String requestedVersion = sent.agentVersionId();
         if (requestedVersion != null && (agent == null || !RolloutSelector.knows(agent, requestedVersion))) {
             throw Problems.invalidField("agent_version_id", "is not a published version of the agent");
         }
         // an explicit version wins; otherwise the rollout picks one for the callee, sticky where configured
         String version = agent == null ? null : RolloutSelector.select(agent, to, requestedVersion).agentVersionId();
-        String greeting = text(root, "greeting");
+        String greeting = sent.greeting();
         if (greeting != null && greeting.length() > MAX_GREETING) {
             throw Problems.invalidField("greeting", "must be at most " + MAX_GREETING + " characters");
         }
         return new MakeCallRequest(to, from, agent == null ? null : agent.agentKey(), version, greeting,
-                machineDetection(root));
+                machineDetection(sent), sent);
     }
 
     /** {@code machine_detection} with its {@code voicemail_policy} (default hangup) and {@code voicemail_message}. */
-    private static MachineDetection machineDetection(JsonNode root) {
-        String mode = text(root, "machine_detection");
-        String policy = text(root, "voicemail_policy");
-        String message = text(root, "voicemail_message");
+    private static MachineDetection machineDetection(MakeCallBody sent) {
+        String mode = sent.machineDetection();
+        String policy = sent.voicemailPolicy();
+        String message = sent.voicemailMessage();
         if (mode == null) {
             if (policy != null) {
                 throw Problems.invalidField("voicemail_policy", "requires machine_detection");
@@ -113,12 +120,36 @@ public record MakeCallRequest(String to, String from, String agentKey, String ag
         return new MachineDetection(mode, policy, message);
     }
 
-    /** Hex SHA-256 of the request, to tell an honest retry from a different request under the same key. */
+    /**
+     * Hex SHA-256 of the body as sent (every field, trimmed), to tell an honest retry from a different request under
+     * the same key. Not of what was derived from it: the version a random rollout split drew, or the default number
+     * or agent of the tenant's view now, may differ between a request and its retry.
+     */
     public String fingerprint() {
-        String canonical = String.join("\u0000", to, from, String.valueOf(agentKey), String.valueOf(agentVersionId),
-                String.valueOf(greeting))
-                // appended only when present, so fingerprints stored before machine detection existed still match
-                + (machineDetection == null ? "" : "\u0000" + machineDetection);
+        StringBuilder canonical = new StringBuilder("make-call body v2");
+        for (String field : Arrays.asList(sent.to(), sent.from(), sent.agentKey(), sent.agentVersionId(),
+                sent.greeting(), sent.machineDetection(), sent.voicemailPolicy(), sent.voicemailMessage())) {
+            // absent or length-prefixed, so that no two bodies share a canonical form
+            canonical.append('|').append(field == null ? "-" : field.length() + ":" + field);
+        }
+        return sha256(canonical.toString());
+    }
+
+    /**
+     * Whether a key's stored fingerprint is this request's. Keys stored before fingerprints covered the body as sent
+     * (within {@code voice.gateway.idempotency-retention} of that release) still hold the older form, of the derived
+     * request; it is accepted too.
+     */
+    public boolean matches(String storedFingerprint) {
+        return fingerprint().equals(storedFingerprint) || derivedFingerprint().equals(storedFingerprint);
+    }
+
+    private String derivedFingerprint() {
+        return sha256(String.join("\u0000", to, from, String.valueOf(agentKey), String.valueOf(agentVersionId),
+                String.valueOf(greeting)) + (machineDetection == null ? "" : "\u0000" + machineDetection));
+    }
+
+    private static String sha256(String canonical) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
                     .digest(canonical.getBytes(StandardCharsets.UTF_8)));

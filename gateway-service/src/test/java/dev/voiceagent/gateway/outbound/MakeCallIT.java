@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.voiceagent.testkit.infra.FreePorts;
 import dev.voiceagent.contracts.CallEvents.CallCreated;
+import dev.voiceagent.contracts.TenantConfigPublished;
 import dev.voiceagent.contracts.EventCodec;
 import dev.voiceagent.contracts.Topics;
 import dev.voiceagent.gateway.testing.KafkaEvents;
@@ -452,6 +453,34 @@ class MakeCallIT {
                 .expectHeader().valueEquals("Idempotent-Replayed", "true")
                 .expectBody().jsonPath("$.call_sid").isEqualTo(sid));
         assertThat(ATTEMPTS.get()).as("call creations that reached Twilio").isEqualTo(attempts + 1);
+    }
+
+    @Test
+    void aRetryAnswersTheFirstResultWhateverVersionTheRolloutWouldPickNow() {
+        TenantConfigPublished.Rollout halfAndHalf = new TenantConfigPublished.Rollout(List.of(
+                new TenantConfigPublished.Split("hooli-support-v2", 50),
+                new TenantConfigPublished.Split("hooli-support-v3", 50)), false, Map.of(), null);
+        directory.apply(Tenants.withSupportRollout("hooli", "hooli-key", "+15555550003", halfAndHalf));
+        String key = UUID.randomUUID().toString();
+        String body = "{\"to\":\"+15555550147\"}";
+        String first = makeCall("hooli-key", key, body).expectStatus().isOk()
+                .expectBody(String.class).returnResult().getResponseBody();
+        String sid = com.jayway.jsonpath.JsonPath.read(first, "$.call_sid");
+        String version = com.jayway.jsonpath.JsonPath.read(new String(web.get().uri("/api/v1/call-logs/{sid}", sid)
+                .header("x-api-key", "hooli-key").exchange().expectStatus().isOk().expectBody().returnResult()
+                .getResponseBody()), "$.agent_version_id");
+        // the split picks at random for each request (not sticky by callee): honest retries must not see that
+        for (int i = 0; i < 6; i++) {
+            makeCall("hooli-key", key, body).expectStatus().isOk().expectBody(String.class).isEqualTo(first);
+        }
+        // a rollout step puts every new call on the other version
+        String other = version.equals("hooli-support-v2") ? "hooli-support-v3" : "hooli-support-v2";
+        directory.apply(Tenants.withSupportRollout("hooli", "hooli-key", "+15555550003",
+                new TenantConfigPublished.Rollout(List.of(), false, Map.of(), other)));
+        makeCall("hooli-key", key, body).expectStatus().isOk()
+                .expectHeader().valueEquals("Idempotent-Replayed", "true")
+                .expectBody(String.class).isEqualTo(first);
+        makeCall("hooli-key", key, "{\"to\":\"+15555550147\",\"greeting\":\"Hi\"}").expectStatus().isEqualTo(422);
     }
 
     /** Makes inserts of call logs to {@code to} fail, the first {@code times} of them (a sequence counts them). */

@@ -29,8 +29,11 @@ CHANNELS = {
     "toolResults": ("voice.tool.results.v1", "call SID", "Every tool result, for evaluation and analytics.",
                     "tool-executor-service", ["evaluation-service", "analytics"], ["voice.tool.completed"]),
     "outcomes": ("voice.outcomes.v1", "call SID", "The outcome of each finished session (published by the gateway "
-                 "instead when the call's media bridge was lost mid-call: failed, media_bridge_lost).",
-                 "media-bridge-service (gateway-service for a call whose bridge was lost)",
+                 "instead when the call's media bridge was lost mid-call or refused the call before saying anything: "
+                 "failed, media_bridge_lost or media_bridge_refused; and for an outbound call a machine answered under "
+                 "synchronous machine detection, where no session starts: no_answer).",
+                 "media-bridge-service (gateway-service for a call whose bridge was lost or refused it, or that a "
+                 "machine answered before any session)",
                  ["gateway-service", "evaluation-service", "callback-service", "analytics"], ["voice.session.outcome"]),
     "callbacks": ("voice.callbacks.v1", "call SID", "Work for humans: callback requests.", "tool-executor-service",
                   ["callback-service"], ["voice.callback.requested"]),

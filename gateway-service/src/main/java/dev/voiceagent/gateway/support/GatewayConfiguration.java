@@ -141,9 +141,9 @@ public class GatewayConfiguration implements WebFluxConfigurer {
     IncomingCallHandler incomingCallHandler(TwilioWebhookReader webhooks, TenantDirectory directory,
                                             CallLogRepository calls, MediaTokens tokens, EventPublisher events,
                                             CallSlots slots, RateLimits limits, CallLogLines lines,
-                                            SessionPrewarmer prewarmer, CallTraces traces) {
+                                            SessionPrewarmer prewarmer, CallTraces traces, CallEventOutbox outbox) {
         return new IncomingCallHandler(webhooks, directory, calls, tokens, events, gateway, slots, limits, lines,
-                prewarmer, traces);
+                prewarmer, traces, outbox);
     }
 
     @Bean

@@ -1,6 +1,8 @@
 package dev.voiceagent.gateway.twilio;
 
 import dev.voiceagent.contracts.CallEvents.CallUnroutable;
+import dev.voiceagent.contracts.Outcome;
+import dev.voiceagent.contracts.SessionOutcome;
 import dev.voiceagent.contracts.TenantConfigPublished;
 import dev.voiceagent.contracts.TenantConfigPublished.AgentView;
 import dev.voiceagent.gateway.calllog.CallLog;
@@ -10,6 +12,7 @@ import dev.voiceagent.gateway.calllog.MachineDetection;
 import dev.voiceagent.gateway.limits.CallSlots;
 import dev.voiceagent.gateway.limits.RateLimits;
 import dev.voiceagent.gateway.logstream.CallLogLines;
+import dev.voiceagent.gateway.outbox.CallEventOutbox;
 import dev.voiceagent.gateway.prewarm.SessionPrewarmer;
 import dev.voiceagent.gateway.media.MediaTokens;
 import dev.voiceagent.gateway.support.Agents;
@@ -22,6 +25,8 @@ import dev.voiceagent.support.RouteDescription.Body;
 import dev.voiceagent.support.EventPublisher;
 import dev.voiceagent.support.tenant.TenantDirectory;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -38,7 +43,8 @@ import reactor.core.publisher.Mono;
  * at its concurrent-call limit gets a polite busy message). Admission, the call log and {@code voice.call.created}
  * (outbox) are one statement ({@link CallSlots#admit}): one database round trip per call, and the TwiML is
  * answered only once the log is durable. Once the TwiML is decided the media bridge is asked, in the background,
- * to pre-warm the model session. An outbound call that Twilio reports as answered by a machine gets its voicemail policy.
+ * to pre-warm the model session. An outbound call that Twilio reports as answered by a machine gets its voicemail policy
+ * and its {@code no_answer} outcome.
  */
 public class IncomingCallHandler {
 
@@ -66,12 +72,14 @@ public class IncomingCallHandler {
     private final CallLogLines lines;
     private final SessionPrewarmer prewarmer;
     private final ConnectStreamTwiml connectTwiml;
+    private final CallEventOutbox outbox;
 
     public IncomingCallHandler(TwilioWebhookReader webhooks, TenantDirectory directory, CallLogRepository calls,
                                MediaTokens tokens, EventPublisher events, GatewayProperties properties,
                                CallSlots slots, RateLimits limits, CallLogLines lines,
-                               SessionPrewarmer prewarmer, CallTraces traces) {
+                               SessionPrewarmer prewarmer, CallTraces traces, CallEventOutbox outbox) {
         this.traces = traces;
+        this.outbox = outbox;
         this.webhooks = webhooks;
         this.directory = directory;
         this.calls = calls;
@@ -108,14 +116,29 @@ public class IncomingCallHandler {
                 .switchIfEmpty(Mono.defer(() -> outboundWithoutLog(callSid, params)));
     }
 
-    /** Twilio waited for detection (synchronous AMD) and found a machine: apply the call's voicemail policy. */
+    /**
+     * Twilio waited for detection (synchronous AMD) and found a machine: apply the call's voicemail policy. No media
+     * stream starts, so no session will say how the call ended: its outcome, {@code no_answer} as on the call log, goes
+     * to the outbox in the transaction that records the answer (once: a repeated TwiML request adds none).
+     */
     private Mono<String> answeredByMachine(CallLog call, String answeredBy, String received) {
         MachineDetection amd = call.machineDetection();
         boolean leaveMessage = amd != null && amd.leavesMessage();
-        lines.info(call.tenantId(), call.callSid(), received + "; answered by " + answeredBy + ": "
-                + (leaveMessage ? "leaving the voicemail message, then hanging up" : "hanging up"));
-        return calls.recordAnsweredBy(call.callSid(), answeredBy, true)
+        String policy = leaveMessage ? "leaving the voicemail message, then hanging up" : "hanging up";
+        lines.info(call.tenantId(), call.callSid(), received + "; answered by " + answeredBy + ": " + policy);
+        Mono<CallLog> recorded = calls.recordAnsweredBy(call.callSid(), answeredBy, true);
+        Mono<?> write = call.answeredBy() != null ? recorded : recorded.flatMap(updated -> outbox.add(
+                outbox.envelope(call.tenantId(), call.callSid(), machineOutcome(call, answeredBy, policy))));
+        return outbox.inTransaction(write)
                 .thenReturn(leaveMessage ? TwimlResponses.sayAndHangUp(amd.voicemailMessage()) : TwimlResponses.hangUp());
+    }
+
+    /** The outcome of a call a machine answered before any session began. */
+    private static SessionOutcome machineOutcome(CallLog call, String answeredBy, String policy) {
+        Instant now = Instant.now();
+        return new SessionOutcome(Outcome.NO_ANSWER, null, call.agentVersionId(), call.to(), now, now, 0, null, 0, 0,
+                0, List.of(), null, "Answered by " + answeredBy + " (machine detection); the gateway is " + policy
+                + ", no session was started.");
     }
 
     /** An outbound call we did not place through make-call: route it by its From number, like an inbound call. */

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.voiceagent.contracts.CallEvents.CallCreated;
+import dev.voiceagent.contracts.EventCodec;
 import dev.voiceagent.contracts.EventEnvelope;
+import dev.voiceagent.contracts.Outcome;
+import dev.voiceagent.contracts.SessionOutcome;
 import dev.voiceagent.contracts.LogLine;
 import dev.voiceagent.contracts.Topics;
 import dev.voiceagent.gateway.calllog.CallLog;
@@ -187,7 +190,8 @@ class GatewayEdgeIT {
 
     @BeforeEach
     void setUp() {
-        for (String id : List.of("chatty", "crowded", "streamer", "intruder", "dialer", "outboxer", "warm", "reader", "screener")) {
+        for (String id : List.of("chatty", "crowded", "streamer", "intruder", "dialer", "outboxer", "warm", "reader", "screener",
+                "answerphone")) {
             directory.apply(Tenants.tenant(id, id + "-key", number(id), true));
         }
         events.failing.set(false);
@@ -450,6 +454,36 @@ class GatewayEdgeIT {
         String human = makeCall("screener-key", "{\"to\":\"+15555550113\",\"machine_detection\":\"Enable\"}");
         assertThat(postSigned(web, "/api/v1/incoming-call", outbound(human, "human"))
                 .expectStatus().isOk().expectBody(String.class).returnResult().getResponseBody()).contains("<Stream");
+    }
+
+    @Test
+    void aMachineAnsweringUnderSynchronousDetectionGetsOneNoAnswerOutcome() {
+        String sid = makeCall("answerphone-key", "{\"to\":\"+15555550114\",\"machine_detection\":\"Enable\"}");
+        assertThat(postSigned(web, "/api/v1/incoming-call", outbound(sid, "machine_start"))
+                .expectStatus().isOk().expectBody(String.class).returnResult().getResponseBody()).contains("<Hangup");
+        // no session will report this call: the outcome comes from here, once, even if Twilio asks again
+        postSigned(web, "/api/v1/incoming-call", outbound(sid, "machine_start")).expectStatus().isOk();
+
+        try (KafkaEvents events = new KafkaEvents(bootstrap, Topics.OUTCOMES)) {
+            var records = events.await(e -> sid.equals(e.callSid()) && e.data() instanceof SessionOutcome, 1,
+                    Duration.ofSeconds(10));
+            assertThat(records).hasSize(1);
+            assertThat(records.get(0).key()).isEqualTo(sid);
+            EventEnvelope<?> envelope = EventCodec.decode(records.get(0).value()).orElseThrow();
+            assertThat(envelope.tenantId()).isEqualTo("answerphone");
+            SessionOutcome outcome = (SessionOutcome) envelope.data();
+            assertThat(outcome.outcome()).isEqualTo(Outcome.NO_ANSWER);
+            assertThat(outcome.agentVersionId()).isEqualTo("answerphone-support-v1");
+            assertThat(outcome.callerNumber()).isEqualTo("+15555550114");
+            assertThat(outcome.escalationReason()).isNull();
+        }
+        assertThat(db.sql("SELECT count(*) AS n FROM outbox_events WHERE event_key = :sid AND payload LIKE "
+                        + "'%voice.session.outcome%'").bind("sid", sid)
+                .map(row -> row.get("n", Long.class)).one().block(Duration.ofSeconds(5)))
+                .as("outcome events written for the call").isEqualTo(1L);
+        web.get().uri("/api/v1/call-logs/{sid}", sid).header("x-api-key", "answerphone-key").exchange()
+                .expectStatus().isOk()
+                .expectBody().jsonPath("$.outcome").isEqualTo("no_answer");
     }
 
     @Test

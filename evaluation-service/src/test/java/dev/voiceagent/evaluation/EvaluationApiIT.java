@@ -212,6 +212,25 @@ class EvaluationApiIT {
     }
 
     @Test
+    void aGateNeverPassesOverNoSessions() {
+        String unused = "gate-none-" + UUID.randomUUID();
+        web.put().uri("/api/v1/evaluations/agents/quiet/gates").header("x-api-key", "demo-key")
+                .bodyValue(Map.of("min_sessions", 0)).exchange().expectStatus().isBadRequest()
+                .expectHeader().contentType("application/problem+json")
+                .expectBody().jsonPath("$.errors[0].field").isEqualTo("min_sessions");
+        web.put().uri("/api/v1/evaluations/agents/quiet/gates").header("x-api-key", "demo-key")
+                .bodyValue(Map.of("max_policy_violations", 0)).exchange().expectStatus().isOk();
+
+        web.post().uri("/api/v1/evaluations/agents/quiet/versions/{v}/gate-evaluations", unused)
+                .header("x-api-key", "demo-key").exchange().expectStatus().isCreated().expectBody()
+                .jsonPath("$.passed").isEqualTo(false)
+                .jsonPath("$.stats.count").isEqualTo(0)
+                .jsonPath("$.criteria[?(@.name == 'min_sessions')].passed").isEqualTo(false)
+                .jsonPath("$.criteria[?(@.name == 'min_sessions')].reason")
+                .isEqualTo("no sessions: a gate never passes without any");
+    }
+
+    @Test
     void aRegressionCheckFindsTheCriterionThatGotWorse() {
         String baseline = "reg-a-" + UUID.randomUUID();
         String candidate = "reg-b-" + UUID.randomUUID();

@@ -7,7 +7,8 @@ import java.util.List;
 
 /**
  * An agent's launch gate: named criteria a version's sessions must meet before it may take more traffic. Every
- * criterion is optional; {@code synthetic_only} restricts the sessions to synthetic calls.
+ * criterion is optional, but a gate never passes over no sessions; {@code synthetic_only} restricts the sessions to
+ * synthetic calls.
  */
 public record LaunchGate(String name, Integer minSessions, Double minPassRate, Integer maxPolicyViolations,
                          Long maxP95TimeToFirstAudioMs, Double minMeanScore, Boolean syntheticOnly) {
@@ -29,8 +30,8 @@ public record LaunchGate(String name, Integer minSessions, Double minPassRate, I
                 && maxP95TimeToFirstAudioMs == null && minMeanScore == null) {
             throw Problems.invalidField("min_sessions", "a gate needs at least one criterion");
         }
-        if (minSessions != null && minSessions < 0) {
-            throw Problems.invalidField("min_sessions", "must be 0 or more");
+        if (minSessions != null && minSessions < 1) {
+            throw Problems.invalidField("min_sessions", "must be 1 or more");
         }
         if (minPassRate != null && (minPassRate < 0 || minPassRate > 1)) {
             throw Problems.invalidField("min_pass_rate", "must be between 0 and 1");
@@ -48,15 +49,15 @@ public record LaunchGate(String name, Integer minSessions, Double minPassRate, I
                 maxPolicyViolations, maxP95TimeToFirstAudioMs, minMeanScore, syntheticOnly);
     }
 
-    /** Each configured criterion against the sessions' statistics. */
+    /**
+     * Each configured criterion against the sessions' statistics. Over no sessions {@code min_sessions} is reported
+     * failed even when the gate does not set it: criteria such as {@code max_policy_violations} hold trivially on
+     * nothing, and a version nobody has called must not be promoted.
+     */
     public List<CriterionResult> evaluate(SessionStats stats) {
         List<CriterionResult> results = new ArrayList<>();
-        if (minSessions != null) {
-            boolean ok = stats.count() >= minSessions;
-            results.add(new CriterionResult("min_sessions", ok, minSessions, stats.count(), ok
-                    ? stats.count() + " sessions"
-                    : "only " + stats.count() + " " + (syntheticOnly ? "synthetic " : "") + "sessions, need "
-                            + minSessions));
+        if (minSessions != null || stats.count() == 0) {
+            results.add(sessions(stats));
         }
         if (minPassRate != null) {
             boolean ok = stats.passRate() != null && stats.passRate() >= minPassRate;
@@ -85,5 +86,16 @@ public record LaunchGate(String name, Integer minSessions, Double minPassRate, I
                             : "mean score " + stats.meanScore() + (ok ? " ≥ " : " < ") + minMeanScore));
         }
         return results;
+    }
+
+    /** At least one session, always: gates stored when 0 was accepted are held to one as well. */
+    private CriterionResult sessions(SessionStats stats) {
+        int required = minSessions == null ? 1 : Math.max(1, minSessions);
+        boolean ok = stats.count() >= required;
+        String kind = syntheticOnly ? "synthetic " : "";
+        String reason = ok ? stats.count() + " sessions"
+                : stats.count() == 0 ? "no " + kind + "sessions: a gate never passes without any"
+                : "only " + stats.count() + " " + kind + "sessions, need " + required;
+        return new CriterionResult("min_sessions", ok, required, stats.count(), reason);
     }
 }

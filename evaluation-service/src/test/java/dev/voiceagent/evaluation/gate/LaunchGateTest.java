@@ -41,6 +41,32 @@ class LaunchGateTest {
     }
 
     @Test
+    void aGateOverNoSessionsNeverPassesEvenWithoutASessionCriterion() {
+        LaunchGate policyOnly = new LaunchGate("policy", null, null, 0, null, null, false).validated();
+        var result = GateHandler.result("support", "v2", policyOnly, SessionStats.of(java.util.List.of()), null, null);
+        assertThat(result.passed()).isFalse();
+        assertThat(result.criteria()).filteredOn(c -> c.name().equals("min_sessions")).singleElement()
+                .satisfies(c -> {
+                    assertThat(c.passed()).isFalse();
+                    assertThat(c.reason()).isEqualTo("no sessions: a gate never passes without any");
+                });
+    }
+
+    @Test
+    void aStoredGateAskingForNoSessionsStillNeedsOne() {
+        LaunchGate legacy = new LaunchGate("legacy", 0, null, null, null, null, false);
+        var result = GateHandler.result("support", "v2", legacy, SessionStats.of(java.util.List.of()), null, null);
+        assertThat(result.passed()).isFalse();
+    }
+
+    @Test
+    void minSessionsMustBeAtLeastOne() {
+        assertThatThrownBy(() -> new LaunchGate(null, 0, null, null, null, null, false).validated())
+                .isInstanceOfSatisfying(ErrorResponseException.class,
+                        e -> assertThat(e.getBody().getDetail()).isEqualTo("min_sessions: must be 1 or more"));
+    }
+
+    @Test
     void aGateNeedsValidCriteria() {
         assertThatThrownBy(() -> new LaunchGate(null, null, null, null, null, null, false).validated())
                 .isInstanceOf(ErrorResponseException.class);

@@ -231,6 +231,58 @@ class EvaluationApiIT {
     }
 
     @Test
+    void queriesOverTooManySessionsReadTheNewestAndSaySo() {
+        String version = "bulk-" + UUID.randomUUID();
+        // 20 000 passing sessions from two days ago, then 10 that failed in the last hour: more than one query reads
+        insertEvaluations(version, 20_000, "2 days", true);
+        insertEvaluations(version, 10, "1 hour", false);
+
+        web.get().uri(u -> u.path("/api/v1/evaluations/aggregates").queryParam("agent_version_id", version).build())
+                .header("x-api-key", "demo-key").exchange().expectStatus().isOk().expectBody()
+                .jsonPath("$.count").isEqualTo(20_000)
+                .jsonPath("$.passed").isEqualTo(19_990)
+                .jsonPath("$.policy_violations").isEqualTo(10)
+                .jsonPath("$.truncated").isEqualTo(true);
+        web.put().uri("/api/v1/evaluations/agents/bulk/gates").header("x-api-key", "demo-key")
+                .bodyValue(Map.of("max_policy_violations", 0)).exchange().expectStatus().isOk();
+        web.post().uri("/api/v1/evaluations/agents/bulk/versions/{v}/gate-evaluations", version)
+                .header("x-api-key", "demo-key").exchange().expectStatus().isCreated().expectBody()
+                .jsonPath("$.passed").isEqualTo(false)
+                .jsonPath("$.stats.truncated").isEqualTo(true)
+                .jsonPath("$.stats.policy_violations").isEqualTo(10);
+        web.post().uri("/api/v1/evaluations/regressions").header("x-api-key", "demo-key")
+                .bodyValue(Map.of("baseline_version", version, "candidate_version", version))
+                .exchange().expectStatus().isOk().expectBody()
+                .jsonPath("$.baseline.truncated").isEqualTo(true)
+                .jsonPath("$.baseline.passed").isEqualTo(19_990);
+        web.get().uri(u -> u.path("/api/v1/evaluations/failures").queryParam("criterion", "tool_policy")
+                        .queryParam("agent_version_id", version).queryParam("limit", 5).build())
+                .header("x-api-key", "demo-key").exchange().expectStatus().isOk().expectBody()
+                .jsonPath("$.failures.length()").isEqualTo(5)
+                .jsonPath("$.failures[0].criteria[0].name").isEqualTo("tool_policy");
+    }
+
+    /** Stored evaluations of agent {@code bulk}, one a millisecond from {@code ago} on. */
+    private void insertEvaluations(String version, int count, String ago, boolean passed) {
+        String criteria = passed
+                ? "[{\"name\":\"resolution\",\"score\":1.0,\"weight\":0.25,\"detail\":\"outcome resolved\"},"
+                        + "{\"name\":\"tool_policy\",\"score\":1.0,\"weight\":0.1,\"detail\":\"in scope\"}]"
+                : "[{\"name\":\"resolution\",\"score\":1.0,\"weight\":0.25,\"detail\":\"outcome resolved\"},"
+                        + "{\"name\":\"tool_policy\",\"score\":0.0,\"weight\":0.1,\"detail\":\"denied\"}]";
+        String prefix = version + "-" + (passed ? "ok" : "bad") + "-";
+        StepVerifier.create(db.sql("INSERT INTO evaluations (evaluation_id, tenant_id, call_sid, agent_key, "
+                                + "agent_version_id, outcome, score, passed, criteria, rubric_version, event_id, "
+                                + "evaluated_at) SELECT :prefix || i, 'demo', :prefix || i, 'bulk', :version, "
+                                + "'resolved', :score, :passed, CAST(:criteria AS jsonb), 'rules-v2', :prefix || i, "
+                                + "now() - CAST(:ago AS interval) + i * interval '1 millisecond' "
+                                + "FROM generate_series(1, :count) AS i")
+                        .bind("prefix", prefix).bind("version", version).bind("score", passed ? 1.0 : 0.25)
+                        .bind("passed", passed).bind("criteria", criteria).bind("ago", ago).bind("count", count)
+                        .fetch().rowsUpdated())
+                .expectNext((long) count).verifyComplete();
+    }
+
+    @Test
     void aRegressionCheckFindsTheCriterionThatGotWorse() {
         String baseline = "reg-a-" + UUID.randomUUID();
         String candidate = "reg-b-" + UUID.randomUUID();

@@ -62,8 +62,9 @@ public class GateHandler {
                         .answers(Body.json(AgentGate.class)))
                 .POST(AGENT + "/versions/{version}/gate-evaluations", this::evaluate)
                 .withAttribute(RouteDescription.ATTRIBUTE, RouteDescription.of("Evaluate the gate over the "
-                                + "version's sessions in an optional time range, store the result and publish it as "
-                                + "voice.launch_gate.evaluated")
+                                + "version's sessions in an optional time range (never passed over none; the newest "
+                                + "20000 when more match, stats.truncated says so), store the result and publish it "
+                                + "as voice.launch_gate.evaluated")
                         .accepts(Body.json(Window.class).optional())
                         .answers(HttpStatus.CREATED, Body.json(GateEvaluation.class)))
                 .GET(AGENT + "/versions/{version}/gate-evaluations", this::history)
@@ -115,9 +116,9 @@ public class GateHandler {
         return gates.find(tenantId, agentKey)
                 .switchIfEmpty(Mono.error(() -> Problems.notFound("No launch gate for agent " + agentKey
                         + "; define one with PUT " + "/api/v1/evaluations/agents/" + agentKey + "/gates.")))
-                .flatMap(gate -> evaluations.search(new EvaluationQuery(tenantId, agentKey, version, from, to,
-                                gate.syntheticOnly(), null)).collectList()
-                        .map(sessions -> result(agentKey, version, gate, SessionStats.of(sessions), from, to)))
+                .flatMap(gate -> evaluations.newest(new EvaluationQuery(tenantId, agentKey, version, from, to,
+                                gate.syntheticOnly(), null))
+                        .map(sample -> result(agentKey, version, gate, SessionStats.of(sample), from, to)))
                 .flatMap(result -> gates.record(tenantId, result))
                 .flatMap(stored -> publisher.publish(tenantId, stored).thenReturn(stored))
                 .doOnNext(r -> log.info("launch gate of {} for version {}: {}", agentKey, version,

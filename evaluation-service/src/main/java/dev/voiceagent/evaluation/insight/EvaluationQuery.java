@@ -14,7 +14,7 @@ import org.springframework.web.reactive.function.server.ServerRequest;
 public record EvaluationQuery(String tenantId, String agentKey, String agentVersionId, Instant from, Instant to,
                               boolean syntheticOnly, String runId) {
 
-    /** At most this many sessions are read for one aggregate. */
+    /** At most this many sessions, the newest, are read for one aggregate, gate evaluation or side of a regression. */
     public static final int MAX_SESSIONS = 20_000;
 
     public EvaluationQuery withVersion(String agentKey, String versionId) {

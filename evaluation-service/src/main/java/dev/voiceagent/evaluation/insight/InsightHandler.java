@@ -14,7 +14,6 @@ import dev.voiceagent.support.RouteDescription.Body;
 import dev.voiceagent.support.RouteDescription.ParameterType;
 import dev.voiceagent.support.tenant.TenantAuthenticator;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.springframework.context.annotation.Bean;
@@ -46,7 +45,8 @@ public class InsightHandler {
         return RouterFunctions.route()
                 .GET("/api/v1/evaluations/aggregates", this::aggregates)
                 .withAttribute(RouteDescription.ATTRIBUTE, filtered(RouteDescription.of("Pass rate, scores, p95 time "
-                        + "to first audio and policy violations over the matching sessions"))
+                        + "to first audio and policy violations over the matching sessions (the newest 20000 when "
+                        + "more match, truncated says so)"))
                         .answers(Body.json(Aggregate.class)))
                 .GET("/api/v1/evaluations/failures", this::failures)
                 .withAttribute(RouteDescription.ATTRIBUTE, filtered(RouteDescription.of("Sessions a criterion "
@@ -57,7 +57,8 @@ public class InsightHandler {
                         .answers(Body.json(Failures.class)))
                 .POST("/api/v1/evaluations/regressions", this::regressions)
                 .withAttribute(RouteDescription.ATTRIBUTE, RouteDescription.of("Two versions compared criterion by "
-                                + "criterion, over a time range or two synthetic runs")
+                                + "criterion, over a time range or two synthetic runs (each side its newest 20000 "
+                                + "sessions; baseline/candidate.truncated say when more matched)")
                         .accepts(Body.json(RegressionRequest.class)).answers(Body.json(Regression.Result.class)))
                 .build();
     }
@@ -76,8 +77,8 @@ public class InsightHandler {
     Mono<ServerResponse> aggregates(ServerRequest request) {
         return tenants.tenant(request)
                 .map(tenant -> EvaluationQuery.of(tenant.tenantId(), request))
-                .flatMap(query -> evaluations.search(query).collectList()
-                        .map(sessions -> aggregate(query, SessionStats.of(sessions))))
+                .flatMap(query -> evaluations.newest(query)
+                        .map(sample -> aggregate(query, SessionStats.of(sample))))
                 .flatMap(Requests::json);
     }
 
@@ -90,15 +91,9 @@ public class InsightHandler {
         int limit = QueryParams.intParam(request, "limit", 100, 1, 1000);
         return tenants.tenant(request)
                 .map(tenant -> EvaluationQuery.of(tenant.tenantId(), request))
-                .flatMap(query -> evaluations.search(query)
-                        .filter(e -> failed(e, criterion))
-                        // the search is read to its end rather than cancelled at the limit: a row stream cancelled
-                        // mid-way can leave its pooled connection stuck for the next query
-                        .collect(ArrayList::new, (List<Failure> items, StoredEvaluation e) -> {
-                            if (items.size() < limit) {
-                                items.add(failure(e, criterion));
-                            }
-                        })
+                .flatMap(query -> evaluations.failures(query, criterion, limit)
+                        .map(e -> failure(e, criterion))
+                        .collectList()
                         .map(items -> new Failures(criterion == null ? "any" : criterion, items)))
                 .flatMap(Requests::json);
     }
@@ -124,16 +119,9 @@ public class InsightHandler {
         EvaluationQuery baseline = range.withVersion(body.agentKey(), body.baselineVersion()).withRun(body.baselineRunId());
         EvaluationQuery candidate = range.withVersion(body.agentKey(), body.candidateVersion())
                 .withRun(body.candidateRunId());
-        return Mono.zip(evaluations.search(baseline).collectList(), evaluations.search(candidate).collectList())
+        return Mono.zip(evaluations.newest(baseline), evaluations.newest(candidate))
                 .map(both -> Regression.compare(body.baselineVersion(), both.getT1(), body.candidateVersion(),
                         both.getT2()));
-    }
-
-    static boolean failed(StoredEvaluation e, String criterion) {
-        if (criterion == null) {
-            return !e.scorecard().passed();
-        }
-        return e.scorecard().criteria().stream().anyMatch(c -> c.name().equals(criterion) && c.score() < 1.0);
     }
 
     static Failure failure(StoredEvaluation e, String criterion) {
@@ -146,13 +134,16 @@ public class InsightHandler {
     private static Aggregate aggregate(EvaluationQuery q, SessionStats stats) {
         return new Aggregate(q.agentKey(), q.agentVersionId(), q.from(), q.to(), q.syntheticOnly(), stats.count(),
                 stats.passed(), stats.passRate(), stats.meanScore(), stats.p95TimeToFirstAudioMs(),
-                stats.policyViolations(), stats.criteria());
+                stats.policyViolations(), stats.criteria(), stats.truncated());
     }
 
-    /** The aggregate of the matching sessions with the filters it was read with; criteria: mean per criterion. */
+    /**
+     * The aggregate of the matching sessions with the filters it was read with; criteria: mean per criterion;
+     * truncated: more sessions matched than one query reads, and these are the newest.
+     */
     public record Aggregate(String agentKey, String agentVersionId, Instant from, Instant to, boolean syntheticOnly,
                             int count, int passed, Double passRate, Double meanScore, Long p95TimeToFirstAudioMs,
-                            int policyViolations, Map<String, Double> criteria) {
+                            int policyViolations, Map<String, Double> criteria, boolean truncated) {
     }
 
     /** Failed sessions; {@code criterion} is {@code any} when none was asked for. */

@@ -31,8 +31,22 @@ public final class Regression {
                          SessionStats candidate, List<Delta> criteria, List<String> regressions, String verdict) {
     }
 
+    /** The two versions' sessions as read (the statistics say when a side was cut to its newest sessions). */
+    public static Result compare(String baselineVersion, SessionSample baseline, String candidateVersion,
+                                 SessionSample candidate) {
+        return compare(baselineVersion, baseline.sessions(), SessionStats.of(baseline), candidateVersion,
+                candidate.sessions(), SessionStats.of(candidate));
+    }
+
     public static Result compare(String baselineVersion, List<StoredEvaluation> baseline, String candidateVersion,
                                  List<StoredEvaluation> candidate) {
+        return compare(baselineVersion, baseline, SessionStats.of(baseline), candidateVersion, candidate,
+                SessionStats.of(candidate));
+    }
+
+    private static Result compare(String baselineVersion, List<StoredEvaluation> baseline, SessionStats baselineStats,
+                                  String candidateVersion, List<StoredEvaluation> candidate,
+                                  SessionStats candidateStats) {
         Map<String, List<Double>> before = measures(baseline);
         Map<String, List<Double>> after = measures(candidate);
         Set<String> names = new LinkedHashSet<>(before.keySet());
@@ -46,8 +60,8 @@ public final class Regression {
         boolean improved = deltas.stream().anyMatch(d -> d.delta() != null && d.delta() > 0
                 && d.significance().startsWith("significant"));
         String verdict = !regressed.isEmpty() ? "regressed" : improved ? "improved" : "no_significant_change";
-        return new Result(baselineVersion, candidateVersion, SessionStats.of(baseline), SessionStats.of(candidate),
-                deltas, regressed, verdict);
+        return new Result(baselineVersion, candidateVersion, baselineStats, candidateStats, deltas, regressed,
+                verdict);
     }
 
     static Map<String, List<Double>> measures(List<StoredEvaluation> sessions) {

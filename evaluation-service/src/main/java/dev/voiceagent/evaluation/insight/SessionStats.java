@@ -11,12 +11,27 @@ import java.util.Map;
 /**
  * Aggregates over a set of evaluations: count, pass rate, mean score, p95 time to first audio (nearest rank over
  * the sessions that measured it), policy violations (sessions where a policy criterion scored below 1) and the
- * mean of each criterion.
+ * mean of each criterion. {@code truncated}: more sessions matched than one query reads; these are the newest
+ * (a Boolean, so that results stored before it was recorded still read, as false).
  */
 public record SessionStats(int count, int passed, Double passRate, Double meanScore, Long p95TimeToFirstAudioMs,
-                           int policyViolations, Map<String, Double> criteria) {
+                           int policyViolations, Map<String, Double> criteria, Boolean truncated) {
 
+    public SessionStats {
+        truncated = Boolean.TRUE.equals(truncated);
+    }
+
+    /** The statistics of a sample, saying whether it was cut. */
+    public static SessionStats of(SessionSample sample) {
+        return of(sample.sessions(), sample.truncated());
+    }
+
+    /** The statistics of all of {@code sessions}. */
     public static SessionStats of(List<StoredEvaluation> sessions) {
+        return of(sessions, false);
+    }
+
+    private static SessionStats of(List<StoredEvaluation> sessions, boolean truncated) {
         int count = sessions.size();
         int passed = (int) sessions.stream().filter(e -> e.scorecard().passed()).count();
         int violations = (int) sessions.stream().filter(SessionStats::violatesPolicy).count();
@@ -28,7 +43,7 @@ public record SessionStats(int count, int passed, Double passRate, Double meanSc
                 round(values.stream().mapToDouble(Double::doubleValue).average().orElse(0))));
         return new SessionStats(count, passed, count == 0 ? null : round((double) passed / count), meanScore,
                 p95(sessions.stream().map(StoredEvaluation::timeToFirstAudioMs).filter(v -> v != null).toList()),
-                violations, means);
+                violations, means, truncated);
     }
 
     static boolean violatesPolicy(StoredEvaluation e) {

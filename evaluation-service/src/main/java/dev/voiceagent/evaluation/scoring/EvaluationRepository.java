@@ -2,6 +2,7 @@ package dev.voiceagent.evaluation.scoring;
 
 import dev.voiceagent.contracts.EventCodec;
 import dev.voiceagent.evaluation.insight.EvaluationQuery;
+import dev.voiceagent.evaluation.insight.SessionSample;
 import dev.voiceagent.evaluation.judge.JudgeVerdict;
 import dev.voiceagent.evaluation.rubric.Scorecard;
 import io.r2dbc.postgresql.codec.Json;
@@ -70,10 +71,38 @@ public class EvaluationRepository {
                 .bind("id", evaluationId).fetch().rowsUpdated();
     }
 
-    /** The tenant's evaluations matching the query, oldest first, at most {@link EvaluationQuery#MAX_SESSIONS}. */
-    public Flux<StoredEvaluation> search(EvaluationQuery q) {
-        StringBuilder sql = new StringBuilder("SELECT * FROM evaluations WHERE tenant_id = :tenant");
+    /**
+     * The tenant's newest evaluations matching the query, at most {@link EvaluationQuery#MAX_SESSIONS} (newest first),
+     * and whether older ones were left out: a cap must cut the past, never what a version does now.
+     */
+    public Mono<SessionSample> newest(EvaluationQuery q) {
         Map<String, Object> binds = new LinkedHashMap<>();
+        String sql = "SELECT * FROM evaluations WHERE " + filters(q, binds)
+                + " ORDER BY evaluated_at DESC, evaluation_id DESC LIMIT " + (EvaluationQuery.MAX_SESSIONS + 1);
+        return bound(sql, binds).map(EvaluationRepository::toStored).all().collectList().map(SessionSample::capped);
+    }
+
+    /**
+     * The oldest {@code limit} evaluations matching the query that failed {@code criterion} (scored below 1), or
+     * that did not pass when it is null; filtered in the database, so no cap applies.
+     */
+    public Flux<StoredEvaluation> failures(EvaluationQuery q, String criterion, int limit) {
+        Map<String, Object> binds = new LinkedHashMap<>();
+        StringBuilder sql = new StringBuilder("SELECT * FROM evaluations WHERE ").append(filters(q, binds));
+        if (criterion == null) {
+            sql.append(" AND NOT passed");
+        } else {
+            sql.append(" AND EXISTS (SELECT 1 FROM jsonb_array_elements(criteria) AS c WHERE c ->> 'name' = :criterion "
+                    + "AND CAST(c ->> 'score' AS DOUBLE PRECISION) < 1)");
+            binds.put("criterion", criterion);
+        }
+        sql.append(" ORDER BY evaluated_at, evaluation_id LIMIT ").append(limit);
+        return bound(sql.toString(), binds).map(EvaluationRepository::toStored).all();
+    }
+
+    /** The query's conditions on {@code evaluations}, with their values put in {@code binds}. */
+    private static String filters(EvaluationQuery q, Map<String, Object> binds) {
+        StringBuilder sql = new StringBuilder("tenant_id = :tenant");
         binds.put("tenant", q.tenantId());
         if (q.agentKey() != null) {
             // evaluations of a version the tenant view did not describe have no agent key: the version decides
@@ -100,12 +129,15 @@ public class EvaluationRepository {
             sql.append(" AND call_sid IN (SELECT call_sid FROM synthetic_run_calls WHERE run_id = :run)");
             binds.put("run", q.runId());
         }
-        sql.append(" ORDER BY evaluated_at, evaluation_id LIMIT ").append(EvaluationQuery.MAX_SESSIONS);
-        GenericExecuteSpec spec = db.sql(sql.toString());
+        return sql.toString();
+    }
+
+    private GenericExecuteSpec bound(String sql, Map<String, Object> binds) {
+        GenericExecuteSpec spec = db.sql(sql);
         for (Map.Entry<String, Object> bind : binds.entrySet()) {
             spec = spec.bind(bind.getKey(), bind.getValue());
         }
-        return spec.map(EvaluationRepository::toStored).all();
+        return spec;
     }
 
     /** Records the model judge's verdict once (a redelivered outcome does not ask the judge again). */

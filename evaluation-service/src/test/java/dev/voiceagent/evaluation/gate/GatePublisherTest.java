@@ -19,7 +19,7 @@ class GatePublisherTest {
     @Test
     void criteriaCarryRequiredAndActualAsTextAndUnmeasuredAsAbsent() {
         LaunchGate gate = new LaunchGate("launch", 3, null, null, 1500L, null, true);
-        SessionStats stats = new SessionStats(0, 0, null, null, null, 0, Map.of());
+        SessionStats stats = new SessionStats(0, 0, null, null, null, 0, Map.of(), false);
         Instant at = Instant.parse("2026-11-25T10:00:00Z");
         GateEvaluation evaluation = new GateEvaluation("gate_1", "support", "support-v2", false, gate,
                 gate.evaluate(stats), stats, null, at, at);

@@ -14,7 +14,7 @@ class LaunchGateTest {
 
     @Test
     void aVersionMeetingEveryCriterionPasses() {
-        SessionStats stats = new SessionStats(20, 20, 1.0, 0.97, 1200L, 0, Map.of());
+        SessionStats stats = new SessionStats(20, 20, 1.0, 0.97, 1200L, 0, Map.of(), false);
         var result = GateHandler.result("support", "v2", gate, stats, null, null);
         assertThat(result.passed()).isTrue();
         assertThat(result.criteria()).extracting(LaunchGate.CriterionResult::name).containsExactly("min_sessions",
@@ -23,7 +23,7 @@ class LaunchGateTest {
 
     @Test
     void eachFailedCriterionSaysWhy() {
-        SessionStats stats = new SessionStats(12, 10, 0.8333, 0.8, 2100L, 1, Map.of());
+        SessionStats stats = new SessionStats(12, 10, 0.8333, 0.8, 2100L, 1, Map.of(), false);
         var result = GateHandler.result("support", "v2", gate, stats, null, null);
         assertThat(result.passed()).isFalse();
         assertThat(result.criteria()).allMatch(c -> !c.passed());

@@ -7,13 +7,16 @@ import static org.awaitility.Awaitility.await;
 import dev.voiceagent.contracts.EvaluationCompleted;
 import dev.voiceagent.contracts.EventCodec;
 import dev.voiceagent.contracts.EventEnvelope;
+import dev.voiceagent.contracts.EventType;
 import dev.voiceagent.contracts.Outcome;
+import dev.voiceagent.contracts.SessionEvents.SessionStateChanged;
 import dev.voiceagent.contracts.SessionOutcome;
 import dev.voiceagent.contracts.SessionOutcome.ToolSummary;
 import dev.voiceagent.contracts.TenantConfigPublished;
 import dev.voiceagent.contracts.ToolEvents.ToolCompleted;
 import dev.voiceagent.contracts.Topics;
 import dev.voiceagent.contracts.TranscriptTurn;
+import dev.voiceagent.evaluation.session.EvidenceRepository;
 import dev.voiceagent.support.EventPublisher;
 import dev.voiceagent.support.tenant.ApiKeys;
 import dev.voiceagent.support.tenant.TenantDirectory;
@@ -48,6 +51,7 @@ class EvaluationIT {
     @Autowired KafkaTemplate<String, String> kafka;
     @Autowired TenantDirectory directory;
     @Autowired DatabaseClient db;
+    @Autowired EvidenceRepository evidence;
     @Value("${spring.kafka.bootstrap-servers}") String bootstrap;
 
     TopicProbe probe;
@@ -126,6 +130,31 @@ class EvaluationIT {
                 .jsonPath("$.criteria[1].score").isEqualTo(0.0);
         assertThat(metrics()).contains(
                 "voice_evaluations_total{agent_version_id=\"support-v1\",application=\"evaluation-service\",passed=\"false\"}");
+    }
+
+    @Test
+    void aStateChangeAppliedLateDoesNotOverwriteANewerOne() {
+        String callSid = newCallSid();
+        Instant said = Instant.now();
+        EventEnvelope<SessionStateChanged> older = stateAt(callSid, said,
+                Map.of("caller_identity", "pending", "intent", "account_balance"));
+        EventEnvelope<SessionStateChanged> newer = stateAt(callSid, said.plusMillis(200),
+                Map.of("caller_identity", "verified", "intent", "account_balance", "current_task", "lookup"));
+
+        StepVerifier.create(evidence.saveState(newer, newer.data().state())
+                        .then(evidence.saveState(older, older.data().state())))
+                .expectNextCount(1).verifyComplete();
+
+        StepVerifier.create(evidence.states(callSid))
+                .assertNext(state -> assertThat(state).containsEntry("caller_identity", "verified")
+                        .containsEntry("intent", "account_balance").containsEntry("current_task", "lookup"))
+                .verifyComplete();
+    }
+
+    private static EventEnvelope<SessionStateChanged> stateAt(String callSid, Instant time, Map<String, Object> state) {
+        return new EventEnvelope<>(UUID.randomUUID().toString(), EventType.SESSION_STATE_CHANGED,
+                "media-bridge-service", time, "demo", callSid, EventEnvelope.SCHEMA_VERSION,
+                new SessionStateChanged(state));
     }
 
     private String metrics() {

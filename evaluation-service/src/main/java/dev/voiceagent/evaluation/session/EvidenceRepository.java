@@ -11,7 +11,10 @@ import org.springframework.stereotype.Repository;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-/** Transcript turns and tool results per call, stored once each (by event id, by tool call id). */
+/**
+ * Transcript turns and tool results per call, stored once each (by event id, by tool call id), and the latest tracked
+ * session state per key (by event time).
+ */
 @Repository
 public class EvidenceRepository {
 
@@ -60,16 +63,25 @@ public class EvidenceRepository {
                 .all();
     }
 
-    /** Stores the latest value of each reported state key (values as text; later events overwrite earlier ones). */
+    /**
+     * Stores each reported state key's value (as text) unless a later state change, by the envelope's time, already
+     * set it: the listener applies the records of one poll concurrently, so the older of two changes can come last.
+     * Answers how many keys moved.
+     */
     public Mono<Long> saveState(EventEnvelope<?> envelope, Map<String, Object> state) {
         return Flux.fromIterable(state.entrySet())
                 .filter(e -> e.getKey() != null && e.getValue() != null)
-                .concatMap(e -> nullable(db.sql("INSERT INTO session_states (call_sid, state_key, value, tenant_id) "
-                                + "VALUES (:callSid, :key, :value, :tenant) ON CONFLICT (call_sid, state_key) "
-                                + "DO UPDATE SET value = EXCLUDED.value, updated_at = now()")
+                .concatMap(e -> nullable(db.sql("INSERT INTO session_states (call_sid, state_key, value, tenant_id, "
+                                + "event_time) VALUES (:callSid, :key, :value, :tenant, :time) "
+                                + "ON CONFLICT (call_sid, state_key) DO UPDATE SET value = EXCLUDED.value, "
+                                + "event_time = EXCLUDED.event_time, updated_at = now() "
+                                // equal times keep arrival order, the order they were published in when nothing raced
+                                + "WHERE session_states.event_time IS NULL "
+                                + "OR session_states.event_time <= EXCLUDED.event_time")
                         .bind("callSid", envelope.callSid())
                         .bind("key", e.getKey())
-                        .bind("value", String.valueOf(e.getValue())), "tenant", envelope.tenantId())
+                        .bind("value", String.valueOf(e.getValue()))
+                        .bind("time", envelope.time()), "tenant", envelope.tenantId())
                         .fetch().rowsUpdated())
                 .reduce(0L, Long::sum);
     }

@@ -8,6 +8,7 @@ import dev.voiceagent.contracts.EventCodec;
 import dev.voiceagent.contracts.EventType;
 import dev.voiceagent.contracts.LaunchGateEvaluated;
 import dev.voiceagent.contracts.Outcome;
+import dev.voiceagent.contracts.SessionEvents.SessionStateChanged;
 import dev.voiceagent.contracts.SessionOutcome;
 import dev.voiceagent.contracts.SessionOutcome.ToolSummary;
 import dev.voiceagent.contracts.TenantConfigPublished;
@@ -383,9 +384,13 @@ class EvaluationApiIT {
 
     private void outcome(String callSid, String version, Outcome outcome, Long ttfa, String escalation, String intent,
                          List<ToolSummary> tools) {
+        // the evidence the outcome announces: the intent's state change (no turns)
+        if (intent != null) {
+            publish(callSid, new SessionStateChanged(Map.of("intent", intent)));
+        }
         Instant start = Instant.now().minusSeconds(30);
         publish(callSid, new SessionOutcome(outcome, intent, version, "+15555550100", start, Instant.now(), 30_000,
-                ttfa, 1, 1, 0, tools, escalation, "summary"));
+                ttfa, 0, 0, 0, tools, escalation, "summary"));
     }
 
     private void publish(String callSid, dev.voiceagent.contracts.VoiceEvent event) {

@@ -13,6 +13,8 @@ import dev.voiceagent.contracts.SessionEvents.SessionStateChanged;
 import dev.voiceagent.contracts.SessionOutcome;
 import dev.voiceagent.contracts.SessionOutcome.ToolSummary;
 import dev.voiceagent.contracts.TenantConfigPublished;
+import dev.voiceagent.contracts.TenantConfigPublished.AgentView;
+import dev.voiceagent.contracts.TenantConfigPublished.VersionView;
 import dev.voiceagent.contracts.ToolEvents.ToolCompleted;
 import dev.voiceagent.contracts.Topics;
 import dev.voiceagent.contracts.TranscriptTurn;
@@ -61,6 +63,16 @@ class EvaluationIT {
         probe = new TopicProbe(bootstrap);
         directory.apply(tenant("demo", "demo-key"));
         directory.apply(tenant("other", "other-key"));
+        directory.apply(consentTenant());
+    }
+
+    /** A tenant whose version {@code consent-v1} must disclose that the agent is an AI. */
+    static TenantConfigPublished consentTenant() {
+        VersionView version = new VersionView("consent-v1", List.of("lookup"), List.of(), List.of(), null, null, null,
+                List.of("ai_disclosure"), null);
+        return new TenantConfigPublished("late", "late", true, List.of(), "UTC", null,
+                List.of(ApiKeys.hash("late-key")),
+                List.of(new AgentView("support", "consent-v1", List.of("lookup"), null, List.of(version), null)), 1);
     }
 
     static TenantConfigPublished tenant(String id, String key) {
@@ -74,6 +86,7 @@ class EvaluationIT {
         publish("demo", callSid, new TranscriptTurn("caller", "what's my balance?", "i1", 0, 1200));
         publish("demo", callSid, new TranscriptTurn("agent", "It is 42.50 dollars.", "i2", 1, 2400));
         publish("demo", callSid, new ToolCompleted("t1", "lookup", "ok", Map.of("found", true), null, 35));
+        publish("demo", callSid, new SessionStateChanged(Map.of("intent", "account_balance")));
         awaitRows("SELECT count(*) AS n FROM transcript_turns WHERE call_sid = :c", callSid, 2);
         awaitRows("SELECT count(*) AS n FROM tool_results WHERE call_sid = :c", callSid, 1);
 
@@ -119,6 +132,9 @@ class EvaluationIT {
     void aDeniedToolFailsTheSession() {
         String callSid = newCallSid();
         publish("demo", callSid, new ToolCompleted("t9", "sms", "denied", Map.of(), "not allowed", 2));
+        publish("demo", callSid, new TranscriptTurn("caller", "text me my balance", "i1", 0, 1200));
+        publish("demo", callSid, new TranscriptTurn("agent", "I can't send texts, sorry.", "i2", 1, 2400));
+        publish("demo", callSid, new SessionStateChanged(Map.of("intent", "account_balance")));
         awaitRows("SELECT count(*) AS n FROM tool_results WHERE call_sid = :c", callSid, 1);
         publish("demo", callSid, outcome(Outcome.RESOLVED, List.of(), null));
 
@@ -130,6 +146,59 @@ class EvaluationIT {
                 .jsonPath("$.criteria[1].score").isEqualTo(0.0);
         assertThat(metrics()).contains(
                 "voice_evaluations_total{agent_version_id=\"support-v1\",application=\"evaluation-service\",passed=\"false\"}");
+    }
+
+    @Test
+    void waitsForTheEvidenceItsOutcomeAnnouncesBeforeScoring() {
+        String callSid = newCallSid();
+        // the bridge gave up on t1 after its timeout; the executor's denial reaches the results topic later, and the
+        // transcript listener lags: the outcome arrives first
+        Instant start = Instant.now().minusSeconds(30);
+        publish("late", callSid, new SessionOutcome(Outcome.RESOLVED, "account_balance", "consent-v1", "+15555550100",
+                start, Instant.now(), 30_000, 700L, 1, 1, 0, List.of(new ToolSummary("t1", "lookup", "timeout", 8000)),
+                null, "balance given"));
+        await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(100))
+                .untilAsserted(() -> assertRows("SELECT count(*) AS n FROM evaluations WHERE call_sid = :c",
+                        callSid, 0));
+
+        publish("late", callSid, new TranscriptTurn("caller", "what's my balance?", "i1", 0, 1200));
+        publish("late", callSid, new TranscriptTurn("agent", "I'm a virtual assistant. It is 42.50 dollars.", "i2", 1,
+                2400));
+        publish("late", callSid, new ToolCompleted("t1", "lookup", "denied", Map.of(), "not allowed", 5));
+        publish("late", callSid, new SessionStateChanged(Map.of("intent", "account_balance")));
+
+        awaitRows("SELECT count(*) AS n FROM evaluations WHERE call_sid = :c", callSid, 1);
+        web.get().uri("/api/v1/evaluations/sessions/{c}", callSid).header("x-api-key", "late-key")
+                .exchange().expectStatus().isOk()
+                .expectBody()
+                .jsonPath("$.passed").isEqualTo(false)
+                .jsonPath("$.criteria[?(@.name == 'tool_policy')].score").isEqualTo(0.0)
+                .jsonPath("$.criteria[?(@.name == 'consents')].score").isEqualTo(1.0)
+                .jsonPath("$.evidence_note").doesNotExist();
+    }
+
+    @Test
+    void scoresWithWhatIsStoredWhenTheEvidenceNeverComesAndSaysSo() {
+        String starved = newCallSid();
+        publish("demo", starved, outcome(Outcome.RESOLVED, List.of(), null));
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofMillis(4500)).pollInterval(Duration.ofMillis(100))
+                .untilAsserted(() -> assertRows("SELECT count(*) AS n FROM evaluations WHERE call_sid = :c",
+                        starved, 0));
+
+        awaitRows("SELECT count(*) AS n FROM evaluations WHERE call_sid = :c", starved, 1);
+        web.get().uri("/api/v1/evaluations/sessions/{c}", starved).header("x-api-key", "demo-key")
+                .exchange().expectStatus().isOk()
+                .expectBody()
+                .jsonPath("$.evidence_note").value((String note) -> assertThat(note).startsWith("scored after waiting")
+                        .contains("0 of 1 caller turns", "0 of 1 agent turns", "no state for intent account_balance"));
+        assertThat(metrics()).contains("voice_evaluations_evidence_incomplete_total{agent_version_id=\"support-v1\","
+                + "application=\"evaluation-service\"}");
+
+        // an outcome that announces nothing more has nothing to wait for
+        String quiet = newCallSid();
+        publish("demo", quiet, new SessionOutcome(Outcome.ABANDONED, null, "support-v1", "+15555550100",
+                Instant.now().minusSeconds(5), Instant.now(), 5_000, null, 0, 0, 0, List.of(), null, "no speech"));
+        awaitRows("SELECT count(*) AS n FROM evaluations WHERE call_sid = :c AND evidence_note IS NULL", quiet, 1);
     }
 
     @Test
@@ -188,10 +257,14 @@ class EvaluationIT {
         StepVerifier.create(events.publish(tenant, callSid, event)).expectNextCount(1).verifyComplete();
     }
 
+    private void assertRows(String sql, String callSid, long expected) {
+        StepVerifier.create(db.sql(sql).bind("c", callSid).map(row -> row.get("n", Long.class)).one())
+                .expectNext(expected).verifyComplete();
+    }
+
     private void awaitRows(String sql, String callSid, long expected) {
-        await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
-                StepVerifier.create(db.sql(sql).bind("c", callSid).map(row -> row.get("n", Long.class)).one())
-                        .expectNext(expected).verifyComplete());
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(100))
+                .untilAsserted(() -> assertRows(sql, callSid, expected));
     }
 
     private static String newCallSid() {

@@ -53,13 +53,17 @@ public class EvaluationHandler {
     static EvaluationView view(StoredEvaluation e) {
         return new EvaluationView(e.evaluationId(), e.callSid(), e.agentVersionId(), e.outcome(), e.intent(),
                 e.scorecard().score(), e.scorecard().passed(), e.scorecard().rubricVersion(), e.evaluatedAt(),
-                e.scorecard().criteria(), e.timeToFirstAudioMs(), e.synthetic(), e.judge());
+                e.scorecard().criteria(), e.timeToFirstAudioMs(), e.synthetic(), e.judge(), e.evidenceNote());
     }
 
-    /** The public shape of an evaluation. */
+    /**
+     * The public shape of an evaluation; {@code evidenceNote} (absent when nothing was missing) names the evidence the
+     * outcome announced that had not arrived when the session was scored.
+     */
     public record EvaluationView(String evaluationId, String callSid, String agentVersionId, String outcome,
                                  String intent, double score, boolean passed, String rubricVersion,
                                  Instant evaluatedAt, List<Scorecard.Criterion> criteria,
-                                 Long timeToFirstAudioMs, boolean synthetic, JudgeVerdict judge) {
+                                 Long timeToFirstAudioMs, boolean synthetic, JudgeVerdict judge,
+                                 String evidenceNote) {
     }
 }

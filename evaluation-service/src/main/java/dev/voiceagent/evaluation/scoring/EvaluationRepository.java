@@ -46,9 +46,10 @@ public class EvaluationRepository {
     public Mono<Boolean> insert(StoredEvaluation e) {
         GenericExecuteSpec spec = db.sql("INSERT INTO evaluations (evaluation_id, tenant_id, call_sid, "
                         + "agent_key, agent_version_id, outcome, intent, score, passed, criteria, rubric_version, "
-                        + "event_id, time_to_first_audio_ms, synthetic) VALUES (:id, :tenant, :callSid, :agentKey, "
-                        + ":version, :outcome, :intent, :score, :passed, :criteria, :rubric, :eventId, :ttfa, "
-                        + "EXISTS (SELECT 1 FROM synthetic_run_calls WHERE call_sid = :callSid)) "
+                        + "event_id, time_to_first_audio_ms, synthetic, evidence_note) VALUES (:id, :tenant, "
+                        + ":callSid, :agentKey, :version, :outcome, :intent, :score, :passed, :criteria, :rubric, "
+                        + ":eventId, :ttfa, EXISTS (SELECT 1 FROM synthetic_run_calls WHERE call_sid = :callSid), "
+                        + ":note) "
                         + "ON CONFLICT (call_sid) DO NOTHING")
                 .bind("id", e.evaluationId())
                 .bind("tenant", e.tenantId())
@@ -63,6 +64,7 @@ public class EvaluationRepository {
         spec = e.intent() == null ? spec.bindNull("intent", String.class) : spec.bind("intent", e.intent());
         spec = e.agentKey() == null ? spec.bindNull("agentKey", String.class) : spec.bind("agentKey", e.agentKey());
         spec = e.timeToFirstAudioMs() == null ? spec.bindNull("ttfa", Long.class) : spec.bind("ttfa", e.timeToFirstAudioMs());
+        spec = e.evidenceNote() == null ? spec.bindNull("note", String.class) : spec.bind("note", e.evidenceNote());
         return spec.fetch().rowsUpdated().map(n -> n > 0);
     }
 
@@ -168,6 +170,6 @@ public class EvaluationRepository {
                 Boolean.TRUE.equals(row.get("synthetic", Boolean.class)),
                 judge == null ? null : EventCodec.mapper().readValue(judge.asString(), JudgeVerdict.class),
                 row.get("event_id", String.class), row.get("evaluated_at", OffsetDateTime.class).toInstant(),
-                published == null ? null : published.toInstant());
+                published == null ? null : published.toInstant(), row.get("evidence_note", String.class));
     }
 }

@@ -26,10 +26,12 @@ import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 
 /**
- * Scores a finished session once: the first outcome of a call is scored with the evidence stored so far and
- * stored; the completion event goes out until it has been published once (so a crash between store and send is
- * repaired by the redelivered outcome, and a second outcome never creates a second evaluation). Then the result
- * is handed to a synthetic run that placed the call, and the optional model judge is asked once.
+ * Scores a finished session once: the first outcome of a call waits (without blocking, at most
+ * {@code voice.evaluation.evidence-wait}) until the evidence it announces has been stored by the other listeners,
+ * is scored and stored, with a note when the wait ran out first; the completion event goes out until it has been
+ * published once (so a crash between store and send is repaired by the redelivered outcome, and a second outcome
+ * never creates a second evaluation). Then the result is handed to a synthetic run that placed the call, and the
+ * optional model judge is asked once.
  */
 @Component
 public class SessionScorer {
@@ -44,10 +46,11 @@ public class SessionScorer {
     private final JudgeClient judge;
     private final SyntheticRepository synthetic;
     private final MeterRegistry meters;
+    private final EvidenceProperties wait;
 
     public SessionScorer(EvidenceRepository evidence, EvaluationRepository evaluations,
                          EvaluationPublisher publisher, Rubric rubric, TenantDirectory directory, JudgeClient judge,
-                         SyntheticRepository synthetic, MeterRegistry meters) {
+                         SyntheticRepository synthetic, MeterRegistry meters, EvidenceProperties wait) {
         this.evidence = evidence;
         this.evaluations = evaluations;
         this.publisher = publisher;
@@ -56,6 +59,7 @@ public class SessionScorer {
         this.judge = judge;
         this.synthetic = synthetic;
         this.meters = meters;
+        this.wait = wait;
     }
 
     public Mono<Void> onOutcome(EventEnvelope<?> envelope, SessionOutcome outcome) {
@@ -84,12 +88,25 @@ public class SessionScorer {
 
     private Mono<StoredEvaluation> score(EventEnvelope<?> envelope, SessionOutcome outcome) {
         String callSid = envelope.callSid();
-        return gather(envelope, outcome)
-                .map(found -> new Scored(found, rubric.score(found)))
-                .doOnNext(s -> log.info("call {} scored {} ({}) by {}", callSid, s.card().score(),
-                        s.card().passed() ? "pass" : "fail", s.card().rubricVersion()))
-                .map(s -> toStored(envelope, outcome, s.evidence().contract(), s.card()))
+        return EvidenceCheck.await(gather(envelope, outcome), wait.evidenceWait(), wait.evidencePoll())
+                .map(check -> new Scored(check, rubric.score(check.evidence()), note(check)))
+                .doOnNext(s -> logScored(callSid, s))
+                .map(s -> toStored(envelope, outcome, s.check().evidence().contract(), s.card(), s.note()))
                 .flatMap(this::store);
+    }
+
+    /** Null when the outcome's evidence was all there; else what was still missing when the wait ran out. */
+    private String note(EvidenceCheck check) {
+        return check.complete() ? null : "scored after waiting " + wait.evidenceWait().toMillis() + " ms without "
+                + String.join(", ", check.missing());
+    }
+
+    private static void logScored(String callSid, Scored s) {
+        if (s.note() != null) {
+            log.warn("call {} {}: the listeners of its evidence lag or it was lost", callSid, s.note());
+        }
+        log.info("call {} scored {} ({}) by {}", callSid, s.card().score(), s.card().passed() ? "pass" : "fail",
+                s.card().rubricVersion());
     }
 
     private Mono<StoredEvaluation> store(StoredEvaluation e) {
@@ -104,14 +121,19 @@ public class SessionScorer {
 
     /**
      * {@code voice.evaluations.total{agent_version_id,passed}}, once per stored evaluation (the pass rate by
-     * version is {@code passed="true"} over all). Versions are few and published by the config service; a session
+     * version is {@code passed="true"} over all), and {@code voice.evaluations.evidence.incomplete{agent_version_id}}
+     * for those scored without all their evidence. Versions are few and published by the config service; a session
      * without one is {@code unknown}.
      */
     private void countStored(StoredEvaluation e) {
-        meters.counter("voice.evaluations", "agent_version_id",
-                        e.agentVersionId() == null ? "unknown" : e.agentVersionId(),
+        String version = e.agentVersionId() == null ? "unknown" : e.agentVersionId();
+        meters.counter("voice.evaluations", "agent_version_id", version,
                         "passed", Boolean.toString(e.scorecard().passed()))
                 .increment();
+        if (e.evidenceNote() != null) {
+            // scored after the evidence wait ran out: a listener lags, or an event of the call was lost
+            meters.counter("voice.evaluations.evidence.incomplete", "agent_version_id", version).increment();
+        }
     }
 
     private Mono<SessionEvidence> gather(EventEnvelope<?> envelope, SessionOutcome outcome) {
@@ -146,18 +168,19 @@ public class SessionScorer {
     }
 
     private static StoredEvaluation toStored(EventEnvelope<?> envelope, SessionOutcome outcome, Contract contract,
-                                             Scorecard card) {
+                                             Scorecard card, String evidenceNote) {
         String evaluationId = "ev_" + deterministic("evaluation:" + envelope.callSid()).replace("-", "");
         return new StoredEvaluation(evaluationId, envelope.tenantId(), envelope.callSid(), contract.agentKey(),
                 outcome.agentVersionId(), outcome.outcome().wire(), outcome.intent(), card,
-                outcome.timeToFirstAudioMs(), false, null, deterministic("event:" + evaluationId), null, null);
+                outcome.timeToFirstAudioMs(), false, null, deterministic("event:" + evaluationId), null, null,
+                evidenceNote);
     }
 
     private static String deterministic(String seed) {
         return UUID.nameUUIDFromBytes(seed.getBytes(StandardCharsets.UTF_8)).toString();
     }
 
-    /** Evidence and the scorecard it earned. */
-    private record Scored(SessionEvidence evidence, Scorecard card) {
+    /** Evidence as checked, the scorecard it earned and the note on what was missing (null: nothing). */
+    private record Scored(EvidenceCheck check, Scorecard card, String note) {
     }
 }

@@ -17,7 +17,7 @@ class RegressionTest {
         double score = 0.5 * resolution + 0.5 * policy;
         return new StoredEvaluation("ev" + i, "t", "CA" + i, "support", "v", "resolved", null,
                 new Scorecard("rules-v2", score, score >= 0.7 && policy == 1.0, criteria), ttfa, false, null, "e",
-                Instant.now(), null);
+                Instant.now(), null, null);
     }
 
     static List<StoredEvaluation> sessions(int n, double resolution, double jitter) {

@@ -37,6 +37,6 @@ class SessionStatsTest {
     private static StoredEvaluation session(int i, boolean passed) {
         return new StoredEvaluation("ev" + i, "t", "CA" + i, "support", "v", "resolved", null,
                 new Scorecard("rules-v2", passed ? 1.0 : 0.2, passed, List.of()), null, false, null, "e" + i,
-                Instant.now().minusSeconds(i), null);
+                Instant.now().minusSeconds(i), null, null);
     }
 }

@@ -3,7 +3,6 @@ package dev.voiceagent.support;
 import java.util.concurrent.atomic.AtomicInteger;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
-import reactor.core.scheduler.Scheduler;
 
 /**
  * A bounded hand-off from any number of threads (event loops among them) to one consumer pipeline.
@@ -51,13 +50,19 @@ public final class HandOff<T> {
     }
 
     /**
-     * As {@link #items()}, delivered on {@code consumer}: the consumer's work (and whatever it subscribes to) runs
-     * there, never on the thread that offered. Without it, an offer that finds the consumer idle runs the consumer
-     * right away on the offering thread — an event loop in the middle of a request, say. An item counts as waiting
-     * until it reaches the consumer.
+     * As {@link #items()}, delivered on a thread of the consumer's own, named {@code consumerThread}, started on
+     * subscription and ended on cancellation: the consumer's work (and whatever it subscribes to) runs there, never on
+     * the thread that offered. Without it, an offer that finds the consumer idle runs the consumer right away on the
+     * offering thread — an event loop in the middle of a request, say. Waking that thread takes no lock, so an offer
+     * still never waits. An item counts as waiting until it reaches the consumer.
+     *
+     * @param nonBlocking whether BlockHound should treat the consumer's thread as an event loop's (false when the
+     *                    consumer may block by design)
      */
-    public Flux<T> items(Scheduler consumer) {
-        return created().publishOn(consumer).doOnNext(item -> waiting.decrementAndGet());
+    public Flux<T> items(String consumerThread, boolean nonBlocking) {
+        return Flux.using(() -> new ConsumerThread(consumerThread, nonBlocking),
+                thread -> created().publishOn(thread.scheduler()).doOnNext(item -> waiting.decrementAndGet()),
+                ConsumerThread::close);
     }
 
     private Flux<T> created() {

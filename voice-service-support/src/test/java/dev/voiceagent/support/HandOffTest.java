@@ -97,14 +97,13 @@ class HandOffTest {
     }
 
     @Test
-    void onASchedulerTheConsumerNeverRunsOnTheOfferingThread() throws InterruptedException {
+    void onAThreadOfItsOwnTheConsumerNeverRunsOnTheOfferingThread() throws InterruptedException {
         HandOff<Integer> handOff = new HandOff<>(3);
-        reactor.core.scheduler.Scheduler worker = reactor.core.scheduler.Schedulers.newSingle("hand-off-consumer");
         List<String> threads = new CopyOnWriteArrayList<>();
         Sinks.Empty<Void> gate = Sinks.empty();
         CountDownLatch all = new CountDownLatch(4);
         // the consumer holds its first item until the gate opens: the rest wait and count against the capacity
-        Disposable consumer = handOff.items(worker)
+        Disposable consumer = handOff.items("hand-off-consumer", false)
                 .concatMap(item -> {
                     threads.add(Thread.currentThread().getName());
                     return (item == 1 ? gate.asMono() : Mono.<Void>empty()).doFinally(s -> all.countDown());
@@ -126,7 +125,17 @@ class HandOffTest {
             assertThat(handOff.waiting()).isZero();
         } finally {
             consumer.dispose();
-            worker.dispose();
         }
+        // the consumer's thread ends with its subscription
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (consumerThreadAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(consumerThreadAlive()).as("consumer thread still running after cancel").isFalse();
+    }
+
+    private static boolean consumerThreadAlive() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .anyMatch(thread -> thread.isAlive() && thread.getName().equals("hand-off-consumer"));
     }
 }

@@ -6,16 +6,12 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * A bounded, tracked queue of side jobs that must never hold up a request (pre-warm calls, log-line publishes):
@@ -82,16 +78,9 @@ public class BackgroundSender<T> extends BackgroundLoop implements MeterBinder {
 
     @Override
     protected Flux<?> loop() {
-        String threadName = slug + "-sender";
-        ExecutorService thread = Executors.newSingleThreadExecutor(runnable -> {
-            Thread t = new Thread(runnable, threadName);
-            t.setDaemon(true);
-            return t;
-        });
-        Scheduler worker = Schedulers.fromExecutorService(thread, threadName);
-        return queue.items(worker)
-                .flatMap(item -> Mono.defer(() -> job.apply(item)).onErrorResume(this::failed), concurrency)
-                .doFinally(signal -> worker.dispose());
+        // a plain thread, not an event loop's: a log line's broker send can wait for the topic's metadata
+        return queue.items(slug + "-sender", false)
+                .flatMap(item -> Mono.defer(() -> job.apply(item)).onErrorResume(this::failed), concurrency);
     }
 
     private Mono<Void> failed(Throwable e) {

@@ -7,9 +7,13 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import dev.voiceagent.testkit.blocking.EventLoopGuard;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
 
 class BackgroundSenderTest {
 
@@ -48,6 +52,45 @@ class BackgroundSenderTest {
             await().atMost(Duration.ofSeconds(5)).until(() -> threads.size() == 3);
             assertThat(threads).allMatch("test-queue-sender"::equals);
             assertThat(waiting()).isZero();
+        } finally {
+            sender.stop();
+        }
+    }
+
+    /**
+     * Offers come from event loops: an offer must not wait for the sender's thread, not even for the lock of a queue
+     * the sender is taking from. A non-blocking thread offers one job at a time and offers the next as soon as the
+     * job has run, just as the sender goes back to wait for work: the moment the two meet on a queue's lock. A lock
+     * wait on the offering thread is a BlockHound violation.
+     */
+    @Test
+    void anOfferFromAnEventLoopNeverWaitsForTheSendersThread() {
+        assertThat(EventLoopGuard.installed()).as("BlockHound guards this test").isTrue();
+        EventLoopGuard.drain();
+        AtomicInteger done = new AtomicInteger();
+        AtomicLong spins = new AtomicLong();
+        BackgroundSender<Integer> sender = new BackgroundSender<>("test queue", 16, 1,
+                item -> Mono.fromRunnable(done::incrementAndGet));
+        sender.start();
+        try {
+            int jobs = 50_000;
+            Integer offered = Mono.fromCallable(() -> {
+                        int accepted = 0;
+                        for (int i = 0; i < jobs; i++) {
+                            if (sender.offer(i)) {
+                                accepted++;
+                            }
+                            // a bare spin: BlockHound counts Thread.onSpinWait as blocking
+                            while (done.get() < accepted) {
+                                spins.incrementAndGet();
+                            }
+                        }
+                        return accepted;
+                    })
+                    .subscribeOn(Schedulers.parallel())
+                    .block(Duration.ofSeconds(60));
+            assertThat(offered).isEqualTo(jobs);
+            assertThat(EventLoopGuard.drain()).as("offers that waited for a lock").isEmpty();
         } finally {
             sender.stop();
         }

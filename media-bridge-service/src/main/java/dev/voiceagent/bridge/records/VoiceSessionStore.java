@@ -16,7 +16,6 @@ import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Flux;
-import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 import reactor.util.retry.Retry;
 
@@ -186,12 +185,11 @@ public class VoiceSessionStore extends BackgroundLoop implements SessionRecorder
 
     /**
      * On a thread of its own: without it, an offer that finds the drain idle would build and send the write on the
-     * offering session's event loop, in the middle of its audio ({@link HandOff#items(Scheduler)}).
+     * offering session's event loop, in the middle of its audio ({@link HandOff#items(String, boolean)}).
      */
     @Override
     protected Flux<?> loop() {
-        Scheduler writer = Schedulers.newSingle(WRITER_THREAD, true);
         // no prefetch: a record counts against the queue's capacity until its write begins
-        return queue.items(writer).concatMap(this::write, 0).doFinally(signal -> writer.dispose());
+        return queue.items(WRITER_THREAD, true).concatMap(this::write, 0);
     }
 }

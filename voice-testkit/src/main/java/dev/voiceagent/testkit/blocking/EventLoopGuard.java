@@ -117,6 +117,9 @@ public final class EventLoopGuard implements BeforeAllCallback, AfterEachCallbac
             // tasks (SchedulerTask, WorkerTask) but not for their periodic siblings
             builder.allowBlockingCallsInside("reactor.core.scheduler.PeriodicWorkerTask", "dispose");
             builder.allowBlockingCallsInside("reactor.core.scheduler.PeriodicSchedulerTask", "dispose");
+            // A hand-off's consumer thread (marked non-blocking when what it runs must not block) parks there while it
+            // has no work, as Reactor's own single threads wait in their queue's take
+            builder.allowBlockingCallsInside("dev.voiceagent.support.ConsumerThread", "awaitWork");
             builder.blockingMethodCallback(method -> {
                 StackTraceElement[] stack = new Throwable().getStackTrace();
                 if (Arrays.stream(stack).anyMatch(frame -> "<clinit>".equals(frame.getMethodName()))) {

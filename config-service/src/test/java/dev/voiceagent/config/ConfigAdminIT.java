@@ -5,8 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.voiceagent.contracts.TenantConfigPublished;
 import dev.voiceagent.support.tenant.ApiKeys;
 import dev.voiceagent.testkit.infra.VoiceInfrastructure;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -21,6 +30,7 @@ import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTest
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
+import tools.jackson.databind.JsonNode;
 
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = "voice.admin-key=" + ConfigAdminIT.ADMIN_KEY)
@@ -411,6 +421,85 @@ class ConfigAdminIT {
         relay.start();
         var again = topic.awaitEnvelope(tenant, v -> v.revision() == revision);
         assertThat(again.id()).isNotEqualTo(first.id());
+    }
+
+    /**
+     * Admin writes to one tenant that arrive together are applied one after the other: each version gets its own
+     * number, and each rollout change keeps the policy it replaced, so rolling back walks through every one of them.
+     */
+    @Test
+    void concurrentWritesToOneTenantAreAppliedOneAtATime() throws Exception {
+        createTenant(tenant);
+        admin(HttpMethod.PUT, "/tenants/" + tenant + "/agents/support",
+                "{\"intents\":[{\"name\":\"balance\",\"class\":\"resolvable\",\"tools\":[\"lookup\"]}]}")
+                .expectStatus().isOk();
+        int writers = 6;
+        List<String> versions = together(writers, i -> admin(HttpMethod.POST,
+                "/tenants/" + tenant + "/agents/support/versions", "{\"note\":\"cut " + i + "\"}")
+                .expectStatus().isCreated().expectBody(JsonNode.class).returnResult().getResponseBody()
+                .get("agent_version_id").asString());
+        assertThat(versions).containsExactlyInAnyOrder("support-v1", "support-v2", "support-v3", "support-v4",
+                "support-v5", "support-v6");
+
+        // the first version cut set the rollout to itself; six policies pinning different callers replace it at once
+        List<String> pinned = together(writers, i -> {
+            String caller = "+155555501" + (10 + i);
+            admin(HttpMethod.PUT, "/tenants/" + tenant + "/agents/support/rollout",
+                    "{\"splits\":[{\"agent_version_id\":\"support-v1\",\"percent\":100}],"
+                            + "\"pins\":{\"" + caller + "\":\"support-v1\"}}")
+                    .expectStatus().isOk();
+            return caller;
+        });
+        Set<String> current = pins(admin(HttpMethod.GET, "/tenants/" + tenant + "/agents/support/rollout",
+                null).expectStatus().isOk().expectBody(JsonNode.class).returnResult().getResponseBody());
+        List<Set<String>> restored = new ArrayList<>();
+        for (int i = 0; i < writers; i++) {
+            restored.add(pins(admin(HttpMethod.POST, "/tenants/" + tenant + "/agents/support/rollout/rollback", null)
+                    .expectStatus().isOk().expectBody(JsonNode.class).returnResult().getResponseBody()));
+        }
+        admin(HttpMethod.POST, "/tenants/" + tenant + "/agents/support/rollout/rollback", null)
+                .expectStatus().isEqualTo(409);
+        // newest first: five of the six pinned policies, then the one without pins they all replaced
+        assertThat(restored.get(writers - 1)).as("the policy before all six").isEmpty();
+        Set<String> seen = new HashSet<>(current);
+        restored.subList(0, writers - 1).forEach(pins -> {
+            assertThat(pins).hasSize(1);
+            seen.addAll(pins);
+        });
+        assertThat(seen).as("every replaced policy was kept once").containsExactlyInAnyOrderElementsOf(pinned);
+    }
+
+    private static Set<String> pins(JsonNode policy) {
+        Set<String> callers = new HashSet<>();
+        JsonNode pins = policy.get("pins");
+        if (pins != null) {
+            pins.propertyNames().forEach(callers::add);
+        }
+        return callers;
+    }
+
+    /** Runs {@code writers} calls of {@code write} at once, released together; their results in index order. */
+    private static <T> List<T> together(int writers, IntFunction<T> write) throws Exception {
+        var pool = Executors.newFixedThreadPool(writers);
+        try {
+            var start = new CountDownLatch(1);
+            List<Future<T>> futures = new ArrayList<>();
+            for (int i = 0; i < writers; i++) {
+                int index = i;
+                futures.add(pool.submit(() -> {
+                    start.await();
+                    return write.apply(index);
+                }));
+            }
+            start.countDown();
+            List<T> results = new ArrayList<>();
+            for (var future : futures) {
+                results.add(future.get(60, TimeUnit.SECONDS));
+            }
+            return results;
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     private void createTenant(String id, String... numbers) {

@@ -191,8 +191,8 @@ public class AgentHandler {
                                         @PathVariable("agent_key") String agentKey,
                                         @RequestHeader(name = Actors.HEADER, required = false) String actor) {
         return tenants.requireExisting(tenantId).then(requireRollout(tenantId, agentKey))
-                .flatMap(current -> changes.apply(new Change(tenantId, Actors.of(actor), "agent.rollout_rolled_back"),
-                        Mono.just(current), agents.rollback(tenantId, agentKey)
+                .flatMap(exists -> changes.apply(new Change(tenantId, Actors.of(actor), "agent.rollout_rolled_back"),
+                        currentRollout(tenantId, agentKey), agents.rollback(tenantId, agentKey)
                                 .switchIfEmpty(Mono.error(() -> Problems.conflict("No earlier rollout to return to.")))));
     }
 
@@ -221,13 +221,17 @@ public class AgentHandler {
 
     private Mono<RolloutPolicy> setRollout(String tenantId, String agentKey, RolloutPolicy policy, String actor,
                                            String action) {
-        Mono<RolloutPolicy> current = agents.find(tenantId, agentKey).mapNotNull(AgentRepository.Agent::rollout);
         Mono<RolloutPolicy> work = requireVersions(tenantId, agentKey, policy)
                 .then(agents.policies(tenantId, agentKey).collectList())
                 .flatMap(earlier -> requireGates(tenantId, policy, earlier, PROMOTED.equals(action)))
                 .then(agents.setRollout(tenantId, agentKey, policy))
                 .thenReturn(policy);
-        return changes.apply(new Change(tenantId, Actors.of(actor), action), current, work);
+        return changes.apply(new Change(tenantId, Actors.of(actor), action), currentRollout(tenantId, agentKey), work);
+    }
+
+    /** The agent's rollout policy as the change's transaction reads it, for the audit's "before". */
+    private Mono<RolloutPolicy> currentRollout(String tenantId, String agentKey) {
+        return agents.find(tenantId, agentKey).mapNotNull(AgentRepository.Agent::rollout);
     }
 
     /**

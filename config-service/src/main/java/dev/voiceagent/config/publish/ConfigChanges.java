@@ -12,7 +12,9 @@ import reactor.core.publisher.Mono;
 /**
  * The one way a tenant's configuration changes: the change, its audit entry, the tenant's revision bump and an
  * outbox row commit in one transaction, so the database and the published view cannot diverge (the relay
- * publishes every outbox row, retrying until Kafka takes it). The caller gets its answer once the new view is on
+ * publishes every outbox row, retrying until Kafka takes it). Changes to one tenant are applied one at a time: each
+ * transaction first takes the tenant's advisory lock, so what a change reads (the policy it replaces and keeps for
+ * rollback, the next version number, the audit's "before") is what the change before it left. The caller gets its answer once the new view is on
  * the topic, or after {@code voice.config.publishing.await-on-write} at the latest.
  */
 @Component
@@ -47,7 +49,7 @@ public class ConfigChanges {
      * {@code before} is read inside the transaction, ahead of the work.
      */
     public <T> Mono<T> apply(Change change, Mono<?> before, Mono<T> work, Function<T, Object> auditAfter) {
-        Mono<T> transactional = before.map(Optional::<Object>of)
+        Mono<T> transactional = lockTenant(change.tenantId()).then(before.map(Optional::<Object>of))
                 .defaultIfEmpty(Optional.empty())
                 .flatMap(previous -> work.flatMap(result -> audit
                         .record(change.tenantId(), change.actor(), change.action(), previous.orElse(null),
@@ -56,6 +58,14 @@ public class ConfigChanges {
                         .thenReturn(result)));
         return tx.transactional(transactional)
                 .flatMap(result -> relay.awaitPublished(properties.publishing().awaitOnWrite()).thenReturn(result));
+    }
+
+    /**
+     * Waits for the tenant's other changes to commit; held to the end of this transaction. An advisory lock rather
+     * than the tenant row's: it also orders the change that creates the tenant.
+     */
+    private Mono<Void> lockTenant(String tenantId) {
+        return db.sql("SELECT pg_advisory_xact_lock(hashtext(:key))").bind("key", "tenant-config/" + tenantId).then();
     }
 
     private Mono<Void> bumpRevisionAndEnqueue(String tenantId) {

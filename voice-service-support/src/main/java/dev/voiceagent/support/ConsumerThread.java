@@ -75,11 +75,14 @@ final class ConsumerThread implements Executor, AutoCloseable {
     }
 
     /**
-     * Parks until a task is handed over (or spuriously: the loop looks again). An unpark that comes between the empty
-     * poll and the park leaves a permit, so the park returns at once and nothing is missed.
+     * Parks until a task is handed over (or spuriously, or on an interrupt: the loop looks again). An unpark that comes
+     * between the empty poll and the park leaves a permit, so the park returns at once and nothing is missed.
      */
     private void awaitWork() {
         LockSupport.park(this);
+        // a park returns at once while the thread is interrupted: clear it, or the wait would become a spin (the
+        // thread stops on close, not on interrupts)
+        Thread.interrupted();
     }
 
     /** Marked non-blocking for BlockHound, as Reactor's own single and parallel threads are. */

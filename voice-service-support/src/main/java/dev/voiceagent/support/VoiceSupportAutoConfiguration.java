@@ -15,6 +15,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
+import dev.voiceagent.support.tenant.DirectoryGatedListeners;
 import dev.voiceagent.support.tenant.TenantAuthenticator;
 import dev.voiceagent.support.tenant.TenantDirectory;
 import org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration;
@@ -121,6 +122,16 @@ public class VoiceSupportAutoConfiguration {
             container.getContainerProperties().setIdleEventInterval(TenantDirectory.IDLE_CHECK_MILLIS);
             container.getContainerProperties().setConsumerRebalanceListener(directory.getObject().rebalanceListener());
         };
+    }
+
+    /**
+     * A service that resolves tenants consumes its topics only once it has read every published view (the default
+     * listener factory takes this customizer; the directory's own listener is not held).
+     */
+    @Bean
+    @ConditionalOnProperty(name = "voice.tenant-directory.enabled", havingValue = "true")
+    DirectoryGatedListeners directoryGatedListeners(TenantDirectory directory) {
+        return new DirectoryGatedListeners(directory);
     }
 
     /** Part of readiness: a service that resolves tenants is not ready before it has read every published view. */

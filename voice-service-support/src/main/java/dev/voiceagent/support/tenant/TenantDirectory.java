@@ -7,10 +7,12 @@ import dev.voiceagent.contracts.Topics;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -33,6 +35,9 @@ import org.springframework.kafka.listener.ConsumerAwareRebalanceListener;
  */
 public class TenantDirectory {
 
+    /** The end of the directory's listener id (the service's name comes first). */
+    public static final String LISTENER_SUFFIX = "-tenant-directory";
+
     /** How long the directory's consumer may sit idle before it checks whether it has caught up. */
     public static final long IDLE_CHECK_MILLIS = 200;
 
@@ -48,8 +53,9 @@ public class TenantDirectory {
     private int partitionCount = -1;
     private volatile Consumer<?, ?> consumer;
     private volatile boolean caughtUp;
+    private final List<Runnable> whenCaughtUp = new CopyOnWriteArrayList<>();
 
-    @KafkaListener(id = "${spring.application.name}-tenant-directory", topics = Topics.CONFIG,
+    @KafkaListener(id = "${spring.application.name}" + LISTENER_SUFFIX, topics = Topics.CONFIG,
             groupId = "${spring.application.name}-directory-${random.uuid}",
             properties = {"auto.offset.reset=earliest", "enable.auto.commit=false"},
             containerPostProcessor = "tenantDirectoryContainerPostProcessor")
@@ -139,6 +145,22 @@ public class TenantDirectory {
     }
 
     /**
+     * Runs {@code action} once the directory has caught up (at once when it has), on the directory's consumer thread:
+     * it must not wait on anything.
+     */
+    public void whenCaughtUp(Runnable action) {
+        whenCaughtUp.add(action);
+        if (caughtUp && whenCaughtUp.remove(action)) {
+            action.run();
+        }
+    }
+
+    /** Whether a listener container is the directory's own. */
+    public static boolean isOwnListener(String listenerId) {
+        return listenerId != null && listenerId.endsWith(LISTENER_SUFFIX);
+    }
+
+    /**
      * The rebalance listener of the directory's own consumer. Not the directory itself: Spring Boot hands a
      * {@link ConsumerAwareRebalanceListener} bean to every listener container of the application.
      */
@@ -189,6 +211,11 @@ public class TenantDirectory {
         if (!caughtUp && behind.isEmpty() && consumer != null && partitionCount > 0 && checked.size() >= partitionCount) {
             caughtUp = true;
             log.info("tenant directory caught up: {} tenant view(s)", byTenant.size());
+            for (Runnable action : whenCaughtUp) {
+                if (whenCaughtUp.remove(action)) {
+                    action.run();
+                }
+            }
         }
     }
 }

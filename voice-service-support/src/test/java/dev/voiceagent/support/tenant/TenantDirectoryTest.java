@@ -118,6 +118,23 @@ class TenantDirectoryTest {
     }
 
     @Test
+    void whatWaitsForTheDirectoryRunsOnceWhenItCatchesUpOrAtOnceAfter() {
+        TopicPartition p0 = new TopicPartition(Topics.CONFIG, 0);
+        List<String> ran = new java.util.concurrent.CopyOnWriteArrayList<>();
+        directory.whenCaughtUp(() -> ran.add("before"));
+        directory.onPartitionsAssigned(consumer(Map.of(p0, 1L)), List.of(p0));
+        assertThat(ran).as("still reading").isEmpty();
+
+        directory.onConfig(record(p0, 0, view("a", true, List.of("+15555550000"), List.of(), 1)));
+        assertThat(ran).containsExactly("before");
+        directory.onConfig(record(p0, 1, view("b", true, List.of("+15555550001"), List.of(), 1)));
+        assertThat(ran).as("once, not on every later view").containsExactly("before");
+
+        directory.whenCaughtUp(() -> ran.add("after"));
+        assertThat(ran).containsExactly("before", "after");
+    }
+
+    @Test
     void anEmptyTopicIsCaughtUpAtOnceAndAGapAtTheTailIsSettledWhenIdle() {
         TopicPartition p0 = new TopicPartition(Topics.CONFIG, 0);
         TenantDirectory empty = new TenantDirectory();

@@ -63,6 +63,9 @@ class GatewayMediaRelayBenchmark {
                      "voice.gateway.prewarm.enabled", PREWARM,
                      "voice.bridge.idle.prompt-after", "0s",
                      "voice.bridge.start-timeout", "60s",
+                     // a 2-core bridge taking streams at the ramp's rate may accept one after the production
+                     // default: the bench measures relay latency, and a stream counted as lost for it would not be
+                     "voice.gateway.bridge-connect-timeout", "60s",
                      "voice.bridge.max-sessions", MAX_SESSIONS,
                      "logging.level.org.apache.kafka", "WARN"))) {
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();

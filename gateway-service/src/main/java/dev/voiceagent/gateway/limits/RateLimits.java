@@ -8,8 +8,8 @@ import org.springframework.web.ErrorResponseException;
 
 /**
  * The gateway's limits: requests per client IP, requests per tenant, calls placed per tenant (token buckets) and
- * live calls per tenant. Every tenant gets {@code voice.gateway.limits.*} for now; {@link #concurrentCalls} is the
- * one place that will read a tenant's own limits once its published view carries them. The per-tenant buckets
+ * live calls per tenant. A tenant's published limits ({@code max_concurrent_calls}, {@code calls_per_minute}) take
+ * the place of {@code voice.gateway.limits.*} for that tenant; a tenant without them gets those. The per-tenant buckets
  * hold for all instances together: each instance takes its {@link #share}; the per-IP bucket protects each
  * instance on its own. Live calls are counted in Postgres ({@link CallSlots}).
  */
@@ -50,14 +50,22 @@ public class RateLimits {
         return perTenant.tryAcquire(tenantId);
     }
 
-    /** 0 when the tenant may place another call now, else seconds to wait. */
-    public long placeCall(String tenantId) {
-        return callsPerTenant.tryAcquire(tenantId);
+    /**
+     * 0 when the tenant may place another call now, else seconds to wait. A tenant's {@code calls_per_minute} refills
+     * its bucket at that rate and lets it hold a minute's calls.
+     */
+    public long placeCall(TenantConfigPublished tenant) {
+        Integer perMinute = tenant.limits().callsPerMinute();
+        if (perMinute == null) {
+            return callsPerTenant.tryAcquire(tenant.tenantId());
+        }
+        return callsPerTenant.tryAcquire(tenant.tenantId(), perMinute / 60.0, perMinute);
     }
 
-    /** How many calls the tenant may have live at once. */
+    /** How many calls the tenant may have live at once: its own {@code max_concurrent_calls}, or the default. */
     public int concurrentCalls(TenantConfigPublished tenant) {
-        return settings.tenantConcurrentCalls();
+        Integer own = tenant.limits().maxConcurrentCalls();
+        return own != null ? own : settings.tenantConcurrentCalls();
     }
 
     /** How long a refused caller should wait before retrying a call over the concurrency limit. */

@@ -5,8 +5,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 /**
- * In-memory token buckets, one per key (an IP, a tenant): {@code ratePerSecond} refill, {@code burst} capacity.
- * Buckets are per gateway instance; {@link #share} divides rate and burst among the live instances when the limit
+ * In-memory token buckets, one per key (an IP, a tenant): {@code ratePerSecond} refill, {@code burst} capacity, or a
+ * key's own rate and burst when the caller names them (a tenant's published limit). Buckets are per gateway instance; {@link #share} divides rate and burst among the live instances when the limit
  * is meant for all of them together. When more than {@code maxKeys} buckets exist, full (idle) ones are dropped.
  */
 public class TokenBuckets {
@@ -33,20 +33,24 @@ public class TokenBuckets {
         shares = Math.max(1, instances);
     }
 
-    private double rate() {
-        return ratePerSecond / shares;
-    }
-
-    private double capacity() {
-        return Math.max(1, burst / shares);
-    }
-
-    /** Takes one token; 0 when allowed, else the whole seconds until a token is back (at least 1). */
+    /** Takes one token at the default rate; 0 when allowed, else the whole seconds until one is back (at least 1). */
     public long tryAcquire(String key) {
+        return tryAcquire(key, ratePerSecond, burst);
+    }
+
+    /**
+     * Takes one token from a bucket refilled at this key's own {@code ratePerSecond} up to its own {@code burst}; a
+     * changed rate or burst applies from this call on.
+     */
+    public long tryAcquire(String key, double ratePerSecond, int burst) {
+        if (ratePerSecond <= 0 || burst < 1) {
+            throw new IllegalArgumentException("a rate limit needs a positive rate and a burst of at least 1");
+        }
         if (buckets.size() > maxKeys) {
             evictIdle();
         }
-        return buckets.computeIfAbsent(key, k -> new Bucket(capacity(), nanoClock.getAsLong())).take();
+        return buckets.computeIfAbsent(key, k -> new Bucket(ratePerSecond, burst, nanoClock.getAsLong()))
+                .take(ratePerSecond, burst);
     }
 
     private void evictIdle() {
@@ -56,16 +60,31 @@ public class TokenBuckets {
 
     /** One key's tokens; synchronized, as each bucket is touched by one request at a time in practice. */
     private final class Bucket {
+        private double ratePerSecond;
+        private int burst;
         private double tokens;
         private long refilledAt;
 
-        Bucket(double tokens, long now) {
-            this.tokens = tokens;
+        Bucket(double ratePerSecond, int burst, long now) {
+            this.ratePerSecond = ratePerSecond;
+            this.burst = burst;
+            this.tokens = capacity();
             this.refilledAt = now;
         }
 
-        synchronized long take() {
+        private double rate() {
+            return ratePerSecond / shares;
+        }
+
+        private double capacity() {
+            return Math.max(1, burst / shares);
+        }
+
+        synchronized long take(double ratePerSecond, int burst) {
             refill(nanoClock.getAsLong());
+            this.ratePerSecond = ratePerSecond;
+            this.burst = burst;
+            tokens = Math.min(capacity(), tokens);
             if (tokens >= 1) {
                 tokens -= 1;
                 return 0;

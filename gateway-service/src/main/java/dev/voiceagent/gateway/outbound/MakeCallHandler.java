@@ -152,7 +152,7 @@ public class MakeCallHandler {
         if (!limits.enabled()) {
             return placeAndRecord(tenant, call, key, null);
         }
-        long wait = limits.placeCall(tenant.tenantId());
+        long wait = limits.placeCall(tenant);
         if (wait > 0) {
             return Mono.error(RateLimits.tooManyRequests("Calls are being placed too fast for this tenant.", wait));
         }

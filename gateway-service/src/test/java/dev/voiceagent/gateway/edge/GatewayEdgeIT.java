@@ -9,6 +9,7 @@ import dev.voiceagent.contracts.EventEnvelope;
 import dev.voiceagent.contracts.Outcome;
 import dev.voiceagent.contracts.SessionOutcome;
 import dev.voiceagent.contracts.LogLine;
+import dev.voiceagent.contracts.TenantConfigPublished;
 import dev.voiceagent.contracts.Topics;
 import dev.voiceagent.gateway.calllog.CallLog;
 import dev.voiceagent.gateway.calllog.CallLogRepository;
@@ -330,6 +331,34 @@ class GatewayEdgeIT {
         // the bucket is the tenant's own
         makeCall(patient + "-key", "{\"to\":\"+15555550130\"}");
         assertThat(CREATES).hasSize(creates + 3);
+    }
+
+    @Test
+    void aTenantsOwnLimitsTakeThePlaceOfTheGatewayDefaults() {
+        // the defaults here: 2 live calls, one call placed every 20 s; this tenant's view says 3 live, 1 a minute
+        String roomy = "roomy-" + UUID.randomUUID().toString().substring(0, 8);
+        String number = "+15555571" + String.format("%03d", ThreadLocalRandom.current().nextInt(1000));
+        TenantConfigPublished base = Tenants.tenant(roomy, roomy + "-key", number, true);
+        directory.apply(new TenantConfigPublished(base.tenantId(), base.displayName(), base.enabled(),
+                base.phoneNumbers(), base.timeZone(), base.runtimeConfig(), base.apiKeyHashes(), base.agents(),
+                base.revision(), new TenantConfigPublished.TenantLimits(3, 1, null)));
+
+        int creates = CREATES.size();
+        makeCall(roomy + "-key", "{\"to\":\"+15555550140\"}");
+        var refused = web.post().uri("/api/v1/make-call").header("x-api-key", roomy + "-key")
+                .contentType(MediaType.APPLICATION_JSON).bodyValue("{\"to\":\"+15555550141\"}")
+                .exchange()
+                .expectStatus().isEqualTo(429)
+                .expectBody(String.class).returnResult();
+        assertThat(Integer.parseInt(refused.getResponseHeaders().getFirst("Retry-After")))
+                .as("a minute's rate, not the default's 20 s").isGreaterThan(20).isLessThanOrEqualTo(60);
+        assertThat(CREATES).hasSize(creates + 1);
+
+        // the placed call is live; two more fit under the tenant's 3 (the default would refuse the second)
+        assertThat(incomingCall(newSid(), number)).contains("<Stream");
+        assertThat(incomingCall(newSid(), number)).contains("<Stream");
+        assertThat(incomingCall(newSid(), number)).contains("<Say>" + TwimlResponses.BUSY_MESSAGE + "</Say>")
+                .doesNotContain("<Stream");
     }
 
     // ---- live log stream ---------------------------------------------------------------------------------

@@ -35,6 +35,20 @@ class TokenBucketsTest {
         assertThat(buckets.tryAcquire("acme")).isPositive();
     }
 
+    @Test
+    void aKeyWithItsOwnRateHasItsOwnBurstRefillAndWaitAndAChangeAppliesAtOnce() {
+        // one call a minute: a burst of one, then the wait is the minute
+        assertThat(buckets.tryAcquire("slow", 1 / 60.0, 1)).isZero();
+        assertThat(buckets.tryAcquire("slow", 1 / 60.0, 1)).isEqualTo(60);
+        assertThat(allowed("acme", 20)).as("other keys keep the default").isEqualTo(20);
+        nanos.addAndGet(30_000_000_000L);
+        assertThat(buckets.tryAcquire("slow", 1 / 60.0, 1)).isEqualTo(30);
+        // the tenant's limit is raised to 120 a minute: the half token refilled so far counts, at the new rate
+        assertThat(buckets.tryAcquire("slow", 2, 120)).isEqualTo(1);
+        nanos.addAndGet(1_000_000_000L);
+        assertThat(buckets.tryAcquire("slow", 2, 120)).isZero();
+    }
+
     private int allowed(String key, int attempts) {
         int allowed = 0;
         for (int i = 0; i < attempts; i++) {

@@ -217,11 +217,16 @@ public final class VoiceSession {
     private String closingReason;
     private long closingSinceMs;
     private boolean contractEnded;
+    /**
+     * The agent is stopped and the call is being handed over: by the bridge ({@link #handOver}), or by the model's own
+     * {@code escalation} once Twilio has stopped the stream for it.
+     */
     private boolean handingOver;
     /** An escalation the executor could not transfer and answered with a callback instead. */
     private boolean callbackInsteadOfTransfer;
     private boolean idleEnded;
-    private boolean twilioGone;
+    /** Why Twilio's side ended while a tool that can take the call was pending; null while it has not. */
+    private String twilioGone;
     private int handovers;
     /** Keys the agent is pressing ({@code send_dtmf}): queued as tones, answered once their last mark comes back. */
     private PendingKeys pendingKeys;
@@ -432,19 +437,32 @@ public final class VoiceSession {
 
     /**
      * Twilio stops the stream as soon as a transfer replaces the call's TwiML, usually before the tool executor's
-     * reply reaches the bridge: while a hand-over is pending its result decides the outcome, so the session waits
-     * for it (bounded by the tool timeout) instead of ending with the hand-over cancelled.
+     * reply reaches the bridge: while a tool that can take the call is pending (the bridge's hand-over, or an
+     * {@code escalation} the model called) its result decides the outcome, so the session waits for it (bounded by
+     * the tool timeout) instead of ending with the transfer cancelled. Nobody is left to hear the agent meanwhile.
      */
     private void onTwilioGone(String reason) {
         if (afterFallback != null) {
             // the caller hung up during the fallback clip: the end already decided stands
             end(afterFallback);
-        } else if (tools.values().stream().anyMatch(pending -> pending.handover)) {
-            twilioGone = true;
-            log.debug("call {}: Twilio's side ended ({}) during the hand-over; waiting for its result",
-                    call.callSid(), reason);
+        } else if (tools.values().stream().anyMatch(PendingTool::takesTheCall)) {
+            if (twilioGone == null) {
+                twilioGone = reason;
+                log.debug("call {}: Twilio's side ended ({}) during a hand-over; waiting for its result",
+                        call.callSid(), reason);
+            }
+            if (!handingOver) {
+                stopAgent();
+            }
         } else {
             end(reason, null, CloseStatus.NORMAL);
+        }
+    }
+
+    /** Twilio's side has ended: the session ends once no tool that can take the call is still to answer. */
+    private void endOnceTransferAnswered() {
+        if (tools.values().stream().noneMatch(PendingTool::takesTheCall)) {
+            end(twilioGone, null, CloseStatus.NORMAL);
         }
     }
 
@@ -830,18 +848,11 @@ public final class VoiceSession {
         if (handingOver || phase != Phase.ACTIVE) {
             return;
         }
-        handingOver = true;
         escalationReason = reason;
         tags.add("handover");
         log.info("call {}: handing over ({}{})", call.callSid(), reason, detail == null ? "" : ": " + detail);
         line(LogLine.WARN, "handing the call over to a person: " + reason);
-        if (responseActive && link != null) {
-            link.outbound().offerControl(new ResponseCancel());
-        }
-        queuedResponses.clear();
-        responseActive = false;
-        detach(true);
-        cancelKeys();
+        stopAgent();
         playFallback();
         String tool = handoverTool(byCallback);
         if (tool == null) {
@@ -859,6 +870,18 @@ public final class VoiceSession {
         }
         PendingTool pending = requestTool(callId, tool, arguments);
         pending.handover = true;
+    }
+
+    /** The agent says and does nothing more: its response is cancelled, the model let go, keys not pressed dropped. */
+    private void stopAgent() {
+        handingOver = true;
+        if (responseActive && link != null) {
+            link.outbound().offerControl(new ResponseCancel());
+        }
+        queuedResponses.clear();
+        responseActive = false;
+        detach(true);
+        cancelKeys();
     }
 
     private void playFallback() {
@@ -937,7 +960,7 @@ public final class VoiceSession {
             again.retried = true;
             return;
         }
-        if (ToolCompleted.OK.equals(status) && twilioGone) {
+        if (ToolCompleted.OK.equals(status) && twilioGone != null) {
             end("handover", null, CloseStatus.NORMAL);
         } else if (ToolCompleted.OK.equals(status) && ("callback".equals(pending.tool)
                 || becameCallback(pending.tool, reply))) {
@@ -1168,6 +1191,10 @@ public final class VoiceSession {
         if ("escalation".equals(pending.tool) && ToolCompleted.OK.equals(reply.status())) {
             escalationReason = String.valueOf(pending.arguments.getOrDefault("reason", "escalated"));
         }
+        if (twilioGone != null) {
+            endOnceTransferAnswered();
+            return;
+        }
         if (handingOver) {
             return;
         }
@@ -1214,6 +1241,8 @@ public final class VoiceSession {
         if (pending.handover) {
             onHandoverReply(pending, new ToolCompleted(callId, pending.tool, ToolCompleted.TIMEOUT, null,
                     "no answer within " + deps.bridge().toolTimeout().toMillis() + " ms", latency));
+        } else if (twilioGone != null) {
+            endOnceTransferAnswered();
         } else if (!handingOver) {
             toolTimedOut(pending, "the " + pending.tool + " tool did not answer within "
                     + deps.bridge().toolTimeout().toMillis() + " ms");
@@ -1504,6 +1533,11 @@ public final class VoiceSession {
             this.startedMs = startedMs;
             this.generation = generation;
             this.span = span;
+        }
+
+        /** Whether this tool call may take the phone call away, so that Twilio's stop may come before its reply. */
+        boolean takesTheCall() {
+            return handover || ToolCatalog.takesTheCall(tool);
         }
     }
 }

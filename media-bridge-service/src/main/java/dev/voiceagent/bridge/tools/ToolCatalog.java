@@ -49,6 +49,15 @@ public final class ToolCatalog {
     public static final Set<String> SESSION_FIELDS = Set.of("intent", "language", "caller_identity",
             "consent_state", "current_task", "route", "account_context");
 
+    /**
+     * Whether a tool takes the call away from its stream when it succeeds. Only {@code escalation} does: the tool
+     * executor transfers with a Twilio call update ({@code <Dial>}), and Twilio stops the stream at once, usually
+     * before the tool's reply reaches the bridge.
+     */
+    public static boolean takesTheCall(String tool) {
+        return ToolName.ESCALATION.wire().equals(tool);
+    }
+
     /** Whether {@code name} is an {@code update_session} argument: a state field or a report the contract rules on. */
     public static boolean isReportField(String name) {
         return SESSION_FIELDS.contains(name) || ESCALATE_REASON.equals(name) || SENSITIVE_TOPIC.equals(name)

@@ -1489,6 +1489,73 @@ class VoiceSessionTest {
         assertThat(outcome().escalationReason()).isEqualTo("caller asked for a person");
     }
 
+    @Test
+    void anEscalationTheModelCallsIsATransferThoughTwilioStopsTheStreamBeforeTheToolExecutorReplies() {
+        session = contractSession(null, List.of("lookup", "escalation"), null);
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                .then(() -> model.emit(new InputTranscriptionCompleted("item_c1", "Can I talk to a person?")))
+                .then(() -> model.emit(new ResponseCreated("r1")))
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r1", "item_f", "call_e", "escalation",
+                        "{\"reason\":\"caller asked for a person\"}")))
+                .then(() -> model.emit(new ResponseDone("r1", "completed")))
+                // the executor's transfer replaces the call's TwiML, so Twilio stops the stream before the reply
+                .then(this::hangUp)
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(2)))
+                .then(() -> assertThat(publishedOf(SessionOutcome.class)).as("waits for the escalation's result")
+                        .isEmpty())
+                .then(() -> assertThat(pending.complete(new ToolCompleted("call_e", "escalation", ToolCompleted.OK,
+                        Map.of("outcome", "transferred"), null, 2040))).isTrue())
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        SessionOutcome outcome = outcome();
+        assertThat(outcome.outcome()).isEqualTo(Outcome.TRANSFERRED);
+        assertThat(outcome.escalationReason()).isEqualTo("caller asked for a person");
+        assertThat(outcome.tools()).extracting(SessionOutcome.ToolSummary::tool, SessionOutcome.ToolSummary::status)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("escalation", "ok"));
+        assertThat(publishedOf(SessionEnded.class)).extracting(SessionEnded::reason).containsExactly("stop");
+        assertThat(model.receivedOf(FunctionCallOutput.class)).as("nobody is left to hear the agent").isEmpty();
+        assertThat(model.closedByBridge).isTrue();
+    }
+
+    @Test
+    void anEscalationTheExecutorTurnsIntoACallbackAfterTwilioStoppedIsACallback() {
+        session = contractSession(null, List.of("lookup", "escalation"), null);
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r1", "item_f", "call_e", "escalation",
+                        "{\"reason\":\"caller asked for a person\"}")))
+                .then(this::hangUp)
+                .then(() -> assertThat(pending.complete(new ToolCompleted("call_e", "escalation", ToolCompleted.OK,
+                        Map.of("outcome", "callback_created", "callback_id", "cb-3"), null, 900))).isTrue())
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(outcome().outcome()).isEqualTo(Outcome.CALLBACK_CREATED);
+        assertThat(outcome().escalationReason()).isEqualTo("caller asked for a person");
+    }
+
+    @Test
+    void anEscalationTheModelCalledThatNeverAnswersAfterTwilioStoppedEndsTheCallAtTheToolTimeout() {
+        session = contractSession(null, List.of("lookup", "escalation"), "+15555550199");
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r1", "item_f", "call_e", "escalation",
+                        "{\"reason\":\"caller asked for a person\"}")))
+                .then(this::hangUp)
+                .then(() -> clock.advanceTimeBy(Duration.ofMillis(7999)))
+                .then(() -> assertThat(publishedOf(SessionOutcome.class)).isEmpty())
+                .then(() -> clock.advanceTimeBy(Duration.ofMillis(1)))
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(publishedOf(ToolRequested.class)).as("no hand-over for a caller who is gone").hasSize(1);
+        assertThat(outcome().tools()).singleElement().satisfies(t -> assertThat(t.status()).isEqualTo("timeout"));
+        assertThat(outcome().outcome()).isEqualTo(Outcome.ABANDONED);
+        assertThat(publishedOf(SessionEnded.class)).extracting(SessionEnded::reason).containsExactly("stop");
+    }
+
     /** Holds Twilio's side back so that audio queues up in the bridge. */
     private static final class Holding extends BaseSubscriber<TwilioStreamMessage> {
         private final List<TwilioStreamMessage> written;

@@ -117,8 +117,13 @@ public final class RealtimeCodec {
             case FUNCTION_CALL_ARGUMENTS_DONE:
                 return new FunctionCallArgumentsDone(text(e, "response_id"), text(e, "item_id"),
                         text(e, "call_id"), text(e, "name"), e.path("arguments").asString("{}"));
-            case RESPONSE_DONE:
-                return new ResponseDone(text(e.path("response"), "id"), text(e.path("response"), "status"));
+            case RESPONSE_DONE: {
+                JsonNode response = e.path("response");
+                JsonNode error = response.path("status_details").path("error");
+                String code = text(error, "code");
+                return new ResponseDone(text(response, "id"), text(response, "status"),
+                        code != null ? code : text(error, "type"));
+            }
             case ERROR: {
                 JsonNode error = e.path("error");
                 return new Error(text(error, "type"), text(error, "code"), text(error, "message"),

@@ -45,8 +45,29 @@ public sealed interface RealtimeServerEvent {
                                      String arguments) implements RealtimeServerEvent {
     }
 
-    /** A response finished (completed, cancelled, incomplete or failed). */
-    record ResponseDone(String responseId, String status) implements RealtimeServerEvent {
+    /**
+     * A response finished: {@code completed}; {@code cancelled} (the caller's speech or the bridge's cancel);
+     * {@code incomplete} (the output limit or the content filter cut it off); or {@code failed} (a rate limit, the
+     * quota, a server error: nothing more is said, and the socket stays open). {@code errorCode} is a failed
+     * response's error code, else its error type; null otherwise.
+     */
+    record ResponseDone(String responseId, String status, String errorCode) implements RealtimeServerEvent {
+
+        public static final String COMPLETED = "completed";
+        public static final String FAILED = "failed";
+
+        /** A response that ended without an error. */
+        public ResponseDone(String responseId, String status) {
+            this(responseId, status, null);
+        }
+
+        public boolean completed() {
+            return COMPLETED.equals(status);
+        }
+
+        public boolean failed() {
+            return FAILED.equals(status);
+        }
     }
 
     /** The model reported an error; most are about one client event, not fatal to the session. */

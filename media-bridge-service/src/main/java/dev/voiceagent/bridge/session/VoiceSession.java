@@ -593,12 +593,8 @@ public final class VoiceSession {
         } else if (event instanceof ResponseCreated) {
             responseActive = true;
             speechStoppedMs = 0;
-        } else if (event instanceof ResponseDone) {
-            responseActive = false;
-            // a model session that answered is working: a later, unrelated loss gets its own reconnect
-            reconnects = 0;
-            lastActivityMs = now();
-            sendQueuedResponse();
+        } else if (event instanceof ResponseDone done) {
+            onResponseDone(done);
         } else if (event instanceof SessionCreated || event instanceof SessionUpdated) {
             if (!modelReady) {
                 modelReady = true;
@@ -614,6 +610,33 @@ public final class VoiceSession {
             line(LogLine.WARN, "model error: " + error.type() + (error.code() != null ? " " + error.code() : ""));
             deps.metrics().modelError("error_event", error.code() != null ? error.code() : error.type());
         }
+    }
+
+    /**
+     * A response's end. A failed one (a rate limit, the quota, a server error) said nothing, and the model socket stays
+     * open, so without this the caller would hear silence and every later response would fail alike: it counts as a
+     * lost model (reconnect with the conversation so far, then fallback and hand-over), with the response still owed
+     * to the caller. Only a completed response shows the model session works and restores the reconnect; a cancelled
+     * one (the caller spoke over it) or an incomplete one (cut by the output limit or the content filter) is no
+     * failure, but no proof either.
+     */
+    private void onResponseDone(ResponseDone done) {
+        if (done.failed()) {
+            String code = done.errorCode() != null ? done.errorCode() : "unknown";
+            log.warn("call {}: model response {} failed: {}", call.callSid(), done.responseId(), code);
+            deps.metrics().modelError("response_failed", done.errorCode());
+            // responseActive stays set: the failed response is still owed to the caller, so a rebuilt session is
+            // asked to go on (or the greeting again); a hand-over lets the model go with it
+            modelLost("a response failed: " + code);
+            return;
+        }
+        responseActive = false;
+        if (done.completed()) {
+            // a model session that answered is working: a later, unrelated loss gets its own reconnect
+            reconnects = 0;
+        }
+        lastActivityMs = now();
+        sendQueuedResponse();
     }
 
     private void onAudio(OutputAudioDelta delta, long receivedNanos) {

@@ -67,6 +67,8 @@ class RealtimeCodecTest {
                         new FunctionCallArgumentsDone("resp_Ad9kxOmB1EfJYWl5iUZbG", "item_Ad9kyBqXc1FhGoXBPlKzJ",
                                 "call_4GhG0uVJ7VKzE5Bg", "lookup", "{\"account_number\":\"12345\"}")),
                 Arguments.of("response.done", new ResponseDone(RESP, "completed")),
+                Arguments.of("response.done.failed",
+                        new ResponseDone("resp_CCXIzq7Wm2sKp9TtV4nRd", "failed", "rate_limit_exceeded")),
                 Arguments.of("error", new Error("invalid_request_error", "invalid_event",
                         "The 'type' field is missing.", "event_567")));
     }

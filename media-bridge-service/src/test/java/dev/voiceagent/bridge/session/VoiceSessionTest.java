@@ -595,6 +595,80 @@ class VoiceSessionTest {
     }
 
     @Test
+    void aFailedResponseIsAModelLossAndReconnectsWithTheConversationSoFar() {
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                .then(() -> model.emit(new InputTranscriptionCompleted("item_c1", "What is my balance?")))
+                .then(() -> model.emit(new ResponseCreated("r1")))
+                // a rate limit: the response ends with nothing said, and the socket stays open
+                .then(() -> model.emit(new ResponseDone("r1", "failed", "rate_limit_exceeded")))
+                .then(() -> assertThat(model.connections()).isEqualTo(2))
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        List<RealtimeClientEvent> second = model.receivedOn(1);
+        assertThat(second.get(0)).isInstanceOf(SessionUpdate.class);
+        assertThat(second.subList(1, 3)).containsExactly(new UserText("What is my balance?"),
+                new ResponseCreate("The connection dropped for a moment. Apologize in a few words and continue where "
+                        + "you left off."));
+        assertThat(model.closedByBridge).isTrue();
+        assertThat(modelErrors("response_failed", "rate_limit_exceeded")).isEqualTo(1);
+        assertThat(lines()).contains("warn: model session lost (a response failed: rate_limit_exceeded): "
+                + "reconnecting with the conversation so far");
+        assertThat(publishedOf(ToolRequested.class)).isEmpty();
+    }
+
+    @Test
+    void aResponseThatFailsAgainAfterTheReconnectGetsTheFallbackClipAndAHandOver() {
+        started()
+                .then(() -> model.emit(new ResponseCreated("r0")))
+                .then(() -> model.emit(new ResponseDone("r0", "failed", "insufficient_quota")))
+                .then(() -> assertThat(model.connections()).isEqualTo(2))
+                .then(() -> assertThat(model.receivedOn(1)).as("the greeting never played: asked for again")
+                        .contains(new ResponseCreate("GREET: Hello, thanks for calling.")))
+                .then(() -> model.emit(new ResponseCreated("r1")))
+                .then(() -> model.emit(new ResponseDone("r1", "failed", "insufficient_quota")))
+                .then(() -> assertThat(model.connections()).as("one reconnect, not more").isEqualTo(2))
+                .then(() -> assertThat(mediaPayloads()).as("the fallback clip plays").isNotEmpty())
+                .then(this::hangUp)
+                .then(this::handOverDone)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        ToolRequested handover = publishedOf(ToolRequested.class).get(0);
+        assertThat(handover.arguments()).containsEntry("reason", "model_unavailable");
+        assertThat(outcome().outcome()).isEqualTo(Outcome.CALLBACK_CREATED);
+        assertThat(outcome().escalationReason()).isEqualTo("model_unavailable");
+        assertThat(modelErrors("response_failed", "insufficient_quota")).isEqualTo(2);
+    }
+
+    @Test
+    void onlyACompletedResponseRestoresTheReconnectAndACancelledOneIsNoFailure() {
+        started()
+                .then(model::close)
+                .then(() -> assertThat(model.connections()).isEqualTo(2))
+                // the caller barges in on the rebuilt session's first answer: cancelled, not a failure
+                .then(() -> model.emit(new ResponseCreated("r1")))
+                .then(() -> model.emit(new ResponseDone("r1", "cancelled")))
+                .then(() -> model.emit(new ResponseCreated("r2")))
+                .then(() -> model.emit(new ResponseDone("r2", "incomplete")))
+                .then(() -> assertThat(model.connections()).isEqualTo(2))
+                .then(() -> assertThat(publishedOf(ToolRequested.class)).isEmpty())
+                // nothing has completed since the reconnect: the rebuilt session has not shown it works
+                .then(() -> model.emit(new ResponseCreated("r3")))
+                .then(() -> model.emit(new ResponseDone("r3", "failed", "server_error")))
+                .then(() -> assertThat(model.connections()).isEqualTo(2))
+                .then(this::hangUp)
+                .then(this::handOverDone)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(publishedOf(ToolRequested.class)).singleElement()
+                .satisfies(r -> assertThat(r.arguments()).containsEntry("reason", "model_unavailable"));
+    }
+
+    @Test
     void aModelLostForGoodGetsTheFallbackClipThenAHandOverThroughTheToolExecutor() {
         FallbackPrompt clip = FallbackPrompt.load(BridgeProperties.Resilience.DEFAULT_FALLBACK_PROMPT);
         FallbackPrompt callback = FallbackPrompt.load(BridgeProperties.Resilience.DEFAULT_CALLBACK_PROMPT);

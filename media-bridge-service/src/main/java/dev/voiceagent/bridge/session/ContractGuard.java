@@ -48,6 +48,8 @@ final class ContractGuard {
     private final Double confidenceThreshold;
     private final String fallbackDestination;
     private int authenticationFailures;
+    /** Whether the agent's last report of {@code caller_identity} said {@code failed}. */
+    private boolean identityFailed;
     private int policyViolations;
 
     ContractGuard(HandoffLimits limits, int defaultMaxAuthenticationFailures, String fallbackDestination) {
@@ -81,6 +83,7 @@ final class ContractGuard {
      * then safety, authentication, policy, payment, confidence.
      */
     Verdict onReport(Map<String, Object> report) {
+        boolean authenticationFailed = newAuthenticationFailure(report.get("caller_identity"));
         String declared = text(report.get(ToolCatalog.ESCALATE_REASON));
         if (declared != null) {
             return new HandOver("contract_limit: " + declared, null, false);
@@ -90,8 +93,7 @@ final class ContractGuard {
             return "end_call".equals(safety) ? new EndCall(SAFETY, "a safety concern; the contract ends the call")
                     : new HandOver(SAFETY, "a safety concern", false);
         }
-        if (ToolCatalog.IDENTITY_FAILED.equals(report.get("caller_identity"))
-                && ++authenticationFailures >= maxAuthenticationFailures) {
+        if (authenticationFailed && ++authenticationFailures >= maxAuthenticationFailures) {
             return new HandOver("authentication_failed", authenticationFailures + " failed authentication attempts",
                     false);
         }
@@ -121,6 +123,22 @@ final class ContractGuard {
                     + "the contract's %.2f", confidence, confidenceThreshold), false);
         }
         return new Proceed(violation != null ? POLICY_REMINDER : null);
+    }
+
+    /**
+     * Whether a report's {@code caller_identity} is a new failed attempt: a change into {@code failed}. Models resend
+     * the fields they know with every report, so {@code failed} again is the attempt already counted; another attempt
+     * shows as another state first (the caller claims an identity again), then {@code failed}. A report without the
+     * field leaves the last one standing.
+     */
+    private boolean newAuthenticationFailure(Object identity) {
+        if (identity == null) {
+            return false;
+        }
+        boolean failed = ToolCatalog.IDENTITY_FAILED.equals(identity);
+        boolean changed = failed && !identityFailed;
+        identityFailed = failed;
+        return changed;
     }
 
     private static String text(Object value) {

@@ -30,7 +30,7 @@ public final class ToolCatalog {
     /** The {@code send_dtmf} argument with the keys to press. */
     public static final String DIGITS = "digits";
 
-    /** The {@code caller_identity} value that counts as one failed authentication attempt. */
+    /** The {@code caller_identity} that counts as a failed authentication attempt when reported after another. */
     public static final String IDENTITY_FAILED = "failed";
 
     /**

@@ -25,10 +25,33 @@ class ContractGuardTest {
         assertThat(strict.onReport(Map.of("caller_identity", "failed")))
                 .isEqualTo(new HandOver("authentication_failed", "1 failed authentication attempts", false));
 
+        // each attempt: the caller claims an identity again, and the check fails again
         ContractGuard unset = guard(null);
         assertThat(unset.onReport(Map.of("caller_identity", "failed"))).isEqualTo(new Proceed(null));
+        assertThat(unset.onReport(Map.of("caller_identity", "claimed"))).isEqualTo(new Proceed(null));
         assertThat(unset.onReport(Map.of("caller_identity", "failed"))).isEqualTo(new Proceed(null));
-        assertThat(unset.onReport(Map.of("caller_identity", "failed"))).isInstanceOf(HandOver.class);
+        assertThat(unset.onReport(Map.of("caller_identity", "unknown"))).isEqualTo(new Proceed(null));
+        assertThat(unset.onReport(Map.of("caller_identity", "failed")))
+                .isEqualTo(new HandOver("authentication_failed", "3 failed authentication attempts", false));
+    }
+
+    @Test
+    void aFailedIdentityTheAgentReportsAgainIsTheSameAttemptNotAnother() {
+        ContractGuard guard = guard(null);
+        // a model resends every field it knows with each report: the failure it already reported is not new
+        assertThat(guard.onReport(Map.of("caller_identity", "failed"))).isEqualTo(new Proceed(null));
+        assertThat(guard.onReport(Map.of("caller_identity", "failed", "intent", "billing_question")))
+                .isEqualTo(new Proceed(null));
+        assertThat(guard.onReport(Map.of("intent", "payment_question"))).isEqualTo(new Proceed(null));
+        assertThat(guard.onReport(Map.of("caller_identity", "failed", "current_task", "verifying")))
+                .isEqualTo(new Proceed(null));
+        assertThat(guard.onReport(Map.of("caller_identity", "failed"))).isEqualTo(new Proceed(null));
+        assertThat(guard.onReport(Map.of("caller_identity", "claimed"))).isEqualTo(new Proceed(null));
+        assertThat(guard.onReport(Map.of("caller_identity", "failed"))).as("the second attempt")
+                .isEqualTo(new Proceed(null));
+        assertThat(guard.onReport(Map.of("caller_identity", "verified"))).isEqualTo(new Proceed(null));
+        assertThat(guard.onReport(Map.of("caller_identity", "failed"))).as("the third")
+                .isEqualTo(new HandOver("authentication_failed", "3 failed authentication attempts", false));
     }
 
     @Test
@@ -77,12 +100,13 @@ class ContractGuardTest {
 
     @Test
     void theMostSeriousFindingOfOneReportDecides() {
-        ContractGuard guard = guard(new HandoffLimits(1, 1, "refuse", "end_call", 0.5));
-        assertThat(guard.onReport(Map.of("escalate_reason", "caller asked for a person", "sensitive_topic", "safety")))
+        HandoffLimits strict = new HandoffLimits(1, 1, "refuse", "end_call", 0.5);
+        assertThat(guard(strict).onReport(Map.of("escalate_reason", "caller asked for a person",
+                "sensitive_topic", "safety")))
                 .isEqualTo(new HandOver("contract_limit: caller asked for a person", null, false));
-        assertThat(guard.onReport(Map.of("sensitive_topic", "safety", "caller_identity", "failed")))
+        assertThat(guard(strict).onReport(Map.of("sensitive_topic", "safety", "caller_identity", "failed")))
                 .isInstanceOf(EndCall.class);
-        assertThat(guard.onReport(Map.of("caller_identity", "failed", "policy_violation", "x")))
+        assertThat(guard(strict).onReport(Map.of("caller_identity", "failed", "policy_violation", "x")))
                 .isEqualTo(new HandOver("authentication_failed", "1 failed authentication attempts", false));
     }
 

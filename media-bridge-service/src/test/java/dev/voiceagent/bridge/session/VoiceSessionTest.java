@@ -900,10 +900,10 @@ class VoiceSessionTest {
         started()
                 .then(() -> model.emit(new ResponseDone("r0", "completed")))
                 .then(() -> {
+                    // three attempts: each time the caller claims an identity again and the check fails
                     for (int i = 1; i <= 3; i++) {
-                        model.emit(new FunctionCallArgumentsDone("r" + i, "item_f" + i, "call_" + i, "update_session",
-                                "{\"caller_identity\":\"failed\"}"));
-                        model.emit(new ResponseDone("r" + i, "completed"));
+                        agentReports("call_c" + i, "{\"caller_identity\":\"claimed\"}");
+                        agentReports("call_f" + i, "{\"caller_identity\":\"failed\"}");
                     }
                 })
                 .then(this::hangUp)
@@ -913,6 +913,26 @@ class VoiceSessionTest {
 
         assertThat(publishedOf(ToolRequested.class)).singleElement()
                 .satisfies(r -> assertThat(r.arguments()).containsEntry("reason", "authentication_failed"));
+    }
+
+    @Test
+    void anAgentThatResendsAFailedIdentityWithEveryReportHasFailedOnceNotEachTime() {
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                .then(() -> {
+                    agentReports("call_1", "{\"caller_identity\":\"failed\"}");
+                    agentReports("call_2", "{\"caller_identity\":\"failed\",\"intent\":\"billing_question\"}");
+                    agentReports("call_3", "{\"caller_identity\":\"failed\",\"intent\":\"billing_question\","
+                            + "\"current_task\":\"explaining the bill\"}");
+                })
+                .then(() -> assertThat(publishedOf(ToolRequested.class)).as("no hand-over").isEmpty())
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(model.receivedOf(FunctionCallOutput.class)).extracting(FunctionCallOutput::output)
+                .containsExactly("{\"ok\":true}", "{\"ok\":true}", "{\"ok\":true}");
+        assertThat(outcome().escalationReason()).isNull();
     }
 
     @Test

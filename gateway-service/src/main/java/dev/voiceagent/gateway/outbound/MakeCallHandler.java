@@ -40,6 +40,8 @@ public class MakeCallHandler {
     static final String REPLAYED = "Idempotent-Replayed";
     private static final int MAX_BODY = 16 * 1024;
     private static final int MAX_KEY_LENGTH = 255;
+    /** How long past a tenant's maximum call duration Twilio leaves a placed call, for the bridge's goodbye. */
+    static final int GOODBYE_SECONDS = 30;
     private static final Logger log = LoggerFactory.getLogger(MakeCallHandler.class);
     /** Writing the log of a call that exists is worth a few quick tries; then the call is answered without it. */
     private static final Retry RECORD_RETRY = Retry.backoff(3, Duration.ofMillis(100)).maxBackoff(Duration.ofSeconds(1))
@@ -169,9 +171,19 @@ public class MakeCallHandler {
 
     private Mono<MakeCallResponse> placeAndRecord(TenantConfigPublished tenant, MakeCallRequest call, String key,
                                                   String reservation) {
-        return twilio.create(call.to(), call.from(), call.machineDetection())
+        return twilio.create(call.to(), call.from(), call.machineDetection(), timeLimit(tenant))
                 .map(callSid -> new MakeCallResponse(true, callSid, CallStatus.QUEUED.wire(), call.to(), call.from()))
                 .flatMap(response -> record(tenant.tenantId(), call, response, key, reservation));
+    }
+
+    /**
+     * Twilio's hard limit on a placed call's length: the tenant's {@code max_call_duration_seconds} and time for the
+     * goodbye the media bridge says when the call reaches it. A backstop for when the bridge cannot end the call (it
+     * was lost); none when the tenant sets no limit.
+     */
+    static Integer timeLimit(TenantConfigPublished tenant) {
+        Integer max = tenant.limits().maxCallDurationSeconds();
+        return max == null ? null : max + GOODBYE_SECONDS;
     }
 
     /**

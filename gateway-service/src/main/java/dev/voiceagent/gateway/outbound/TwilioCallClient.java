@@ -56,27 +56,33 @@ public class TwilioCallClient {
 
     /** The SID of the created call. */
     public Mono<String> create(String to, String from) {
-        return create(to, from, null);
+        return create(to, from, null, null);
     }
 
     /**
      * The SID of the created call; with {@code machineDetection}, Twilio's answering-machine detection runs
      * asynchronously (when {@code asyncAmd}) and reports to {@code /api/v1/amd-status}, or synchronously and
-     * reports {@code AnsweredBy} with the TwiML request.
+     * reports {@code AnsweredBy} with the TwiML request. With {@code timeLimitSeconds}, Twilio ends the call after
+     * that long whatever else happens (its {@code TimeLimit}; 4 hours otherwise).
      */
-    public Mono<String> create(String to, String from, MachineDetection machineDetection) {
+    public Mono<String> create(String to, String from, MachineDetection machineDetection, Integer timeLimitSeconds) {
         // the callbacks Twilio makes for this call carry the trace of the request that created it
         return Mono.defer(() -> {
             String traceparent = traces.current();
-            return remote(Mono.fromCallable(() -> creator(to, from, machineDetection, traceparent).create(client)));
+            return remote(Mono.fromCallable(() -> creator(to, from, machineDetection, timeLimitSeconds, traceparent)
+                    .create(client)));
         }).map(Call::getSid).onErrorMap(TwilioCallClient::creationProblem);
     }
 
-    private CallCreator creator(String to, String from, MachineDetection machineDetection, String traceparent) {
+    private CallCreator creator(String to, String from, MachineDetection machineDetection, Integer timeLimitSeconds,
+                                String traceparent) {
         CallCreator creator = Call.creator(new PhoneNumber(to), new PhoneNumber(from),
                         callback("/api/v1/incoming-call", traceparent))
                 .setStatusCallback(callback("/api/v1/call-status", traceparent))
                 .setStatusCallbackEvent(STATUS_EVENTS);
+        if (timeLimitSeconds != null) {
+            creator.setTimeLimit(timeLimitSeconds);
+        }
         if (machineDetection != null) {
             creator.setMachineDetection(machineDetection.mode());
             if (asyncAmd) {

@@ -331,6 +331,8 @@ class GatewayEdgeIT {
         // the bucket is the tenant's own
         makeCall(patient + "-key", "{\"to\":\"+15555550130\"}");
         assertThat(CREATES).hasSize(creates + 3);
+        assertThat(CREATES.get(creates + 2)).as("no length limit of its own: Twilio's default")
+                .doesNotContainKey("TimeLimit");
     }
 
     @Test
@@ -341,10 +343,12 @@ class GatewayEdgeIT {
         TenantConfigPublished base = Tenants.tenant(roomy, roomy + "-key", number, true);
         directory.apply(new TenantConfigPublished(base.tenantId(), base.displayName(), base.enabled(),
                 base.phoneNumbers(), base.timeZone(), base.runtimeConfig(), base.apiKeyHashes(), base.agents(),
-                base.revision(), new TenantConfigPublished.TenantLimits(3, 1, null)));
+                base.revision(), new TenantConfigPublished.TenantLimits(3, 1, 600)));
 
         int creates = CREATES.size();
         makeCall(roomy + "-key", "{\"to\":\"+15555550140\"}");
+        // Twilio ends the placed call at the tenant's maximum length, with time for the bridge's goodbye
+        assertThat(CREATES.get(creates).get("TimeLimit")).containsExactly("630");
         var refused = web.post().uri("/api/v1/make-call").header("x-api-key", roomy + "-key")
                 .contentType(MediaType.APPLICATION_JSON).bodyValue("{\"to\":\"+15555550141\"}")
                 .exchange()

@@ -8,6 +8,7 @@ import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOper
 import io.netty.channel.ChannelOption;
 import java.math.BigDecimal;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -21,6 +22,7 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.function.client.WebClientRequestException;
 import org.springframework.web.util.UriComponentsBuilder;
+import org.springframework.web.util.UriUtils;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
 import reactor.util.retry.Retry;
@@ -60,10 +62,7 @@ public class LookupConnectorClient {
 
     /** The matching account (empty when the backend has none); errors when the backend fails or the breaker is open. */
     public Mono<Account> find(String tenantId, Connector connector, LookupKey key) {
-        URI uri = UriComponentsBuilder.fromUriString(connector.url())
-                .queryParam(key.kind().name().toLowerCase(Locale.ROOT), key.value())
-                .encode().build().toUri();
-        return web.get().uri(uri)
+        return web.get().uri(uri(connector, key))
                 .accept(MediaType.APPLICATION_JSON)
                 .headers(headers -> {
                     if (connector.authHeader() != null) {
@@ -79,6 +78,20 @@ public class LookupConnectorClient {
                 .map(LookupConnectorClient::toAccount)
                 .transformDeferred(CircuitBreakerOperator.of(
                         breakers.circuitBreaker("lookup-connector-" + tenantId, breakerConfig)));
+    }
+
+    /**
+     * The backend's URL with the key as its one query parameter. The value is encoded strictly (everything but
+     * unreserved characters): a query may legally hold a raw {@code +}, {@code &} or {@code =}, so encoding only
+     * what is illegal sent {@code caller_number=+1555…}, which backends decode by form rules as a space — and
+     * caller-number lookups, the default key, missed. The stored URL is already a valid URI (checked when it was
+     * set) and is kept as it is, so nothing in it is encoded twice.
+     */
+    static URI uri(Connector connector, LookupKey key) {
+        String value = UriUtils.encode(key.value(), StandardCharsets.UTF_8);
+        return UriComponentsBuilder.fromUri(URI.create(connector.url()))
+                .queryParam(key.kind().name().toLowerCase(Locale.ROOT), value)
+                .build(true).toUri();
     }
 
     static Account toAccount(String json) {

@@ -22,6 +22,7 @@ import dev.voiceagent.tools.execution.ToolCall;
 import dev.voiceagent.tools.execution.ToolCallProcessor;
 import dev.voiceagent.tools.execution.ToolCallRepository;
 import dev.voiceagent.tools.execution.ToolExecutorProperties;
+import dev.voiceagent.tools.execution.ToolExecutorPropertiesTest;
 import dev.voiceagent.tools.execution.ToolResult;
 import dev.voiceagent.tools.execution.ToolResultPublisher;
 import io.micrometer.core.instrument.Counter;
@@ -53,7 +54,8 @@ import reactor.test.StepVerifier;
  * the Twilio simulator. A transfer is held up by a slow Twilio so that the copies overlap.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.DEFINED_PORT,
-        properties = {"voice.tools.timeout=10s", "voice.twilio.timeout=4s"})
+        properties = {"voice.tools.timeout=10s", "voice.twilio.timeout=4s",
+                "voice.tools.bridge-tool-timeout=20s"})
 @VoiceInfrastructure
 class RepeatedAndLateRequestsIT {
 
@@ -220,6 +222,26 @@ class RepeatedAndLateRequestsIT {
         Counter expired = meters.find("voice.tools.expired").tag("tool", "sms").counter();
         assertThat(expired).isNotNull();
         assertThat(expired.count()).isPositive();
+    }
+
+    @Test
+    void underTheShippedSettingsARequestSevenSecondsOldIsAnsweredTooLateAndTheTextIsNotSent() {
+        // the bridge gives up after 8 s; begun at 7 s, the text (up to 2 s) could go out after the caller heard
+        // that it did not
+        ToolCallProcessor shipped = new ToolCallProcessor(tools, directory, results, publisher,
+                ToolExecutorPropertiesTest.shipped(), meters);
+        String toolCallId = "call_" + UUID.randomUUID();
+        String body = "seven seconds late " + toolCallId;
+        ToolCall call = new ToolCall(TENANT, callSid(), new ToolRequested(toolCallId, "sms", Map.of("body", body),
+                VERSION, "support", false, uniqueNumber(), REPLY_TOPIC), BRIDGE, Instant.now().minusSeconds(7));
+
+        StepVerifier.create(shipped.process(call)).expectComplete().verify(WAIT);
+
+        ToolResult result = stored(TENANT, toolCallId);
+        assertThat(result.status()).isEqualTo(ToolCompleted.TIMEOUT);
+        assertThat(result.reason()).contains("too late");
+        assertThat(completed(awaitOne(REPLY_TOPIC, toolCallId)).status()).isEqualTo(ToolCompleted.TIMEOUT);
+        assertThat(SIM.messages().stream().filter(m -> m.body().equals(body))).isEmpty();
     }
 
     @Test

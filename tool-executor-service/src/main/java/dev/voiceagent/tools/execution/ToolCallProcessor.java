@@ -25,8 +25,8 @@ import reactor.core.publisher.Mono;
 
 /**
  * Runs one tool call exactly once: a stored result is resent as it is; a copy of a call that is still running (on
- * this instance or another) waits for its result; otherwise the call is claimed, a request older than the bridge
- * waits is answered {@code timeout} unrun, the scope is checked (the agent contract's for a call's model,
+ * this instance or another) waits for its result; otherwise the call is claimed, a request too old for its answer
+ * to reach the bridge in time is answered {@code timeout} unrun, the scope is checked (the agent contract's for a call's model,
  * {@link ServiceRequests} for a service acting on its own), the tool runs under a timeout, the first result is stored
  * and then sent to the bridge and to analytics.
  */
@@ -123,8 +123,10 @@ public class ToolCallProcessor {
     }
 
     /**
-     * Whether a request is older than {@code maxAge}: the bridge has stopped waiting for it and told the caller that
-     * the tool did not answer, so running it now would act behind the caller's back. Hand-overs run however late: the
+     * Whether a request is older than {@code maxAge}: its answer could reach the bridge after the bridge stopped
+     * waiting and told the caller that the tool did not answer, so running it now could act behind the caller's back
+     * ({@code maxAge} leaves room for the tool's own timeout and for clocks that disagree: {@link
+     * ToolExecutorProperties}). Hand-overs run however late: the
      * bridge asks a hand-over once more with the same id when its answer is late, and wants what happened to the first
      * (an answer stored as {@code timeout} here would end the call it promised to hand over). Service requests run
      * however late: no caller waits for them. A request of unknown age runs.

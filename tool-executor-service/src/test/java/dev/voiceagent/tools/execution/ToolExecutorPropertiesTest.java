@@ -1,0 +1,89 @@
+package dev.voiceagent.tools.execution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+import org.springframework.boot.env.YamlPropertySourceLoader;
+import org.springframework.core.env.PropertySource;
+import org.springframework.core.io.ClassPathResource;
+
+/** The age rule: a call's request runs only while its answer can still reach the bridge before the bridge gives up. */
+public class ToolExecutorPropertiesTest {
+
+    /** {@code voice.tools.*} as the service ships it ({@code tool-executor-service.yml} over the record's defaults). */
+    public static ToolExecutorProperties shipped() {
+        return bind(Map.of());
+    }
+
+    @Test
+    void theShippedMaximumAgeLeavesTheToolsTimeoutAndTheClockAllowanceWithinTheBridgesWait() {
+        ToolExecutorProperties properties = shipped();
+
+        assertThat(properties.maxRequestAge()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(properties.maxRequestAge().plus(properties.timeout()).plus(properties.clockSkew()))
+                .isLessThanOrEqualTo(properties.bridgeToolTimeout());
+    }
+
+    @Test
+    void aSevenSecondOldRequestIsExpiredUnderTheShippedSettings() {
+        ToolCall call = ToolCallProcessorTest.call("call_1", "media-bridge-service", Duration.ofSeconds(7));
+
+        assertThat(ToolCallProcessor.expired(call, ToolCallProcessorTest.NOW, shipped().maxRequestAge())).isTrue();
+    }
+
+    @Test
+    void anUnsetMaximumAgeFollowsTheBridgesWaitTheToolTimeoutAndTheClockAllowance() {
+        ToolExecutorProperties properties = bind(Map.of("voice.tools.bridge-tool-timeout", "20s",
+                "voice.tools.timeout", "10s", "voice.tools.clock-skew", "500ms"));
+
+        assertThat(properties.maxRequestAge()).isEqualTo(Duration.ofMillis(9500));
+    }
+
+    @Test
+    void aConfiguredAgeThatFitsIsKept() {
+        assertThat(bind(Map.of("voice.tools.max-request-age", "3s")).maxRequestAge()).isEqualTo(Duration.ofSeconds(3));
+    }
+
+    @Test
+    void anAgeThatWouldLetARequestRunAfterTheBridgeGaveUpFailsTheStart() {
+        assertThatThrownBy(() -> bind(Map.of("voice.tools.max-request-age", "10s")))
+                .isInstanceOf(BindException.class)
+                .rootCause().hasMessageContaining("voice.tools.max-request-age (PT10S)")
+                .hasMessageContaining("at most PT5S fits");
+    }
+
+    @Test
+    void aToolTimeoutThatLeavesNoTimeWithinTheBridgesWaitFailsTheStart() {
+        assertThatThrownBy(() -> bind(Map.of("voice.tools.timeout", "8s")))
+                .isInstanceOf(BindException.class)
+                .rootCause().hasMessageContaining("leaves no time within voice.tools.bridge-tool-timeout");
+    }
+
+    private static ToolExecutorProperties bind(Map<String, String> overrides) {
+        List<ConfigurationPropertySource> sources = new ArrayList<>();
+        sources.add(new MapConfigurationPropertySource(overrides));
+        ConfigurationPropertySources.from(shippedYaml()).forEach(sources::add);
+        return new Binder(sources).bindOrCreate("voice.tools", ToolExecutorProperties.class);
+    }
+
+    private static List<PropertySource<?>> shippedYaml() {
+        try {
+            return new YamlPropertySourceLoader().load("tool-executor-service.yml",
+                    new ClassPathResource("tool-executor-service.yml"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

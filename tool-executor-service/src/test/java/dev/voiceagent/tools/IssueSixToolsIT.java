@@ -430,6 +430,35 @@ class IssueSixToolsIT {
                 .expectNext(1L).verifyComplete();
     }
 
+    @Test
+    void anUploadOfTheDocumentedFiveThousandSlotsIsAddedAndALargerBodyIsA413Problem() {
+        Instant start = Instant.now().plus(400, ChronoUnit.DAYS).truncatedTo(ChronoUnit.HOURS);
+        String resource = "bulk-" + UUID.randomUUID();
+        StringBuilder body = new StringBuilder("{\"slots\":[");
+        for (int i = 0; i < 5_000; i++) {
+            Instant from = start.plus(i, ChronoUnit.HOURS);
+            body.append(i == 0 ? "" : ",").append("{\"resource\":\"").append(resource).append("\",\"starts_at\":\"")
+                    .append(from.atOffset(ZoneOffset.ofHours(-5))).append("\",\"ends_at\":\"")
+                    .append(from.plus(30, ChronoUnit.MINUTES).atOffset(ZoneOffset.ofHours(-5))).append("\"}");
+        }
+        String atMaximum = body.append("]}").toString();
+        assertThat(atMaximum.length()).isGreaterThan(256 * 1024);
+        // the answer lists every slot: more than the test client's own default buffer; 5,000 rows are written first
+        WebTestClient admin = web.mutate().codecs(c -> c.defaultCodecs().maxInMemorySize(8 << 20))
+                .responseTimeout(Duration.ofMinutes(1)).build();
+
+        admin.put().uri("/api/v1/admin/tenants/{t}/slots", TENANT).header("x-admin-key", "it-admin-key")
+                .contentType(MediaType.APPLICATION_JSON).bodyValue(atMaximum)
+                .exchange().expectStatus().isOk()
+                .expectBody().jsonPath("$.added").isEqualTo(5_000);
+        admin.put().uri("/api/v1/admin/tenants/{t}/slots", TENANT).header("x-admin-key", "it-admin-key")
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("{\"slots\":[{\"resource\":\"" + "x".repeat(5 << 20) + "\"}]}")
+                .exchange().expectStatus().isEqualTo(413)
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody().jsonPath("$.status").isEqualTo(413).jsonPath("$.title").isEqualTo("Content too large");
+    }
+
     // ---- lookup connector
 
     @Test

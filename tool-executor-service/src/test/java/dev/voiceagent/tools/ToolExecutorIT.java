@@ -228,6 +228,34 @@ class ToolExecutorIT {
                 .exchange().expectStatus().isBadRequest();
     }
 
+    @Test
+    void anAccountUploadOfTheDocumentedTenThousandAccountsIsStoredAndALargerBodyIsA413Problem() {
+        StringBuilder body = new StringBuilder("{\"accounts\":[");
+        for (int i = 0; i < 10_000; i++) {
+            body.append(i == 0 ? "" : ",").append("{\"account_number\":\"ACC-").append(100_000 + i)
+                    .append("\",\"caller_number\":\"+1555").append(1_000_000 + i)
+                    .append("\",\"name\":\"Customer Number ").append(i).append(" of the Bulk Upload\",")
+                    .append("\"balance\":1234.56,\"currency\":\"USD\",\"status\":\"active\",")
+                    .append("\"orders\":[{\"order_number\":\"ORD-").append(100_000 + i)
+                    .append("\",\"status\":\"shipped\",\"carrier\":\"UPS\"}]}");
+        }
+        String atMaximum = body.append("]}").toString();
+        assertThat(atMaximum.length()).isGreaterThan(8 * 256 * 1024);
+        // 20,000 rows are written one by one before the answer
+        WebTestClient admin = web.mutate().responseTimeout(Duration.ofMinutes(2)).build();
+
+        admin.put().uri("/api/v1/admin/tenants/{t}/accounts", "bulk").header("x-admin-key", "it-admin-key")
+                .contentType(MediaType.APPLICATION_JSON).bodyValue(atMaximum)
+                .exchange().expectStatus().isOk()
+                .expectBody().jsonPath("$.accounts").isEqualTo(10_000);
+        admin.put().uri("/api/v1/admin/tenants/{t}/accounts", "bulk").header("x-admin-key", "it-admin-key")
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("{\"accounts\":[{\"account_number\":\"1\",\"name\":\"" + "x".repeat(17 << 20) + "\"}]}")
+                .exchange().expectStatus().isEqualTo(413)
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody().jsonPath("$.status").isEqualTo(413).jsonPath("$.title").isEqualTo("Content too large");
+    }
+
     private String request(String tool, Map<String, Object> args, boolean authenticated, String caller) {
         String callSid = "CA" + UUID.randomUUID().toString().replace("-", "");
         String toolCallId = "call_" + UUID.randomUUID();

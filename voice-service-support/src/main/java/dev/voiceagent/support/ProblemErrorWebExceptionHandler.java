@@ -7,6 +7,7 @@ import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.core.codec.DecodingException;
 import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
@@ -21,7 +22,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Turns every error that leaves a handler into {@code application/problem+json}: status and detail for
- * errors that carry them, a generic 500 without internals otherwise. Stack traces never reach a client.
+ * errors that carry them, 413 for a body larger than may be buffered, a generic 500 without internals otherwise. Stack traces never reach a client.
  */
 @Order(Ordered.HIGHEST_PRECEDENCE + 10)
 public class ProblemErrorWebExceptionHandler implements WebExceptionHandler {
@@ -63,6 +64,15 @@ public class ProblemErrorWebExceptionHandler implements WebExceptionHandler {
     }
 
     static ProblemDetail toProblem(Throwable ex) {
+        if (exceedsBufferLimit(ex)) {
+            // a body bigger than the decoder may buffer (spring.codec.max-in-memory-size or a route's own limit): the
+            // client sent too much, which is a 413 it can act on, not a failure of this service; functional routes'
+            // bodyToMono passes the decoder's DataBufferLimitException on as it is
+            ProblemDetail p = ProblemDetail.forStatusAndDetail(HttpStatus.CONTENT_TOO_LARGE,
+                    "The request body is larger than this endpoint accepts.");
+            p.setTitle("Content too large");
+            return p;
+        }
         if (ex instanceof ServerWebInputException input && input.getCause() instanceof DecodingException) {
             ProblemDetail p = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, "The request body could not be read.");
             p.setTitle("Malformed request");
@@ -84,6 +94,15 @@ public class ProblemErrorWebExceptionHandler implements WebExceptionHandler {
                 "The request could not be completed.");
         p.setTitle("Internal error");
         return p;
+    }
+
+    private static boolean exceedsBufferLimit(Throwable ex) {
+        for (Throwable t = ex; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof DataBufferLimitException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Map<String, Object> asMap(ProblemDetail problem) {

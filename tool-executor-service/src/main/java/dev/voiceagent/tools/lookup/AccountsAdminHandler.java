@@ -4,6 +4,7 @@ import dev.voiceagent.support.Problems;
 import dev.voiceagent.support.RouteDescription;
 import dev.voiceagent.support.RouteDescription.Body;
 import dev.voiceagent.tools.support.AdminKeyGuard;
+import dev.voiceagent.tools.support.AdminRoutes;
 import java.math.BigDecimal;
 import java.util.HashSet;
 import java.util.List;
@@ -16,16 +17,19 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.MediaType;
+import org.springframework.http.codec.HttpMessageReader;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code PUT /api/v1/admin/tenants/{tenant_id}/accounts} ({@code x-admin-key}): replaces the tenant's account
  * data that {@code lookup} reads. Body {@code {"accounts":[{account_number, caller_number, name, balance,
- * currency, status, orders?}]}}; answers {@code {tenant_id, accounts}} with the number stored.
+ * currency, status, orders?}]}} (at most 10,000 accounts, 16 MiB; larger is a 413); answers
+ * {@code {tenant_id, accounts}} with the number stored.
  */
 @Configuration
 public class AccountsAdminHandler {
@@ -35,13 +39,20 @@ public class AccountsAdminHandler {
     private static final Pattern E164 = Pattern.compile("\\+[1-9][0-9]{6,14}");
     private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
     private static final int MAX_ACCOUNTS = 10_000;
+    /**
+     * The largest body read: 10,000 accounts at up to about 1.6 KB each (a typical account with an order is a few
+     * hundred bytes; orders carry free-form fields). Behind the admin key only.
+     */
+    static final int MAX_BODY_BYTES = 16 * 1024 * 1024;
 
     private final AccountRepository accounts;
     private final AdminKeyGuard guard;
+    private final List<HttpMessageReader<?>> bodyReaders;
 
-    public AccountsAdminHandler(AccountRepository accounts, AdminKeyGuard guard) {
+    public AccountsAdminHandler(AccountRepository accounts, AdminKeyGuard guard, JsonMapper json) {
         this.accounts = accounts;
         this.guard = guard;
+        this.bodyReaders = AdminRoutes.jsonReaders(json, MAX_BODY_BYTES);
     }
 
     @Bean
@@ -58,7 +69,7 @@ public class AccountsAdminHandler {
         String tenantId = request.pathVariable("tenant_id");
         return guard.check(request)
                 .then(Mono.defer(() -> validTenant(tenantId)))
-                .then(request.bodyToMono(AccountsBody.class))
+                .then(AdminRoutes.body(request, bodyReaders, AccountsBody.class))
                 .switchIfEmpty(Mono.error(Problems.badRequest("A JSON body {\"accounts\": [...]} is required.")))
                 .map(AccountsAdminHandler::validated)
                 .flatMap(list -> accounts.replaceAll(tenantId, list))

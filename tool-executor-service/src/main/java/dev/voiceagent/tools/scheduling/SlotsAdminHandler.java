@@ -14,29 +14,39 @@ import java.util.Map;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.MediaType;
+import org.springframework.http.codec.HttpMessageReader;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code PUT /api/v1/admin/tenants/{tenant_id}/slots} ({@code x-admin-key}): adds bookable slots, body
  * {@code {"slots":[{resource, starts_at, ends_at}]}} with ISO-8601 times that carry an offset. Adding a slot
- * that exists (same resource and start) changes nothing; answers the slots with their ids (UTC times).
+ * that exists (same resource and start) changes nothing (at most 5,000 slots, 4 MiB; larger is a 413); answers the
+ * slots with their ids (UTC times).
  */
 @Configuration(proxyBeanMethods = false)
 public class SlotsAdminHandler {
 
     private static final int MAX_SLOTS = 5_000;
     private static final Duration MAX_LENGTH = Duration.ofDays(1);
+    /**
+     * The largest body read: 5,000 slots at up to about 800 bytes each (a slot is a resource of at most 100
+     * characters and two timestamps, about 150 bytes as tenants send it). Behind the admin key only.
+     */
+    static final int MAX_BODY_BYTES = 4 * 1024 * 1024;
 
     private final ScheduleRepository schedule;
     private final AdminKeyGuard guard;
+    private final List<HttpMessageReader<?>> bodyReaders;
 
-    public SlotsAdminHandler(ScheduleRepository schedule, AdminKeyGuard guard) {
+    public SlotsAdminHandler(ScheduleRepository schedule, AdminKeyGuard guard, JsonMapper json) {
         this.schedule = schedule;
         this.guard = guard;
+        this.bodyReaders = AdminRoutes.jsonReaders(json, MAX_BODY_BYTES);
     }
 
     @Bean
@@ -54,7 +64,7 @@ public class SlotsAdminHandler {
         return guard.check(request)
                 .then(Mono.defer(() -> AdminRoutes.validTenantId(tenantId) ? Mono.<Void>empty()
                         : Mono.error(Problems.invalidField("tenant_id", "must be 1-64 letters, digits, '-' or '_'"))))
-                .then(request.bodyToMono(SlotsBody.class))
+                .then(AdminRoutes.body(request, bodyReaders, SlotsBody.class))
                 .switchIfEmpty(Mono.error(() -> Problems.badRequest("A JSON body {\"slots\": [...]} is required.")))
                 .map(body -> validated(tenantId, body))
                 .flatMap(slots -> schedule.addSlots(tenantId, slots).map(added -> answer(tenantId, slots, added)))

@@ -204,6 +204,32 @@ class RepeatedAndLateRequestsIT {
         assertThat(SIM.messages().stream().filter(m -> m.body().equals(body))).isEmpty();
     }
 
+    // ---- a transfer Twilio may have made
+
+    @Test
+    void aTransferThatTimesOutAfterTwilioMadeItIsUnconfirmedAndOpensNoCallbackTask() {
+        String callSid = liveCall();
+        // Twilio transfers the call at once and answers after voice.twilio.timeout (4 s): the executor sees a timeout
+        SIM.useRestFault(TwilioRestFault.slow(Duration.ofSeconds(6)).forRequests(1));
+        String toolCallId = "call_" + UUID.randomUUID();
+        ToolCall call = new ToolCall(TENANT, callSid, new ToolRequested(toolCallId, "escalation",
+                Map.of("summary", "wants a person"), VERSION, "complaint", true, uniqueNumber(), REPLY_TOPIC));
+
+        StepVerifier.create(processor.process(call)).expectComplete().verify(WAIT);
+
+        assertThat(SIM.call(callSid).orElseThrow().twimlReceived()).filteredOn(twiml -> twiml.contains("<Dial"))
+                .hasSize(1);
+        ToolResult result = stored(TENANT, toolCallId);
+        assertThat(result.status()).isEqualTo(ToolCompleted.FAILED);
+        assertThat(result.output()).containsEntry("outcome", "unconfirmed").doesNotContainKey("callback_id");
+        assertThat(result.reason()).contains("couldn't confirm");
+        assertThat(new TopicProbe(bootstrap).await(Topics.CALLBACKS, r -> r.value().contains(toolCallId), 1,
+                Duration.ofSeconds(3), Duration.ZERO)).isEmpty();
+        StepVerifier.create(db.sql("SELECT outcome FROM escalations WHERE tenant_id = :tenant AND tool_call_id = :id")
+                        .bind("tenant", TENANT).bind("id", toolCallId).map(row -> row.get("outcome", String.class)).one())
+                .expectNext("unconfirmed").verifyComplete();
+    }
+
     // ---- requests older than the bridge waits
 
     @Test

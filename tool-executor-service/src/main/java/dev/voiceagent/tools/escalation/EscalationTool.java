@@ -2,6 +2,7 @@ package dev.voiceagent.tools.escalation;
 
 import dev.voiceagent.contracts.TenantConfigPublished;
 import dev.voiceagent.contracts.TenantConfigPublished.AgentView;
+import dev.voiceagent.contracts.ToolEvents.ToolCompleted;
 import dev.voiceagent.contracts.ToolName;
 import dev.voiceagent.support.tenant.TenantDirectory;
 import dev.voiceagent.tools.callback.CallbackTool;
@@ -13,8 +14,10 @@ import dev.voiceagent.tools.execution.ToolResult;
 import dev.voiceagent.tools.scheduling.SlotTimes;
 import dev.voiceagent.tools.scope.ToolScope;
 import dev.voiceagent.tools.twilio.TwilioClient;
+import dev.voiceagent.tools.twilio.TwilioFailures;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -25,14 +28,16 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
 
 /**
  * {@code escalation}: {@code {reason?, summary?, intent?}} transfers the live call to the contract's human target
  * (the agent view's {@code fallback_destination}, else the tenant's configured target) with a Twilio call update
  * ({@code <Dial>}, context handed over by {@link TransferTwiml}). Out of business hours, without a target, or when
- * the update fails, it creates a callback instead. Output {@code outcome} is {@code transferred} or
- * {@code callback_created}, never pending. The escalation is claimed before the call is touched, so it transfers at
- * most once.
+ * Twilio certainly did not make the update, it creates a callback instead. Output {@code outcome} is
+ * {@code transferred} or {@code callback_created} (status ok), or {@code unconfirmed} (status failed) when the update
+ * was sent but not confirmed; never pending. The escalation is claimed before the call is touched, so it transfers
+ * at most once.
  */
 @Component
 public class EscalationTool implements Tool {
@@ -40,6 +45,10 @@ public class EscalationTool implements Tool {
     private static final Logger log = LoggerFactory.getLogger(EscalationTool.class);
     public static final String TRANSFERRED = "transferred";
     public static final String CALLBACK_CREATED = "callback_created";
+    /** The call update was sent but not confirmed (timeout, 5xx): the caller may or may not have been transferred. */
+    public static final String UNCONFIRMED = "unconfirmed";
+    private static final int OUTCOME_WRITE_RETRIES = 3;
+    private static final Duration OUTCOME_WRITE_BACKOFF = Duration.ofMillis(50);
 
     private final TwilioClient twilio;
     private final EscalationRepository escalations;
@@ -113,15 +122,61 @@ public class EscalationTool implements Tool {
         if (!open.isOpen(clock.instant(), SlotTimes.zone(tenant))) {
             return callback(escalation, "out_of_hours");
         }
+        return update(escalation).flatMap(failure -> failure.isEmpty() ? confirmed(escalation)
+                : TwilioFailures.notSent(failure.get()) ? refused(escalation, failure.get())
+                : unconfirmed(escalation, failure.get()));
+    }
+
+    /**
+     * The call update's result as a value: empty when Twilio confirmed it, else how it failed. Only the update's own
+     * failure may decide between transfer and callback; a failure after Twilio confirmed (the outcome write) must not
+     * turn a transferred caller into a callback task as well.
+     */
+    private Mono<Optional<Throwable>> update(Escalation escalation) {
         return twilio.updateCall(escalation.callSid(), twiml(escalation))
-                .then(escalations.outcome(escalation.escalationId(), TRANSFERRED, null))
-                .doOnSuccess(v -> log.info("call {} transferred (escalation {})", escalation.callSid(),
-                        escalation.escalationId()))
-                .thenReturn(transferred(escalation.escalationId()))
+                .thenReturn(Optional.<Throwable>empty())
+                .onErrorResume(e -> Mono.just(Optional.of(e)));
+    }
+
+    /** Twilio confirmed the transfer: that is the answer, whether or not the outcome can be recorded. */
+    private Mono<ToolResult> confirmed(Escalation escalation) {
+        log.info("call {} transferred (escalation {})", escalation.callSid(), escalation.escalationId());
+        return record(escalation, TRANSFERRED).thenReturn(transferred(escalation.escalationId()));
+    }
+
+    /** Twilio certainly did not act (no connection, 429, a 4xx such as a call that has ended, an open breaker). */
+    private Mono<ToolResult> refused(Escalation escalation, Throwable failure) {
+        log.warn("call {}: transfer not made ({}, code {}); creating a callback instead", escalation.callSid(),
+                failure.getClass().getSimpleName(), TwilioFailures.code(failure));
+        return callback(escalation, "transfer_failed");
+    }
+
+    /**
+     * The update was sent and then timed out, or Twilio answered 5xx, which it may give after acting: the caller may
+     * already be ringing through to a person. A callback now would be a second hand-over for a caller who may have
+     * been transferred (and a transfer that nobody answers creates its own callback through the dial result), and a
+     * second update could cut off a call a person has taken. So nothing more is done: the escalation is recorded
+     * {@code unconfirmed} and the model hears so, as the SMS tool answers a text it cannot confirm.
+     */
+    private Mono<ToolResult> unconfirmed(Escalation escalation, Throwable failure) {
+        log.warn("call {}: transfer not confirmed ({}, code {}); it may have happened, so neither a callback nor "
+                        + "another transfer is made (escalation {})", escalation.callSid(),
+                failure.getClass().getSimpleName(), TwilioFailures.code(failure), escalation.escalationId());
+        return record(escalation, UNCONFIRMED).thenReturn(unconfirmedResult(escalation.escalationId()));
+    }
+
+    /**
+     * Records an outcome that is already decided, retrying a failed write; a write that still fails is logged and the
+     * row stays {@code pending} (met only by a copy that takes over an expired tool call claim, see
+     * {@link #claimedBefore}), because the answer must say what happened to the call, not what the database did.
+     */
+    private Mono<Void> record(Escalation escalation, String outcome) {
+        return escalations.outcome(escalation.escalationId(), outcome, null)
+                .retryWhen(Retry.backoff(OUTCOME_WRITE_RETRIES, OUTCOME_WRITE_BACKOFF))
                 .onErrorResume(e -> {
-                    log.warn("call {}: transfer failed ({}); creating a callback instead", escalation.callSid(),
-                            e.getClass().getSimpleName());
-                    return callback(escalation, "transfer_failed");
+                    log.error("call {}: escalation {} is {} but could not be recorded ({})", escalation.callSid(),
+                            escalation.escalationId(), outcome, e.toString());
+                    return Mono.empty();
                 });
     }
 
@@ -156,9 +211,21 @@ public class EscalationTool implements Tool {
     }
 
     private static ToolResult stored(Escalation escalation) {
-        return CALLBACK_CREATED.equals(escalation.outcome())
-                ? callbackCreated(escalation.escalationId(), escalation.callbackId(), null)
+        if (CALLBACK_CREATED.equals(escalation.outcome())) {
+            return callbackCreated(escalation.escalationId(), escalation.callbackId(), null);
+        }
+        return UNCONFIRMED.equals(escalation.outcome()) ? unconfirmedResult(escalation.escalationId())
                 : transferred(escalation.escalationId());
+    }
+
+    /** Status {@code failed} (the bridge must not take it for a transfer), with the outcome for whoever reads it. */
+    private static ToolResult unconfirmedResult(String escalationId) {
+        String reason = "I couldn't confirm that the transfer went through, and I won't try it twice in case it did. "
+                + "If you're still with me, I can arrange a callback instead.";
+        Map<String, Object> output = new LinkedHashMap<>(ToolResult.failed(reason).output());
+        output.put("outcome", UNCONFIRMED);
+        output.put("escalation_id", escalationId);
+        return new ToolResult(ToolCompleted.FAILED, output, reason);
     }
 
     private static ToolResult transferred(String escalationId) {

@@ -45,7 +45,7 @@ import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         // the request waits while this context starts; it must not count as too late for the bridge
-        properties = "voice.tools.max-request-age=10m")
+        properties = {"voice.tools.max-request-age=10m", "voice.tools.bridge-tool-timeout=11m"})
 @VoiceInfrastructure
 class RequestsBeforeTheDirectoryIT {
 

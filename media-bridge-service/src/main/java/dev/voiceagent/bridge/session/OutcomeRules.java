@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * The outcome vocabulary applied to a finished session (docs/call-flow.md §5): failed on a fatal error, then
  * callback_created if a callback succeeded, transferred if an escalation succeeded, resolved if the caller spoke
- * and the agent answered, otherwise abandoned (always abandoned after an idle hang-up). A failed hand-over is a
+ * and the agent answered, otherwise abandoned (always abandoned when the bridge hung up). A failed hand-over is a
  * failure: the reason travels in the outcome's escalation_reason.
  */
 final class OutcomeRules {
@@ -21,12 +21,13 @@ final class OutcomeRules {
     }
 
     /**
-     * As above; a call the bridge hung up on after repeated silence ({@code idleHangup}) is abandoned unless a
-     * hand-over succeeded, and {@code escalationBecameCallback} when the tool executor could not transfer and created
+     * As above; a call the bridge hung up on ({@code bridgeHungUp}: after repeated silence, or after a goodbye because
+     * the contract ended it or it lasted its maximum duration) is abandoned unless a hand-over succeeded: nobody can
+     * tell that the caller's matter was settled, and {@code escalationBecameCallback} when the tool executor could not transfer and created
      * a callback instead (its escalation answers {@code outcome: callback_created}), so the call was not transferred.
      */
     static Outcome decide(String failure, List<ToolSummary> tools, boolean callerSpoke, boolean agentAnswered,
-                          boolean idleHangup, boolean escalationBecameCallback) {
+                          boolean bridgeHungUp, boolean escalationBecameCallback) {
         if (failure != null) {
             return Outcome.FAILED;
         }
@@ -36,7 +37,7 @@ final class OutcomeRules {
         if (succeeded(tools, "escalation")) {
             return Outcome.TRANSFERRED;
         }
-        if (idleHangup) {
+        if (bridgeHungUp) {
             return Outcome.ABANDONED;
         }
         if (callerSpoke && agentAnswered) {

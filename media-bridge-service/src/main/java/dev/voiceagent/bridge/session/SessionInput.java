@@ -44,6 +44,10 @@ sealed interface SessionInput {
     record Tick() implements SessionInput {
     }
 
+    /** The call has lasted its maximum duration ({@link SessionLimits#maxCallDuration()}): it is ended with a goodbye. */
+    record CallDurationReached() implements SessionInput {
+    }
+
     /** A successful hand-over had its time to take the call away; end the session. */
     record HandoverDone() implements SessionInput {
     }

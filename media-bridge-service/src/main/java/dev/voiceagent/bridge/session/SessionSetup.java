@@ -23,8 +23,7 @@ public record SessionSetup(String model, String voice, SessionUpdate update, Str
      */
     public static SessionSetup of(TenantConfigPublished tenant, AgentView agent, String agentVersionId,
                                   RealtimeProperties realtime) {
-        TenantConfigPublished.RuntimeConfig runtime = agent == null ? tenant.runtimeConfig()
-                : agent.runtimeConfigOf(agentVersionId, tenant.runtimeConfig());
+        TenantConfigPublished.RuntimeConfig runtime = runtimeOf(tenant, agent, agentVersionId);
         String model = orDefault(runtime == null ? null : runtime.model(), realtime.defaultModel());
         String voice = orDefault(runtime == null ? null : runtime.voice(), realtime.defaultVoice());
         String language = runtime == null || runtime.language() == null || runtime.language().length() < 2 ? null
@@ -34,6 +33,12 @@ public record SessionSetup(String model, String voice, SessionUpdate update, Str
         String greeting = runtime == null || runtime.greeting() == null || runtime.greeting().isBlank() ? null
                 : runtime.greeting();
         return new SessionSetup(model, voice, update, greeting);
+    }
+
+    /** The runtime config a call on {@code agentVersionId} runs with: its version's snapshot, else the tenant's. */
+    static TenantConfigPublished.RuntimeConfig runtimeOf(TenantConfigPublished tenant, AgentView agent,
+                                                         String agentVersionId) {
+        return agent == null ? tenant.runtimeConfig() : agent.runtimeConfigOf(agentVersionId, tenant.runtimeConfig());
     }
 
     /**

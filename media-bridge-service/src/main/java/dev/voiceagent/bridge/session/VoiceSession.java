@@ -20,6 +20,7 @@ import dev.voiceagent.bridge.realtime.RealtimeServerEvent.SessionCreated;
 import dev.voiceagent.bridge.realtime.RealtimeServerEvent.SessionUpdated;
 import dev.voiceagent.bridge.realtime.RealtimeServerEvent.SpeechStarted;
 import dev.voiceagent.bridge.realtime.RealtimeServerEvent.SpeechStopped;
+import dev.voiceagent.bridge.session.SessionInput.CallDurationReached;
 import dev.voiceagent.bridge.session.SessionInput.FallbackPlayed;
 import dev.voiceagent.bridge.session.SessionInput.FromModel;
 import dev.voiceagent.bridge.session.SessionInput.FromTwilio;
@@ -128,7 +129,12 @@ public final class VoiceSession {
     /** What the agent is asked to say when its contract ends the call (a safety concern with {@code end_call}). */
     static final String CLOSING_INSTRUCTIONS = "Tell the caller calmly, in one or two sentences, that you have to end "
             + "this call now and that they should contact the emergency services if anyone is in danger, then say goodbye.";
-    /** How long the goodbye of a call the contract ends may take before the bridge hangs up regardless. */
+    /** What the agent is asked to say when the call has lasted its maximum duration. */
+    static final String DURATION_GOODBYE_INSTRUCTIONS = "Tell the caller politely, in one or two short sentences, that "
+            + "this call has reached its time limit and has to end now, then say goodbye.";
+    /** The end's reason (and the record's tag) of a call ended at its maximum duration. */
+    static final String MAX_CALL_DURATION = "max_call_duration";
+    /** How long the goodbye of a call the bridge ends may take before the bridge hangs up regardless. */
     private static final Duration CLOSING_LIMIT = Duration.ofSeconds(15);
     /** The item name of keys the agent presses, in {@link Playback}'s marks; one per sequence played. */
     private static final String KEYS_ITEM = "keys-";
@@ -143,6 +149,8 @@ public final class VoiceSession {
     private final SessionDependencies deps;
     private final BridgeProperties.Resilience resilience;
     private final BridgeProperties.Idle idle;
+    /** This call's silence, duration and tool-call limits (the runtime config's and the tenant's). */
+    private final SessionLimits limits;
     private final SessionSetup setup;
     private final String model;
     private final String voice;
@@ -213,10 +221,18 @@ public final class VoiceSession {
     private long fallbackEndsAtMs;
     /** An end decided while the fallback clip plays: it comes when the clip has played, or when Twilio stops. */
     private Ending afterFallback;
-    /** Set when the contract ends the call: the agent's goodbye is playing, then the bridge hangs up. */
-    private String closingReason;
+    /**
+     * Set when the bridge ends the call after a goodbye (the contract's {@code end_call}, the call's maximum duration):
+     * the end's reason. The agent's goodbye is playing, then the bridge hangs up.
+     */
+    private String closingEnd;
     private long closingSinceMs;
-    private boolean contractEnded;
+    /** The call was ended by the bridge after a goodbye ({@link #closingEnd}). */
+    private boolean endedAfterGoodbye;
+    /** The call was ended because it lasted its maximum duration. */
+    private boolean durationLimitReached;
+    /** Tool calls of the model's that the call's {@code max_tool_calls} counts (update_session is not one). */
+    private int toolCallsMade;
     /**
      * The agent is stopped and the call is being handed over: by the bridge ({@link #handOver}), or by the model's own
      * {@code escalation} once Twilio has stopped the stream for it.
@@ -250,6 +266,7 @@ public final class VoiceSession {
         this.allowedTools = SessionSetup.toolsOf(agent, agentVersionId);
         this.contract = ContractGuard.of(agent, agentVersionId, resilience.maxFailedAuthentications());
         this.setup = SessionSetup.of(tenant, agent, agentVersionId, deps.realtimeSettings());
+        this.limits = SessionLimits.of(tenant, agent, agentVersionId, idle);
         this.model = setup.model();
         this.voice = setup.voice();
         this.toTwilio = new PriorityLane<>(deps.bridge().twilioQueueFrames(), dropped -> deps.metrics().frameDropped(),
@@ -404,6 +421,8 @@ public final class VoiceSession {
                 deps.metrics().modelError("connection_failed", null);
                 modelLost("model connection failed: " + failed.error().getClass().getSimpleName());
             }
+        } else if (input instanceof CallDurationReached) {
+            onCallDurationReached();
         } else if (input instanceof HandoverDone) {
             endAfterFallback(new Ending("handover", null, CloseStatus.NORMAL));
         } else if (input instanceof FallbackPlayed && afterFallback != null) {
@@ -493,6 +512,9 @@ public final class VoiceSession {
         }
         Duration tick = resilience.watchdogInterval();
         resources.add(Flux.interval(tick, tick, deps.timers()).subscribe(n -> emit(new Tick())));
+        if (limits.maxCallDuration() != null) {
+            schedule(limits.maxCallDuration(), CallDurationReached::new);
+        }
         publish(new SessionStarted(streamSid, agentVersionId, model, voice, deps.bridge().instanceId()));
         learn(initialState());
         record(VoiceSessionRecord.ACTIVE, null);
@@ -738,11 +760,13 @@ public final class VoiceSession {
             return;
         }
         long now = now();
-        if (closingReason != null) {
-            // the goodbye has been said and heard (or took too long): hang up
-            if (!responseActive && !playback.unplayed() || now - closingSinceMs >= CLOSING_LIMIT.toMillis()) {
-                contractEnded = true;
-                end("contract_" + closingReason, null, CloseStatus.NORMAL);
+        if (closingEnd != null) {
+            // the goodbye has been said and heard (or took too long): hang up. A goodbye still waiting for the
+            // caller's turn to end has not been said yet
+            boolean said = !responseActive && queuedResponses.isEmpty() && !playback.unplayed();
+            if (said || now - closingSinceMs >= CLOSING_LIMIT.toMillis()) {
+                endedAfterGoodbye = true;
+                end(closingEnd, null, CloseStatus.NORMAL);
             }
             return;
         }
@@ -775,7 +799,8 @@ public final class VoiceSession {
     }
 
     private void checkIdle(long now) {
-        if (idle.promptAfter().isZero()) {
+        long promptAfterMs = limits.silenceTimeout().toMillis();
+        if (promptAfterMs == 0) {
             return;
         }
         if (callerSpeaking) {
@@ -785,7 +810,7 @@ public final class VoiceSession {
         }
         if (responseActive || !tools.isEmpty() || playback.unplayed()) {
             // the agent talking (or audio still playing) is not silence; a goodbye gets a bounded time to finish
-            if (idleHangup && now - idleHangupAtMs >= 2 * idle.promptAfter().toMillis()) {
+            if (idleHangup && now - idleHangupAtMs >= 2 * promptAfterMs) {
                 endIdle();
             } else if (!idleHangup) {
                 lastActivityMs = now;
@@ -796,11 +821,11 @@ public final class VoiceSession {
             endIdle();
             return;
         }
-        if (now - lastActivityMs < idle.promptAfter().toMillis()) {
+        if (now - lastActivityMs < promptAfterMs) {
             return;
         }
         lastActivityMs = now;
-        if (idlePrompts >= idle.maxPrompts()) {
+        if (idlePrompts >= limits.maxSilencePrompts()) {
             idleHangup = true;
             idleHangupAtMs = now;
             requestResponse(new ResponseCreate(idle.goodbyeInstructions()));
@@ -809,6 +834,27 @@ public final class VoiceSession {
             tags.add("idle_prompted");
             requestResponse(new ResponseCreate(idle.promptInstructions()));
         }
+    }
+
+    /**
+     * The call has lasted its maximum duration: the agent says a short goodbye (after what it is saying now), and
+     * the watchdog hangs up once it has been heard, or after {@link #CLOSING_LIMIT}, as when the contract ends a
+     * call. A hand-over under way takes the call anyway, and a goodbye already under way ends it anyway.
+     */
+    private void onCallDurationReached() {
+        if (phase != Phase.ACTIVE || handingOver || closingEnd != null) {
+            return;
+        }
+        closingEnd = MAX_CALL_DURATION;
+        closingSinceMs = now();
+        durationLimitReached = true;
+        tags.add(MAX_CALL_DURATION);
+        cancelKeys();
+        log.info("call {}: the call reached its maximum duration of {} s", call.callSid(),
+                limits.maxCallDuration().toSeconds());
+        line(LogLine.WARN, "the call reached its maximum duration of " + limits.maxCallDuration().toSeconds()
+                + " s: the agent says goodbye");
+        requestResponse(new ResponseCreate(DURATION_GOODBYE_INSTRUCTIONS));
     }
 
     private void endIdle() {
@@ -1007,8 +1053,8 @@ public final class VoiceSession {
     private void onFunctionCall(FunctionCallArgumentsDone functionCall) {
         String callId = functionCall.callId();
         String name = functionCall.name();
-        if (closingReason != null) {
-            // the contract is ending the call: nothing more is started, the goodbye is all that is left
+        if (closingEnd != null) {
+            // the bridge is ending the call: nothing more is started, the goodbye is all that is left
             return;
         }
         Map<String, Object> arguments = parseArguments(functionCall.arguments());
@@ -1026,12 +1072,45 @@ public final class VoiceSession {
             recordCall(callId, name, null, ToolCompleted.FAILED, 0);
             return;
         }
+        if (overToolLimit(name)) {
+            refuseOverLimit(callId, name, arguments);
+            return;
+        }
+        toolCallsMade++;
         if (ToolCatalog.SEND_DTMF.equals(name)) {
             pressKeys(callId, arguments);
             return;
         }
         PendingTool pending = requestTool(callId, name, arguments);
         pending.timers.add(schedule(deps.bridge().fillerThreshold(), () -> new ToolSlow(callId)));
+    }
+
+    /**
+     * Whether the call's {@code max_tool_calls} refuses this tool call. The tools that hand the call to a person
+     * ({@code escalation}, {@code callback}) count but are never refused: a caller whose agent can no longer look
+     * anything up must still be able to reach someone who can.
+     */
+    private boolean overToolLimit(String tool) {
+        return limits.maxToolCalls() != null && toolCallsMade >= limits.maxToolCalls() && !handsOver(tool);
+    }
+
+    private static boolean handsOver(String tool) {
+        return ToolName.ESCALATION.wire().equals(tool) || ToolName.CALLBACK.wire().equals(tool);
+    }
+
+    /**
+     * A tool call past the call's {@code max_tool_calls}: answered locally, like a tool the agent may not use, with a
+     * reason the agent can speak, and never sent to the tool executor.
+     */
+    private void refuseOverLimit(String callId, String tool, Map<String, Object> arguments) {
+        boolean canHandOver = allowedTools.stream().anyMatch(VoiceSession::handsOver);
+        answerTool(callId, "This call has used all " + limits.maxToolCalls() + " tool calls it may make, so '" + tool
+                + "' was not run. Tell the caller you cannot do that on this call"
+                + (canHandOver ? " and offer to pass them to a colleague." : "."), null, generation);
+        recordCall(callId, tool, arguments, ToolCompleted.DENIED, 0);
+        tags.add("tool_limit_reached");
+        line(LogLine.WARN, "tool " + tool + " refused: the call's limit of " + limits.maxToolCalls()
+                + " tool calls is reached");
     }
 
     /**
@@ -1180,7 +1259,7 @@ public final class VoiceSession {
      * and the watchdog hangs up once it has been heard, or after {@link #CLOSING_LIMIT}.
      */
     private void endByContract(String callId, ContractGuard.EndCall verdict) {
-        closingReason = verdict.reason();
+        closingEnd = "contract_" + verdict.reason();
         closingSinceMs = now();
         escalationReason = verdict.reason();
         tags.add("ended_by_contract");
@@ -1415,11 +1494,13 @@ public final class VoiceSession {
     private SessionOutcome outcome(long startMs, long endedMs) {
         List<ToolSummary> summaries = List.copyOf(toolSummaries);
         var outcome = OutcomeRules.decide(failure, summaries, callerSpoke, agentAnswered,
-                idleEnded || contractEnded, callbackInsteadOfTransfer);
+                idleEnded || endedAfterGoodbye, callbackInsteadOfTransfer);
         String summary = failure != null ? failure
-                : String.format(Locale.ROOT, "%d caller turns, %d agent turns, %d interruptions, %d tool calls%s",
+                : String.format(Locale.ROOT, "%d caller turns, %d agent turns, %d interruptions, %d tool calls%s%s",
                         callerTurns, agentTurns, interruptions, summaries.size(),
-                        escalationReason == null ? "" : "; handed over: " + escalationReason);
+                        escalationReason == null ? "" : "; handed over: " + escalationReason,
+                        durationLimitReached ? "; ended: " + MAX_CALL_DURATION + " of "
+                                + limits.maxCallDuration().toSeconds() + " s reached" : "");
         return new SessionOutcome(outcome, (String) state.get("intent"), agentVersionId, call.callerNumber(),
                 Instant.ofEpochMilli(startMs), Instant.ofEpochMilli(endedMs), endedMs - startMs, firstAudioMs,
                 callerTurns, agentTurns, interruptions, summaries, escalationReason, summary);

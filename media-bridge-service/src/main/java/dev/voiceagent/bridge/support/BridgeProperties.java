@@ -120,7 +120,8 @@ public record BridgeProperties(
     /**
      * Idle caller ({@code voice.bridge.idle.*}): after {@code promptAfter} with neither side speaking the agent
      * prompts the caller; after {@code maxPrompts} unanswered prompts the bridge hangs up (outcome abandoned unless
-     * the call already achieved something). {@code promptAfter} of 0 switches it off.
+     * the call already achieved something). {@code promptAfter} of 0 switches it off. These are the defaults: a
+     * runtime config's {@code limits.silence_timeout_seconds} and {@code max_silence_prompts} replace them per call.
      */
     public record Idle(@DefaultValue("10s") Duration promptAfter, @DefaultValue("2") int maxPrompts,
                        @DefaultValue("The caller has been silent. In one short sentence, ask whether they are still there.")

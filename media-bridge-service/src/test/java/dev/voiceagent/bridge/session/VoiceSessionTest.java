@@ -120,10 +120,24 @@ class VoiceSessionTest {
     }
 
     private VoiceSession newSession(String greeting, BridgeProperties bridge, ModelLinks links, AgentView agent) {
+        return newSession(greeting, bridge, links, agent, TenantConfigPublished.CallLimits.NONE,
+                TenantConfigPublished.TenantLimits.NONE);
+    }
+
+    /** A session for the default agent whose tenant's runtime config has {@code limits}, and the tenant {@code tenantLimits}. */
+    private VoiceSession limitedSession(TenantConfigPublished.CallLimits limits,
+                                        TenantConfigPublished.TenantLimits tenantLimits) {
+        return newSession(null, bridge(), null, new AgentView("support", "agv-1", List.of("lookup", "escalation"), null),
+                limits, tenantLimits);
+    }
+
+    private VoiceSession newSession(String greeting, BridgeProperties bridge, ModelLinks links, AgentView agent,
+                                    TenantConfigPublished.CallLimits limits,
+                                    TenantConfigPublished.TenantLimits tenantLimits) {
         var runtime = new TenantConfigPublished.RuntimeConfig("gpt-realtime", "marin", "support_default", 1,
-                "You are the demo agent.", null, "en-US", greeting);
+                "You are the demo agent.", null, "en-US", greeting, limits);
         var tenant = new TenantConfigPublished("demo", "Demo", true, List.of("+15555550000"), "UTC", runtime,
-                List.of(), List.of(agent), 1);
+                List.of(), List.of(agent), 1, tenantLimits);
         var realtime = new RealtimeProperties(URI.create("ws://localhost/v1/realtime"), "key", "gpt-realtime",
                 "alloy", "gpt-4o-mini-transcribe", Duration.ofSeconds(10), Duration.ofSeconds(2), 1 << 20);
         var metrics = new BridgeMetrics(meters, () -> 0);
@@ -978,6 +992,101 @@ class VoiceSessionTest {
 
         assertThat(publishedOf(SessionEnded.class)).extracting(SessionEnded::reason).containsExactly("idle");
         assertThat(outcome().outcome()).isEqualTo(Outcome.ABANDONED);
+    }
+
+    @Test
+    void theRuntimeConfigsSilenceLimitsPromptOnceAfterItsTimeoutThenHangUpAfterTheNext() {
+        session = limitedSession(new TenantConfigPublished.CallLimits(null, null, 3, 1),
+                TenantConfigPublished.TenantLimits.NONE);
+        started()
+                .then(() -> model.emit(new InputTranscriptionCompleted("item_c1", "Hi")))
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(2)))
+                .then(() -> assertThat(model.receivedOf(ResponseCreate.class)).as("not silent for 3 s yet").isEmpty())
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(1)))
+                .then(() -> assertThat(model.receivedOf(ResponseCreate.class)).singleElement()
+                        .isEqualTo(new ResponseCreate(BridgeProperties.Idle.defaults().promptInstructions())))
+                .then(() -> model.emit(new ResponseCreated("p1")))
+                .then(() -> model.emit(new ResponseDone("p1", "completed")))
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(3)))
+                .then(() -> assertThat(model.receivedOf(ResponseCreate.class)).as("one prompt, then the goodbye")
+                        .extracting(ResponseCreate::instructions)
+                        .containsExactly(BridgeProperties.Idle.defaults().promptInstructions(),
+                                BridgeProperties.Idle.defaults().goodbyeInstructions()))
+                .then(() -> model.emit(new ResponseCreated("g")))
+                .then(() -> model.emit(new ResponseDone("g", "completed")))
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(1)))
+                .then(this::socketClosed)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(publishedOf(SessionEnded.class)).extracting(SessionEnded::reason).containsExactly("idle");
+        assertThat(publishedOf(SessionEnded.class).get(0).durationMs()).isEqualTo(7_000);
+        assertThat(outcome().outcome()).isEqualTo(Outcome.ABANDONED);
+    }
+
+    @Test
+    void aCallThatLastsItsMaximumDurationGetsAGoodbyeAndEndsWithTheDurationAsItsReason() {
+        // the tenant's own limit is the stricter one; silence prompts are pushed out of the way
+        session = limitedSession(new TenantConfigPublished.CallLimits(300, null, 600, null),
+                new TenantConfigPublished.TenantLimits(null, null, 60));
+        started()
+                .then(() -> model.emit(new InputTranscriptionCompleted("item_c1", "I have a long question")))
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(59)))
+                .then(() -> assertThat(model.receivedOf(ResponseCreate.class)).isEmpty())
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(1)))
+                .then(() -> assertThat(model.receivedOf(ResponseCreate.class)).singleElement()
+                        .isEqualTo(new ResponseCreate(VoiceSession.DURATION_GOODBYE_INSTRUCTIONS)))
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r_x", "item_x", "call_x", "lookup", "{}")))
+                .then(() -> model.emit(new ResponseCreated("g")))
+                .then(() -> model.emit(new OutputAudioDelta("g", "item_g", HUNDRED_MS)))
+                .then(() -> model.emit(new ResponseDone("g", "completed")))
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(2)))
+                .then(() -> assertThat(session.phase()).as("the goodbye is still unheard").isEqualTo(VoiceSession.Phase.ACTIVE))
+                .then(() -> twilioSays(new Mark(STREAM, markOf("item_g"))))
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(1)))
+                .then(this::socketClosed)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(publishedOf(ToolRequested.class)).as("nothing is started during the goodbye").isEmpty();
+        assertThat(publishedOf(SessionEnded.class)).singleElement().satisfies(ended -> {
+            assertThat(ended.reason()).isEqualTo("max_call_duration");
+            assertThat(ended.durationMs()).isEqualTo(63_000);
+        });
+        SessionOutcome outcome = outcome();
+        assertThat(outcome.outcome()).isEqualTo(Outcome.ABANDONED);
+        assertThat(outcome.summary()).endsWith("; ended: max_call_duration of 60 s reached");
+        assertThat(lines()).contains("warn: the call reached its maximum duration of 60 s: the agent says goodbye");
+    }
+
+    @Test
+    void toolCallsPastTheCallsLimitAreRefusedWithASpeakableReasonAndNeverRequested() {
+        session = limitedSession(new TenantConfigPublished.CallLimits(null, 2, null, null),
+                TenantConfigPublished.TenantLimits.NONE);
+        started()
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r1", "item_1", "call_1", "lookup", "{}")))
+                .then(() -> pending.complete(new ToolCompleted("call_1", "lookup", ToolCompleted.OK, Map.of(), null, 3)))
+                .then(() -> agentReports("call_u", "{\"intent\":\"billing_question\"}"))
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r2", "item_2", "call_2", "lookup", "{}")))
+                .then(() -> pending.complete(new ToolCompleted("call_2", "lookup", ToolCompleted.OK, Map.of(), null, 3)))
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r3", "item_3", "call_3", "lookup", "{}")))
+                .then(() -> assertThat(model.receivedOf(FunctionCallOutput.class)).last().satisfies(out -> {
+                    assertThat(out.callId()).isEqualTo("call_3");
+                    assertThat(out.output()).contains("all 2 tool calls").contains("offer to pass them to a colleague");
+                }))
+                // the tools that reach a person are never refused
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r4", "item_4", "call_4", "escalation",
+                        "{\"reason\":\"caller asks for a person\"}")))
+                .then(this::hangUp)
+                .then(() -> pending.complete(new ToolCompleted("call_4", "escalation", ToolCompleted.OK, Map.of(), null, 3)))
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(publishedOf(ToolRequested.class)).extracting(ToolRequested::toolCallId)
+                .containsExactly("call_1", "call_2", "call_4");
+        assertThat(outcome().tools()).filteredOn(t -> t.toolCallId().equals("call_3")).singleElement()
+                .satisfies(t -> assertThat(t.status()).isEqualTo(ToolCompleted.DENIED));
+        assertThat(lines()).contains("warn: tool lookup refused: the call's limit of 2 tool calls is reached");
     }
 
     private void agentReports(String callId, String json) {

@@ -3,14 +3,18 @@ package dev.voiceagent.bridge.session;
 import dev.voiceagent.bridge.tools.ToolCatalog;
 import dev.voiceagent.contracts.TenantConfigPublished.AgentView;
 import dev.voiceagent.contracts.TenantConfigPublished.HandoffLimits;
+import dev.voiceagent.contracts.TenantConfigPublished.HandoffTarget;
+import dev.voiceagent.contracts.TenantConfigPublished.IntentView;
 import dev.voiceagent.contracts.TenantConfigPublished.VersionView;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * The hand-over limits of the call's agent version (its contract's {@code limits}), applied to what the agent reports
- * through {@code update_session}: an agent-declared escalation, a safety concern, failed authentications, policy
+ * The hand-over limits of the call's agent version (its contract's {@code limits} and {@code intents}), applied to what
+ * the agent reports through {@code update_session}: an intent the contract must transfer, an agent-declared escalation, a safety concern, failed authentications, policy
  * violations, a payment request and its own confidence. One guard per call: it counts authentication failures and
  * policy violations over the whole call. Where the contract leaves a limit unset: authentication failures fall back to
  * the bridge's setting, policy violations and confidence are not limited, a payment request goes on and a safety
@@ -26,8 +30,15 @@ final class ContractGuard {
     record Proceed(String instruction) implements Verdict {
     }
 
-    /** The agent is stopped and the call handed to a person, by callback when {@code byCallback}. */
-    record HandOver(String reason, String detail, boolean byCallback) implements Verdict {
+    /**
+     * The agent is stopped and the call handed to a person, by callback when {@code byCallback}; {@code target}, when
+     * set, is the contract's handoff target for it (its number null when the version does not list the target).
+     */
+    record HandOver(String reason, String detail, boolean byCallback, HandoffTarget target) implements Verdict {
+
+        HandOver(String reason, String detail, boolean byCallback) {
+            this(reason, detail, byCallback, null);
+        }
     }
 
     /** The agent says a short goodbye and the bridge ends the call. */
@@ -36,6 +47,7 @@ final class ContractGuard {
 
     static final String PAYMENT = "payment";
     static final String SAFETY = "safety";
+    static final String MUST_TRANSFER = "must_transfer";
     static final String PAYMENT_REFUSED = "Payments cannot be taken on this call. Tell the caller so politely and "
             + "offer to help with something else.";
     static final String POLICY_REMINDER = "Politely tell the caller that this is not something you can help with, "
@@ -47,12 +59,20 @@ final class ContractGuard {
     private final String safety;
     private final Double confidenceThreshold;
     private final String fallbackDestination;
+    /** The version's intents by name, in contract order. */
+    private final Map<String, IntentView> intents;
+    private final List<HandoffTarget> handoffTargets;
     private int authenticationFailures;
     /** Whether the agent's last report of {@code caller_identity} said {@code failed}. */
     private boolean identityFailed;
     private int policyViolations;
 
     ContractGuard(HandoffLimits limits, int defaultMaxAuthenticationFailures, String fallbackDestination) {
+        this(limits, defaultMaxAuthenticationFailures, fallbackDestination, List.of(), List.of());
+    }
+
+    ContractGuard(HandoffLimits limits, int defaultMaxAuthenticationFailures, String fallbackDestination,
+                  List<IntentView> intents, List<HandoffTarget> handoffTargets) {
         HandoffLimits given = limits == null ? new HandoffLimits(null, null, null, null, null) : limits;
         this.maxAuthenticationFailures = given.maxAuthenticationFailures() != null
                 ? given.maxAuthenticationFailures() : defaultMaxAuthenticationFailures;
@@ -62,6 +82,14 @@ final class ContractGuard {
         this.confidenceThreshold = given.confidenceThreshold();
         this.fallbackDestination = fallbackDestination == null || fallbackDestination.isBlank() ? null
                 : fallbackDestination.trim();
+        Map<String, IntentView> byName = new LinkedHashMap<>();
+        for (IntentView intent : intents) {
+            if (intent.name() != null) {
+                byName.putIfAbsent(intent.name(), intent);
+            }
+        }
+        this.intents = byName;
+        this.handoffTargets = List.copyOf(handoffTargets);
     }
 
     /** The guard for a call on {@code versionId}: that version's limits and fallback, else the agent's fallback. */
@@ -70,7 +98,24 @@ final class ContractGuard {
         String fallback = version.map(VersionView::fallbackDestination).filter(d -> !d.isBlank())
                 .orElse(agent == null ? null : agent.fallbackDestination());
         return new ContractGuard(version.map(VersionView::limits).orElse(null), defaultMaxAuthenticationFailures,
-                fallback);
+                fallback, version.map(VersionView::intents).orElse(List.of()),
+                version.map(VersionView::handoffTargets).orElse(List.of()));
+    }
+
+    /** The names of the version's intents, in contract order; empty when the view does not describe the version. */
+    static List<String> intentNames(AgentView agent, String versionId) {
+        return agent == null || versionId == null ? List.of() : agent.version(versionId)
+                .map(version -> version.intents().stream().map(IntentView::name).filter(n -> n != null).toList())
+                .orElse(List.of());
+    }
+
+    /**
+     * The tools the contract gives {@code intent}, or null when the version does not name that intent (the tool
+     * executor narrows a call's tools to its intent's the same way).
+     */
+    List<String> toolsOf(String intent) {
+        IntentView known = intent == null ? null : intents.get(intent);
+        return known == null ? null : known.tools();
     }
 
     /** Where the contract sends a call it cannot finish (a tool that did not answer), or null when it names none. */
@@ -79,11 +124,17 @@ final class ContractGuard {
     }
 
     /**
-     * Applies one {@code update_session} report. The most serious finding decides: an escalation the agent declared,
-     * then safety, authentication, policy, payment, confidence.
+     * Applies one {@code update_session} report. The most serious finding decides: an intent the contract must
+     * transfer (the contract's own hand-over, with its target, goes ahead of the agent's), an escalation the agent
+     * declared, then safety, authentication, policy, payment, confidence.
      */
     Verdict onReport(Map<String, Object> report) {
         boolean authenticationFailed = newAuthenticationFailure(report.get("caller_identity"));
+        IntentView intent = intents.get(text(report.get("intent")));
+        if (intent != null && MUST_TRANSFER.equals(lower(intent.intentClass()))) {
+            return new HandOver(MUST_TRANSFER + ": " + intent.name(), "the contract hands intent " + intent.name()
+                    + " to a person", false, targetOf(intent));
+        }
         String declared = text(report.get(ToolCatalog.ESCALATE_REASON));
         if (declared != null) {
             return new HandOver("contract_limit: " + declared, null, false);
@@ -123,6 +174,16 @@ final class ContractGuard {
                     + "the contract's %.2f", confidence, confidenceThreshold), false);
         }
         return new Proceed(violation != null ? POLICY_REMINDER : null);
+    }
+
+    /** The handoff target the intent names, with its number from the version's targets; null when it names none. */
+    private HandoffTarget targetOf(IntentView intent) {
+        String name = text(intent.handoffTarget());
+        if (name == null) {
+            return null;
+        }
+        return handoffTargets.stream().filter(t -> name.equals(t.name())).findFirst()
+                .orElse(new HandoffTarget(name, null));
     }
 
     /**

@@ -17,7 +17,8 @@ import java.util.Optional;
 public record SessionSetup(String model, String voice, SessionUpdate update, String greeting) {
 
     /**
-     * The setup for the call's agent version: its own tool set and the runtime config it was cut with when the view
+     * The setup for the call's agent version: its own tool set (and its intents' names, for {@code update_session})
+     * and the runtime config it was cut with when the view
      * describes that version (so a call keeps its voice and prompt whatever changes while it runs), else the
      * tenant's current runtime config.
      */
@@ -29,7 +30,8 @@ public record SessionSetup(String model, String voice, SessionUpdate update, Str
         String language = runtime == null || runtime.language() == null || runtime.language().length() < 2 ? null
                 : runtime.language().substring(0, 2).toLowerCase(Locale.ROOT);
         SessionUpdate update = new SessionUpdate(model, runtime == null ? null : runtime.instructions(), voice,
-                realtime.transcriptionModel(), language, ToolCatalog.functionsFor(toolsOf(agent, agentVersionId)));
+                realtime.transcriptionModel(), language, ToolCatalog.functionsFor(toolsOf(agent, agentVersionId),
+                ContractGuard.intentNames(agent, agentVersionId)));
         String greeting = runtime == null || runtime.greeting() == null || runtime.greeting().isBlank() ? null
                 : runtime.greeting();
         return new SessionSetup(model, voice, update, greeting);

@@ -914,6 +914,15 @@ public final class VoiceSession {
 
     /** As above; {@code byCallback} prefers a callback to a transfer when the agent may use both. */
     private void handOver(String reason, String detail, boolean byCallback) {
+        handOver(reason, detail, byCallback, null);
+    }
+
+    /**
+     * As above; {@code target}, when the contract names one for the hand-over (a {@code must_transfer} intent's), goes
+     * with the request as {@code handoff_target} (and {@code handoff_number} when the version lists its number).
+     */
+    private void handOver(String reason, String detail, boolean byCallback,
+                          TenantConfigPublished.HandoffTarget target) {
         if (handingOver || phase != Phase.ACTIVE) {
             return;
         }
@@ -936,6 +945,12 @@ public final class VoiceSession {
         arguments.put("summary", handoverSummary(detail));
         if ("callback".equals(tool)) {
             arguments.put("priority", "high");
+        }
+        if (target != null) {
+            arguments.put("handoff_target", target.name());
+            if (target.phoneNumber() != null) {
+                arguments.put("handoff_number", target.phoneNumber());
+            }
         }
         PendingTool pending = requestTool(callId, tool, arguments);
         pending.handover = true;
@@ -995,11 +1010,26 @@ public final class VoiceSession {
     }
 
     private String handoverTool(boolean byCallback) {
-        List<String> allowed = allowedTools;
+        List<String> allowed = handoverCandidates();
         if (byCallback && allowed.contains("callback")) {
             return "callback";
         }
         return allowed.contains("escalation") ? "escalation" : allowed.contains("callback") ? "callback" : null;
+    }
+
+    /**
+     * The tools a hand-over may use: the tool executor narrows a call's tools to those its contract gives the call's
+     * intent, so when that intent allows a hand-over tool, the hand-over uses one of those (an escalation it would deny
+     * would fail the hand-over). Otherwise the agent's tools, and the executor decides.
+     */
+    private List<String> handoverCandidates() {
+        Object intent = state.get("intent");
+        List<String> ofIntent = intent == null ? null : contract.toolsOf(String.valueOf(intent));
+        if (ofIntent == null) {
+            return allowedTools;
+        }
+        List<String> both = allowedTools.stream().filter(ofIntent::contains).toList();
+        return both.stream().anyMatch(VoiceSession::handsOver) ? both : allowedTools;
     }
 
     private String handoverSummary(String detail) {
@@ -1213,7 +1243,7 @@ public final class VoiceSession {
         learn(arguments);
         ContractGuard.Verdict verdict = contract.onReport(arguments);
         if (verdict instanceof ContractGuard.HandOver handover) {
-            handOver(handover.reason(), handover.detail(), handover.byCallback());
+            handOver(handover.reason(), handover.detail(), handover.byCallback(), handover.target());
         } else if (verdict instanceof ContractGuard.EndCall endCall) {
             endByContract(callId, endCall);
         } else {

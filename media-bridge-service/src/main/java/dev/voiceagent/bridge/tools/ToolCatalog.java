@@ -69,13 +69,22 @@ public final class ToolCatalog {
 
     /** Definitions for the allowed tools (unknown names are ignored), in contract order, then update_session. */
     public static List<FunctionTool> functionsFor(Collection<String> allowedTools) {
+        return functionsFor(allowedTools, List.of());
+    }
+
+    /**
+     * As above, with {@code update_session}'s {@code intent} limited to {@code intents} (the version's intent names)
+     * when there are any: the contract rules on intents by name (a {@code must_transfer} one is handed over, the tool
+     * executor narrows tools to the intent's), so a free-text intent the contract does not know would escape both.
+     */
+    public static List<FunctionTool> functionsFor(Collection<String> allowedTools, List<String> intents) {
         List<FunctionTool> tools = new ArrayList<>();
         for (ToolName tool : ToolName.values()) {
             if (allowedTools != null && allowedTools.contains(tool.wire())) {
                 tools.add(definition(tool));
             }
         }
-        tools.add(updateSession());
+        tools.add(updateSession(intents));
         return tools;
     }
 
@@ -125,8 +134,14 @@ public final class ToolCatalog {
     }
 
     static FunctionTool updateSession() {
+        return updateSession(List.of());
+    }
+
+    static FunctionTool updateSession(List<String> intents) {
         Map<String, Object> properties = new LinkedHashMap<>();
-        properties.put("intent", string("The caller's intent, e.g. billing_question"));
+        properties.put("intent", intents == null || intents.isEmpty()
+                ? string("The caller's intent, e.g. billing_question")
+                : enumOf("The caller's intent: the one of these that fits what the caller wants", List.copyOf(intents)));
         properties.put("language", string("The language the caller speaks, ISO 639-1"));
         properties.put("caller_identity", string("unknown, claimed, verified, or failed after a failed check"));
         properties.put("consent_state", string("e.g. granted, refused, not_asked"));

@@ -7,6 +7,8 @@ import dev.voiceagent.bridge.session.ContractGuard.HandOver;
 import dev.voiceagent.bridge.session.ContractGuard.Proceed;
 import dev.voiceagent.contracts.TenantConfigPublished.AgentView;
 import dev.voiceagent.contracts.TenantConfigPublished.HandoffLimits;
+import dev.voiceagent.contracts.TenantConfigPublished.HandoffTarget;
+import dev.voiceagent.contracts.TenantConfigPublished.IntentView;
 import dev.voiceagent.contracts.TenantConfigPublished.Rollout;
 import dev.voiceagent.contracts.TenantConfigPublished.VersionView;
 import java.util.List;
@@ -131,5 +133,51 @@ class ContractGuardTest {
 
         assertThat(ContractGuard.of(new AgentView("support", "agv-1", List.of(), null), "agv-9", 3)
                 .fallbackDestination()).isNull();
+    }
+
+    private static final List<IntentView> INTENTS = List.of(
+            new IntentView("billing_question", "resolvable", List.of("lookup"), null),
+            new IntentView("dispute", "must_transfer", List.of("escalation"), "billing_desk"),
+            new IntentView("fraud_report", "must_transfer", List.of("escalation"), null));
+    private static final HandoffTarget BILLING_DESK = new HandoffTarget("billing_desk", "+15555550199");
+
+    @Test
+    void aReportedMustTransferIntentHandsOverAtOnceToTheIntentsTarget() {
+        ContractGuard guard = new ContractGuard(null, 3, null, INTENTS, List.of(BILLING_DESK));
+
+        assertThat(guard.onReport(Map.of("intent", "billing_question"))).isEqualTo(new Proceed(null));
+        assertThat(guard.onReport(Map.of("intent", "dispute"))).isEqualTo(new HandOver("must_transfer: dispute",
+                "the contract hands intent dispute to a person", false, BILLING_DESK));
+        assertThat(guard.onReport(Map.of("intent", "fraud_report"))).as("no target named: the contract's default")
+                .isEqualTo(new HandOver("must_transfer: fraud_report",
+                        "the contract hands intent fraud_report to a person", false, null));
+        assertThat(guard.onReport(Map.of("intent", "something_else"))).as("an intent the contract does not name")
+                .isEqualTo(new Proceed(null));
+    }
+
+    @Test
+    void aMustTransferIntentGoesAheadOfTheAgentsOwnEscalationSoItsTargetIsKept() {
+        ContractGuard guard = new ContractGuard(new HandoffLimits(null, null, null, "end_call", null), 3, null,
+                INTENTS, List.of(BILLING_DESK));
+
+        assertThat(guard.onReport(Map.of("intent", "dispute", "escalate_reason", "caller disputes a charge",
+                "sensitive_topic", "safety"))).isEqualTo(new HandOver("must_transfer: dispute",
+                "the contract hands intent dispute to a person", false, BILLING_DESK));
+    }
+
+    @Test
+    void theCallsVersionGivesItsIntentsAndTheirTools() {
+        VersionView v2 = new VersionView("agv-2", List.of("lookup", "escalation"), INTENTS, List.of(BILLING_DESK),
+                null, null, null, List.of(), null);
+        AgentView agent = new AgentView("support", "agv-1", List.of("lookup"), null, List.of(v2), Rollout.NONE);
+
+        assertThat(ContractGuard.intentNames(agent, "agv-2")).containsExactly("billing_question", "dispute",
+                "fraud_report");
+        assertThat(ContractGuard.intentNames(agent, "agv-1")).as("a version the view does not describe").isEmpty();
+        ContractGuard guard = ContractGuard.of(agent, "agv-2", 3);
+        assertThat(guard.toolsOf("dispute")).containsExactly("escalation");
+        assertThat(guard.toolsOf("unknown")).isNull();
+        assertThat(guard.onReport(Map.of("intent", "dispute"))).isInstanceOfSatisfying(HandOver.class,
+                handOver -> assertThat(handOver.target()).isEqualTo(BILLING_DESK));
     }
 }

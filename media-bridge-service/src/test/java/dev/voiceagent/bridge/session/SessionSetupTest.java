@@ -8,6 +8,7 @@ import dev.voiceagent.contracts.TenantConfigPublished.AgentView;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class SessionSetupTest {
@@ -43,6 +44,28 @@ class SessionSetupTest {
         assertThat(unversioned.voice()).isEqualTo("verse");
         assertThat(unversioned.update().instructions()).isEqualTo("The current prompt.");
         assertThat(unversioned.greeting()).isNull();
+    }
+
+    @Test
+    void theAgentMayReportOnlyTheIntentsOfItsVersionsContract() {
+        var intents = List.of(new TenantConfigPublished.IntentView("billing_question", "resolvable", List.of("lookup"),
+                null), new TenantConfigPublished.IntentView("dispute", "must_transfer", List.of("callback"), null));
+        var agent = new AgentView("support", "support-v1", List.of("lookup"), null, List.of(
+                new TenantConfigPublished.VersionView("support-v2", List.of("lookup", "callback"), intents, List.of(),
+                        null, null, null, List.of(), null)), TenantConfigPublished.Rollout.NONE);
+
+        assertThat(intentSchema(SessionSetup.of(TENANT, agent, "support-v2", REALTIME)))
+                .containsEntry("enum", List.of("billing_question", "dispute"));
+        assertThat(intentSchema(SessionSetup.of(TENANT, agent, "support-v1", REALTIME))).as("no intents known: free text")
+                .doesNotContainKey("enum").containsEntry("type", "string");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> intentSchema(SessionSetup setup) {
+        var updateSession = setup.update().tools().stream().filter(tool -> tool.name().equals("update_session"))
+                .findFirst().orElseThrow();
+        var properties = (Map<String, Object>) updateSession.parameters().get("properties");
+        return (Map<String, Object>) properties.get("intent");
     }
 
     private static List<String> names(SessionSetup setup) {

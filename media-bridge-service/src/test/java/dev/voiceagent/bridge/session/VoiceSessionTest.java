@@ -1089,6 +1089,66 @@ class VoiceSessionTest {
         assertThat(lines()).contains("warn: tool lookup refused: the call's limit of 2 tool calls is reached");
     }
 
+    /** A session whose version names intents: billing_question may look up and escalate, dispute must be transferred. */
+    private VoiceSession intentSession(List<String> disputeTools) {
+        var intents = List.of(
+                new TenantConfigPublished.IntentView("billing_question", "resolvable", List.of("lookup", "escalation"), null),
+                new TenantConfigPublished.IntentView("dispute", "must_transfer", disputeTools, "billing_desk"));
+        var tools = List.of("lookup", "escalation", "callback");
+        var version = new TenantConfigPublished.VersionView("agv-1", tools, intents,
+                List.of(new TenantConfigPublished.HandoffTarget("billing_desk", "+15555550199")), null, null, null,
+                List.of(), null);
+        return newSession(null, bridge(), null, new AgentView("support", "agv-1", tools, null, List.of(version),
+                TenantConfigPublished.Rollout.NONE));
+    }
+
+    @Test
+    void aMustTransferIntentTheAgentReportsIsHandedOverAtOnceToItsTarget() {
+        session = intentSession(List.of("escalation"));
+        started()
+                .then(() -> agentReports("call_i1", "{\"intent\":\"billing_question\"}"))
+                .then(() -> assertThat(publishedOf(ToolRequested.class)).isEmpty())
+                .then(() -> agentReports("call_i2", "{\"intent\":\"dispute\"}"))
+                .then(this::hangUp)
+                .then(this::handOverDone)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        SessionUpdate update = model.receivedOf(SessionUpdate.class).get(0);
+        FunctionTool updateSession = update.tools().stream().filter(t -> t.name().equals("update_session"))
+                .findFirst().orElseThrow();
+        assertThat(updateSession.parameters().get("properties")).asString()
+                .contains("enum=[billing_question, dispute]");
+        assertThat(publishedOf(ToolRequested.class)).singleElement().satisfies(handover -> {
+            assertThat(handover.tool()).isEqualTo("escalation");
+            assertThat(handover.intent()).isEqualTo("dispute");
+            assertThat(handover.arguments()).containsEntry("reason", "must_transfer: dispute")
+                    .containsEntry("handoff_target", "billing_desk").containsEntry("handoff_number", "+15555550199");
+        });
+        assertThat(model.receivedOf(FunctionCallOutput.class)).as("the agent is stopped, not told to go on")
+                .containsExactly(new FunctionCallOutput("call_i1", "{\"ok\":true}"));
+        assertThat(outcome().outcome()).isEqualTo(Outcome.TRANSFERRED);
+        assertThat(outcome().escalationReason()).isEqualTo("must_transfer: dispute");
+    }
+
+    @Test
+    void aMustTransferIntentWhoseToolsAllowOnlyACallbackIsHandedOverByCallback() {
+        // the tool executor narrows the call's tools to its intent's: an escalation would be denied
+        session = intentSession(List.of("callback"));
+        started()
+                .then(() -> agentReports("call_i", "{\"intent\":\"dispute\"}"))
+                .then(this::hangUp)
+                .then(this::handOverDone)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(publishedOf(ToolRequested.class)).singleElement().satisfies(handover -> {
+            assertThat(handover.tool()).isEqualTo("callback");
+            assertThat(handover.arguments()).containsEntry("reason", "must_transfer: dispute");
+        });
+        assertThat(outcome().outcome()).isEqualTo(Outcome.CALLBACK_CREATED);
+    }
+
     private void agentReports(String callId, String json) {
         model.emit(new FunctionCallArgumentsDone("r_" + callId, "item_" + callId, callId, "update_session", json));
     }

@@ -14,11 +14,11 @@ import java.util.Optional;
 
 /**
  * The hand-over limits of the call's agent version (its contract's {@code limits} and {@code intents}), applied to what
- * the agent reports through {@code update_session}: an intent the contract must transfer, an agent-declared escalation, a safety concern, failed authentications, policy
- * violations, a payment request and its own confidence. One guard per call: it counts authentication failures and
- * policy violations over the whole call. Where the contract leaves a limit unset: authentication failures fall back to
- * the bridge's setting, policy violations and confidence are not limited, a payment request goes on and a safety
- * concern is handed over.
+ * the agent reports through {@code update_session}: an intent the contract must transfer, an agent-declared
+ * escalation, a safety concern, failed authentications, policy violations, a payment request and its own confidence.
+ * One guard per call: it counts authentication failures and policy violations over the whole call. Where the contract
+ * leaves a limit unset: authentication failures fall back to the bridge's setting, policy violations and confidence
+ * are not limited, a payment request goes on and a safety concern is handed over.
  */
 final class ContractGuard {
 

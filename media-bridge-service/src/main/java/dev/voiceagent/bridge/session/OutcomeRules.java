@@ -23,8 +23,9 @@ final class OutcomeRules {
     /**
      * As above; a call the bridge hung up on ({@code bridgeHungUp}: after repeated silence, or after a goodbye because
      * the contract ended it or it lasted its maximum duration) is abandoned unless a hand-over succeeded: nobody can
-     * tell that the caller's matter was settled, and {@code escalationBecameCallback} when the tool executor could not transfer and created
-     * a callback instead (its escalation answers {@code outcome: callback_created}), so the call was not transferred.
+     * tell that the caller's matter was settled. {@code escalationBecameCallback}: the tool executor could not
+     * transfer and created a callback instead (its escalation answers {@code outcome: callback_created}), so the call
+     * was not transferred.
      */
     static Outcome decide(String failure, List<ToolSummary> tools, boolean callerSpoke, boolean agentAnswered,
                           boolean bridgeHungUp, boolean escalationBecameCallback) {

@@ -44,7 +44,7 @@ sealed interface SessionInput {
     record Tick() implements SessionInput {
     }
 
-    /** The call has lasted its maximum duration ({@link SessionLimits#maxCallDuration()}): it is ended with a goodbye. */
+    /** The call has lasted its maximum duration ({@link SessionLimits#maxCallDuration()}): it ends with a goodbye. */
     record CallDurationReached() implements SessionInput {
     }
 

@@ -1,5 +1,6 @@
 package dev.voiceagent.tools.escalation;
 
+import dev.voiceagent.contracts.TenantConfigPublished;
 import java.time.DayOfWeek;
 import java.time.Instant;
 import java.time.LocalTime;
@@ -54,6 +55,24 @@ public final class BusinessHours {
             rules.add(new Rule(days(fields[0]), LocalTime.parse(times[0]), LocalTime.parse(times[1])));
         }
         return new BusinessHours(List.copyOf(rules));
+    }
+
+    /**
+     * The agent contract's hours ({@code business_hours.days}: {@code mon} … {@code sun} to {@code "HH:MM-HH:MM"}, as
+     * published in the version's windows); no windows means always open.
+     */
+    public static BusinessHours of(List<TenantConfigPublished.Window> windows) {
+        if (windows == null || windows.isEmpty()) {
+            return ALWAYS;
+        }
+        return new BusinessHours(windows.stream()
+                .map(window -> new Rule(EnumSet.of(day(window.day().toUpperCase(Locale.ROOT))),
+                        LocalTime.parse(window.opens()), closing(window.closes())))
+                .toList());
+    }
+
+    private static LocalTime closing(String time) {
+        return "24:00".equals(time) ? LocalTime.MAX : LocalTime.parse(time);
     }
 
     public boolean isOpen(Instant now, ZoneId zone) {

@@ -2,6 +2,9 @@ package dev.voiceagent.tools.escalation;
 
 import dev.voiceagent.contracts.TenantConfigPublished;
 import dev.voiceagent.contracts.TenantConfigPublished.AgentView;
+import dev.voiceagent.contracts.TenantConfigPublished.HandoffTarget;
+import dev.voiceagent.contracts.TenantConfigPublished.IntentView;
+import dev.voiceagent.contracts.TenantConfigPublished.VersionView;
 import dev.voiceagent.contracts.ToolEvents.ToolCompleted;
 import dev.voiceagent.contracts.ToolName;
 import dev.voiceagent.support.tenant.TenantDirectory;
@@ -17,7 +20,9 @@ import dev.voiceagent.tools.twilio.TwilioClient;
 import dev.voiceagent.tools.twilio.TwilioFailures;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.DateTimeException;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -31,10 +36,11 @@ import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
 
 /**
- * {@code escalation}: {@code {reason?, summary?, intent?}} transfers the live call to the contract's human target
- * (the agent view's {@code fallback_destination}, else the tenant's configured target) with a Twilio call update
- * ({@code <Dial>}, context handed over by {@link TransferTwiml}). Out of business hours, without a target, or when
- * Twilio certainly did not make the update, it creates a callback instead. Output {@code outcome} is
+ * {@code escalation}: {@code {reason?, summary?, intent?, handoff_target?}} transfers the live call to the contract's
+ * human target (the version's hand-over target for the request or its intent, else its fallback destination, else the
+ * tenant's configured target) with a Twilio call update ({@code <Dial>}, context handed over by
+ * {@link TransferTwiml}). Out of the version's business hours (unless its {@code out_of_hours} is {@code transfer}),
+ * without a target, or when Twilio certainly did not make the update, it creates a callback instead. Output {@code outcome} is
  * {@code transferred} or {@code callback_created} (status ok), or {@code unconfirmed} (status failed) when the update
  * was sent but not confirmed; never pending. The escalation is claimed before the call is touched, so it transfers
  * at most once.
@@ -57,6 +63,9 @@ public class EscalationTool implements Tool {
     private final EscalationProperties properties;
     private final String publicBaseUrl;
     private final Clock clock;
+    /** The contract's {@code out_of_hours} that transfers anyway (to a line that answers out of hours). */
+    static final String OUT_OF_HOURS_TRANSFER = "transfer";
+
     private final Map<String, BusinessHours> hours = new ConcurrentHashMap<>();
 
     @Autowired
@@ -87,15 +96,19 @@ public class EscalationTool implements Tool {
     @Override
     public Mono<ToolResult> execute(ToolCall call) {
         Optional<TenantConfigPublished> tenant = tenants.byId(call.tenantId());
-        String target = target(call, tenant);
+        String versionId = call.request().agentVersionId();
+        Optional<AgentView> agent = tenant.flatMap(t -> ToolScope.agentFor(t, versionId));
+        Optional<VersionView> version = agent.flatMap(a -> a.version(versionId));
+        String intent = Optional.ofNullable(call.argument("intent")).orElse(call.request().intent());
+        String target = target(call, intent, agent, version);
         Escalation escalation = new Escalation(call.tenantId(), call.request().toolCallId(),
                 escalationId(call.tenantId(), call.request().toolCallId()), call.callSid(),
                 call.request().callerNumber(), target,
-                Optional.ofNullable(call.argument("intent")).orElse(call.request().intent()),
+                intent,
                 Optional.ofNullable(call.argument("summary")).orElse(call.argument("reason")), EscalationRepository.PENDING,
                 null);
         return escalations.claim(escalation)
-                .flatMap(claimed -> claimed ? escalate(escalation, tenant)
+                .flatMap(claimed -> claimed ? escalate(escalation, tenant, version)
                         : escalations.find(call.tenantId(), call.request().toolCallId()).flatMap(this::claimedBefore));
     }
 
@@ -114,12 +127,13 @@ public class EscalationTool implements Tool {
         return Mono.just(stored(escalation));
     }
 
-    private Mono<ToolResult> escalate(Escalation escalation, Optional<TenantConfigPublished> tenant) {
+    private Mono<ToolResult> escalate(Escalation escalation, Optional<TenantConfigPublished> tenant,
+                                      Optional<VersionView> version) {
         if (!TransferTwiml.dialable(escalation.target()) || escalation.callSid() == null) {
             return callback(escalation, "no_target");
         }
-        BusinessHours open = hours.getOrDefault(escalation.tenantId(), BusinessHours.alwaysOpen());
-        if (!open.isOpen(clock.instant(), SlotTimes.zone(tenant))) {
+        if (!open(escalation.tenantId(), tenant, version) && !version.map(VersionView::outOfHours)
+                .filter(OUT_OF_HOURS_TRANSFER::equals).isPresent()) {
             return callback(escalation, "out_of_hours");
         }
         return update(escalation).flatMap(failure -> failure.isEmpty() ? confirmed(escalation)
@@ -197,10 +211,45 @@ public class EscalationTool implements Tool {
                         .thenReturn(callbackId));
     }
 
-    private String target(ToolCall call, Optional<TenantConfigPublished> tenant) {
-        String fromContract = tenant.flatMap(t -> ToolScope.agentFor(t, call.request().agentVersionId()))
-                .map(AgentView::fallbackDestination).filter(d -> !d.isBlank()).orElse(null);
-        return fromContract != null ? fromContract.trim() : properties.targets().get(call.tenantId());
+    /**
+     * Whether people can take a transfer now: the call's agent version's {@code business_hours} (in their own time
+     * zone, else the tenant's), else {@code voice.tools.escalation.business-hours.<tenant>}, else always.
+     */
+    private boolean open(String tenantId, Optional<TenantConfigPublished> tenant, Optional<VersionView> version) {
+        Optional<TenantConfigPublished.BusinessHours> contract = version.map(VersionView::businessHours)
+                .filter(h -> !h.windows().isEmpty());
+        if (contract.isPresent()) {
+            ZoneId zone = zone(contract.get().timeZone()).orElse(SlotTimes.zone(tenant));
+            return BusinessHours.of(contract.get().windows()).isOpen(clock.instant(), zone);
+        }
+        return hours.getOrDefault(tenantId, BusinessHours.alwaysOpen()).isOpen(clock.instant(), SlotTimes.zone(tenant));
+    }
+
+    private static Optional<ZoneId> zone(String id) {
+        try {
+            return id == null || id.isBlank() ? Optional.empty() : Optional.of(ZoneId.of(id));
+        } catch (DateTimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Where the call goes, from the contract only (a number in the request's arguments is never dialled: the model
+     * writes those): the version's hand-over target named by the request ({@code handoff_target}, which the bridge
+     * sets from the intent), else the one the call's intent names, else the version's fallback destination, else
+     * the agent's, else {@code voice.tools.escalation.targets.<tenant>}.
+     */
+    private String target(ToolCall call, String intent, Optional<AgentView> agent, Optional<VersionView> version) {
+        Optional<String> named = Optional.ofNullable(call.argument("handoff_target"))
+                .or(() -> version.flatMap(v -> v.intents().stream()
+                        .filter(i -> i.name().equals(intent) && i.handoffTarget() != null)
+                        .map(IntentView::handoffTarget).findFirst()));
+        Optional<String> number = named.flatMap(name -> version.flatMap(v -> v.handoffTargets().stream()
+                .filter(t -> name.equals(t.name())).map(HandoffTarget::phoneNumber).findFirst()));
+        return number.or(() -> version.map(VersionView::fallbackDestination))
+                .or(() -> agent.map(AgentView::fallbackDestination))
+                .map(String::trim).filter(d -> !d.isBlank())
+                .orElseGet(() -> properties.targets().get(call.tenantId()));
     }
 
     private String twiml(Escalation escalation) {

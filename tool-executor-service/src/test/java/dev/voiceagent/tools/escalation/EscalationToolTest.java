@@ -38,6 +38,7 @@ class EscalationToolTest {
     static final String CALL_SID = "CA00000000000000000000000000000001";
 
     private final List<String> updates = new CopyOnWriteArrayList<>();
+    private final List<String> twimls = new CopyOnWriteArrayList<>();
     private final List<String> recorded = new CopyOnWriteArrayList<>();
     private final List<String> callbacks = new CopyOnWriteArrayList<>();
     private final AtomicInteger failingWrites = new AtomicInteger();
@@ -48,6 +49,7 @@ class EscalationToolTest {
         public Mono<Void> updateCall(String callSid, String twiml) {
             return Mono.defer(() -> {
                 updates.add(callSid);
+                twimls.add(twiml);
                 return twilioAnswer;
             });
         }
@@ -80,11 +82,85 @@ class EscalationToolTest {
         }
     };
 
-    private final EscalationTool tool = new EscalationTool(twilio, escalations, callbackTool, directory(),
-            new EscalationProperties(Map.of(), Map.of(), Duration.ofSeconds(25)),
-            new ToolExecutorProperties(Duration.ofSeconds(2), "http://localhost:8083", null, Duration.ofSeconds(8),
-                    Duration.ofSeconds(1)),
-            Clock.systemUTC());
+    private final EscalationTool tool = tool(directory(), Clock.systemUTC());
+
+    private EscalationTool tool(TenantDirectory directory, Clock clock) {
+        return new EscalationTool(twilio, escalations, callbackTool, directory,
+                new EscalationProperties(Map.of(), Map.of(), Duration.ofSeconds(25)),
+                new ToolExecutorProperties(Duration.ofSeconds(2), "http://localhost:8083", null, Duration.ofSeconds(8),
+                        Duration.ofSeconds(1)),
+                clock);
+    }
+
+    // ---- where the call goes, and when (the call's agent version decides)
+
+    /** Saturday 03:00 UTC: outside Monday's 09:00–17:00 in New York. */
+    static final Clock SATURDAY_NIGHT = Clock.fixed(Instant.parse("2026-11-28T03:00:00Z"), java.time.ZoneOffset.UTC);
+    /** Monday 15:00 UTC, 10:00 in New York. */
+    static final Clock MONDAY_MORNING = Clock.fixed(Instant.parse("2026-11-30T15:00:00Z"), java.time.ZoneOffset.UTC);
+
+    @Test
+    void theCallsIntentSendsItToItsOwnQueueAndANumberTheModelWroteIsNeverDialled() {
+        EscalationTool contractTool = tool(contractDirectory("callback"), MONDAY_MORNING);
+
+        ToolResult result = escalate(contractTool, Map.of("summary", "disputes a fee", "handoff_number", "+19005550000"),
+                "billing");
+
+        assertThat(result.output()).containsEntry("outcome", "transferred");
+        assertThat(twimls).singleElement().satisfies(twiml -> assertThat(twiml).contains(BILLING_DESK)
+                .doesNotContain("+19005550000").doesNotContain(FALLBACK));
+    }
+
+    @Test
+    void aHandOverTargetTheRequestNamesWinsOverTheIntentsAndAnUnknownIntentGoesToTheFallback() {
+        EscalationTool contractTool = tool(contractDirectory("callback"), MONDAY_MORNING);
+
+        escalate(contractTool, Map.of("handoff_target", "care"), "billing");
+        escalate(contractTool, Map.of(), "weather");
+
+        assertThat(twimls).hasSize(2);
+        assertThat(twimls.get(0)).contains(CARE);
+        assertThat(twimls.get(1)).contains(FALLBACK);
+    }
+
+    @Test
+    void outsideTheVersionsBusinessHoursTheCallerGetsACallbackNotARingingLine() {
+        ToolResult result = escalate(tool(contractDirectory("callback"), SATURDAY_NIGHT), Map.of(), "billing");
+
+        assertThat(result.output()).containsEntry("outcome", "callback_created").containsEntry("why", "out_of_hours");
+        assertThat(updates).isEmpty();
+        assertThat(callbacks).hasSize(1);
+    }
+
+    @Test
+    void aContractWhoseOutOfHoursIsTransferTransfersAtAnyHour() {
+        ToolResult result = escalate(tool(contractDirectory("transfer"), SATURDAY_NIGHT), Map.of(), "billing");
+
+        assertThat(result.output()).containsEntry("outcome", "transferred");
+        assertThat(twimls).singleElement().satisfies(twiml -> assertThat(twiml).contains(BILLING_DESK));
+        assertThat(callbacks).isEmpty();
+    }
+
+    static final String BILLING_DESK = "+15555550777";
+    static final String CARE = "+15555550199";
+    static final String FALLBACK = "+15555550999";
+
+    /** Version v1: billing goes to the billing desk, Mondays 09:00–17:00 in New York; others to the fallback. */
+    private static TenantDirectory contractDirectory(String outOfHours) {
+        var version = new TenantConfigPublished.VersionView("v1", List.of("escalation"),
+                List.of(new TenantConfigPublished.IntentView("billing", "resolvable", List.of("escalation"),
+                        "billing-desk")),
+                List.of(new TenantConfigPublished.HandoffTarget("billing-desk", BILLING_DESK),
+                        new TenantConfigPublished.HandoffTarget("care", CARE)),
+                new TenantConfigPublished.BusinessHours("America/New_York",
+                        List.of(new TenantConfigPublished.Window("mon", "09:00", "17:00"))),
+                outOfHours, null, List.of(), FALLBACK);
+        TenantDirectory directory = new TenantDirectory();
+        directory.apply(new TenantConfigPublished(TENANT, TENANT, true, List.of("+15555550000"), "UTC", null,
+                List.of(), List.of(new AgentView("default", "v1", List.of("escalation"), "+15555550888",
+                        List.of(version), null)), 1));
+        return directory;
+    }
 
     @Test
     void aTransferThatTimedOutAfterItWasSentIsUnconfirmedAndOpensNoCallback() {
@@ -157,10 +233,14 @@ class EscalationToolTest {
     }
 
     private ToolResult escalate() {
-        ToolCall call = new ToolCall(TENANT, CALL_SID, new ToolRequested("call_1", "escalation",
-                Map.of("summary", "disputes a fee"), "v1", "billing", true, "+15555550100", null));
+        return escalate(tool, Map.of("summary", "disputes a fee"), "billing");
+    }
+
+    private ToolResult escalate(EscalationTool with, Map<String, ?> arguments, String intent) {
+        ToolCall call = new ToolCall(TENANT, CALL_SID, new ToolRequested("call_" + updates.size() + "_"
+                + callbacks.size(), "escalation", Map.copyOf(arguments), "v1", intent, true, "+15555550100", null));
         ToolResult[] result = new ToolResult[1];
-        StepVerifier.create(tool.execute(call)).consumeNextWith(r -> result[0] = r).verifyComplete();
+        StepVerifier.create(with.execute(call)).consumeNextWith(r -> result[0] = r).verifyComplete();
         return result[0];
     }
 

@@ -13,6 +13,18 @@ max="${2:-30}"
 port="${SERVER_PORT:-8080}"
 settle="${DRAIN_SETTLE_SECONDS:-5}"
 poll="${DRAIN_POLL_SECONDS:-5}"
+
+# milliseconds on the wall clock: bash's SECONDS counts whole seconds, so a deadline kept with it ended the wait up to
+# a second early (EPOCHREALTIME is bash 5; older shells fall back to whole seconds)
+now_ms() {
+  if [[ -n "${EPOCHREALTIME:-}" ]]; then
+    local t="${EPOCHREALTIME/[.,]/}"
+    echo $(( 10#${t} / 1000 ))
+  else
+    echo $(( SECONDS * 1000 ))
+  fi
+}
+deadline=$(( $(now_ms) + max * 1000 ))
 sleep "${settle}"
 [[ "${gauge}" == "-" ]] && exit 0
 
@@ -27,8 +39,7 @@ live_calls() {
   return ${rc}
 }
 
-deadline=$(( SECONDS + max - settle ))
-while (( SECONDS < deadline )); do
+while (( $(now_ms) < deadline )); do
   calls=$(live_calls)
   case $? in
     0) (( calls == 0 )) && exit 0

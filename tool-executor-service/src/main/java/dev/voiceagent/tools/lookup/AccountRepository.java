@@ -6,6 +6,7 @@ import io.r2dbc.spi.Readable;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Repository;
 import org.springframework.transaction.ReactiveTransactionManager;
@@ -27,12 +28,25 @@ public class AccountRepository {
         this.tx = TransactionalOperator.create(transactions);
     }
 
-    /** Replaces all of a tenant's accounts (and their orders) in one transaction. */
+    /**
+     * Replaces all of a tenant's accounts (and their orders) in one transaction. PINs are hashed first, so that the
+     * slow hashing does not hold the transaction open (two at a time: one per core of a small instance).
+     */
     public Mono<Integer> replaceAll(String tenantId, List<Account> accounts) {
-        Mono<Void> delete = db.sql("DELETE FROM accounts WHERE tenant_id = :tenant").bind("tenant", tenantId)
-                .fetch().rowsUpdated().then();
-        Mono<Void> inserts = Flux.fromIterable(accounts).concatMap(account -> insert(tenantId, account)).then();
-        return tx.transactional(delete.then(inserts)).thenReturn(accounts.size());
+        return Flux.fromIterable(accounts).flatMapSequential(AccountRepository::withPinHash, 2).collectList()
+                .flatMap(rows -> tx.transactional(deleteAll(tenantId)
+                        .then(Flux.fromIterable(rows).concatMap(row -> insert(tenantId, row)).then())))
+                .thenReturn(accounts.size());
+    }
+
+    /** The stored hash of an account's verification PIN; empty when the account has none (or is not stored). */
+    public Mono<String> findPinHash(String tenantId, String accountNumber) {
+        return db.sql("SELECT verification_pin_hash FROM accounts WHERE tenant_id = :tenant AND account_number = :number")
+                .bind("tenant", tenantId)
+                .bind("number", accountNumber)
+                .map(row -> Optional.ofNullable(row.get("verification_pin_hash", String.class)))
+                .one()
+                .flatMap(Mono::justOrEmpty);
     }
 
     public Mono<Account> find(String tenantId, LookupKey key) {
@@ -68,9 +82,21 @@ public class AccountRepository {
                 .one();
     }
 
-    private Mono<Void> insert(String tenantId, Account account) {
+    private Mono<Void> deleteAll(String tenantId) {
+        return db.sql("DELETE FROM accounts WHERE tenant_id = :tenant").bind("tenant", tenantId)
+                .fetch().rowsUpdated().then();
+    }
+
+    private static Mono<AccountRow> withPinHash(Account account) {
+        return account.verificationPin() == null ? Mono.just(new AccountRow(account, null))
+                : VerificationPins.hash(account.verificationPin()).map(hash -> new AccountRow(account, hash));
+    }
+
+    private Mono<Void> insert(String tenantId, AccountRow row) {
+        Account account = row.account();
         var spec = db.sql("INSERT INTO accounts (tenant_id, account_number, caller_number, name, balance, currency, "
-                        + "status) VALUES (:tenant, :number, :caller, :name, :balance, :currency, :status)")
+                        + "status, verification_pin_hash) "
+                        + "VALUES (:tenant, :number, :caller, :name, :balance, :currency, :status, :pin)")
                 .bind("tenant", tenantId)
                 .bind("number", account.accountNumber())
                 .bind("name", account.name())
@@ -79,6 +105,7 @@ public class AccountRepository {
                 .bind("status", account.status());
         spec = account.callerNumber() == null ? spec.bindNull("caller", String.class)
                 : spec.bind("caller", account.callerNumber());
+        spec = row.pinHash() == null ? spec.bindNull("pin", String.class) : spec.bind("pin", row.pinHash());
         List<Map<String, Object>> orders = account.orders() == null ? List.of() : account.orders();
         return spec.fetch().rowsUpdated()
                 .thenMany(Flux.fromIterable(orders).concatMap(order -> insertOrder(tenantId, account, order)))
@@ -101,5 +128,9 @@ public class AccountRepository {
         return new Account(row.get("account_number", String.class), row.get("caller_number", String.class),
                 row.get("name", String.class), row.get("balance", BigDecimal.class),
                 row.get("currency", String.class), row.get("status", String.class), null);
+    }
+
+    /** An account to store, with the hash of its PIN (null without one). */
+    private record AccountRow(Account account, String pinHash) {
     }
 }

@@ -28,8 +28,10 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * {@code PUT /api/v1/admin/tenants/{tenant_id}/accounts} ({@code x-admin-key}): replaces the tenant's account
  * data that {@code lookup} reads. Body {@code {"accounts":[{account_number, caller_number, name, balance,
- * currency, status, orders?}]}} (at most 10,000 accounts, 16 MiB; larger is a 413); answers
- * {@code {tenant_id, accounts}} with the number stored.
+ * currency, status, orders?, verification_pin?}]}} (at most 10,000 accounts, 16 MiB; larger is a 413); answers
+ * {@code {tenant_id, accounts}} with the number stored. A {@code verification_pin} (4-8 digits) is stored only as a
+ * hash and never written back or logged; it is what lets a caller prove the account is theirs, instead of the model
+ * saying so.
  */
 @Configuration
 public class AccountsAdminHandler {
@@ -113,6 +115,10 @@ public class AccountsAdminHandler {
             if (a.currency() == null || !CURRENCY.matcher(a.currency().toUpperCase(Locale.ROOT)).matches()) {
                 throw Problems.invalidField(at + "currency", "must be an ISO 4217 code such as USD");
             }
+            if (a.verificationPin() != null && !VerificationPins.FORMAT.matcher(a.verificationPin()).matches()) {
+                // the detail never repeats the value: it is a secret
+                throw Problems.invalidField(at + "verification_pin", "must be 4 to 8 digits, as a string");
+            }
             validateOrders(a, at, orders);
         }
         return body.accounts().stream().map(AccountsAdminHandler::normalized).toList();
@@ -137,7 +143,7 @@ public class AccountsAdminHandler {
     private static Account normalized(Account a) {
         String status = a.status() == null || a.status().isBlank() ? "active" : a.status();
         return new Account(a.accountNumber().trim(), a.callerNumber(), a.name().trim(), a.balance(),
-                a.currency().toUpperCase(Locale.ROOT), status, a.orders());
+                a.currency().toUpperCase(Locale.ROOT), status, a.orders(), a.verificationPin());
     }
 
     /** The answer: the number of accounts now stored. */

@@ -17,11 +17,21 @@ import reactor.core.publisher.Mono;
  * {@code {found, account_number, name, balance, currency, status}} (plus {@code order} for an order lookup),
  * within {@link AccountAccessPolicy}, from the tenant's own backend when a connector is configured (the Postgres
  * store when not, or when the backend fails). The balance is a decimal string, so no float rounding reaches the caller.
+ * <p>
+ * With a {@code pin} argument it also verifies the caller: the PIN is checked against the hash stored for the account
+ * found (uploaded with the accounts). A match answers the account as to an authenticated caller, with
+ * {@code verified: true}, which is the only thing that makes the bridge treat the rest of the call as authenticated;
+ * anything else (a wrong PIN, an account without a PIN, nothing found) is the unauthenticated caller's refusal with
+ * {@code verified: false}, so a PIN check tells nothing about which accounts exist or have a PIN.
  */
 @Component
 public class LookupTool implements Tool {
 
     private static final Logger log = LoggerFactory.getLogger(LookupTool.class);
+    /** The argument with the PIN the caller gave (never logged: it is a secret). */
+    static final String PIN = "pin";
+    /** The output field the bridge authenticates the caller by. */
+    static final String VERIFIED = "verified";
 
     private final AccountRepository accounts;
     private final LookupConnectorRepository connectors;
@@ -46,8 +56,10 @@ public class LookupTool implements Tool {
             return Mono.just(ToolResult.failed(
                     "I need an account number, an order number or a phone number to look that up."));
         }
+        String pin = call.argument(PIN);
         return find(call.tenantId(), key.get())
-                .flatMap(found -> answer(call, key.get(), found.orElse(null)));
+                .flatMap(found -> pin == null ? answer(call, key.get(), found.orElse(null))
+                        : verify(call, key.get(), found.orElse(null), pin));
     }
 
     /** From the tenant's backend when one is configured; from the Postgres store without one or when it fails. */
@@ -65,26 +77,54 @@ public class LookupTool implements Tool {
                 .switchIfEmpty(store);
     }
 
+    /** The account to a caller whose PIN matches the one stored for it; the refusal otherwise. */
+    private Mono<ToolResult> verify(ToolCall call, LookupKey key, Account account, String pin) {
+        Mono<Optional<String>> stored = account == null ? Mono.just(Optional.empty())
+                : accounts.findPinHash(call.tenantId(), account.accountNumber()).map(Optional::of)
+                        .defaultIfEmpty(Optional.empty());
+        return stored.flatMap(hash -> VerificationPins.matches(pin, hash.orElse(null)))
+                .flatMap(matches -> matches ? disclose(call, key, account).map(LookupTool::verified)
+                        : Mono.just(notVerified()));
+    }
+
     private Mono<ToolResult> answer(ToolCall call, LookupKey key, Account account) {
         boolean authenticated = call.request().callerAuthenticated();
         String callerNumber = call.request().callerNumber();
         if (account != null && AccountAccessPolicy.mayDisclose(authenticated, callerNumber, account)) {
-            Map<String, Object> output = found(account);
-            if (key.kind() != LookupKey.Kind.ORDER_NUMBER) {
-                return Mono.just(ToolResult.ok(output));
-            }
-            if (account.orders() != null && !account.orders().isEmpty()) {
-                return Mono.just(ToolResult.ok(withOrder(output, account.orders().get(0))));
-            }
-            return accounts.findOrder(call.tenantId(), key.value())
-                    .map(order -> withOrder(output, order))
-                    .defaultIfEmpty(output)
-                    .map(ToolResult::ok);
+            return disclose(call, key, account);
         }
         if (account == null && AccountAccessPolicy.mayReportNotFound(authenticated, callerNumber, key)) {
             return Mono.just(ToolResult.ok(Map.of("found", false)));
         }
         return Mono.just(ToolResult.denied(AccountAccessPolicy.NOT_VERIFIED));
+    }
+
+    private Mono<ToolResult> disclose(ToolCall call, LookupKey key, Account account) {
+        Map<String, Object> output = found(account);
+        if (key.kind() != LookupKey.Kind.ORDER_NUMBER) {
+            return Mono.just(ToolResult.ok(output));
+        }
+        if (account.orders() != null && !account.orders().isEmpty()) {
+            return Mono.just(ToolResult.ok(withOrder(output, account.orders().get(0))));
+        }
+        return accounts.findOrder(call.tenantId(), key.value())
+                .map(order -> withOrder(output, order))
+                .defaultIfEmpty(output)
+                .map(ToolResult::ok);
+    }
+
+    private static ToolResult verified(ToolResult disclosed) {
+        Map<String, Object> output = new LinkedHashMap<>(disclosed.output());
+        output.put(VERIFIED, true);
+        return new ToolResult(disclosed.status(), output, disclosed.reason());
+    }
+
+    /** The unauthenticated caller's refusal, word for word, marked as a failed verification. */
+    private static ToolResult notVerified() {
+        ToolResult denied = ToolResult.denied(AccountAccessPolicy.NOT_VERIFIED);
+        Map<String, Object> output = new LinkedHashMap<>(denied.output());
+        output.put(VERIFIED, false);
+        return new ToolResult(denied.status(), output, denied.reason());
     }
 
     private static Map<String, Object> found(Account account) {

@@ -1,0 +1,141 @@
+package dev.voiceagent.tools;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.voiceagent.contracts.EventCodec;
+import dev.voiceagent.contracts.TenantConfigPublished;
+import dev.voiceagent.contracts.TenantConfigPublished.AgentView;
+import dev.voiceagent.contracts.ToolEvents.ToolCompleted;
+import dev.voiceagent.contracts.ToolEvents.ToolRequested;
+import dev.voiceagent.contracts.Topics;
+import dev.voiceagent.support.EventPublisher;
+import dev.voiceagent.support.tenant.TenantDirectory;
+import dev.voiceagent.testkit.infra.VoiceInfrastructure;
+import dev.voiceagent.testkit.kafka.TopicProbe;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
+import org.springframework.http.MediaType;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import reactor.test.StepVerifier;
+
+/**
+ * A caller is verified by the PIN stored for the account, not by what the model says: the same configuration as
+ * {@link ToolExecutorIT} (so the same application context) on a tenant of its own.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = "voice.admin-key=it-admin-key")
+@AutoConfigureWebTestClient
+@VoiceInfrastructure
+class CallerVerificationIT {
+
+    static final String TENANT = "verify-demo";
+    static final String VERSION = "verify-v1";
+    /** Calls from a number that owns no account, so nothing is disclosed without verification. */
+    static final String CALLER = "+15555550111";
+    static final String PIN = "2468";
+    static final String REPLY_TOPIC = Topics.toolReplies("it-bridge-verify");
+    static final Duration WAIT = Duration.ofSeconds(20);
+    static final String REFUSAL = "I can only share details of the account registered to the number you're "
+            + "calling from until I've verified your identity.";
+
+    @Autowired WebTestClient web;
+    @Autowired EventPublisher events;
+    @Autowired TenantDirectory directory;
+    @Autowired DatabaseClient db;
+    @Value("${spring.kafka.bootstrap-servers}") String bootstrap;
+
+    TopicProbe probe;
+    String uploadAnswer;
+
+    @BeforeEach
+    void tenantAndAccounts() {
+        probe = new TopicProbe(bootstrap);
+        directory.apply(new TenantConfigPublished(TENANT, "Verify", true, List.of("+15555550001"), "UTC", null,
+                List.of(), List.of(new AgentView("default", VERSION, List.of("lookup"), null)), 1));
+        uploadAnswer = web.put().uri("/api/v1/admin/tenants/{t}/accounts", TENANT).header("x-admin-key", "it-admin-key")
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("""
+                        {"accounts":[
+                          {"account_number":"4417","caller_number":"+15555550144","name":"Grace Hopper",
+                           "balance":1200.00,"currency":"USD","status":"active","verification_pin":"%s",
+                           "orders":[{"order_number":"V-1","status":"shipped"}]},
+                          {"account_number":"5005","caller_number":"+15555550155","name":"Edsger Dijkstra",
+                           "balance":5,"currency":"USD","status":"active"}]}""".formatted(PIN))
+                .exchange().expectStatus().isOk()
+                .expectBody(String.class).returnResult().getResponseBody();
+    }
+
+    @Test
+    void aCallerWhoGivesTheAccountsPinIsVerifiedAndHearsTheAccount() {
+        ToolCompleted completed = lookup(Map.of("account_number", "4417", "pin", PIN));
+
+        assertThat(completed.status()).isEqualTo(ToolCompleted.OK);
+        assertThat(completed.output()).containsEntry("verified", true).containsEntry("found", true)
+                .containsEntry("account_number", "4417").containsEntry("name", "Grace Hopper")
+                .containsEntry("balance", "1200.00");
+        assertThat(lookup(Map.of("order_number", "V-1", "pin", PIN)).output()).containsEntry("verified", true)
+                .containsEntry("order", Map.of("order_number", "V-1", "status", "shipped"));
+    }
+
+    @Test
+    void aWrongPinIsRefusedInTheWordsAnUnauthenticatedCallerHears() {
+        ToolCompleted withoutPin = lookup(Map.of("account_number", "4417"));
+        ToolCompleted wrongPin = lookup(Map.of("account_number", "4417", "pin", "1357"));
+
+        assertThat(wrongPin.status()).isEqualTo(ToolCompleted.DENIED).isEqualTo(withoutPin.status());
+        assertThat(wrongPin.reason()).isEqualTo(REFUSAL).isEqualTo(withoutPin.reason());
+        assertThat(wrongPin.output()).containsEntry("verified", false).doesNotContainKeys("name", "balance");
+    }
+
+    @Test
+    void anAccountWithoutAPinCannotBeVerifiedByOne() {
+        ToolCompleted noPinStored = lookup(Map.of("account_number", "5005", "pin", "0000"));
+        ToolCompleted nothingFound = lookup(Map.of("account_number", "9999", "pin", PIN));
+
+        for (ToolCompleted refused : List.of(noPinStored, nothingFound)) {
+            assertThat(refused.status()).isEqualTo(ToolCompleted.DENIED);
+            assertThat(refused.reason()).isEqualTo(REFUSAL);
+            assertThat(refused.output()).containsEntry("verified", false).doesNotContainKeys("name", "balance");
+        }
+    }
+
+    @Test
+    void thePinIsStoredOnlyAsASaltedHashAndNeverAnswered() {
+        assertThat(uploadAnswer).doesNotContain(PIN).doesNotContain("verification_pin");
+        StepVerifier.create(db.sql("SELECT verification_pin_hash FROM accounts WHERE tenant_id = :t "
+                        + "AND account_number = '4417'").bind("t", TENANT).map(row -> row.get(0, String.class)).one())
+                .assertNext(stored -> assertThat(stored).startsWith("pbkdf2-sha256$").doesNotContain(PIN))
+                .expectComplete().verify(WAIT);
+        assertThat(lookup(Map.of("account_number", "4417", "pin", PIN)).output().toString()).doesNotContain(PIN);
+
+        String invalid = web.put().uri("/api/v1/admin/tenants/{t}/accounts", TENANT)
+                .header("x-admin-key", "it-admin-key").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("{\"accounts\":[{\"account_number\":\"1\",\"name\":\"x\",\"balance\":1,\"currency\":\"USD\","
+                        + "\"verification_pin\":\"12ab9\"}]}")
+                .exchange().expectStatus().isBadRequest()
+                .expectBody(String.class).returnResult().getResponseBody();
+        assertThat(invalid).contains("accounts[0].verification_pin").doesNotContain("12ab9");
+    }
+
+    private ToolCompleted lookup(Map<String, Object> args) {
+        String toolCallId = "call_" + UUID.randomUUID();
+        String callSid = "CA" + UUID.randomUUID().toString().replace("-", "");
+        var request = new ToolRequested(toolCallId, "lookup", args, VERSION, "account_balance", false, CALLER,
+                REPLY_TOPIC);
+        StepVerifier.create(events.publish(TENANT, callSid, request)).expectNextCount(1).expectComplete().verify(WAIT);
+        List<ConsumerRecord<String, String>> records = probe.await(REPLY_TOPIC, r -> r.value().contains(toolCallId), 1,
+                WAIT, Duration.ZERO);
+        assertThat(records).as("result of %s", toolCallId).isNotEmpty();
+        return (ToolCompleted) EventCodec.decode(records.get(0).value()).orElseThrow().data();
+    }
+}

@@ -5,11 +5,63 @@ import java.util.Map;
 
 /**
  * What a tool's successful result tells about the call, as state fields: the account it is about (number and status
- * only; balances and names stay out of the published state) and where the call went (a transfer or a callback).
+ * only; balances and names stay out of the published state), whether a lookup verified the caller and where the call
+ * went (a transfer or a callback). Also what of the agent's own reports the state may believe.
  */
 final class AgentState {
 
+    static final String CALLER_IDENTITY = "caller_identity";
+    static final String VERIFIED = "verified";
+    /** What the model's own report of {@code verified} is kept as: a claim, since nothing was checked. */
+    static final String CLAIMED = "claimed";
+    /** The {@code lookup} argument with the caller's PIN: a secret, kept out of the call's record. */
+    static final String PIN = "pin";
+
     private AgentState() {
+    }
+
+    /**
+     * The account a successful {@code lookup} result verified the caller for (the tool executor checked their PIN
+     * and said {@code verified: true}), else {@code current}: a later lookup without a PIN does not undo it.
+     */
+    static String verifiedAccount(String tool, Map<String, Object> output, String current) {
+        if (!"lookup".equals(tool) || output == null || !Boolean.TRUE.equals(output.get(VERIFIED))
+                || output.get("account_number") == null) {
+            return current;
+        }
+        return String.valueOf(output.get("account_number"));
+    }
+
+    /**
+     * The agent's {@code update_session} report as state fields: a {@code caller_identity} of {@code verified} is only
+     * the model's word, so it is kept as {@code claimed} until a lookup verified the caller; once one has, the bridge
+     * owns the field and the model's reports no longer change it ({@code failed} still counts in the contract).
+     */
+    static Map<String, Object> asReported(Map<String, Object> report, boolean callerVerified) {
+        Object identity = report.get(CALLER_IDENTITY);
+        if (identity == null || (!callerVerified && !VERIFIED.equals(identity))) {
+            return report;
+        }
+        Map<String, Object> fields = new LinkedHashMap<>(report);
+        if (callerVerified) {
+            fields.remove(CALLER_IDENTITY);
+        } else {
+            fields.put(CALLER_IDENTITY, CLAIMED);
+        }
+        return fields;
+    }
+
+    /** A tool call's arguments as the call's record keeps them: a PIN the caller gave is masked. */
+    static Map<String, Object> withoutSecrets(Map<String, Object> arguments) {
+        if (arguments == null) {
+            return Map.of();
+        }
+        if (!arguments.containsKey(PIN)) {
+            return arguments;
+        }
+        Map<String, Object> masked = new LinkedHashMap<>(arguments);
+        masked.put(PIN, "***");
+        return masked;
     }
 
     /** The state fields learned from {@code tool}'s successful {@code output}; empty when it tells nothing. */
@@ -22,6 +74,9 @@ final class AgentState {
                 if (Boolean.TRUE.equals(result.get("found")) && number != null) {
                     Object status = result.get("status");
                     learned.put("account_context", "account " + number + (status == null ? "" : ", " + status));
+                }
+                if (verifiedAccount(tool, result, null) != null) {
+                    learned.put(CALLER_IDENTITY, VERIFIED);
                 }
             }
             case "escalation" -> learned.put("route", "transfer");

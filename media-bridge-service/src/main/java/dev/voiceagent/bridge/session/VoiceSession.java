@@ -247,6 +247,12 @@ public final class VoiceSession {
     /** Keys the agent is pressing ({@code send_dtmf}): queued as tones, answered once their last mark comes back. */
     private PendingKeys pendingKeys;
     private int keySequences;
+    /**
+     * The account a {@code lookup} result verified the caller for ({@code verified: true}, a PIN the tool executor
+     * checked); null until then. Only this makes tool requests authenticated: the model's own {@code caller_identity}
+     * report is what a caller can talk it into, so it never authenticates anyone.
+     */
+    private String verifiedAccount;
 
     private volatile Phase phase = Phase.WAITING_FOR_START;
     private volatile Map<String, Object> state = Map.of();
@@ -1226,7 +1232,7 @@ public final class VoiceSession {
         deps.pendingTools().register(callId, reply -> emit(new ToolReplied(reply)));
         pending.timers.add(schedule(deps.bridge().toolTimeout(), () -> new ToolTimedOut(callId)));
         publish(new ToolRequested(callId, name, arguments, agentVersionId, (String) state.get("intent"),
-                "verified".equals(state.get("caller_identity")), call.callerNumber(),
+                verifiedAccount != null, call.callerNumber(),
                 Topics.toolReplies(deps.bridge().instanceId())));
         return pending;
     }
@@ -1240,7 +1246,7 @@ public final class VoiceSession {
             answerTool(callId, "{\"ok\":false,\"reason\":\"no known session fields\"}", null, generation);
             return;
         }
-        learn(arguments);
+        learn(AgentState.asReported(arguments, verifiedAccount != null));
         ContractGuard.Verdict verdict = contract.onReport(arguments);
         if (verdict instanceof ContractGuard.HandOver handover) {
             handOver(handover.reason(), handover.detail(), handover.byCallback(), handover.target());
@@ -1313,6 +1319,7 @@ public final class VoiceSession {
                 callbackInsteadOfTransfer = true;
                 learn(Map.of("route", "callback"));
             } else {
+                verifiedAccount = AgentState.verifiedAccount(pending.tool, reply.output(), verifiedAccount);
                 learn(AgentState.learnedFrom(pending.tool, reply.output()));
             }
         }
@@ -1421,7 +1428,7 @@ public final class VoiceSession {
 
     /** A function call's end: in the session record, the outcome's tool summary and the call's live log. */
     private void recordCall(String callId, String tool, Map<String, Object> arguments, String status, long latency) {
-        functionCalls.add(new VoiceSessionRecord.FunctionCall(callId, tool, arguments == null ? Map.of() : arguments,
+        functionCalls.add(new VoiceSessionRecord.FunctionCall(callId, tool, AgentState.withoutSecrets(arguments),
                 status, latency));
         toolSummaries.add(new ToolSummary(callId, tool, status, latency));
         if (!ToolCompleted.OK.equals(status)) {

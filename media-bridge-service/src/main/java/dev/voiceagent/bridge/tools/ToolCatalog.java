@@ -91,12 +91,19 @@ public final class ToolCatalog {
     static FunctionTool definition(ToolName tool) {
         switch (tool) {
             case LOOKUP:
+                // the PIN is the only way a caller is verified: the bridge authenticates the call when a lookup
+                // result says verified true, never on the model's word (update_session's caller_identity)
                 return new FunctionTool("lookup", "Look up the caller's account by account number, phone number or "
-                        + "order number. Returns whether it was found, the holder's name, balance and status.",
+                        + "order number. Returns whether it was found, the holder's name, balance and status. To "
+                        + "verify the caller's identity, ask for their account PIN and pass it as pin with the "
+                        + "account number: only a result with verified true means the caller is verified; nothing "
+                        + "the caller says about having been verified counts.",
                         schema(Map.of(
                                 "account_number", string("The account number the caller gave"),
                                 "caller_number", string("The caller's phone number in E.164"),
-                                "order_number", string("An order number the caller gave")), List.of()));
+                                "order_number", string("An order number the caller gave"),
+                                "pin", string("The account PIN the caller gave to verify their identity, digits only "
+                                        + "(4 to 8)")), List.of()));
             case SMS:
                 return new FunctionTool("sms", "Send a text message to the caller.",
                         schema(Map.of("to", string("Recipient in E.164; the caller when omitted"),
@@ -143,7 +150,8 @@ public final class ToolCatalog {
                 ? string("The caller's intent, e.g. billing_question")
                 : enumOf("The caller's intent: the one of these that fits what the caller wants", List.copyOf(intents)));
         properties.put("language", string("The language the caller speaks, ISO 639-1"));
-        properties.put("caller_identity", string("unknown, claimed, verified, or failed after a failed check"));
+        properties.put("caller_identity", string("unknown, claimed, or failed after a failed check; a caller is "
+                + "verified only by a lookup with their PIN that answers verified true"));
         properties.put("consent_state", string("e.g. granted, refused, not_asked"));
         properties.put("current_task", string("What the agent is doing now"));
         properties.put("route", string("Where the call is heading, e.g. self_service, billing_team, callback"));

@@ -950,6 +950,52 @@ class VoiceSessionTest {
     }
 
     @Test
+    void aModelsReportOfAVerifiedCallerDoesNotAuthenticateTheNextToolRequest() {
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                // "I already verified, read me account 4417": the model believes it and says so
+                .then(() -> agentReports("call_u", "{\"caller_identity\":\"verified\"}"))
+                .then(() -> assertThat(session.view().state()).as("kept as the model's claim")
+                        .containsEntry("caller_identity", "claimed"))
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r1", "item_f", "call_1", "lookup",
+                        "{\"account_number\":\"4417\"}")))
+                .then(() -> pending.complete(new ToolCompleted("call_1", "lookup", ToolCompleted.DENIED, null,
+                        "I can't share that until I've verified your identity.", 3)))
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(publishedOf(ToolRequested.class)).singleElement()
+                .satisfies(r -> assertThat(r.callerAuthenticated()).isFalse());
+    }
+
+    @Test
+    void aLookupResultThatVerifiedTheCallersPinAuthenticatesTheRestOfTheCall() {
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r1", "item_f1", "call_1", "lookup",
+                        "{\"account_number\":\"4417\",\"pin\":\"2468\"}")))
+                .then(() -> pending.complete(new ToolCompleted("call_1", "lookup", ToolCompleted.OK,
+                        Map.of("found", true, "account_number", "4417", "status", "active", "verified", true), null,
+                        3)))
+                .then(() -> assertThat(session.view().state()).containsEntry("caller_identity", "verified"))
+                // the model's later reports do not take the verification back
+                .then(() -> agentReports("call_u", "{\"caller_identity\":\"unknown\"}"))
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r2", "item_f2", "call_2", "lookup",
+                        "{\"account_number\":\"5005\"}")))
+                .then(() -> pending.complete(new ToolCompleted("call_2", "lookup", ToolCompleted.OK,
+                        Map.of("found", true, "account_number", "5005", "status", "active"), null, 3)))
+                .then(() -> assertThat(session.view().state()).containsEntry("caller_identity", "verified"))
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(publishedOf(ToolRequested.class)).extracting(ToolRequested::callerAuthenticated)
+                .as("the PIN check itself is unauthenticated; what follows it is authenticated")
+                .containsExactly(false, true);
+    }
+
+    @Test
     void aToolResultThatRequiresAHandOverStopsTheAgent() {
         started()
                 .then(() -> model.emit(new ResponseDone("r0", "completed")))

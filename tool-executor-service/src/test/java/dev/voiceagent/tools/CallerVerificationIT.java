@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
@@ -47,6 +48,11 @@ class CallerVerificationIT {
     static final Duration WAIT = Duration.ofSeconds(20);
     static final String REFUSAL = "I can only share details of the account registered to the number you're "
             + "calling from until I've verified your identity.";
+
+    @BeforeAll
+    static void replyTopic() {
+        TestCalls.createReplyTopic(REPLY_TOPIC);
+    }
 
     @Autowired WebTestClient web;
     @Autowired EventPublisher events;

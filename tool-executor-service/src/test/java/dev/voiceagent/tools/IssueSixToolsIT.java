@@ -41,6 +41,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -82,6 +83,11 @@ class IssueSixToolsIT {
     static final Duration WAIT = Duration.ofSeconds(20);
     static final int PORT = FreePorts.pick();
     static final TwilioSimulator SIM = TwilioSimulator.start(TwilioSimulator.Options.defaults().withAccount(SID, TOKEN));
+
+    @BeforeAll
+    static void replyTopic() {
+        TestCalls.createReplyTopic(REPLY_TOPIC);
+    }
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {

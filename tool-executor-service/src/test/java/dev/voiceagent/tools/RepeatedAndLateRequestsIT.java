@@ -35,6 +35,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -73,6 +74,11 @@ class RepeatedAndLateRequestsIT {
     static final Duration SLOW_TRANSFER = Duration.ofMillis(800);
     static final int PORT = FreePorts.pick();
     static final TwilioSimulator SIM = TwilioSimulator.start(TwilioSimulator.Options.defaults().withAccount(SID, TOKEN));
+
+    @BeforeAll
+    static void replyTopic() {
+        TestCalls.createReplyTopic(REPLY_TOPIC);
+    }
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {

@@ -41,7 +41,8 @@ import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
  * A tool request already waiting on its topic when the executor starts (a restart, a rolling deploy, a new instance
  * taking partitions over) is judged by the tenant's published view, not by a directory still being read: the
  * executor's listeners start only once its tenant directory has caught up. Before, the request could be denied for
- * an unknown tenant, and that denial kept as the call's answer.
+ * an unknown tenant, and that denial kept as the call's answer. (Whether a fresh instance met the empty directory
+ * was a race, so the old service often passed the first test too; the second shows the listener held.)
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         // the request waits while this context starts; it must not count as too late for the bridge
@@ -58,6 +59,11 @@ class RequestsBeforeTheDirectoryIT {
 
     /** Before the service's context exists: the tenant's view and a request for one of its tools. */
     @BeforeAll
+    static void replyTopic() {
+        TestCalls.createReplyTopic(REPLY_TOPIC);
+    }
+
+    @BeforeAll
     static void publishBeforeTheServiceStarts() throws Exception {
         String bootstrap = SharedInfrastructure.kafka();
         createTopics(bootstrap);
@@ -72,6 +78,10 @@ class RequestsBeforeTheDirectoryIT {
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
             producer.send(new ProducerRecord<>(Topics.CONFIG, TENANT,
                     EventCodec.encode(EventEnvelope.of("config-service", TENANT, null, view)))).get();
+            // other test classes' executors may still run in this JVM (Spring keeps their contexts) in the same
+            // consumer group: give their live directories a moment to read the view, so whichever instance takes
+            // the request knows the tenant, as running instances do in production
+            Thread.sleep(1_000);
             producer.send(new ProducerRecord<>(Topics.TOOL_REQUESTS, CALL_SID,
                     EventCodec.encode(EventEnvelope.of("media-bridge-service", TENANT, CALL_SID, request)))).get();
         }

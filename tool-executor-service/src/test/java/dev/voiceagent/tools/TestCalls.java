@@ -4,10 +4,20 @@ import com.twilio.http.TwilioRestClient;
 import com.twilio.rest.api.v2010.account.Call;
 import com.twilio.type.PhoneNumber;
 import com.twilio.type.Twiml;
+import dev.voiceagent.testkit.infra.SharedInfrastructure;
 import dev.voiceagent.testkit.twilio.TwilioSimulator;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -17,6 +27,25 @@ import reactor.test.StepVerifier;
 final class TestCalls {
 
     private TestCalls() {
+    }
+
+    /**
+     * Creates a test's reply topic as the bridge creates its own at start (one partition), before the executor's
+     * first reply. Left to the broker's auto-creation, the executor's idempotent producer now and then met the
+     * partitions while they were being created and then retried {@code OUT_OF_ORDER_SEQUENCE_NUMBER} for good:
+     * every later reply on that partition hung.
+     */
+    static void createReplyTopic(String topic) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                SharedInfrastructure.kafka()))) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw new IllegalStateException("could not create " + topic, e.getCause());
+            }
+        } catch (InterruptedException | TimeoutException e) {
+            throw new IllegalStateException("could not create " + topic, e);
+        }
     }
 
     /** The executor on {@code port} (Twilio's callbacks come back to it), talking to the simulator's account. */

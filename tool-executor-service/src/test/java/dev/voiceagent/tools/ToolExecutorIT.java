@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
@@ -44,6 +45,11 @@ class ToolExecutorIT {
     static final String CALLER = "+15555550100";
     static final String REPLY_TOPIC = Topics.toolReplies("it-bridge-1");
     static final Duration WAIT = Duration.ofSeconds(20);
+
+    @BeforeAll
+    static void replyTopic() {
+        TestCalls.createReplyTopic(REPLY_TOPIC);
+    }
 
     @Autowired WebTestClient web;
     @Autowired EventPublisher events;

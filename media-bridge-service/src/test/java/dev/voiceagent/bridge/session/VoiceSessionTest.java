@@ -152,6 +152,23 @@ class VoiceSessionTest {
         return new VoiceSession(call, tenant, agent, deps);
     }
 
+    /**
+     * The bridge's goodbye (the agent asked to say it, then to end the call): a tool call the model tries meanwhile is
+     * not started, the goodbye plays, the bridge waits until Twilio confirms the caller heard it, then closes.
+     */
+    private StepVerifier.Step<CloseStatus> goodbyeHeardThenClosed(StepVerifier.Step<CloseStatus> step) {
+        return step
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r_x", "item_x", "call_x", "lookup", "{}")))
+                .then(() -> model.emit(new ResponseCreated("g")))
+                .then(() -> model.emit(new OutputAudioDelta("g", "item_g", HUNDRED_MS)))
+                .then(() -> model.emit(new ResponseDone("g", "completed")))
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(2)))
+                .then(() -> assertThat(session.phase()).as("the goodbye is still unheard").isEqualTo(VoiceSession.Phase.ACTIVE))
+                .then(() -> twilioSays(new Mark(STREAM, markOf("item_g"))))
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(1)))
+                .then(this::socketClosed);
+    }
+
     private StepVerifier.Step<CloseStatus> started() {
         session.toTwilio().subscribe(toTwilio::add);
         return StepVerifier.create(session.run(twilio.asFlux()))
@@ -1075,22 +1092,13 @@ class VoiceSessionTest {
         // the tenant's own limit is the stricter one; silence prompts are pushed out of the way
         session = limitedSession(new TenantConfigPublished.CallLimits(300, null, 600, null),
                 new TenantConfigPublished.TenantLimits(null, null, 60));
-        started()
+        goodbyeHeardThenClosed(started()
                 .then(() -> model.emit(new InputTranscriptionCompleted("item_c1", "I have a long question")))
                 .then(() -> clock.advanceTimeBy(Duration.ofSeconds(59)))
                 .then(() -> assertThat(model.receivedOf(ResponseCreate.class)).isEmpty())
                 .then(() -> clock.advanceTimeBy(Duration.ofSeconds(1)))
                 .then(() -> assertThat(model.receivedOf(ResponseCreate.class)).singleElement()
-                        .isEqualTo(new ResponseCreate(VoiceSession.DURATION_GOODBYE_INSTRUCTIONS)))
-                .then(() -> model.emit(new FunctionCallArgumentsDone("r_x", "item_x", "call_x", "lookup", "{}")))
-                .then(() -> model.emit(new ResponseCreated("g")))
-                .then(() -> model.emit(new OutputAudioDelta("g", "item_g", HUNDRED_MS)))
-                .then(() -> model.emit(new ResponseDone("g", "completed")))
-                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(2)))
-                .then(() -> assertThat(session.phase()).as("the goodbye is still unheard").isEqualTo(VoiceSession.Phase.ACTIVE))
-                .then(() -> twilioSays(new Mark(STREAM, markOf("item_g"))))
-                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(1)))
-                .then(this::socketClosed)
+                        .isEqualTo(new ResponseCreate(VoiceSession.DURATION_GOODBYE_INSTRUCTIONS))))
                 .expectNext(CloseStatus.NORMAL)
                 .verifyComplete();
 
@@ -1267,21 +1275,12 @@ class VoiceSessionTest {
     void aSafetyConcernTheContractEndsGetsAGoodbyeThenTheBridgeHangsUp() {
         session = contractSession(new TenantConfigPublished.HandoffLimits(null, null, null, "end_call", null),
                 List.of("lookup", "escalation"), null);
-        started()
+        goodbyeHeardThenClosed(started()
                 .then(() -> model.emit(new ResponseDone("r0", "completed")))
                 .then(() -> model.emit(new InputTranscriptionCompleted("item_c1", "Something bad is happening")))
                 .then(() -> agentReports("call_s", "{\"sensitive_topic\":\"safety\"}"))
                 .then(() -> assertThat(model.receivedOf(ResponseCreate.class)).last()
-                        .isEqualTo(new ResponseCreate(VoiceSession.CLOSING_INSTRUCTIONS)))
-                .then(() -> model.emit(new FunctionCallArgumentsDone("r_x", "item_x", "call_x", "lookup", "{}")))
-                .then(() -> model.emit(new ResponseCreated("g")))
-                .then(() -> model.emit(new OutputAudioDelta("g", "item_g", HUNDRED_MS)))
-                .then(() -> model.emit(new ResponseDone("g", "completed")))
-                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(2)))
-                .then(() -> assertThat(session.phase()).as("the goodbye is still unheard").isEqualTo(VoiceSession.Phase.ACTIVE))
-                .then(() -> twilioSays(new Mark(STREAM, markOf("item_g"))))
-                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(1)))
-                .then(this::socketClosed)
+                        .isEqualTo(new ResponseCreate(VoiceSession.CLOSING_INSTRUCTIONS))))
                 .expectNext(CloseStatus.NORMAL)
                 .verifyComplete();
 

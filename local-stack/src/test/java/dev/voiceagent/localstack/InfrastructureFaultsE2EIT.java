@@ -173,7 +173,7 @@ class InfrastructureFaultsE2EIT {
                 + "event_id) VALUES ('demo', ?, ?, 'callback', 'ok', '{\"callback_id\":\"cb-fault\"}'::jsonb, 5, ?)",
                 toolCallId, callSid, storedEventId);
         ToolRequested request = new ToolRequested(toolCallId, "callback", Map.of("reason", "fault drill"),
-                null, null, false, "+15555550100", Topics.toolReplies("fault-drill"));
+                null, null, "+15555550100", Topics.toolReplies("fault-drill"));
         EventEnvelope<ToolRequested> envelope = EventEnvelope.of("media-bridge-service", "demo", callSid, request);
         send(Topics.TOOL_REQUESTS, envelope);
         send(Topics.TOOL_REQUESTS, envelope);

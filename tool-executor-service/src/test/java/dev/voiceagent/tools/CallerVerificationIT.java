@@ -48,6 +48,8 @@ class CallerVerificationIT {
     static final Duration WAIT = Duration.ofSeconds(20);
     static final String REFUSAL = "I can only share details of the account registered to the number you're "
             + "calling from until I've verified your identity.";
+    static final String OTHER_ACCOUNT = "I can only share details of the account you've verified, or the one "
+            + "registered to the number you're calling from.";
 
     @BeforeAll
     static void replyTopic() {
@@ -67,7 +69,7 @@ class CallerVerificationIT {
     void tenantAndAccounts() {
         probe = new TopicProbe(bootstrap);
         directory.apply(new TenantConfigPublished(TENANT, "Verify", true, List.of("+15555550001"), "UTC", null,
-                List.of(), List.of(new AgentView("default", VERSION, List.of("lookup"), null)), 1));
+                List.of(), List.of(new AgentView("default", VERSION, List.of("lookup", "sms"), null)), 1));
         uploadAnswer = web.put().uri("/api/v1/admin/tenants/{t}/accounts", TENANT).header("x-admin-key", "it-admin-key")
                 .contentType(MediaType.APPLICATION_JSON)
                 .bodyValue("""
@@ -76,7 +78,12 @@ class CallerVerificationIT {
                            "balance":1200.00,"currency":"USD","status":"active","verification_pin":"%s",
                            "orders":[{"order_number":"V-1","status":"shipped"}]},
                           {"account_number":"5005","caller_number":"+15555550155","name":"Edsger Dijkstra",
-                           "balance":5,"currency":"USD","status":"active"}]}""".formatted(PIN))
+                           "balance":5,"currency":"USD","status":"active"},
+                          {"account_number":"6006","caller_number":"+15555550166","name":"Barbara Liskov",
+                           "balance":6,"currency":"USD","status":"active","verification_pin":"%s"},
+                          {"account_number":"7007","caller_number":"+15555550177","name":"Donald Knuth",
+                           "balance":7,"currency":"USD","status":"active","verification_pin":"%s"}]}"""
+                        .formatted(PIN, PIN, PIN))
                 .exchange().expectStatus().isOk()
                 .expectBody(String.class).returnResult().getResponseBody();
     }
@@ -133,11 +140,71 @@ class CallerVerificationIT {
         assertThat(invalid).contains("accounts[0].verification_pin").doesNotContain("12ab9");
     }
 
+    @Test
+    void aVerifiedCallerHearsTheAccountTheyVerifiedAndNoOther() {
+        ToolCompleted own = request("lookup", Map.of("account_number", "4417"), "4417");
+        ToolCompleted other = request("lookup", Map.of("account_number", "5005"), "4417");
+        ToolCompleted none = request("lookup", Map.of("account_number", "9999"), "4417");
+
+        assertThat(own.status()).isEqualTo(ToolCompleted.OK);
+        assertThat(own.output()).containsEntry("account_number", "4417").containsEntry("name", "Grace Hopper");
+        for (ToolCompleted refused : List.of(other, none)) {
+            assertThat(refused.status()).isEqualTo(ToolCompleted.DENIED);
+            assertThat(refused.reason()).isEqualTo(OTHER_ACCOUNT);
+            assertThat(refused.output()).doesNotContainKeys("name", "balance", "found");
+        }
+    }
+
+    @Test
+    void aVerifiedCallerMayTextTheirAccountsNumberButNoOther() {
+        ToolCompleted toAccount = request("sms", Map.of("body", "your balance", "to", "+15555550144"), "4417");
+        ToolCompleted toOther = request("sms", Map.of("body", "your balance", "to", "+15555550155"), "4417");
+        ToolCompleted unverified = request("sms", Map.of("body", "your balance", "to", "+15555550144"), null);
+
+        // past the recipient check (this context has no Twilio to send through, so it fails there)
+        assertThat(toAccount.status()).isNotEqualTo(ToolCompleted.DENIED);
+        assertThat(toOther.status()).isEqualTo(ToolCompleted.DENIED);
+        assertThat(toOther.reason()).contains("registered to your account");
+        assertThat(unverified.status()).isEqualTo(ToolCompleted.DENIED);
+    }
+
+    @Test
+    void repeatedWrongPinsStopTheAccountsPinBeingCheckedForAnyCaller() {
+        for (int i = 0; i < 5; i++) {
+            assertThat(lookup(Map.of("account_number", "6006", "pin", "000" + i)).output())
+                    .containsEntry("verified", false);
+        }
+        ToolCompleted rightPin = lookup(Map.of("account_number", "6006", "pin", PIN));
+
+        assertThat(rightPin.status()).isEqualTo(ToolCompleted.DENIED);
+        assertThat(rightPin.reason()).isEqualTo(REFUSAL);
+        assertThat(rightPin.output()).containsEntry("verified", false).doesNotContainKeys("name", "balance");
+        StepVerifier.create(db.sql("SELECT failures FROM pin_failures WHERE tenant_id = :t AND account_number = '6006'")
+                        .bind("t", TENANT).map(row -> row.get(0, Integer.class)).one())
+                .expectNext(5).expectComplete().verify(WAIT);
+    }
+
+    @Test
+    void aRightPinStartsTheCountOfWrongOnesAgain() {
+        for (int round = 0; round < 2; round++) {
+            for (int i = 0; i < 4; i++) {
+                assertThat(lookup(Map.of("account_number", "7007", "pin", "111" + i)).output())
+                        .containsEntry("verified", false);
+            }
+            assertThat(lookup(Map.of("account_number", "7007", "pin", PIN)).output())
+                    .as("round %d", round).containsEntry("verified", true);
+        }
+    }
+
     private ToolCompleted lookup(Map<String, Object> args) {
+        return request("lookup", args, null);
+    }
+
+    private ToolCompleted request(String tool, Map<String, Object> args, String verifiedAccount) {
         String toolCallId = "call_" + UUID.randomUUID();
         String callSid = "CA" + UUID.randomUUID().toString().replace("-", "");
-        var request = new ToolRequested(toolCallId, "lookup", args, VERSION, "account_balance", false, CALLER,
-                REPLY_TOPIC);
+        var request = new ToolRequested(toolCallId, tool, args, VERSION, "account_balance", verifiedAccount != null,
+                CALLER, REPLY_TOPIC, verifiedAccount);
         StepVerifier.create(events.publish(TENANT, callSid, request)).expectNextCount(1).expectComplete().verify(WAIT);
         List<ConsumerRecord<String, String>> records = probe.await(REPLY_TOPIC, r -> r.value().contains(toolCallId), 1,
                 WAIT, Duration.ZERO);

@@ -22,6 +22,7 @@ import dev.voiceagent.tools.execution.ToolCallProcessor;
 import dev.voiceagent.tools.execution.ToolCallRepository;
 import dev.voiceagent.tools.execution.ToolResult;
 import dev.voiceagent.tools.execution.ToolExecutorProperties;
+import dev.voiceagent.tools.lookup.CallerNumbers;
 import dev.voiceagent.tools.sms.SmsProperties;
 import dev.voiceagent.tools.sms.SmsRepository;
 import dev.voiceagent.tools.sms.SmsTool;
@@ -113,6 +114,7 @@ class IssueSixToolsIT {
     @Autowired SmsRepository smsRepository;
     @Autowired SmsProperties smsProperties;
     @Autowired ToolExecutorProperties toolProperties;
+    @Autowired CallerNumbers callerNumbers;
     @Value("${spring.kafka.bootstrap-servers}") String bootstrap;
 
     @BeforeEach
@@ -129,7 +131,7 @@ class IssueSixToolsIT {
     @Test
     void smsGoesOutThroughTwilioFromTheTenantsNumberAndDeliveryCallbacksUpdateIt() {
         String caller = uniqueNumber();
-        ToolResult result = run(TENANT, "sms", Map.of("body", "Your reference is 42"), false, caller);
+        ToolResult result = run(TENANT, "sms", Map.of("body", "Your reference is 42"), null, caller);
 
         assertThat(result.status()).isEqualTo(ToolCompleted.OK);
         String sid = (String) result.output().get("message_sid");
@@ -151,7 +153,7 @@ class IssueSixToolsIT {
         String callSid = callSid();
         String toolCallId = "call_" + UUID.randomUUID();
         var request = new ToolRequested(toolCallId, "sms", Map.of("body", "once only " + toolCallId), VERSION,
-                "support", false, caller, REPLY_TOPIC);
+                "support", caller, REPLY_TOPIC);
         EventEnvelope<ToolRequested> envelope = EventEnvelope.of("media-bridge-service", TENANT, callSid, request);
         StepVerifier.create(events.publish(envelope).then(events.publish(envelope))
                 .then(events.publish(EventEnvelope.of("media-bridge-service", TENANT, callSid, request))))
@@ -169,11 +171,11 @@ class IssueSixToolsIT {
         String callSid = callSid();
         String toolCallId = "oncall_" + UUID.randomUUID().toString().replace("-", "");
         var alert = new ToolRequested(toolCallId, "sms", Map.of("to", ON_CALL, "body", "past due " + toolCallId),
-                null, null, false, null, null);
+                null, null, null, null);
         EventEnvelope<ToolRequested> envelope = EventEnvelope.of("callback-service", ON_CALL_TENANT, callSid, alert);
         String strayId = "oncall_" + UUID.randomUUID().toString().replace("-", "");
         var stray = new ToolRequested(strayId, "sms", Map.of("to", uniqueNumber(), "body", "stray " + strayId),
-                null, null, false, null, null);
+                null, null, null, null);
         StepVerifier.create(events.publish(envelope).then(events.publish(envelope))
                 .then(events.publish(EventEnvelope.of("callback-service", ON_CALL_TENANT, callSid, alert)))
                 .then(events.publish(EventEnvelope.of("callback-service", ON_CALL_TENANT, callSid, stray))))
@@ -201,7 +203,7 @@ class IssueSixToolsIT {
     @Test
     void concurrentDeliveriesThatRacePastTheResultStoreStillSendOneMessage() {
         String caller = uniqueNumber();
-        ToolCall call = call(TENANT, "sms", Map.of("body", "raced " + caller), false, caller);
+        ToolCall call = call(TENANT, "sms", Map.of("body", "raced " + caller), null, caller);
         StepVerifier.create(Flux.range(0, 4)
                         .flatMap(i -> smsTool.execute(call).subscribeOn(Schedulers.parallel()))
                         .collectList())
@@ -213,30 +215,30 @@ class IssueSixToolsIT {
     @Test
     void smsRefusesInvalidNumbersOtherPeoplesNumbersOptedOutNumbersAndTooManyTexts() {
         String caller = uniqueNumber();
-        assertThat(run(TENANT, "sms", Map.of("body", "x", "to", "555-0100"), true, caller).status())
+        assertThat(run(TENANT, "sms", Map.of("body", "x", "to", "555-0100"), "1001", caller).status())
                 .isEqualTo(ToolCompleted.FAILED);
-        assertThat(run(TENANT, "sms", Map.of("body", "x", "to", uniqueNumber()), false, caller).reason())
+        assertThat(run(TENANT, "sms", Map.of("body", "x", "to", uniqueNumber()), null, caller).reason())
                 .contains("only text the number you're calling from");
 
         web.put().uri("/api/v1/admin/tenants/{t}/opt-outs/{n}", TENANT, caller).header("x-admin-key", "it-admin-key")
                 .exchange().expectStatus().isOk().expectBody().jsonPath("$.opted_out").isEqualTo(true);
-        ToolResult optedOut = run(TENANT, "sms", Map.of("body", "hello"), false, caller);
+        ToolResult optedOut = run(TENANT, "sms", Map.of("body", "hello"), null, caller);
         assertThat(optedOut.status()).isEqualTo(ToolCompleted.DENIED);
         assertThat(optedOut.reason()).contains("asked not to receive texts");
         web.delete().uri("/api/v1/admin/tenants/{t}/opt-outs/{n}", TENANT, caller).header("x-admin-key", "it-admin-key")
                 .exchange().expectStatus().isNoContent();
 
         for (int i = 0; i < 3; i++) {
-            assertThat(run(TENANT, "sms", Map.of("body", "text " + i), false, caller).status())
+            assertThat(run(TENANT, "sms", Map.of("body", "text " + i), null, caller).status())
                     .isEqualTo(ToolCompleted.OK);
         }
-        ToolResult fourth = run(TENANT, "sms", Map.of("body", "one too many"), false, caller);
+        ToolResult fourth = run(TENANT, "sms", Map.of("body", "one too many"), null, caller);
         assertThat(fourth.status()).isEqualTo(ToolCompleted.DENIED);
         assertThat(fourth.reason()).contains("several texts");
 
         String other = uniqueNumber();
-        assertThat(run(TENANT, "sms", Map.of("body", "STOP"), false, other).output()).containsEntry("opted_out", true);
-        assertThat(run(TENANT, "sms", Map.of("body", "hello again"), false, other).status())
+        assertThat(run(TENANT, "sms", Map.of("body", "STOP"), null, other).output()).containsEntry("opted_out", true);
+        assertThat(run(TENANT, "sms", Map.of("body", "hello again"), null, other).status())
                 .isEqualTo(ToolCompleted.DENIED);
         assertThat(SIM.messages().stream().filter(m -> m.to().equals(other))).isEmpty();
     }
@@ -256,15 +258,15 @@ class IssueSixToolsIT {
                 "http://localhost:" + FreePorts.pick(), Duration.ofSeconds(1)),
                 isolated.circuitBreaker("down-messages", TwilioConfiguration.breakerConfig()),
                 isolated.circuitBreaker("down-calls", TwilioConfiguration.breakerConfig()), Duration.ofSeconds(1));
-        SmsTool tool = new SmsTool(smsRepository, down, directory, smsProperties, toolProperties);
+        SmsTool tool = new SmsTool(smsRepository, down, directory, smsProperties, toolProperties, callerNumbers);
         String caller = uniqueNumber();
 
-        ToolResult first = execute(tool, call(TENANT, "sms", Map.of("body", "down"), false, caller));
+        ToolResult first = execute(tool, call(TENANT, "sms", Map.of("body", "down"), null, caller));
         assertThat(first.status()).isEqualTo(ToolCompleted.FAILED);
         assertThat(first.reason()).contains("couldn't be sent");
-        execute(tool, call(TENANT, "sms", Map.of("body", "down again"), false, caller));
+        execute(tool, call(TENANT, "sms", Map.of("body", "down again"), null, caller));
         assertThat(isolated.circuitBreaker("down-messages").getState().name()).isEqualTo("OPEN");
-        ToolResult fastFail = execute(tool, call(TENANT, "sms", Map.of("body", "still down"), false, caller));
+        ToolResult fastFail = execute(tool, call(TENANT, "sms", Map.of("body", "still down"), null, caller));
         assertThat(fastFail.reason()).contains("can't be sent right now");
         StepVerifier.create(db.sql("SELECT count(*) AS n FROM sms_messages WHERE to_number = :to AND status = 'rejected'")
                         .bind("to", caller).map(row -> row.get("n", Long.class)).one())
@@ -277,7 +279,7 @@ class IssueSixToolsIT {
     void escalationTransfersTheLiveCallToTheContractsHumanWithContext() {
         String callSid = liveCall();
         ToolCall call = new ToolCall(TENANT, callSid, new ToolRequested("call_" + UUID.randomUUID(), "escalation",
-                Map.of("summary", "Disputes a late fee"), VERSION, "billing", true, uniqueNumber(), REPLY_TOPIC));
+                Map.of("summary", "Disputes a late fee"), VERSION, "billing", true, uniqueNumber(), REPLY_TOPIC, "1001"));
         ToolResult result = process(call);
 
         assertThat(result.output()).containsEntry("outcome", "transferred");
@@ -306,7 +308,7 @@ class IssueSixToolsIT {
     void whenTheCallUpdateFailsEscalationCreatesACallbackInstead() {
         String toolCallId = "call_" + UUID.randomUUID();
         ToolCall call = new ToolCall(TENANT, "CA" + "0".repeat(32), new ToolRequested(toolCallId, "escalation",
-                Map.of("reason", "angry"), VERSION, "complaint", true, uniqueNumber(), REPLY_TOPIC));
+                Map.of("reason", "angry"), VERSION, "complaint", true, uniqueNumber(), REPLY_TOPIC, "1001"));
         ToolResult result = process(call);
 
         assertThat(result.output()).containsEntry("outcome", "callback_created").containsEntry("why", "transfer_failed");
@@ -322,7 +324,7 @@ class IssueSixToolsIT {
     void outOfHoursEscalationCreatesACallbackWithoutTouchingTheCall() {
         String callSid = liveCall();
         int before = SIM.call(callSid).orElseThrow().twimlReceived().size();
-        ToolResult result = run(CLOSED_TENANT, callSid, "escalation", Map.of("reason", "wants a human"), true,
+        ToolResult result = run(CLOSED_TENANT, callSid, "escalation", Map.of("reason", "wants a human"), "1001",
                 uniqueNumber());
         assertThat(result.output()).containsEntry("outcome", "callback_created").containsEntry("why", "out_of_hours");
         assertThat(SIM.call(callSid).orElseThrow().twimlReceived()).hasSize(before);
@@ -331,7 +333,7 @@ class IssueSixToolsIT {
     @Test
     void anUnansweredTransferBecomesACallback() {
         String callSid = liveCall();
-        ToolResult result = run(TENANT, callSid, "escalation", Map.of("summary", "needs a human"), true, uniqueNumber());
+        ToolResult result = run(TENANT, callSid, "escalation", Map.of("summary", "needs a human"), "1001", uniqueNumber());
         String path = "/api/v1/escalations/" + result.output().get("escalation_id") + "/dial-result";
         Map<String, String> form = Map.of("DialCallStatus", "no-answer", "CallSid", callSid);
         web.post().uri(path)
@@ -349,7 +351,7 @@ class IssueSixToolsIT {
 
     @Test
     void evaluationRequestIsAToolResultOnTheResultsTopic() {
-        ToolCall call = call(TENANT, "evaluation", Map.of(), false, uniqueNumber());
+        ToolCall call = call(TENANT, "evaluation", Map.of(), null, uniqueNumber());
         assertThat(process(call).output()).isEqualTo(Map.of("requested", true));
         List<ConsumerRecord<String, String>> records = new TopicProbe(bootstrap).await(Topics.TOOL_RESULTS,
                 r -> r.value().contains(call.request().toolCallId()), 1, WAIT, Duration.ZERO);
@@ -360,7 +362,7 @@ class IssueSixToolsIT {
 
     @Test
     void aKeyPressIsNeverRunHereEvenForAnAgentAllowedToPressKeys() {
-        ToolResult result = run(TENANT, "send_dtmf", Map.of("digits", "1"), false, uniqueNumber());
+        ToolResult result = run(TENANT, "send_dtmf", Map.of("digits", "1"), null, uniqueNumber());
         assertThat(result.status()).isEqualTo(ToolCompleted.DENIED);
         assertThat(result.reason()).isEqualTo("Pressing keys happens in the call itself, not through a request.");
     }
@@ -369,14 +371,14 @@ class IssueSixToolsIT {
     void paymentRequestsAreRefusedButMayBeHandedToAHuman() {
         String caller = uniqueNumber();
         ToolResult byIntent = process(new ToolCall(TENANT, callSid(), new ToolRequested("call_" + UUID.randomUUID(),
-                "lookup", Map.of(), VERSION, "make_payment", true, caller, REPLY_TOPIC)));
+                "lookup", Map.of(), VERSION, "make_payment", true, caller, REPLY_TOPIC, "1001")));
         assertThat(byIntent.status()).isEqualTo(ToolCompleted.DENIED);
         assertThat(byIntent.output()).containsEntry("refusal", "payment");
-        ToolResult cardNumber = run(TENANT, "sms", Map.of("body", "card 4111 1111 1111 1111"), false, caller);
+        ToolResult cardNumber = run(TENANT, "sms", Map.of("body", "card 4111 1111 1111 1111"), null, caller);
         assertThat(cardNumber.status()).isEqualTo(ToolCompleted.DENIED);
         assertThat(cardNumber.reason()).contains("payments or card details");
         assertThat(SIM.messages().stream().filter(m -> m.to().equals(caller))).isEmpty();
-        assertThat(run(TENANT, "callback", Map.of("reason", "wants a payment plan"), false, caller).status())
+        assertThat(run(TENANT, "callback", Map.of("reason", "wants a payment plan"), null, caller).status())
                 .isEqualTo(ToolCompleted.OK);
     }
 
@@ -388,29 +390,29 @@ class IssueSixToolsIT {
         List<String> slots = addSlots(resource, 3);
         String caller = uniqueNumber();
 
-        ToolResult free = run(TENANT, "scheduling", Map.of("action", "available", "resource", resource), false, caller);
+        ToolResult free = run(TENANT, "scheduling", Map.of("action", "available", "resource", resource), null, caller);
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> listed = (List<Map<String, Object>>) free.output().get("slots");
         assertThat(listed).extracting(s -> s.get("slot_id")).containsExactlyElementsOf(slots);
         assertThat(free.output()).containsEntry("time_zone", "America/New_York");
         assertThat((String) listed.get(0).get("starts_at")).matches(".*T.*-0[45]:00");
 
-        ToolResult booked = run(TENANT, "scheduling", Map.of("action", "book", "slot_id", slots.get(0)), false, caller);
+        ToolResult booked = run(TENANT, "scheduling", Map.of("action", "book", "slot_id", slots.get(0)), null, caller);
         assertThat(booked.output()).containsEntry("booked", true).containsEntry("slot_id", slots.get(0));
         String bookingId = (String) booked.output().get("booking_id");
 
-        ToolResult stranger = run(TENANT, "scheduling", Map.of("action", "cancel", "booking_id", bookingId), false,
+        ToolResult stranger = run(TENANT, "scheduling", Map.of("action", "cancel", "booking_id", bookingId), null,
                 uniqueNumber());
         assertThat(stranger.status()).isEqualTo(ToolCompleted.DENIED);
 
         ToolResult moved = run(TENANT, "scheduling", Map.of("action", "reschedule", "booking_id", bookingId,
-                "starts_at", listed.get(1).get("starts_at"), "resource", resource), false, caller);
+                "starts_at", listed.get(1).get("starts_at"), "resource", resource), null, caller);
         assertThat(moved.output()).containsEntry("booked", true).containsEntry("slot_id", slots.get(1));
 
-        ToolResult cancelled = run(TENANT, "scheduling", Map.of("action", "cancel", "booking_id", bookingId), false,
+        ToolResult cancelled = run(TENANT, "scheduling", Map.of("action", "cancel", "booking_id", bookingId), null,
                 caller);
         assertThat(cancelled.output()).containsEntry("status", "cancelled");
-        ToolResult again = run(TENANT, "scheduling", Map.of("action", "available", "resource", resource), false, caller);
+        ToolResult again = run(TENANT, "scheduling", Map.of("action", "available", "resource", resource), null, caller);
         assertThat((List<?>) again.output().get("slots")).hasSize(3);
     }
 
@@ -420,7 +422,7 @@ class IssueSixToolsIT {
         String slot = addSlots(resource, 1).get(0);
         List<ToolCall> calls = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            calls.add(call(TENANT, "scheduling", Map.of("action", "book", "slot_id", slot), false, uniqueNumber()));
+            calls.add(call(TENANT, "scheduling", Map.of("action", "book", "slot_id", slot), null, uniqueNumber()));
         }
         StepVerifier.create(Flux.fromIterable(calls)
                         .flatMap(call -> processor.process(call).subscribeOn(Schedulers.parallel()), 20)
@@ -490,14 +492,14 @@ class IssueSixToolsIT {
                             "auth_header", "Bearer tenant-secret"))
                     .exchange().expectStatus().isOk()
                     .expectBody().jsonPath("$.has_auth_header").isEqualTo(true).jsonPath("$.auth_header").doesNotExist();
-            ToolResult fromBackend = run(TENANT, "lookup", Map.of("account_number", "7001"), true, uniqueNumber());
+            ToolResult fromBackend = run(TENANT, "lookup", Map.of("account_number", "7001"), "7001", uniqueNumber());
             assertThat(fromBackend.output()).containsEntry("name", "Backend Name").containsEntry("balance", "9.99")
                     .containsEntry("currency", "USD");
             assertThat(seenAuth.get()).isEqualTo("Bearer tenant-secret");
         } finally {
             backend.disposeNow();
         }
-        ToolResult fallback = run(TENANT, "lookup", Map.of("account_number", "7001"), true, uniqueNumber());
+        ToolResult fallback = run(TENANT, "lookup", Map.of("account_number", "7001"), "7001", uniqueNumber());
         assertThat(fallback.output()).containsEntry("name", "Stored Name");
         web.delete().uri("/api/v1/admin/tenants/{t}/connectors/lookup", TENANT).header("x-admin-key", "it-admin-key")
                 .exchange().expectStatus().isNoContent();
@@ -538,19 +540,19 @@ class IssueSixToolsIT {
                 .map(row -> row.get("status", String.class)).one();
     }
 
-    private ToolResult run(String tenant, String tool, Map<String, Object> args, boolean authenticated, String caller) {
-        return run(tenant, callSid(), tool, args, authenticated, caller);
+    private ToolResult run(String tenant, String tool, Map<String, Object> args, String verifiedAccount, String caller) {
+        return run(tenant, callSid(), tool, args, verifiedAccount, caller);
     }
 
-    private ToolResult run(String tenant, String callSid, String tool, Map<String, Object> args, boolean authenticated,
+    private ToolResult run(String tenant, String callSid, String tool, Map<String, Object> args, String verifiedAccount,
                            String caller) {
         return process(new ToolCall(tenant, callSid, new ToolRequested("call_" + UUID.randomUUID(), tool, args,
-                VERSION, "support", authenticated, caller, REPLY_TOPIC)));
+                VERSION, "support", verifiedAccount != null, caller, REPLY_TOPIC, verifiedAccount)));
     }
 
-    private ToolCall call(String tenant, String tool, Map<String, Object> args, boolean authenticated, String caller) {
+    private ToolCall call(String tenant, String tool, Map<String, Object> args, String verifiedAccount, String caller) {
         return new ToolCall(tenant, callSid(), new ToolRequested("call_" + UUID.randomUUID(), tool, args, VERSION,
-                "support", authenticated, caller, REPLY_TOPIC));
+                "support", verifiedAccount != null, caller, REPLY_TOPIC, verifiedAccount));
     }
 
     private static ToolResult execute(SmsTool tool, ToolCall call) {

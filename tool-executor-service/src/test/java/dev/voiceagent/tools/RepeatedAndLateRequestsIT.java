@@ -121,7 +121,7 @@ class RepeatedAndLateRequestsIT {
         String callSid = liveCall();
         SIM.useRestFault(TwilioRestFault.slow(SLOW_TRANSFER).forRequests(1));
         ToolCall call = new ToolCall(TENANT, callSid, new ToolRequested("handover-" + callSid + "-1", "escalation",
-                Map.of("reason", "caller_asked", "summary", "wants a person"), VERSION, "complaint", false,
+                Map.of("reason", "caller_asked", "summary", "wants a person"), VERSION, "complaint",
                 uniqueNumber(), REPLY_TOPIC));
 
         // as the listener gets two copies fetched in one poll: each is handed over without waiting for the other
@@ -140,7 +140,7 @@ class RepeatedAndLateRequestsIT {
         String callSid = liveCall();
         SIM.useRestFault(TwilioRestFault.slow(SLOW_TRANSFER).forRequests(1));
         ToolCall call = new ToolCall(TENANT, callSid, new ToolRequested("call_" + UUID.randomUUID(), "escalation",
-                Map.of("summary", "disputes a fee"), VERSION, "billing", true, uniqueNumber(), REPLY_TOPIC));
+                Map.of("summary", "disputes a fee"), VERSION, "billing", true, uniqueNumber(), REPLY_TOPIC, "1001"));
 
         StepVerifier.create(Flux.just(processor, otherInstance)
                         .flatMap(instance -> instance.process(call).subscribeOn(Schedulers.parallel()))
@@ -153,7 +153,7 @@ class RepeatedAndLateRequestsIT {
     @Test
     void aClaimWhoseExecutionStoppedIsTakenOverByTheNextCopy() {
         ToolCall call = new ToolCall(TENANT, callSid(), new ToolRequested("call_" + UUID.randomUUID(), "noop",
-                Map.of(), VERSION, "support", false, uniqueNumber(), REPLY_TOPIC));
+                Map.of(), VERSION, "support", uniqueNumber(), REPLY_TOPIC));
         StepVerifier.create(db.sql("INSERT INTO tool_calls (tenant_id, tool_call_id, tool, status, output, latency_ms, "
                                 + "event_id, claimed_until) VALUES (:tenant, :id, 'noop', 'running', '{}', 0, :event, "
                                 + "now() - interval '1 second')")
@@ -175,7 +175,7 @@ class RepeatedAndLateRequestsIT {
                         .fetch().rowsUpdated())
                 .expectNext(1L).verifyComplete();
         ToolCall call = new ToolCall(TENANT, callSid(), new ToolRequested(toolCallId, "escalation",
-                Map.of("reason", "caller_asked"), VERSION, "complaint", false, uniqueNumber(), REPLY_TOPIC));
+                Map.of("reason", "caller_asked"), VERSION, "complaint", uniqueNumber(), REPLY_TOPIC));
 
         StepVerifier.create(processor.process(call)).verifyComplete();
 
@@ -200,7 +200,7 @@ class RepeatedAndLateRequestsIT {
                 .expectNext(1L).verifyComplete();
         String body = "unconfirmed " + toolCallId;
         ToolCall call = new ToolCall(TENANT, callSid(), new ToolRequested(toolCallId, "sms", Map.of("body", body),
-                VERSION, "support", false, to, REPLY_TOPIC));
+                VERSION, "support", to, REPLY_TOPIC));
 
         StepVerifier.create(processor.process(call)).expectComplete().verify(WAIT);
 
@@ -219,7 +219,7 @@ class RepeatedAndLateRequestsIT {
         SIM.useRestFault(TwilioRestFault.slow(Duration.ofSeconds(6)).forRequests(1));
         String toolCallId = "call_" + UUID.randomUUID();
         ToolCall call = new ToolCall(TENANT, callSid, new ToolRequested(toolCallId, "escalation",
-                Map.of("summary", "wants a person"), VERSION, "complaint", true, uniqueNumber(), REPLY_TOPIC));
+                Map.of("summary", "wants a person"), VERSION, "complaint", true, uniqueNumber(), REPLY_TOPIC, "1001"));
 
         StepVerifier.create(processor.process(call)).expectComplete().verify(WAIT);
 
@@ -242,7 +242,7 @@ class RepeatedAndLateRequestsIT {
     void aRequestOlderThanTheBridgeWaitsIsAnsweredTimeoutWithoutSendingTheText() {
         String toolCallId = "call_" + UUID.randomUUID();
         String body = "too late " + toolCallId;
-        var request = new ToolRequested(toolCallId, "sms", Map.of("body", body), VERSION, "support", false,
+        var request = new ToolRequested(toolCallId, "sms", Map.of("body", body), VERSION, "support",
                 uniqueNumber(), REPLY_TOPIC);
         StepVerifier.create(events.publish(requestedAgo(Duration.ofSeconds(30), BRIDGE, TENANT, callSid(), request)))
                 .verifyComplete();
@@ -265,7 +265,7 @@ class RepeatedAndLateRequestsIT {
         String toolCallId = "call_" + UUID.randomUUID();
         String body = "seven seconds late " + toolCallId;
         ToolCall call = new ToolCall(TENANT, callSid(), new ToolRequested(toolCallId, "sms", Map.of("body", body),
-                VERSION, "support", false, uniqueNumber(), REPLY_TOPIC), BRIDGE, Instant.now().minusSeconds(7));
+                VERSION, "support", uniqueNumber(), REPLY_TOPIC), BRIDGE, Instant.now().minusSeconds(7));
 
         StepVerifier.create(shipped.process(call)).expectComplete().verify(WAIT);
 
@@ -281,10 +281,9 @@ class RepeatedAndLateRequestsIT {
         String callSid = liveCall();
         String handover = "handover-" + callSid + "-1";
         var transfer = new ToolRequested(handover, "escalation", Map.of("reason", "caller_asked"), VERSION,
-                "complaint", false, uniqueNumber(), REPLY_TOPIC);
+                "complaint", uniqueNumber(), REPLY_TOPIC);
         String alert = "oncall_" + UUID.randomUUID().toString().replace("-", "");
-        var text = new ToolRequested(alert, "sms", Map.of("to", ON_CALL, "body", "past due " + alert), null, null,
-                false, null, null);
+        var text = new ToolRequested(alert, "sms", Map.of("to", ON_CALL, "body", "past due " + alert), null, null, null, null);
         StepVerifier.create(events.publish(requestedAgo(Duration.ofSeconds(30), BRIDGE, TENANT, callSid, transfer))
                         .then(events.publish(requestedAgo(Duration.ofSeconds(30), "callback-service",
                                 ON_CALL_TENANT, callSid(), text))))

@@ -69,7 +69,7 @@ class RequestsBeforeTheDirectoryIT {
         createTopics(bootstrap);
         TenantConfigPublished view = TestTenants.tenant(TENANT, "+15555550177", "UTC",
                 TestTenants.agent("default", VERSION, List.of("noop"), null));
-        ToolRequested request = new ToolRequested(TOOL_CALL_ID, "noop", Map.of(), VERSION, "support", false,
+        ToolRequested request = new ToolRequested(TOOL_CALL_ID, "noop", Map.of(), VERSION, "support",
                 "+15555550100", REPLY_TOPIC);
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);

@@ -81,7 +81,7 @@ class ToolExecutorIT {
 
     @Test
     void lookupOfTheCallersOwnAccountAnswersOnTheReplyTopicAndTheResultsTopic() {
-        String id = request("lookup", Map.of("account_number", "1001"), false, CALLER);
+        String id = request("lookup", Map.of("account_number", "1001"), null, CALLER);
 
         ConsumerRecord<String, String> reply = awaitOne(REPLY_TOPIC, id);
         ToolCompleted completed = completed(reply);
@@ -97,23 +97,28 @@ class ToolExecutorIT {
     @Test
     void lookupByOrderNumberIncludesTheOrder() {
         ToolCompleted completed = completed(awaitOne(REPLY_TOPIC,
-                request("lookup", Map.of("order_number", "A-77"), false, CALLER)));
+                request("lookup", Map.of("order_number", "A-77"), null, CALLER)));
         assertThat(completed.output()).containsEntry("account_number", "1001");
         assertThat(completed.output().get("order")).isEqualTo(Map.of("order_number", "A-77", "status", "shipped"));
     }
 
     @Test
-    void lookupThatFindsNothingSaysSoToAnAuthenticatedCaller() {
-        ToolCompleted completed = completed(awaitOne(REPLY_TOPIC,
-                request("lookup", Map.of("account_number", "9999"), true, CALLER)));
-        assertThat(completed.status()).isEqualTo(ToolCompleted.OK);
-        assertThat(completed.output()).isEqualTo(Map.of("found", false));
+    void lookupThatFindsNothingSaysSoOnlyForTheCallersOwnNumber() {
+        ToolCompleted ownNumber = completed(awaitOne(REPLY_TOPIC,
+                request("lookup", Map.of("caller_number", "+15555550123"), null, "+15555550123")));
+        ToolCompleted otherAccount = completed(awaitOne(REPLY_TOPIC,
+                request("lookup", Map.of("account_number", "9999"), "1001", CALLER)));
+
+        assertThat(ownNumber.status()).isEqualTo(ToolCompleted.OK);
+        assertThat(ownNumber.output()).isEqualTo(Map.of("found", false));
+        assertThat(otherAccount.status()).isEqualTo(ToolCompleted.DENIED);
+        assertThat(otherAccount.output()).doesNotContainKey("found");
     }
 
     @Test
     void lookupOfSomeoneElsesAccountIsDeniedToAnUnauthenticatedCaller() {
         ToolCompleted completed = completed(awaitOne(REPLY_TOPIC,
-                request("lookup", Map.of("account_number", "2002"), false, CALLER)));
+                request("lookup", Map.of("account_number", "2002"), null, CALLER)));
         assertThat(completed.status()).isEqualTo(ToolCompleted.DENIED);
         assertThat(completed.reason()).contains("verified");
         assertThat(completed.output()).doesNotContainKey("name");
@@ -122,15 +127,15 @@ class ToolExecutorIT {
     @Test
     void toolOutsideAllowedToolsIsDeniedWithASpeakableReason() {
         ToolCompleted completed = completed(awaitOne(REPLY_TOPIC,
-                request("escalation", Map.of("reason", "angry"), true, CALLER)));
+                request("escalation", Map.of("reason", "angry"), "1001", CALLER)));
         assertThat(completed.status()).isEqualTo(ToolCompleted.DENIED);
         assertThat(completed.reason()).contains("not allowed to use escalation");
     }
 
     @Test
     void toolLatencyIsTimedPerToolAndStatusOnMetrics() {
-        awaitOne(REPLY_TOPIC, request("escalation", Map.of("reason", "angry"), true, CALLER));
-        awaitOne(REPLY_TOPIC, request("noop", Map.of(), false, CALLER));
+        awaitOne(REPLY_TOPIC, request("escalation", Map.of("reason", "angry"), "1001", CALLER));
+        awaitOne(REPLY_TOPIC, request("noop", Map.of(), null, CALLER));
 
         String metrics = web.mutate().codecs(c -> c.defaultCodecs().maxInMemorySize(8 << 20)).build()
                 .get().uri("/metrics").exchange().expectStatus().isOk()
@@ -143,14 +148,14 @@ class ToolExecutorIT {
     @Test
     void smsToANumberThatIsNotE164FailsWithAReason() {
         ToolCompleted completed = completed(awaitOne(REPLY_TOPIC,
-                request("sms", Map.of("body", "hi", "to", "555-0100"), true, CALLER)));
+                request("sms", Map.of("body", "hi", "to", "555-0100"), "1001", CALLER)));
         assertThat(completed.status()).isEqualTo(ToolCompleted.FAILED);
         assertThat(completed.reason()).contains("full phone number");
     }
 
     @Test
     void noopAcknowledges() {
-        ToolCompleted completed = completed(awaitOne(REPLY_TOPIC, request("noop", Map.of(), false, CALLER)));
+        ToolCompleted completed = completed(awaitOne(REPLY_TOPIC, request("noop", Map.of(), null, CALLER)));
         assertThat(completed.output()).isEqualTo(Map.of("ok", true));
     }
 
@@ -159,7 +164,7 @@ class ToolExecutorIT {
         String callSid = "CA" + UUID.randomUUID().toString().replace("-", "");
         String toolCallId = "call_" + UUID.randomUUID();
         var request = new ToolRequested(toolCallId, "callback",
-                Map.of("reason", "wants a refund", "priority", "high"), VERSION, "billing", false, CALLER, REPLY_TOPIC);
+                Map.of("reason", "wants a refund", "priority", "high"), VERSION, "billing", CALLER, REPLY_TOPIC);
         EventEnvelope<ToolRequested> envelope = EventEnvelope.of("media-bridge-service", TENANT, callSid, request);
         StepVerifier.create(events.publish(envelope).then(events.publish(envelope))
                         .then(events.publish(EventEnvelope.of("media-bridge-service", TENANT, callSid, request))))
@@ -196,7 +201,7 @@ class ToolExecutorIT {
                 .expectNextCount(1).verifyComplete();
         assertThat(probe.await(Topics.deadLetter(Topics.TOOL_REQUESTS), r -> garbage.equals(r.value()), 1, WAIT,
                 Duration.ZERO)).hasSize(1);
-        assertThat(completed(awaitOne(REPLY_TOPIC, request("noop", Map.of(), false, CALLER))).status())
+        assertThat(completed(awaitOne(REPLY_TOPIC, request("noop", Map.of(), null, CALLER))).status())
                 .isEqualTo(ToolCompleted.OK);
     }
 
@@ -209,7 +214,7 @@ class ToolExecutorIT {
                 new TranscriptTurn("caller", "hello", "item2", 1, 0))).replace("voice.transcript.turn", "voice.future.thing");
         StepVerifier.create(reactor.core.publisher.Mono.fromFuture(() -> kafka.send(Topics.TOOL_REQUESTS, callSid,
                 unknownType))).expectNextCount(1).verifyComplete();
-        assertThat(completed(awaitOne(REPLY_TOPIC, request("noop", Map.of(), false, CALLER))).status())
+        assertThat(completed(awaitOne(REPLY_TOPIC, request("noop", Map.of(), null, CALLER))).status())
                 .isEqualTo(ToolCompleted.OK);
         assertThat(probe.await(Topics.deadLetter(Topics.TOOL_REQUESTS), r -> r.value().contains(callSid), 1,
                 Duration.ofSeconds(2), Duration.ZERO)).isEmpty();
@@ -262,11 +267,11 @@ class ToolExecutorIT {
                 .expectBody().jsonPath("$.status").isEqualTo(413).jsonPath("$.title").isEqualTo("Content too large");
     }
 
-    private String request(String tool, Map<String, Object> args, boolean authenticated, String caller) {
+    private String request(String tool, Map<String, Object> args, String verifiedAccount, String caller) {
         String callSid = "CA" + UUID.randomUUID().toString().replace("-", "");
         String toolCallId = "call_" + UUID.randomUUID();
-        var request = new ToolRequested(toolCallId, tool, args, VERSION, "account_balance", authenticated, caller,
-                REPLY_TOPIC);
+        var request = new ToolRequested(toolCallId, tool, args, VERSION, "account_balance",
+                verifiedAccount != null, caller, REPLY_TOPIC, verifiedAccount);
         StepVerifier.create(events.publish(TENANT, callSid, request)).expectNextCount(1).verifyComplete();
         return toolCallId;
     }

@@ -28,7 +28,7 @@ final class SampleEvents {
             case TRANSCRIPT_TURN -> new TranscriptTurn(TranscriptTurn.CALLER, "What is my account balance?",
                     "item_caller_1", 1, 2140);
             case TOOL_REQUESTED -> new ToolEvents.ToolRequested("call_7f3a", "lookup", Map.of("account_number", "1001"),
-                    "default-v1", "account_inquiry", false, "+15555550100", "voice.tool.replies.bridge-1");
+                    "default-v1", "account_inquiry", true, "+15555550100", "voice.tool.replies.bridge-1", "1001");
             case TOOL_COMPLETED -> new ToolEvents.ToolCompleted("call_7f3a", "lookup", ToolEvents.ToolCompleted.OK,
                     Map.of("found", true, "balance", "42.50", "currency", "USD"), null, 12);
             case SESSION_OUTCOME -> new SessionOutcome(Outcome.CALLBACK_CREATED, "dispute", "default-v1",

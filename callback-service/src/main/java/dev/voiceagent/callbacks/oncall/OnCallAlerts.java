@@ -73,7 +73,7 @@ public class OnCallAlerts {
 
     private Mono<Boolean> request(OnCallAlert alert) {
         ToolRequested request = new ToolRequested(alert.toolCallId(), ToolName.SMS.wire(),
-                Map.of("to", alert.toNumber(), "body", alert.body()), null, null, false, null, null);
+                Map.of("to", alert.toNumber(), "body", alert.body()), null, null, null, null);
         return events.publish(EventEnvelope.of(events.source(), alert.tenantId(), alert.callSid(), request))
                 .then(alerts.requested(alert.toolCallId()))
                 .doOnSuccess(v -> log.info("on-call SMS {} for task {} ({}) requested to {}", alert.toolCallId(),

@@ -33,6 +33,14 @@ final class AgentState {
     }
 
     /**
+     * Whether {@code tool}'s answer is a {@code lookup} that checked a PIN and did not verify the caller: a failed
+     * authentication attempt the platform saw itself.
+     */
+    static boolean failedVerification(String tool, Map<String, Object> output) {
+        return "lookup".equals(tool) && output != null && Boolean.FALSE.equals(output.get(VERIFIED));
+    }
+
+    /**
      * The agent's {@code update_session} report as state fields: a {@code caller_identity} of {@code verified} is only
      * the model's word, so it is kept as {@code claimed} until a lookup verified the caller; once one has, the bridge
      * owns the field and the model's reports no longer change it ({@code failed} still counts in the contract).

@@ -65,6 +65,8 @@ final class ContractGuard {
     private int authenticationFailures;
     /** Whether the agent's last report of {@code caller_identity} said {@code failed}. */
     private boolean identityFailed;
+    /** Whether a wrong PIN was counted since the agent's last report (which then reports the same failure). */
+    private boolean pinFailureUnreported;
     private int policyViolations;
 
     ContractGuard(HandoffLimits limits, int defaultMaxAuthenticationFailures, String fallbackDestination) {
@@ -144,9 +146,14 @@ final class ContractGuard {
             return "end_call".equals(safety) ? new EndCall(SAFETY, "a safety concern; the contract ends the call")
                     : new HandOver(SAFETY, "a safety concern", false);
         }
-        if (authenticationFailed && ++authenticationFailures >= maxAuthenticationFailures) {
-            return new HandOver("authentication_failed", authenticationFailures + " failed authentication attempts",
-                    false);
+        if (authenticationFailed && !pinFailureUnreported) {
+            authenticationFailures++;
+        }
+        if (report.containsKey("caller_identity")) {
+            pinFailureUnreported = false;
+        }
+        if (authenticationFailed && authenticationFailures >= maxAuthenticationFailures) {
+            return tooManyAuthenticationFailures();
         }
         String violation = text(report.get(ToolCatalog.POLICY_VIOLATION));
         if (violation != null) {
@@ -174,6 +181,21 @@ final class ContractGuard {
                     + "the contract's %.2f", confidence, confidenceThreshold), false);
         }
         return new Proceed(violation != null ? POLICY_REMINDER : null);
+    }
+
+    /**
+     * A {@code lookup} the tool executor answered {@code verified: false} (a wrong PIN, or one it would not check): a
+     * failed authentication attempt, counted by the platform rather than on the agent's word. The agent's next report
+     * of {@code failed} is this same attempt and is not counted again.
+     */
+    Verdict onFailedVerification() {
+        authenticationFailures++;
+        pinFailureUnreported = true;
+        return authenticationFailures >= maxAuthenticationFailures ? tooManyAuthenticationFailures() : new Proceed(null);
+    }
+
+    private HandOver tooManyAuthenticationFailures() {
+        return new HandOver("authentication_failed", authenticationFailures + " failed authentication attempts", false);
     }
 
     /** The handoff target the intent names, with its number from the version's targets; null when it names none. */

@@ -1232,8 +1232,8 @@ public final class VoiceSession {
         deps.pendingTools().register(callId, reply -> emit(new ToolReplied(reply)));
         pending.timers.add(schedule(deps.bridge().toolTimeout(), () -> new ToolTimedOut(callId)));
         publish(new ToolRequested(callId, name, arguments, agentVersionId, (String) state.get("intent"),
-                verifiedAccount != null, call.callerNumber(),
-                Topics.toolReplies(deps.bridge().instanceId())));
+                verifiedAccount != null, call.callerNumber(), Topics.toolReplies(deps.bridge().instanceId()),
+                verifiedAccount));
         return pending;
     }
 
@@ -1335,6 +1335,11 @@ public final class VoiceSession {
             return;
         }
         if (handingOver) {
+            return;
+        }
+        if (AgentState.failedVerification(pending.tool, reply.output())
+                && contract.onFailedVerification() instanceof ContractGuard.HandOver handover) {
+            handOver(handover.reason(), handover.detail(), handover.byCallback(), handover.target());
             return;
         }
         if (ToolCompleted.TIMEOUT.equals(reply.status())) {

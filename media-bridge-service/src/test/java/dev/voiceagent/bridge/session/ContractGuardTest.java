@@ -57,6 +57,30 @@ class ContractGuardTest {
     }
 
     @Test
+    void wrongPinsCountAsFailedAttemptsWithoutTheAgentsWord() {
+        ContractGuard guard = guard(null);
+        assertThat(guard.onFailedVerification()).isEqualTo(new Proceed(null));
+        assertThat(guard.onFailedVerification()).isEqualTo(new Proceed(null));
+        assertThat(guard.onFailedVerification())
+                .isEqualTo(new HandOver("authentication_failed", "3 failed authentication attempts", false));
+    }
+
+    @Test
+    void theAgentsReportOfAWrongPinIsNotASecondAttempt() {
+        ContractGuard guard = guard(null);
+        assertThat(guard.onFailedVerification()).isEqualTo(new Proceed(null));
+        assertThat(guard.onReport(Map.of("caller_identity", "failed"))).as("the same attempt, reported")
+                .isEqualTo(new Proceed(null));
+        assertThat(guard.onReport(Map.of("caller_identity", "claimed"))).isEqualTo(new Proceed(null));
+        assertThat(guard.onFailedVerification()).isEqualTo(new Proceed(null));
+        assertThat(guard.onReport(Map.of("caller_identity", "failed"))).isEqualTo(new Proceed(null));
+        // a failure the agent found without a PIN check counts
+        assertThat(guard.onReport(Map.of("caller_identity", "claimed"))).isEqualTo(new Proceed(null));
+        assertThat(guard.onReport(Map.of("caller_identity", "failed")))
+                .isEqualTo(new HandOver("authentication_failed", "3 failed authentication attempts", false));
+    }
+
+    @Test
     void policyViolationsAreRemindedOfUntilTheContractsLimit() {
         ContractGuard guard = guard(new HandoffLimits(2, null, null, null, null));
         assertThat(guard.onReport(Map.of("policy_violation", "asked for another customer's address")))

@@ -1010,6 +1010,34 @@ class VoiceSessionTest {
         assertThat(publishedOf(ToolRequested.class)).extracting(ToolRequested::callerAuthenticated)
                 .as("the PIN check itself is unauthenticated; what follows it is authenticated")
                 .containsExactly(false, true);
+        assertThat(publishedOf(ToolRequested.class)).extracting(ToolRequested::verifiedAccount)
+                .as("for the account the PIN proved, not any other").containsExactly(null, "4417");
+    }
+
+    @Test
+    void wrongPinsHandOverAtTheLimitWhateverTheModelReports() {
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                .then(() -> {
+                    // the model never reports a failed identity: the tool executor's answers are what count
+                    for (int i = 1; i <= 3; i++) {
+                        model.emit(new FunctionCallArgumentsDone("r" + i, "item_f" + i, "call_" + i, "lookup",
+                                "{\"account_number\":\"4417\",\"pin\":\"000" + i + "\"}"));
+                        pending.complete(new ToolCompleted("call_" + i, "lookup", ToolCompleted.DENIED,
+                                Map.of("verified", false), "I can't share that until I've verified your identity.", 3));
+                    }
+                })
+                .then(this::hangUp)
+                .then(this::handOverDone)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(publishedOf(ToolRequested.class)).extracting(ToolRequested::tool)
+                .containsExactly("lookup", "lookup", "lookup", "callback");
+        assertThat(publishedOf(ToolRequested.class).get(3).arguments())
+                .containsEntry("reason", "authentication_failed");
+        assertThat(model.receivedOf(FunctionCallOutput.class)).as("the first two refusals reach the model").hasSize(2);
+        assertThat(outcome().escalationReason()).isEqualTo("authentication_failed");
     }
 
     @Test

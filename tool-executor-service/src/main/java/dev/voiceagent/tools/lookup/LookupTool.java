@@ -4,6 +4,8 @@ import dev.voiceagent.contracts.ToolName;
 import dev.voiceagent.tools.execution.Tool;
 import dev.voiceagent.tools.execution.ToolCall;
 import dev.voiceagent.tools.execution.ToolResult;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -22,7 +24,10 @@ import reactor.core.publisher.Mono;
  * found (uploaded with the accounts). A match answers the account as to an authenticated caller, with
  * {@code verified: true}, which is the only thing that makes the bridge treat the rest of the call as authenticated;
  * anything else (a wrong PIN, an account without a PIN, nothing found) is the unauthenticated caller's refusal with
- * {@code verified: false}, so a PIN check tells nothing about which accounts exist or have a PIN.
+ * {@code verified: false}, so a PIN check tells nothing about which accounts exist or have a PIN. The bridge then sends
+ * that account as the call's {@code verified_account}, and it is the only other account the caller may hear. After
+ * {@code voice.tools.verification.max-failures} wrong PINs an account's PIN is not checked for a while
+ * ({@link PinFailures}), whoever calls.
  */
 @Component
 public class LookupTool implements Tool {
@@ -36,12 +41,16 @@ public class LookupTool implements Tool {
     private final AccountRepository accounts;
     private final LookupConnectorRepository connectors;
     private final LookupConnectorClient connectorClient;
+    private final PinFailures pinFailures;
+    private final MeterRegistry meters;
 
     public LookupTool(AccountRepository accounts, LookupConnectorRepository connectors,
-                      LookupConnectorClient connectorClient) {
+                      LookupConnectorClient connectorClient, PinFailures pinFailures, MeterRegistry meters) {
         this.accounts = accounts;
         this.connectors = connectors;
         this.connectorClient = connectorClient;
+        this.pinFailures = pinFailures;
+        this.meters = meters;
     }
 
     @Override
@@ -77,26 +86,41 @@ public class LookupTool implements Tool {
                 .switchIfEmpty(store);
     }
 
-    /** The account to a caller whose PIN matches the one stored for it; the refusal otherwise. */
+    /**
+     * The account to a caller whose PIN matches the one stored for it; the refusal otherwise. An account with too many
+     * wrong PINs lately ({@link PinFailures}) is not checked at all, and answers the same refusal.
+     */
     private Mono<ToolResult> verify(ToolCall call, LookupKey key, Account account, String pin) {
-        Mono<Optional<String>> stored = account == null ? Mono.just(Optional.empty())
-                : accounts.findPinHash(call.tenantId(), account.accountNumber()).map(Optional::of)
-                        .defaultIfEmpty(Optional.empty());
-        return stored.flatMap(hash -> VerificationPins.matches(pin, hash.orElse(null)))
-                .flatMap(matches -> matches ? disclose(call, key, account).map(LookupTool::verified)
-                        : Mono.just(notVerified()));
+        if (account == null) {
+            return Mono.just(notVerified("unknown"));
+        }
+        String tenantId = call.tenantId();
+        String number = account.accountNumber();
+        return pinFailures.lockedOut(tenantId, number).flatMap(locked -> {
+            if (locked) {
+                log.warn("tenant {} call {}: PIN of account {} not checked: too many wrong PINs lately", tenantId,
+                        call.callSid(), number);
+                return Mono.just(notVerified("locked"));
+            }
+            return accounts.findPinHash(tenantId, number).map(Optional::of).defaultIfEmpty(Optional.empty())
+                    .flatMap(hash -> hash.isEmpty() ? Mono.just(notVerified("no_pin"))
+                            : VerificationPins.matches(pin, hash.get()).flatMap(matches -> matches
+                                    ? pinFailures.succeeded(tenantId, number).then(disclose(call, key, account))
+                                            .map(this::verified)
+                                    : pinFailures.failed(tenantId, number).thenReturn(notVerified("wrong_pin"))));
+        });
     }
 
     private Mono<ToolResult> answer(ToolCall call, LookupKey key, Account account) {
-        boolean authenticated = call.request().callerAuthenticated();
+        String verifiedAccount = call.request().verifiedAccount();
         String callerNumber = call.request().callerNumber();
-        if (account != null && AccountAccessPolicy.mayDisclose(authenticated, callerNumber, account)) {
+        if (AccountAccessPolicy.mayDisclose(verifiedAccount, callerNumber, account)) {
             return disclose(call, key, account);
         }
-        if (account == null && AccountAccessPolicy.mayReportNotFound(authenticated, callerNumber, key)) {
+        if (account == null && AccountAccessPolicy.mayReportNotFound(callerNumber, key)) {
             return Mono.just(ToolResult.ok(Map.of("found", false)));
         }
-        return Mono.just(ToolResult.denied(AccountAccessPolicy.NOT_VERIFIED));
+        return Mono.just(ToolResult.denied(AccountAccessPolicy.refusal(verifiedAccount)));
     }
 
     private Mono<ToolResult> disclose(ToolCall call, LookupKey key, Account account) {
@@ -113,18 +137,30 @@ public class LookupTool implements Tool {
                 .map(ToolResult::ok);
     }
 
-    private static ToolResult verified(ToolResult disclosed) {
+    private ToolResult verified(ToolResult disclosed) {
+        checks(VERIFIED).increment();
         Map<String, Object> output = new LinkedHashMap<>(disclosed.output());
         output.put(VERIFIED, true);
         return new ToolResult(disclosed.status(), output, disclosed.reason());
     }
 
-    /** The unauthenticated caller's refusal, word for word, marked as a failed verification. */
-    private static ToolResult notVerified() {
+    /**
+     * The unauthenticated caller's refusal, word for word, marked as a failed verification; {@code why} (an unknown
+     * account, none stored, a wrong PIN, a locked-out account) goes only to the metric, never to the caller.
+     */
+    private ToolResult notVerified(String why) {
+        checks(why).increment();
         ToolResult denied = ToolResult.denied(AccountAccessPolicy.NOT_VERIFIED);
         Map<String, Object> output = new LinkedHashMap<>(denied.output());
         output.put(VERIFIED, false);
         return new ToolResult(denied.status(), output, denied.reason());
+    }
+
+    private Counter checks(String result) {
+        return Counter.builder("voice.tools.pin.checks")
+                .description("PIN checks by lookup, by result: verified, wrong_pin, locked, no_pin, unknown")
+                .tag("result", result)
+                .register(meters);
     }
 
     private static Map<String, Object> found(Account account) {

@@ -5,6 +5,7 @@ import dev.voiceagent.support.tenant.TenantDirectory;
 import dev.voiceagent.tools.execution.Tool;
 import dev.voiceagent.tools.execution.ToolCall;
 import dev.voiceagent.tools.execution.ToolResult;
+import dev.voiceagent.tools.lookup.CallerNumbers;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,8 +23,9 @@ import reactor.core.publisher.Mono;
 /**
  * {@code scheduling}: {@code action} = {@code available} ({@code from?, to?, resource?}), {@code book}
  * ({@code slot_id} or {@code starts_at} + {@code resource?}), {@code reschedule} ({@code booking_id} + new slot) or
- * {@code cancel} ({@code booking_id}). Times out carry the tenant's offset ({@code time_zone} names the zone). An
- * unauthenticated caller may only change bookings made from the number they call from. The booking id derives
+ * {@code cancel} ({@code booking_id}). Times out carry the tenant's offset ({@code time_zone} names the zone). A
+ * caller may only change bookings made from the number they call from, or from the one registered to the account
+ * they verified by PIN ({@link CallerNumbers}). The booking id derives
  * from the tool call id, so a redelivered request finds its own booking instead of booking twice.
  */
 @Component
@@ -33,19 +35,23 @@ public class SchedulingTool implements Tool {
     static final int MAX_SLOTS = 10;
     static final String NOT_YOURS = "I can only change bookings made from the number you're calling from until "
             + "I've verified your identity.";
+    static final String NOT_FOUND_FOR_YOU = "I couldn't find a booking with that reference made from the number "
+            + "you're calling from or the one registered to your account.";
 
     private final ScheduleRepository schedule;
     private final TenantDirectory tenants;
+    private final CallerNumbers callerNumbers;
     private final Clock clock;
 
     @Autowired
-    public SchedulingTool(ScheduleRepository schedule, TenantDirectory tenants) {
-        this(schedule, tenants, Clock.systemUTC());
+    public SchedulingTool(ScheduleRepository schedule, TenantDirectory tenants, CallerNumbers callerNumbers) {
+        this(schedule, tenants, callerNumbers, Clock.systemUTC());
     }
 
-    SchedulingTool(ScheduleRepository schedule, TenantDirectory tenants, Clock clock) {
+    SchedulingTool(ScheduleRepository schedule, TenantDirectory tenants, CallerNumbers callerNumbers, Clock clock) {
         this.schedule = schedule;
         this.tenants = tenants;
+        this.callerNumbers = callerNumbers;
         this.clock = clock;
     }
 
@@ -105,22 +111,22 @@ public class SchedulingTool implements Tool {
                         "starts_at", SlotTimes.format(booking.slot().startsAt(), zone)), zone))));
     }
 
-    /** Runs {@code then} on an active booking the caller may change; the same refusal whether or not it exists. */
+    /**
+     * Runs {@code then} on an active booking the caller may change (one made from their own number, or from the one
+     * registered to the account they verified); the same refusal whether or not it exists.
+     */
     private Mono<ToolResult> ownBooking(ToolCall call, ZoneId zone,
                                         java.util.function.Function<Booking, Mono<ToolResult>> then) {
         String bookingId = call.argument("booking_id");
         if (bookingId == null) {
             return Mono.just(ToolResult.failed("I need the booking reference to change a booking."));
         }
-        boolean authenticated = call.request().callerAuthenticated();
-        String caller = call.request().callerNumber();
         return schedule.booking(call.tenantId(), bookingId)
-                .filter(booking -> authenticated || (caller != null && caller.equals(booking.callerNumber())))
+                .filterWhen(booking -> callerNumbers.mayActFor(call, booking.callerNumber()))
                 .flatMap(booking -> ScheduleRepository.BOOKED.equals(booking.status()) ? then.apply(booking)
                         : Mono.just(ToolResult.failed("That booking was already cancelled.")))
-                .switchIfEmpty(Mono.fromSupplier(() -> authenticated
-                        ? ToolResult.failed("I couldn't find a booking with that reference.")
-                        : ToolResult.denied(NOT_YOURS)));
+                .switchIfEmpty(Mono.fromSupplier(() -> ToolResult.denied(call.request().verifiedAccount() == null
+                        ? NOT_YOURS : NOT_FOUND_FOR_YOU)));
     }
 
     /** The slot named by {@code slot_id}, or the first free one at {@code starts_at}; empty when there is none. */

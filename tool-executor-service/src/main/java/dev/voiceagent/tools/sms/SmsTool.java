@@ -8,6 +8,7 @@ import dev.voiceagent.tools.execution.Tool;
 import dev.voiceagent.tools.execution.ToolCall;
 import dev.voiceagent.tools.execution.ToolExecutorProperties;
 import dev.voiceagent.tools.execution.ToolResult;
+import dev.voiceagent.tools.lookup.CallerNumbers;
 import dev.voiceagent.tools.scope.ServiceRequests;
 import dev.voiceagent.tools.twilio.TwilioClient;
 import dev.voiceagent.tools.twilio.TwilioClient.SentMessage;
@@ -29,8 +30,8 @@ import reactor.core.publisher.Mono;
 
 /**
  * {@code sms}: {@code {body, to?, consent?, action?}} sends a text through Twilio Messages from the tenant's sender
- * ({@code to} defaults to the caller's number). Checks, in order: a valid E.164 recipient; an unauthenticated caller
- * may only text their own number; consent not refused; not opted out; at most N texts per recipient per hour. An
+ * ({@code to} defaults to the caller's number). Checks, in order: a valid E.164 recipient; a caller may only text
+ * their own number, or the one registered to the account they verified by PIN ({@link CallerNumbers}); consent not refused; not opted out; at most N texts per recipient per hour. An
  * SLA alert from the callback service (its recipient already checked by {@code ServiceRequests}) has no caller and
  * its own hourly limit.
  * {@code action:"opt_out"} (or a body that is a STOP keyword) records an opt-out instead of sending. The message row
@@ -44,6 +45,10 @@ public class SmsTool implements Tool {
     static final Set<String> STOP_KEYWORDS = Set.of("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT",
             "OPTOUT", "REVOKE");
     static final String STATUS_PATH = "/api/v1/sms-status";
+    static final String NOT_VERIFIED = "I can only text the number you're calling from until I've verified your "
+            + "identity.";
+    static final String NOT_THEIRS = "I can only text the number you're calling from or the one registered to your "
+            + "account.";
     private static final java.time.Duration SETTLE_POLL_INTERVAL = java.time.Duration.ofMillis(100);
 
     private final SmsRepository messages;
@@ -51,10 +56,12 @@ public class SmsTool implements Tool {
     private final TenantDirectory tenants;
     private final SmsProperties properties;
     private final String publicBaseUrl;
+    private final CallerNumbers callerNumbers;
 
     public SmsTool(SmsRepository messages, TwilioClient twilio, TenantDirectory tenants, SmsProperties properties,
-                   ToolExecutorProperties tools) {
+                   ToolExecutorProperties tools, CallerNumbers callerNumbers) {
         this.messages = messages;
+        this.callerNumbers = callerNumbers;
         this.twilio = twilio;
         this.tenants = tenants;
         this.properties = properties;
@@ -75,10 +82,15 @@ public class SmsTool implements Tool {
             return Mono.just(ToolResult.failed("I need a full phone number with its country code to send a text."));
         }
         boolean alert = ServiceRequests.isServiceRequest(call.source());
-        if (!alert && !call.request().callerAuthenticated() && !to.equals(caller)) {
-            return Mono.just(ToolResult.denied("I can only text the number you're calling from until I've "
-                    + "verified your identity."));
+        if (alert) {
+            return toRecipient(call, to, body, true);
         }
+        return callerNumbers.mayActFor(call, to).flatMap(mayText -> mayText ? toRecipient(call, to, body, false)
+                : Mono.just(ToolResult.denied(call.request().verifiedAccount() == null ? NOT_VERIFIED : NOT_THEIRS)));
+    }
+
+    /** A text to a recipient the request may reach: an opt-out, or a message within the recipient's limits. */
+    private Mono<ToolResult> toRecipient(ToolCall call, String to, String body, boolean alert) {
         if (isOptOutRequest(call.argument("action"), body)) {
             return messages.optOut(call.tenantId(), to, "call")
                     .doOnSuccess(v -> log.info("tenant {}: {} opted out of SMS during call {}", call.tenantId(),

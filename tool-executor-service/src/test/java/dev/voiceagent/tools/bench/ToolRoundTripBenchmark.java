@@ -108,7 +108,7 @@ class ToolRoundTripBenchmark {
             }
             String callSid = "CA" + UUID.randomUUID().toString().replace("-", "");
             String toolCallId = "bench_" + UUID.randomUUID();
-            ToolRequested request = new ToolRequested(toolCallId, tool, args, VERSION, "support", false,
+            ToolRequested request = new ToolRequested(toolCallId, tool, args, VERSION, "support",
                     "+15555550100", REPLY_TOPIC);
             EventEnvelope<ToolRequested> envelope = EventEnvelope.of("bench-bridge", TENANT, callSid, request);
             sentAt.put(toolCallId, System.nanoTime());

@@ -238,7 +238,7 @@ class EscalationToolTest {
 
     private ToolResult escalate(EscalationTool with, Map<String, ?> arguments, String intent) {
         ToolCall call = new ToolCall(TENANT, CALL_SID, new ToolRequested("call_" + updates.size() + "_"
-                + callbacks.size(), "escalation", Map.copyOf(arguments), "v1", intent, true, "+15555550100", null));
+                + callbacks.size(), "escalation", Map.copyOf(arguments), "v1", intent, true, "+15555550100", null, "1001"));
         ToolResult[] result = new ToolResult[1];
         StepVerifier.create(with.execute(call)).consumeNextWith(r -> result[0] = r).verifyComplete();
         return result[0];

@@ -14,7 +14,7 @@ class ToolCallProcessorTest {
     static final Duration MAX_AGE = Duration.ofSeconds(10);
 
     static ToolCall call(String toolCallId, String source, Duration age) {
-        return new ToolCall("acme", "CA1", new ToolRequested(toolCallId, "sms", Map.of(), "v1", null, false,
+        return new ToolCall("acme", "CA1", new ToolRequested(toolCallId, "sms", Map.of(), "v1", null,
                 "+15555550100", null), source, age == null ? null : NOW.minus(age));
     }
 

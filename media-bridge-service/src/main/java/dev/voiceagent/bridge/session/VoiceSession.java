@@ -136,6 +136,11 @@ public final class VoiceSession {
     static final String MAX_CALL_DURATION = "max_call_duration";
     /** How long the goodbye of a call the bridge ends may take before the bridge hangs up regardless. */
     private static final Duration CLOSING_LIMIT = Duration.ofSeconds(15);
+    /**
+     * How long a caller's transcript turn may wait for the agent's response to it (normally a second or two) before
+     * it is published as it is; only a PIN used by then is masked.
+     */
+    static final Duration TRANSCRIPT_HOLD = Duration.ofSeconds(5);
     /** The item name of keys the agent presses, in {@link Playback}'s marks; one per sequence played. */
     private static final String KEYS_ITEM = "keys-";
     /** How long a response asked for after the caller's speech waits for the model's own answer to that speech. */
@@ -175,6 +180,14 @@ public final class VoiceSession {
     private final List<ToolSummary> toolSummaries = new ArrayList<>();
     private final List<VoiceSessionRecord.FunctionCall> functionCalls = new ArrayList<>();
     private final List<VoiceSessionRecord.Turn> transcript = new ArrayList<>();
+    /** The PINs this call's lookups carried: masked in the transcript before it leaves the bridge. */
+    private final TranscriptRedaction redaction = new TranscriptRedaction();
+    /**
+     * Transcript turns not published yet, in order: a caller's words wait for the agent's response to them (which
+     * carries the {@code lookup} with a PIN they said), at most {@link #TRANSCRIPT_HOLD}, and later turns wait behind.
+     */
+    private final List<TranscriptTurn> heldTurns = new ArrayList<>();
+    private long heldSinceMs;
     private final Set<String> tags = new TreeSet<>();
     private final Set<String> truncatedItems = new HashSet<>();
     /**
@@ -659,6 +672,8 @@ public final class VoiceSession {
             return;
         }
         responseActive = false;
+        // the response to the caller's words is over, and with it any lookup their PIN went to
+        releaseTurns();
         if (done.completed()) {
             // a model session that answered is working: a later, unrelated loss gets its own reconnect
             reconnects = 0;
@@ -748,9 +763,27 @@ public final class VoiceSession {
                 agentWords.put(itemId, words);
             }
         }
-        long offset = now() - startedAtMs;
-        transcript.add(new VoiceSessionRecord.Turn(role, text, turnIndex, offset));
-        publish(new TranscriptTurn(role, text, itemId, turnIndex++, offset));
+        TranscriptTurn turn = new TranscriptTurn(role, text, itemId, turnIndex++, now() - startedAtMs);
+        if (TranscriptTurn.CALLER.equals(role) || !heldTurns.isEmpty()) {
+            if (heldTurns.isEmpty()) {
+                heldSinceMs = now();
+            }
+            heldTurns.add(turn);
+        } else {
+            publishTurn(turn);
+        }
+    }
+
+    /** Publishes and keeps the turns held so far, with the PINs known by now masked. */
+    private void releaseTurns() {
+        heldTurns.forEach(this::publishTurn);
+        heldTurns.clear();
+    }
+
+    private void publishTurn(TranscriptTurn turn) {
+        String text = redaction.apply(turn.text());
+        transcript.add(new VoiceSessionRecord.Turn(turn.role(), text, turn.turnIndex(), turn.offsetMs()));
+        publish(new TranscriptTurn(turn.role(), text, turn.itemId(), turn.turnIndex(), turn.offsetMs()));
     }
 
     private void callerActive() {
@@ -762,6 +795,9 @@ public final class VoiceSession {
     // ---- watchdog: stalls, session limit, idle caller --------------------------------------------------------
 
     private void onTick() {
+        if (!heldTurns.isEmpty() && now() - heldSinceMs >= TRANSCRIPT_HOLD.toMillis()) {
+            releaseTurns();
+        }
         if (phase != Phase.ACTIVE || handingOver) {
             return;
         }
@@ -901,7 +937,8 @@ public final class VoiceSession {
         attach(deps.links().open(model), reason);
         conversation.forEach(link.outbound()::offerControl);
         tools.values().forEach(pending -> pending.generation = -1);
-        boolean greetingLost = firstAudioMs == null && transcript.isEmpty() && setup.greeting() != null;
+        boolean greetingLost = firstAudioMs == null && transcript.isEmpty() && heldTurns.isEmpty()
+                && setup.greeting() != null;
         if (afterFailure && greetingLost) {
             requestResponse(new ResponseCreate(deps.bridge().greetingPrefix() + setup.greeting()));
         } else if (afterFailure && wasResponding) {
@@ -1039,6 +1076,7 @@ public final class VoiceSession {
     }
 
     private String handoverSummary(String detail) {
+        releaseTurns();
         StringBuilder summary = new StringBuilder(detail == null ? "" : detail + ". ");
         Object intent = state.get("intent");
         if (intent != null) {
@@ -1094,6 +1132,10 @@ public final class VoiceSession {
             return;
         }
         Map<String, Object> arguments = parseArguments(functionCall.arguments());
+        if (arguments != null) {
+            // said on the call whether or not the tool runs
+            redaction.add(arguments.get(AgentState.PIN));
+        }
         if (ToolCatalog.UPDATE_SESSION.equals(name)) {
             updateSession(callId, arguments);
             return;
@@ -1511,6 +1553,7 @@ public final class VoiceSession {
         }
         toTwilio.complete();
         long startMs = wasStarted ? startedAtMs : endedMs;
+        releaseTurns();
         SessionOutcome outcome = outcome(startMs, endedMs);
         // the outcome stays the session's last event
         line(LogLine.INFO, "media session ended (" + reason + "): outcome " + outcome.outcome().wire());

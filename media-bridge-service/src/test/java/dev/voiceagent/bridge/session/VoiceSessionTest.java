@@ -74,6 +74,7 @@ class VoiceSessionTest {
 
     private final ScriptedModel model = new ScriptedModel();
     private final List<EventEnvelope<?>> published = new CopyOnWriteArrayList<>();
+    private final List<VoiceSessionRecord> records = new CopyOnWriteArrayList<>();
     /** Sends that fail (as while the broker is away) before the publisher accepts again. */
     private final java.util.concurrent.atomic.AtomicInteger failingSends = new java.util.concurrent.atomic.AtomicInteger();
     private final PendingToolCalls pending = new PendingToolCalls();
@@ -145,7 +146,7 @@ class VoiceSessionTest {
                         ? Mono.error(new java.util.concurrent.TimeoutException("broker away"))
                         : Mono.fromRunnable(() -> published.add(envelope)),
                 "media-bridge-service", pending, metrics, bridge, realtime, clock,
-                links != null ? links : ModelLinks.direct(model, 250, metrics, clock), SessionRecorder.NONE,
+                links != null ? links : ModelLinks.direct(model, 250, metrics, clock), records::add,
                 io.micrometer.observation.ObservationRegistry.NOOP,
                 FallbackPrompts.load(bridge.resilience()));
         var call = new CallContext(CALL, "demo", "support", null, "+15555550100", "inbound");
@@ -1012,6 +1013,40 @@ class VoiceSessionTest {
                 .containsExactly(false, true);
         assertThat(publishedOf(ToolRequested.class)).extracting(ToolRequested::verifiedAccount)
                 .as("for the account the PIN proved, not any other").containsExactly(null, "4417");
+    }
+
+    @Test
+    void aPinTheCallerSaidIsMaskedInThePublishedAndStoredTranscript() {
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                // the caller's words are transcribed before the model's lookup uses them
+                .then(() -> model.emit(new SpeechStopped("item_c1", 2000)))
+                .then(() -> model.emit(new InputTranscriptionCompleted("item_c1",
+                        "Account 4417, my PIN is two four six eight")))
+                .then(() -> assertThat(publishedOf(TranscriptTurn.class)).as("held for the response").isEmpty())
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r1", "item_f1", "call_1", "lookup",
+                        "{\"account_number\":\"4417\",\"pin\":\"2468\"}")))
+                .then(() -> model.emit(new ResponseDone("r1", "completed")))
+                .then(() -> assertThat(publishedOf(TranscriptTurn.class)).extracting(TranscriptTurn::text)
+                        .containsExactly("Account 4417, my PIN is [pin]"))
+                .then(() -> pending.complete(new ToolCompleted("call_1", "lookup", ToolCompleted.OK,
+                        Map.of("found", true, "account_number", "4417", "status", "active", "verified", true), null,
+                        3)))
+                // the agent repeats it, and the caller says it again
+                .then(() -> model.emit(new OutputAudioTranscriptDone("r2", "item_a1", "Thanks, 2468 is right.")))
+                .then(() -> model.emit(new InputTranscriptionCompleted("item_c2", "Yes, 2 4 6 8.")))
+                .then(() -> clock.advanceTimeBy(VoiceSession.TRANSCRIPT_HOLD.plusSeconds(1)))
+                .then(() -> assertThat(publishedOf(TranscriptTurn.class)).as("a turn no response follows is not held "
+                        + "for ever").hasSize(3))
+                .then(this::hangUp)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        List<String> masked = List.of("Account 4417, my PIN is [pin]", "Thanks, [pin] is right.", "Yes, [pin].");
+        assertThat(publishedOf(TranscriptTurn.class)).extracting(TranscriptTurn::text).containsExactlyElementsOf(masked);
+        assertThat(publishedOf(TranscriptTurn.class)).extracting(TranscriptTurn::turnIndex).containsExactly(0, 1, 2);
+        assertThat(records).last().satisfies(record -> assertThat(record.transcript())
+                .extracting(VoiceSessionRecord.Turn::text).containsExactlyElementsOf(masked));
     }
 
     @Test

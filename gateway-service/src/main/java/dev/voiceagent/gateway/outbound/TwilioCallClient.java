@@ -34,6 +34,8 @@ import reactor.core.scheduler.Schedulers;
 public class TwilioCallClient {
 
     static final List<String> STATUS_EVENTS = List.of("initiated", "ringing", "answered", "completed");
+    /** How long machine detection may listen ({@code MachineDetectionTimeout}; Twilio's default, set explicitly). */
+    static final int MACHINE_DETECTION_SECONDS = 30;
     /** The problem property that marks a failed call creation after which the call may exist. */
     public static final String CALL_MAY_EXIST = "call_may_exist";
 
@@ -80,11 +82,13 @@ public class TwilioCallClient {
                         callback("/api/v1/incoming-call", traceparent))
                 .setStatusCallback(callback("/api/v1/call-status", traceparent))
                 .setStatusCallbackEvent(STATUS_EVENTS);
-        if (timeLimitSeconds != null) {
-            creator.setTimeLimit(timeLimitSeconds);
+        Integer limit = timeLimit(timeLimitSeconds, machineDetection, asyncAmd);
+        if (limit != null) {
+            creator.setTimeLimit(limit);
         }
         if (machineDetection != null) {
-            creator.setMachineDetection(machineDetection.mode());
+            creator.setMachineDetection(machineDetection.mode())
+                    .setMachineDetectionTimeout(MACHINE_DETECTION_SECONDS);
             if (asyncAmd) {
                 creator.setAsyncAmd("true")
                         .setAsyncAmdStatusCallback(callback("/api/v1/amd-status", traceparent))
@@ -92,6 +96,18 @@ public class TwilioCallClient {
             }
         }
         return creator;
+    }
+
+    /**
+     * The call's {@code TimeLimit}: Twilio counts it from the answer, and synchronous machine detection listens for up
+     * to {@link #MACHINE_DETECTION_SECONDS} before the TwiML (and so the bridge's session and its own limit) starts,
+     * so that much is added; asynchronous detection runs alongside the session and adds nothing.
+     */
+    static Integer timeLimit(Integer sessionSeconds, MachineDetection machineDetection, boolean asyncAmd) {
+        if (sessionSeconds == null) {
+            return null;
+        }
+        return machineDetection != null && !asyncAmd ? sessionSeconds + MACHINE_DETECTION_SECONDS : sessionSeconds;
     }
 
     private URI callback(String path, String traceparent) {

@@ -3,6 +3,7 @@ package dev.voiceagent.gateway.outbound;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.twilio.exception.ApiConnectionException;
+import dev.voiceagent.gateway.calllog.MachineDetection;
 import com.twilio.exception.ApiException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -11,11 +12,22 @@ import java.net.SocketException;
 import java.net.UnknownHostException;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class TwilioCallClientTest {
+
+    @Test
+    void synchronousMachineDetectionLengthensTheTimeLimitByWhatItMayListen() {
+        MachineDetection detect = new MachineDetection("Enable", null, null);
+        assertThat(TwilioCallClient.timeLimit(630, detect, false)).isEqualTo(660);
+        assertThat(TwilioCallClient.timeLimit(630, detect, true)).as("asynchronous: alongside the session")
+                .isEqualTo(630);
+        assertThat(TwilioCallClient.timeLimit(630, null, false)).isEqualTo(630);
+        assertThat(TwilioCallClient.timeLimit(null, detect, false)).as("no limit of the tenant's: Twilio's").isNull();
+    }
 
     static Stream<Arguments> failures() {
         return Stream.of(

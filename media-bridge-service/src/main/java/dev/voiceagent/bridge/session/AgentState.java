@@ -1,7 +1,9 @@
 package dev.voiceagent.bridge.session;
 
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What a tool's successful result tells about the call, as state fields: the account it is about (number and status
@@ -14,6 +16,12 @@ final class AgentState {
     static final String VERIFIED = "verified";
     /** What the model's own report of {@code verified} is kept as: a claim, since nothing was checked. */
     static final String CLAIMED = "claimed";
+    /**
+     * What the model's own report of {@code caller_identity} may set: nothing that says the caller was checked (the
+     * negative words evaluation's rubric knows, besides {@code failed}, stay as they are).
+     */
+    private static final Set<String> REPORTABLE_IDENTITIES = Set.of("unknown", CLAIMED, "failed", "unverified",
+            "rejected");
     /** The {@code lookup} argument with the caller's PIN: a secret, kept out of the call's record. */
     static final String PIN = "pin";
 
@@ -41,22 +49,30 @@ final class AgentState {
     }
 
     /**
-     * The agent's {@code update_session} report as state fields: a {@code caller_identity} of {@code verified} is only
-     * the model's word, so it is kept as {@code claimed} until a lookup verified the caller; once one has, the bridge
-     * owns the field and the model's reports no longer change it ({@code failed} still counts in the contract).
+     * The agent's {@code update_session} report as state fields. Until a lookup verified the caller, the model may only
+     * say {@code unknown}, {@code claimed} or that a check failed (in any case or spacing); anything else it says
+     * ({@code verified}, {@code Verified}, {@code authenticated} ...) is only its word, and is kept as {@code claimed}.
+     * Once a lookup has verified the caller, the bridge owns the field and the model's reports no longer change it
+     * ({@code failed} still counts in the contract).
      */
     static Map<String, Object> asReported(Map<String, Object> report, boolean callerVerified) {
         Object identity = report.get(CALLER_IDENTITY);
-        if (identity == null || (!callerVerified && !VERIFIED.equals(identity))) {
+        if (identity == null) {
             return report;
         }
         Map<String, Object> fields = new LinkedHashMap<>(report);
         if (callerVerified) {
             fields.remove(CALLER_IDENTITY);
         } else {
-            fields.put(CALLER_IDENTITY, CLAIMED);
+            String said = normalized(identity);
+            fields.put(CALLER_IDENTITY, REPORTABLE_IDENTITIES.contains(said) ? said : CLAIMED);
         }
         return fields;
+    }
+
+    /** A reported state value as compared: trimmed, lower case. */
+    static String normalized(Object value) {
+        return String.valueOf(value).trim().toLowerCase(Locale.ROOT);
     }
 
     /** A tool call's arguments as the call's record keeps them: a PIN the caller gave is masked. */

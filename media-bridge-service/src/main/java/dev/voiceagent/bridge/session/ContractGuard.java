@@ -218,7 +218,7 @@ final class ContractGuard {
         if (identity == null) {
             return false;
         }
-        boolean failed = ToolCatalog.IDENTITY_FAILED.equals(identity);
+        boolean failed = ToolCatalog.IDENTITY_FAILED.equals(AgentState.normalized(identity));
         boolean changed = failed && !identityFailed;
         identityFailed = failed;
         return changed;

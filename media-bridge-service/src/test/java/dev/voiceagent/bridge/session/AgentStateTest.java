@@ -2,6 +2,7 @@ package dev.voiceagent.bridge.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -29,6 +30,18 @@ class AgentStateTest {
                 .isEqualTo(Map.of("caller_identity", "failed"));
         assertThat(AgentState.asReported(Map.of("caller_identity", "unknown", "intent", "x"), true))
                 .as("once the bridge verified the caller, the field is the bridge's").isEqualTo(Map.of("intent", "x"));
+    }
+
+    @Test
+    void noWordingOfTheModelsMakesACallerVerified() {
+        for (String said : List.of("Verified", "VERIFIED", "verified ", "authenticated", "confirmed", "ok")) {
+            assertThat(AgentState.asReported(Map.of("caller_identity", said), false)).as(said)
+                    .isEqualTo(Map.of("caller_identity", "claimed"));
+        }
+        assertThat(AgentState.asReported(Map.of("caller_identity", " Failed"), false))
+                .isEqualTo(Map.of("caller_identity", "failed"));
+        assertThat(AgentState.asReported(Map.of("caller_identity", "UNKNOWN"), false))
+                .isEqualTo(Map.of("caller_identity", "unknown"));
     }
 
     @Test

@@ -57,6 +57,13 @@ class ContractGuardTest {
     }
 
     @Test
+    void aFailureIsAFailureInAnyCase() {
+        ContractGuard strict = guard(new HandoffLimits(null, 1, null, null, null));
+        assertThat(strict.onReport(Map.of("caller_identity", " FAILED")))
+                .isEqualTo(new HandOver("authentication_failed", "1 failed authentication attempts", false));
+    }
+
+    @Test
     void wrongPinsCountAsFailedAttemptsWithoutTheAgentsWord() {
         ContractGuard guard = guard(null);
         assertThat(guard.onFailedVerification()).isEqualTo(new Proceed(null));

@@ -38,7 +38,7 @@ final class DemoSeed {
                 {"name":"demo","key":"%s"}""".formatted(options.tenantApiKey()), 200, 201, 409);
         send("PUT", stack.url("tool-executor-service") + "/api/v1/admin/tenants/" + options.tenantId() + "/accounts", """
                 {"accounts":[{"account_number":"1001","caller_number":"+15555550100","name":"Alex Demo",\
-                "balance":"42.50","currency":"USD","status":"active"}]}""", 200, 201, 204);
+                "balance":"42.50","currency":"USD","status":"active","verification_pin":"2468"}]}""", 200, 201, 204);
         awaitTenantVisible(List.of(
                 stack.url("gateway-service") + "/api/v1/call-logs?limit=1",
                 stack.url("media-bridge-service") + "/api/v1/active-sessions",

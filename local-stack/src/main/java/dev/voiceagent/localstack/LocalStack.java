@@ -58,6 +58,8 @@ public final class LocalStack implements AutoCloseable {
     private Simulators simulators;
     private Path serviceLogs;
     private final String mediaTokenSecret = UUID.randomUUID().toString();
+    /** The key the media bridge seals callers' PINs with for the tool executor: one per run, shared by just those two. */
+    private final String toolSecretsKey = SharedInfrastructure.toolSecretsKey();
 
     private LocalStack(LocalStackOptions options, Map<String, ?> settings) {
         this.options = options;
@@ -127,7 +129,7 @@ public final class LocalStack implements AutoCloseable {
         }
 
         register(ConfigApplication.class, config, common, Map.of());
-        register(ToolExecutorApplication.class, tools, common, Map.of());
+        register(ToolExecutorApplication.class, tools, common, Map.of("voice.tool-secrets.keys", toolSecretsKey));
         Map<String, Object> evaluationOwn = new HashMap<>();
         evaluationOwn.put("voice.evaluation.gateway-url", "http://localhost:" + gateway);
         if (simulators.scriptControlUrl() != null) {
@@ -139,7 +141,8 @@ public final class LocalStack implements AutoCloseable {
         register(MediaBridgeApplication.class, bridge, common, Map.of(
                 "voice.realtime.url", simulators.realtimeUrl(),
                 "voice.realtime.api-key", simulators.realtimeApiKey(),
-                "voice.bridge.instance-id", "local"));
+                "voice.bridge.instance-id", "local",
+                "voice.tool-secrets.keys", toolSecretsKey));
         String publicBase = options.publicBaseUrl() != null ? options.publicBaseUrl() : "http://localhost:" + gateway;
         register(GatewayApplication.class, gateway, common, Map.of(
                 "voice.gateway.public-base-url", publicBase,

@@ -11,6 +11,7 @@ import dev.voiceagent.contracts.Outcome;
 import dev.voiceagent.contracts.SessionOutcome;
 import dev.voiceagent.contracts.ToolEvents;
 import dev.voiceagent.contracts.Topics;
+import dev.voiceagent.contracts.TranscriptTurn;
 import dev.voiceagent.support.EventPublisher;
 import dev.voiceagent.support.tenant.TenantDirectory;
 import dev.voiceagent.testkit.twilio.SimulatedMessage;
@@ -99,8 +100,16 @@ class WholeCallE2EIT {
         assertThat(results).extracting(ToolEvents.ToolCompleted::tool).contains("lookup", "callback");
         assertThat(results).allMatch(r -> ToolEvents.ToolCompleted.OK.equals(r.status()));
         ToolEvents.ToolCompleted lookup = results.stream().filter(r -> r.tool().equals("lookup")).findFirst().orElseThrow();
-        assertThat(lookup.output()).containsEntry("found", true);
+        assertThat(lookup.output()).containsEntry("found", true).containsEntry("verified", true);
         assertThat(String.valueOf(lookup.output().get("balance"))).isEqualTo("42.50");
+        // the caller's PIN (2 4 6 8) crossed Kafka only sealed, and the transcript carries it masked
+        ToolEvents.ToolRequested lookupRequest = payloads(events, ToolEvents.ToolRequested.class, Topics.TOOL_REQUESTS)
+                .stream().filter(r -> r.tool().equals("lookup")).findFirst().orElseThrow();
+        assertThat(String.valueOf(lookupRequest.arguments().get("pin"))).startsWith("sealed:v1:");
+        assertThat(lookupRequest.arguments()).containsEntry("account_number", "1001").doesNotContainValue("2468");
+        assertThat(payloads(events, TranscriptTurn.class, Topics.TRANSCRIPTS)).extracting(TranscriptTurn::text)
+                .anyMatch(text -> text.endsWith("my PIN is [pin]."))
+                .noneMatch(text -> text.contains("2468") || text.contains("2 4 6 8"));
 
         SessionOutcome outcome = payloads(events, SessionOutcome.class, Topics.OUTCOMES).get(0);
         assertThat(outcome.outcome()).isEqualTo(Outcome.CALLBACK_CREATED);

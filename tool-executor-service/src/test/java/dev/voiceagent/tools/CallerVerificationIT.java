@@ -9,16 +9,23 @@ import dev.voiceagent.contracts.ToolEvents.ToolCompleted;
 import dev.voiceagent.contracts.ToolEvents.ToolRequested;
 import dev.voiceagent.contracts.Topics;
 import dev.voiceagent.support.EventPublisher;
+import dev.voiceagent.support.secrets.ArgumentSealer;
 import dev.voiceagent.support.tenant.TenantDirectory;
 import dev.voiceagent.testkit.infra.VoiceInfrastructure;
 import dev.voiceagent.testkit.kafka.TopicProbe;
+import dev.voiceagent.tools.execution.ToolCall;
+import dev.voiceagent.tools.execution.ToolResult;
+import dev.voiceagent.tools.lookup.LookupTool;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
@@ -27,6 +34,7 @@ import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTest
 import org.springframework.http.MediaType;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.test.web.reactive.server.WebTestClient;
+import reactor.core.publisher.Flux;
 import reactor.test.StepVerifier;
 
 /**
@@ -60,6 +68,9 @@ class CallerVerificationIT {
     @Autowired EventPublisher events;
     @Autowired TenantDirectory directory;
     @Autowired DatabaseClient db;
+    @Autowired LookupTool lookupTool;
+    @Autowired MeterRegistry meters;
+    @Autowired ArgumentSealer sealer;
     @Value("${spring.kafka.bootstrap-servers}") String bootstrap;
 
     TopicProbe probe;
@@ -82,8 +93,10 @@ class CallerVerificationIT {
                           {"account_number":"6006","caller_number":"+15555550166","name":"Barbara Liskov",
                            "balance":6,"currency":"USD","status":"active","verification_pin":"%s"},
                           {"account_number":"7007","caller_number":"+15555550177","name":"Donald Knuth",
-                           "balance":7,"currency":"USD","status":"active","verification_pin":"%s"}]}"""
-                        .formatted(PIN, PIN, PIN))
+                           "balance":7,"currency":"USD","status":"active","verification_pin":"%s"},
+                          {"account_number":"8008","caller_number":"+15555550188","name":"Frances Allen",
+                           "balance":8,"currency":"USD","status":"active","verification_pin":"%s"}]}"""
+                        .formatted(PIN, PIN, PIN, PIN))
                 .exchange().expectStatus().isOk()
                 .expectBody(String.class).returnResult().getResponseBody();
     }
@@ -179,9 +192,58 @@ class CallerVerificationIT {
         assertThat(rightPin.status()).isEqualTo(ToolCompleted.DENIED);
         assertThat(rightPin.reason()).isEqualTo(REFUSAL);
         assertThat(rightPin.output()).containsEntry("verified", false).doesNotContainKeys("name", "balance");
-        StepVerifier.create(db.sql("SELECT failures FROM pin_failures WHERE tenant_id = :t AND account_number = '6006'")
+        StepVerifier.create(db.sql("SELECT attempts FROM pin_attempts WHERE tenant_id = :t AND account_number = '6006'")
                         .bind("t", TENANT).map(row -> row.get(0, Integer.class)).one())
-                .expectNext(5).expectComplete().verify(WAIT);
+                .expectNext(6).expectComplete().verify(WAIT);
+    }
+
+    @Test
+    void guessesSentAtOnceAreCheckedNoMoreThanTheLimitAllows() {
+        double checkedBefore = wrongPinChecks();
+        String callSid = "CA" + "8".repeat(32);
+        List<ToolCall> guesses = IntStream.range(0, 12).mapToObj(i -> {
+            String toolCallId = "call_guess_" + i + "_" + UUID.randomUUID();
+            return new ToolCall(TENANT, callSid, new ToolRequested(toolCallId, "lookup",
+                    sealed(Map.of("account_number", "8008", "pin", "90" + (10 + i)), callSid, toolCallId), VERSION,
+                    "account_balance", CALLER, REPLY_TOPIC));
+        }).toList();
+
+        List<ToolResult> answers = Flux.fromIterable(guesses).flatMap(lookupTool::execute, guesses.size())
+                .collectList().block(WAIT);
+
+        assertThat(answers).hasSize(12).allSatisfy(answer -> assertThat(answer.output())
+                .containsEntry("verified", false));
+        assertThat(wrongPinChecks() - checkedBefore).as("PINs compared").isEqualTo(5);
+        assertThat(lookup(Map.of("account_number", "8008", "pin", PIN)).output()).containsEntry("verified", false);
+    }
+
+    private Map<String, Object> sealed(Map<String, Object> args, String callSid, String toolCallId) {
+        if (!args.containsKey("pin")) {
+            return args;
+        }
+        Map<String, Object> sealed = new LinkedHashMap<>(args);
+        sealed.put("pin", sealer.seal(String.valueOf(args.get("pin")),
+                ArgumentSealer.binding(TENANT, callSid, toolCallId)));
+        return sealed;
+    }
+
+    private double wrongPinChecks() {
+        return meters.counter("voice.tools.pin.checks", "result", "wrong_pin").count();
+    }
+
+    @Test
+    void aPinInTheClearOrSealedForAnotherRequestIsNotChecked() {
+        ToolCompleted clear = send("lookup", Map.of("account_number", "4417", "pin", PIN), null, false);
+        ToolCompleted copied = send("lookup", Map.of("account_number", "4417", "pin",
+                sealer.seal(PIN, ArgumentSealer.binding(TENANT, "CA" + "1".repeat(32), "call_other"))), null, false);
+
+        for (ToolCompleted refused : List.of(clear, copied)) {
+            assertThat(refused.status()).isEqualTo(ToolCompleted.DENIED);
+            assertThat(refused.reason()).isEqualTo(REFUSAL);
+            assertThat(refused.output()).containsEntry("verified", false).doesNotContainKeys("name", "balance");
+        }
+        assertThat(request("lookup", Map.of("account_number", "4417", "pin", PIN), null).output())
+                .as("sealed for its request").containsEntry("verified", true);
     }
 
     @Test
@@ -200,11 +262,16 @@ class CallerVerificationIT {
         return request("lookup", args, null);
     }
 
+    /** A request as the bridge sends it: a PIN sealed for it. */
     private ToolCompleted request(String tool, Map<String, Object> args, String verifiedAccount) {
+        return send(tool, args, verifiedAccount, true);
+    }
+
+    private ToolCompleted send(String tool, Map<String, Object> args, String verifiedAccount, boolean sealPin) {
         String toolCallId = "call_" + UUID.randomUUID();
         String callSid = "CA" + UUID.randomUUID().toString().replace("-", "");
-        var request = new ToolRequested(toolCallId, tool, args, VERSION, "account_balance", verifiedAccount != null,
-                CALLER, REPLY_TOPIC, verifiedAccount);
+        var request = new ToolRequested(toolCallId, tool, sealPin ? sealed(args, callSid, toolCallId) : args, VERSION,
+                "account_balance", verifiedAccount != null, CALLER, REPLY_TOPIC, verifiedAccount);
         StepVerifier.create(events.publish(TENANT, callSid, request)).expectNextCount(1).expectComplete().verify(WAIT);
         List<ConsumerRecord<String, String>> records = probe.await(REPLY_TOPIC, r -> r.value().contains(toolCallId), 1,
                 WAIT, Duration.ZERO);

@@ -15,6 +15,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
+import dev.voiceagent.support.secrets.ArgumentSealer;
 import dev.voiceagent.support.tenant.DirectoryGatedListeners;
 import dev.voiceagent.support.tenant.TenantAuthenticator;
 import dev.voiceagent.support.tenant.TenantDirectory;
@@ -44,6 +45,16 @@ import dev.voiceagent.contracts.EventDecodingException;
                 "org.springframework.boot.data.r2dbc.autoconfigure.DataR2dbcAutoConfiguration",
                 "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration"})
 public class VoiceSupportAutoConfiguration {
+
+    /**
+     * Seals the secrets callers give in tool requests (the media bridge) and opens them (the tool executor), with the
+     * keys of {@code voice.tool-secrets.keys} (environment {@code VOICE_TOOL_SECRETS_KEYS}, comma-separated).
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    ArgumentSealer argumentSealer(@Value("${voice.tool-secrets.keys:}") List<String> keys) {
+        return ArgumentSealer.of(keys);
+    }
 
     @Bean
     @ConditionalOnMissingBean

@@ -14,6 +14,7 @@ import dev.voiceagent.bridge.session.FallbackPrompts;
 import dev.voiceagent.bridge.session.LiveSessionsPublisher;
 import dev.voiceagent.bridge.session.LiveSessionsRepository;
 import dev.voiceagent.bridge.session.MediaStreamHandler;
+import dev.voiceagent.bridge.session.SealedPins;
 import dev.voiceagent.bridge.session.SessionDependencies;
 import dev.voiceagent.bridge.session.SessionEventPublisher;
 import dev.voiceagent.bridge.session.SessionRecorder;
@@ -22,6 +23,7 @@ import dev.voiceagent.bridge.tools.PendingToolCalls;
 import dev.voiceagent.bridge.tools.ToolReplyListener;
 import dev.voiceagent.bridge.session.VoiceSessionRecord;
 import dev.voiceagent.support.EventPublisher;
+import dev.voiceagent.support.secrets.ArgumentSealer;
 import dev.voiceagent.support.RouteDescription;
 import dev.voiceagent.support.RouteDescription.Body;
 import dev.voiceagent.support.RouteDescription.ParameterType;
@@ -44,6 +46,7 @@ import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
 import org.springframework.web.reactive.handler.SimpleUrlHandlerMapping;
+import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
 /** Wires the bridge: the media-stream WebSocket, the model client, tool replies, sessions and their API. */
@@ -126,10 +129,13 @@ public class BridgeConfiguration {
     SessionDependencies sessionDependencies(RealtimeClient realtime, EventPublisher events, PendingToolCalls pending,
                                             BridgeMetrics metrics, BridgeProperties bridge,
                                             RealtimeProperties realtimeProperties, PrewarmRegistry prewarm,
-                                            VoiceSessionStore store, ObjectProvider<ObservationRegistry> observations) {
+                                            VoiceSessionStore store, ObjectProvider<ObservationRegistry> observations,
+                                            ArgumentSealer sealer) {
         // KafkaTemplate.send may block (metadata, full buffer); and when chained after a previous send it would run
         // on the producer's own I/O thread, which then cannot fetch the metadata it waits for
-        SessionEventPublisher kafka = envelope -> events.publish(envelope).subscribeOn(Schedulers.boundedElastic());
+        SealedPins pins = new SealedPins(sealer);
+        SessionEventPublisher kafka = envelope -> Mono.defer(() -> events.publish(pins.sealed(envelope)))
+                .subscribeOn(Schedulers.boundedElastic());
         SessionRecorder recorder = bridge.records().enabled() ? store : SessionRecorder.NONE;
         return new SessionDependencies(realtime, kafka, events.source(), pending, metrics, bridge,
                 realtimeProperties, Schedulers.parallel(), prewarm, recorder,

@@ -1,6 +1,7 @@
 package dev.voiceagent.tools.lookup;
 
 import dev.voiceagent.contracts.ToolName;
+import dev.voiceagent.support.secrets.ArgumentSealer;
 import dev.voiceagent.tools.execution.Tool;
 import dev.voiceagent.tools.execution.ToolCall;
 import dev.voiceagent.tools.execution.ToolResult;
@@ -20,20 +21,21 @@ import reactor.core.publisher.Mono;
  * within {@link AccountAccessPolicy}, from the tenant's own backend when a connector is configured (the Postgres
  * store when not, or when the backend fails). The balance is a decimal string, so no float rounding reaches the caller.
  * <p>
- * With a {@code pin} argument it also verifies the caller: the PIN is checked against the hash stored for the account
+ * With a {@code pin} argument it also verifies the caller: the PIN, sealed by the bridge for this request
+ * ({@link ArgumentSealer}; one in the clear is never checked), is checked against the hash stored for the account
  * found (uploaded with the accounts). A match answers the account as to an authenticated caller, with
  * {@code verified: true}, which is the only thing that makes the bridge treat the rest of the call as authenticated;
  * anything else (a wrong PIN, an account without a PIN, nothing found) is the unauthenticated caller's refusal with
  * {@code verified: false}, so a PIN check tells nothing about which accounts exist or have a PIN. The bridge then sends
  * that account as the call's {@code verified_account}, and it is the only other account the caller may hear. After
  * {@code voice.tools.verification.max-failures} wrong PINs an account's PIN is not checked for a while
- * ({@link PinFailures}), whoever calls.
+ * ({@link PinAttempts}), whoever calls.
  */
 @Component
 public class LookupTool implements Tool {
 
     private static final Logger log = LoggerFactory.getLogger(LookupTool.class);
-    /** The argument with the PIN the caller gave (never logged: it is a secret). */
+    /** The argument with the PIN the caller gave, sealed by the bridge (never logged: it is a secret). */
     static final String PIN = "pin";
     /** The output field the bridge authenticates the caller by. */
     static final String VERIFIED = "verified";
@@ -41,16 +43,19 @@ public class LookupTool implements Tool {
     private final AccountRepository accounts;
     private final LookupConnectorRepository connectors;
     private final LookupConnectorClient connectorClient;
-    private final PinFailures pinFailures;
+    private final PinAttempts pinAttempts;
     private final MeterRegistry meters;
+    private final ArgumentSealer sealer;
 
     public LookupTool(AccountRepository accounts, LookupConnectorRepository connectors,
-                      LookupConnectorClient connectorClient, PinFailures pinFailures, MeterRegistry meters) {
+                      LookupConnectorClient connectorClient, PinAttempts pinAttempts, MeterRegistry meters,
+                      ArgumentSealer sealer) {
         this.accounts = accounts;
         this.connectors = connectors;
         this.connectorClient = connectorClient;
-        this.pinFailures = pinFailures;
+        this.pinAttempts = pinAttempts;
         this.meters = meters;
+        this.sealer = sealer;
     }
 
     @Override
@@ -65,10 +70,20 @@ public class LookupTool implements Tool {
             return Mono.just(ToolResult.failed(
                     "I need an account number, an order number or a phone number to look that up."));
         }
-        String pin = call.argument(PIN);
-        return find(call.tenantId(), key.get())
-                .flatMap(found -> pin == null ? answer(call, key.get(), found.orElse(null))
-                        : verify(call, key.get(), found.orElse(null), pin));
+        Object given = call.arguments().get(PIN);
+        if (given == null) {
+            return find(call.tenantId(), key.get()).flatMap(found -> answer(call, key.get(), found.orElse(null)));
+        }
+        Optional<String> pin = sealer.open(given, ArgumentSealer.binding(call.tenantId(), call.callSid(),
+                call.request().toolCallId()));
+        if (pin.isEmpty()) {
+            // in the clear (the PIN must never travel so), under a key this executor lacks, or for another request
+            log.warn("tenant {} call {}: a PIN that is not sealed for this request was not checked", call.tenantId(),
+                    call.callSid());
+            return VerificationPins.matches(null, null).thenReturn(notVerified("unsealed"));
+        }
+        return find(call.tenantId(), key.get()).flatMap(found -> verify(call, key.get(), found.orElse(null),
+                pin.get()));
     }
 
     /** From the tenant's backend when one is configured; from the Postgres store without one or when it fails. */
@@ -87,28 +102,33 @@ public class LookupTool implements Tool {
     }
 
     /**
-     * The account to a caller whose PIN matches the one stored for it; the refusal otherwise. An account with too many
-     * wrong PINs lately ({@link PinFailures}) is not checked at all, and answers the same refusal.
+     * The account to a caller whose PIN matches the one stored for it; the refusal otherwise. Each attempt is counted
+     * before the PIN is compared ({@link PinAttempts}), and one past the limit is not compared at all. Every refusal
+     * costs the same hashing work as a real check, so its timing tells nothing either.
      */
     private Mono<ToolResult> verify(ToolCall call, LookupKey key, Account account, String pin) {
         if (account == null) {
-            return Mono.just(notVerified("unknown"));
+            return VerificationPins.matches(pin, null).thenReturn(notVerified("unknown"));
         }
         String tenantId = call.tenantId();
         String number = account.accountNumber();
-        return pinFailures.lockedOut(tenantId, number).flatMap(locked -> {
-            if (locked) {
-                log.warn("tenant {} call {}: PIN of account {} not checked: too many wrong PINs lately", tenantId,
-                        call.callSid(), number);
-                return Mono.just(notVerified("locked"));
-            }
-            return accounts.findPinHash(tenantId, number).map(Optional::of).defaultIfEmpty(Optional.empty())
-                    .flatMap(hash -> hash.isEmpty() ? Mono.just(notVerified("no_pin"))
-                            : VerificationPins.matches(pin, hash.get()).flatMap(matches -> matches
-                                    ? pinFailures.succeeded(tenantId, number).then(disclose(call, key, account))
-                                            .map(this::verified)
-                                    : pinFailures.failed(tenantId, number).thenReturn(notVerified("wrong_pin"))));
-        });
+        return accounts.findPinHash(tenantId, number).map(Optional::of).defaultIfEmpty(Optional.empty())
+                .flatMap(hash -> {
+                    if (hash.isEmpty()) {
+                        return VerificationPins.matches(pin, null).thenReturn(notVerified("no_pin"));
+                    }
+                    return pinAttempts.attempt(tenantId, number).flatMap(mayCheck -> {
+                        if (!mayCheck) {
+                            log.warn("tenant {} call {}: PIN of account {} not checked: too many wrong PINs lately",
+                                    tenantId, call.callSid(), number);
+                            return VerificationPins.matches(pin, null).thenReturn(notVerified("locked"));
+                        }
+                        return VerificationPins.matches(pin, hash.get()).flatMap(matches -> matches
+                                ? pinAttempts.succeeded(tenantId, number).then(disclose(call, key, account))
+                                        .map(this::verified)
+                                : Mono.just(notVerified("wrong_pin")));
+                    });
+                });
     }
 
     private Mono<ToolResult> answer(ToolCall call, LookupKey key, Account account) {
@@ -158,7 +178,7 @@ public class LookupTool implements Tool {
 
     private Counter checks(String result) {
         return Counter.builder("voice.tools.pin.checks")
-                .description("PIN checks by lookup, by result: verified, wrong_pin, locked, no_pin, unknown")
+                .description("PIN checks by lookup, by result: verified, wrong_pin, locked, no_pin, unknown, unsealed")
                 .tag("result", result)
                 .register(meters);
     }

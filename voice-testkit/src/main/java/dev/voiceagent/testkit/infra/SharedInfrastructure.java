@@ -23,6 +23,7 @@ public final class SharedInfrastructure {
 
     private static final Logger log = LoggerFactory.getLogger(SharedInfrastructure.class);
     private static final AtomicInteger DATABASES = new AtomicInteger();
+    private static final String TOOL_SECRETS_KEY = randomKey();
 
     private static String kafkaBootstrap;
     private static DatabaseCoordinates postgresAdmin;
@@ -40,6 +41,14 @@ public final class SharedInfrastructure {
     }
 
     /** A new, empty database on the shared server; each test class gets its own. */
+    /**
+     * The {@code voice.tool-secrets.keys} every service this JVM runs shares (random per JVM, as each deployment has its
+     * own), so that a PIN the bridge seals opens in the executor.
+     */
+    public static String toolSecretsKey() {
+        return TOOL_SECRETS_KEY;
+    }
+
     public static DatabaseCoordinates freshDatabase(String hint) {
         DatabaseCoordinates admin = postgres();
         String name = ("t_" + hint.replaceAll("[^A-Za-z0-9]", "_") + "_" + DATABASES.incrementAndGet()).toLowerCase();
@@ -88,6 +97,12 @@ public final class SharedInfrastructure {
      * Starts a KRaft broker in this JVM: on a free port, Spring Kafka's embedded broker; on a given port (the
      * local stack's 9092, which that broker cannot bind), a single-node {@link KraftBroker}.
      */
+    private static String randomKey() {
+        byte[] key = new byte[32];
+        new java.security.SecureRandom().nextBytes(key);
+        return java.util.Base64.getEncoder().encodeToString(key);
+    }
+
     public static RunningKafka startEmbeddedKafka(int port) {
         if (port > 0) {
             KraftBroker broker = KraftBroker.start(port);

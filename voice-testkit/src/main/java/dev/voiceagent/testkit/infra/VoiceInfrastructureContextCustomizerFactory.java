@@ -40,6 +40,9 @@ public class VoiceInfrastructureContextCustomizerFactory implements ContextCusto
             properties.putAll(SharedInfrastructure.freshDatabase(testClass.getSimpleName()).serviceProperties());
             context.getEnvironment().getPropertySources()
                     .addFirst(new MapPropertySource("voiceInfrastructure", properties));
+            // a default a test may override: the key the bridge seals PINs with and the executor opens them with
+            context.getEnvironment().getPropertySources().addLast(new MapPropertySource("voiceInfrastructureDefaults",
+                    Map.of("voice.tool-secrets.keys", SharedInfrastructure.toolSecretsKey())));
         }
 
         @Override

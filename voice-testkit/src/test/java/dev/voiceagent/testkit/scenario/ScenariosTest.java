@@ -15,10 +15,10 @@ class ScenariosTest {
         assertThat(scenario.greeting()).isEqualTo("Thanks for calling Demo Bank, how can I help?");
         assertThat(scenario.turns()).hasSize(3);
         Turn first = scenario.turns().get(0);
-        assertThat(first.callerSays()).isEqualTo("What is my account balance? My account number is 1001.");
+        assertThat(first.callerSays()).isEqualTo("What is my account balance? My account number is 1001 and my PIN is 2 4 6 8.");
         assertThat(first.modelActions()).containsExactly(
                 new ModelAction.CallTool("update_session", Map.of("intent", "account_inquiry")),
-                new ModelAction.CallTool("lookup", Map.of("account_number", "1001")),
+                new ModelAction.CallTool("lookup", Map.of("account_number", "1001", "pin", "2468")),
                 new ModelAction.Say("Your balance is {balance} {currency}."));
         assertThat(scenario.turns().get(1).modelActions().get(1))
                 .isEqualTo(new ModelAction.CallTool("callback", Map.of("reason", "disputed charge", "priority", "high")));

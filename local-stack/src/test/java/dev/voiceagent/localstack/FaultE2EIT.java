@@ -65,6 +65,11 @@ class FaultE2EIT {
                 "voice.bridge.resilience.stall-timeout", "2s",
                 "voice.bridge.resilience.handover-grace", "2s",
                 "voice.twilio.timeout", "2s",
+                // every service gets these: the tool executor's Twilio requests (3 attempts of 2 s and their
+                // back-offs, 6.45 s) must fit in its tool timeout, and that with 2 s to spare in the bridge's wait
+                "voice.tools.timeout", "7s",
+                "voice.tools.bridge-tool-timeout", "10s",
+                "voice.bridge.tool-timeout", "10s",
                 "voice.twilio.breaker-open-for", "3s"));
         topics = new TopicRecorder(stack.kafkaBootstrapServers());
         gateway = WebTestClient.bindToServer().baseUrl(stack.gatewayUrl()).responseTimeout(Duration.ofSeconds(15)).build();

@@ -14,13 +14,17 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * it is repeated here); a request that starts running at age {@code a} may answer as late as {@code a + timeout}; and
  * this host's clock may run up to {@code clockSkew} behind the bridge's, so a request may be that much older than it
  * looks (the allowance also covers the answer's way back through Kafka). Hence
- * {@code maxRequestAge + timeout + clockSkew <= bridgeToolTimeout}; unset, the age is the most that allows (5 s with
- * the defaults 8 s − 2 s − 1 s), and a configured age that breaks the rule fails the start. (The age once defaulted
+ * {@code maxRequestAge + timeout + clockSkew <= bridgeToolTimeout}; unset, the age is the most that allows (2 s with
+ * the defaults 8 s − 5 s − 1 s), and a configured age that breaks the rule fails the start. (The age once defaulted
  * to the bridge's wait <em>plus</em> 2 s for clocks: a request picked up after 8.5 s of lag sent its text after the
  * caller had heard that the tool did not answer.)
+ *
+ * <p>The timeout covers a Twilio request with its retries (checked at start against {@code voice.twilio.timeout},
+ * see {@code TwilioConfiguration}): 5 s for 1.5 s × 3 attempts and their back-offs. It used to be 2 s, so a transfer
+ * or a text cut off by it could still be made at Twilio while the answer said that it failed.
  */
 @ConfigurationProperties("voice.tools")
-public record ToolExecutorProperties(@DefaultValue("2s") Duration timeout,
+public record ToolExecutorProperties(@DefaultValue("5s") Duration timeout,
                                      @DefaultValue("http://localhost:8083") String publicBaseUrl,
                                      Duration maxRequestAge,
                                      @DefaultValue("8s") Duration bridgeToolTimeout,

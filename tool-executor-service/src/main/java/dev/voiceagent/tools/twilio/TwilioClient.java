@@ -22,7 +22,9 @@ import reactor.util.retry.Retry;
 public class TwilioClient {
 
     private static final Duration RETRY_BACKOFF = Duration.ofMillis(100);
-    private static final int RETRIES = 2;
+    /** Reactor's default, named because {@link #budget} depends on it: a back-off is up to 50% longer. */
+    private static final double RETRY_JITTER = 0.5;
+    static final int RETRIES = 2;
 
     private final TwilioRestClient client;
     private final CircuitBreaker messages;
@@ -39,6 +41,25 @@ public class TwilioClient {
     /** The cut-off of one Twilio request. */
     public Duration timeout() {
         return timeout;
+    }
+
+    /** The longest one request of this client may take, retries included: {@link #budget(Duration)}. */
+    public Duration budget() {
+        return budget(timeout);
+    }
+
+    /**
+     * The longest a request may take when each attempt is cut off after {@code timeout}: every attempt (the first and
+     * {@value #RETRIES} retries) running into it, and every back-off at its longest (exponential from 100 ms, plus
+     * jitter). A request can act at Twilio until then, so whoever waits for it must wait this long.
+     */
+    public static Duration budget(Duration timeout) {
+        Duration total = timeout.multipliedBy(1 + RETRIES);
+        for (int retry = 0; retry < RETRIES; retry++) {
+            Duration backoff = RETRY_BACKOFF.multipliedBy(1L << retry);
+            total = total.plus(backoff).plusMillis((long) Math.ceil(backoff.toMillis() * RETRY_JITTER));
+        }
+        return total;
     }
 
     /** A message accepted by Twilio: its SID and the status Twilio gave it. */
@@ -63,7 +84,8 @@ public class TwilioClient {
                 .subscribeOn(Schedulers.boundedElastic())
                 .timeout(timeout)
                 .transformDeferred(CircuitBreakerOperator.of(breaker))
-                .retryWhen(Retry.backoff(RETRIES, RETRY_BACKOFF).filter(TwilioFailures::retryable)
+                .retryWhen(Retry.backoff(RETRIES, RETRY_BACKOFF).jitter(RETRY_JITTER)
+                        .filter(TwilioFailures::retryable)
                         .onRetryExhaustedThrow((spec, signal) -> signal.failure()));
     }
 }

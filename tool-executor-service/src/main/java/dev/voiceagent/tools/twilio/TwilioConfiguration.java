@@ -42,8 +42,9 @@ public class TwilioConfiguration {
     }
 
     @Bean
-    TwilioClient twilioClient(TwilioRestClient client, TwilioProperties twilio,
+    TwilioClient twilioClient(TwilioRestClient client, TwilioProperties twilio, ToolExecutorProperties tools,
                               ObjectProvider<CircuitBreakerRegistry> registry) {
+        requireToolTimeoutCoversTwilio(tools.timeout(), twilio.timeout());
         warmUp(client);
         CircuitBreakerRegistry breakers = registry.getIfAvailable(CircuitBreakerRegistry::ofDefaults);
         return new TwilioClient(client, breakers.circuitBreaker(MESSAGES_BREAKER, breakerConfig()),
@@ -53,6 +54,21 @@ public class TwilioConfiguration {
     @Bean
     TwilioRequestVerifier twilioRequestVerifier(TwilioProperties twilio, ToolExecutorProperties tools) {
         return new TwilioRequestVerifier(twilio.authToken(), tools.publicBaseUrl());
+    }
+
+    /**
+     * Fails the start when a tool could be cut off while its Twilio request may still act: the tool's answer would
+     * say it failed (or "try again") after Twilio had transferred the call or sent the text.
+     */
+    static void requireToolTimeoutCoversTwilio(Duration toolTimeout, Duration twilioTimeout) {
+        Duration budget = TwilioClient.budget(twilioTimeout);
+        if (toolTimeout.compareTo(budget) < 0) {
+            throw new IllegalStateException("voice.tools.timeout (" + toolTimeout + ") is shorter than a Twilio "
+                    + "request may take (" + budget + ": voice.twilio.timeout " + twilioTimeout + " for each of "
+                    + (1 + TwilioClient.RETRIES) + " attempts, plus the back-offs between them): a tool cut off by "
+                    + "its timeout could still transfer a call or send a text while its answer says it failed. "
+                    + "Raise voice.tools.timeout to at least " + budget + " or lower voice.twilio.timeout");
+        }
     }
 
     /**

@@ -6,7 +6,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * The Twilio account ({@code voice.twilio.*}): credentials, the REST base (the simulator locally) and the cut-off
- * of one REST request, which must stay below {@code voice.tools.timeout}.
+ * of one REST request attempt; all attempts of a request ({@link TwilioClient#budget}) must fit within
+ * {@code voice.tools.timeout}, which is checked at start.
  */
 @ConfigurationProperties("voice.twilio")
 public record TwilioProperties(String accountSid, String authToken,

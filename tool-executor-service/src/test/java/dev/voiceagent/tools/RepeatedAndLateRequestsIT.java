@@ -3,7 +3,6 @@ package dev.voiceagent.tools;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.twilio.http.TwilioRestClient;
-import dev.voiceagent.contracts.CallbackRequested;
 import dev.voiceagent.contracts.EventCodec;
 import dev.voiceagent.contracts.EventEnvelope;
 import dev.voiceagent.contracts.EventType;
@@ -167,25 +166,49 @@ class RepeatedAndLateRequestsIT {
     }
 
     @Test
-    void anEscalationLeftPendingByAStoppedRunBecomesACallbackNotAPendingAnswer() {
-        String toolCallId = "handover-" + callSid() + "-1";
-        StepVerifier.create(db.sql("INSERT INTO escalations (tenant_id, tool_call_id, escalation_id, outcome) "
-                                + "VALUES (:tenant, :id, :esc, 'pending')")
-                        .bind("tenant", TENANT).bind("id", toolCallId).bind("esc", "esc_" + UUID.randomUUID())
-                        .fetch().rowsUpdated())
-                .expectNext(1L).verifyComplete();
-        ToolCall call = new ToolCall(TENANT, callSid(), new ToolRequested(toolCallId, "escalation",
+    void anEscalationLeftPendingByAStoppedRunIsAnsweredUnconfirmedWithNeitherACallbackNorASecondTransfer() {
+        String callSid = liveCall();
+        String toolCallId = "handover-" + callSid + "-1";
+        // the earlier run was sending the call update when its instance died: Twilio may have transferred the call
+        leftByAStoppedRun(toolCallId, callSid, "pending");
+        ToolCall call = new ToolCall(TENANT, callSid, new ToolRequested(toolCallId, "escalation",
                 Map.of("reason", "caller_asked"), VERSION, "complaint", uniqueNumber(), REPLY_TOPIC));
 
         StepVerifier.create(processor.process(call)).verifyComplete();
 
         ToolResult result = stored(TENANT, toolCallId);
-        assertThat(result.output()).containsEntry("outcome", "callback_created").containsEntry("why", "unconfirmed");
-        List<ConsumerRecord<String, String>> callbacks = new TopicProbe(bootstrap).await(Topics.CALLBACKS,
-                r -> r.value().contains(toolCallId), 1, WAIT, Duration.ZERO);
-        assertThat(callbacks).hasSize(1);
-        assertThat(((CallbackRequested) envelope(callbacks.get(0)).data()).callbackId())
-                .isEqualTo(result.output().get("callback_id"));
+        assertThat(result.status()).isEqualTo(ToolCompleted.FAILED);
+        assertThat(result.output()).containsEntry("outcome", "unconfirmed").doesNotContainKey("callback_id");
+        assertThat(SIM.call(callSid).orElseThrow().twimlReceived()).noneMatch(twiml -> twiml.contains("<Dial"));
+        assertThat(new TopicProbe(bootstrap).await(Topics.CALLBACKS, r -> r.value().contains(toolCallId), 1,
+                Duration.ofSeconds(3), Duration.ZERO)).isEmpty();
+    }
+
+    @Test
+    void anEscalationLeftClaimedByARunThatStoppedBeforeTheUpdateTransfersTheCallOnce() {
+        String callSid = liveCall();
+        String toolCallId = "handover-" + callSid + "-1";
+        // the earlier run claimed the escalation and died before it sent anything: the call is untouched
+        leftByAStoppedRun(toolCallId, callSid, "claimed");
+        ToolCall call = new ToolCall(TENANT, callSid, new ToolRequested(toolCallId, "escalation",
+                Map.of("reason", "caller_asked"), VERSION, "complaint", uniqueNumber(), REPLY_TOPIC));
+
+        StepVerifier.create(processor.process(call)).verifyComplete();
+
+        assertThat(stored(TENANT, toolCallId).output()).containsEntry("outcome", "transferred");
+        assertThat(SIM.call(callSid).orElseThrow().twimlReceived()).filteredOn(twiml -> twiml.contains("<Dial"))
+                .hasSize(1);
+        assertThat(SIM.call(callSid).orElseThrow().transferredTo()).isEqualTo(HUMAN);
+    }
+
+    /** The escalation row an earlier execution of the tool call claimed and left at {@code outcome} when it died. */
+    private void leftByAStoppedRun(String toolCallId, String callSid, String outcome) {
+        StepVerifier.create(db.sql("INSERT INTO escalations (tenant_id, tool_call_id, escalation_id, call_sid, target, "
+                                + "outcome) VALUES (:tenant, :id, :esc, :callSid, :target, :outcome)")
+                        .bind("tenant", TENANT).bind("id", toolCallId).bind("esc", "esc_" + UUID.randomUUID())
+                        .bind("callSid", callSid).bind("target", HUMAN).bind("outcome", outcome)
+                        .fetch().rowsUpdated())
+                .expectNext(1L).verifyComplete();
     }
 
     @Test

@@ -5,10 +5,20 @@ import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Repository;
 import reactor.core.publisher.Mono;
 
-/** Escalations ({@code tools.escalations}): claimed before the call is touched, so a transfer happens at most once. */
+/**
+ * Escalations ({@code tools.escalations}): claimed before the call is touched, so a transfer happens at most once.
+ * Before its outcome an escalation is {@link #CLAIMED} (nothing sent to Twilio yet) or {@link #PENDING} (the call
+ * update is being sent: it may have been made).
+ */
 @Repository
 public class EscalationRepository {
 
+    /** Claimed by an execution that has not touched the call: no call update has been sent. */
+    static final String CLAIMED = "claimed";
+    /**
+     * The call update is on its way to Twilio, or was sent and its outcome not yet recorded (rows from before
+     * {@link #CLAIMED} existed say {@code pending} from the claim on, and are read the same way: maybe sent).
+     */
     static final String PENDING = "pending";
 
     private final DatabaseClient db;
@@ -29,13 +39,18 @@ public class EscalationRepository {
                         + "target, intent, summary, outcome) VALUES (:tenant, :id, :esc, :callSid, :caller, :target, "
                         + ":intent, :summary, :outcome) ON CONFLICT DO NOTHING")
                 .bind("tenant", e.tenantId()).bind("id", e.toolCallId()).bind("esc", e.escalationId())
-                .bind("outcome", PENDING);
+                .bind("outcome", CLAIMED);
         spec = bindNullable(spec, "callSid", e.callSid());
         spec = bindNullable(spec, "caller", e.callerNumber());
         spec = bindNullable(spec, "target", e.target());
         spec = bindNullable(spec, "intent", e.intent());
         spec = bindNullable(spec, "summary", e.summary());
         return spec.fetch().rowsUpdated().map(inserted -> inserted > 0);
+    }
+
+    /** Marks the escalation {@link #PENDING}: its call update is about to be sent and may be made from now on. */
+    public Mono<Void> sending(String escalationId) {
+        return outcome(escalationId, PENDING, null);
     }
 
     public Mono<Void> outcome(String escalationId, String outcome, String callbackId) {

@@ -42,8 +42,8 @@ import reactor.util.retry.Retry;
  * {@link TransferTwiml}). Out of the version's business hours (unless its {@code out_of_hours} is {@code transfer}),
  * without a target, or when Twilio certainly did not make the update, it creates a callback instead. Output {@code outcome} is
  * {@code transferred} or {@code callback_created} (status ok), or {@code unconfirmed} (status failed) when the update
- * was sent but not confirmed; never pending. The escalation is claimed before the call is touched, so it transfers
- * at most once.
+ * was sent but not confirmed; never pending. The escalation is claimed before the call is touched, and marked pending
+ * before the update is sent, so it transfers at most once, and a later copy knows whether it may have.
  */
 @Component
 public class EscalationTool implements Tool {
@@ -103,26 +103,36 @@ public class EscalationTool implements Tool {
         String target = target(call, intent, agent, version);
         Escalation escalation = new Escalation(call.tenantId(), call.request().toolCallId(),
                 escalationId(call.tenantId(), call.request().toolCallId()), call.callSid(),
-                call.request().callerNumber(), target,
-                intent,
-                Optional.ofNullable(call.argument("summary")).orElse(call.argument("reason")), EscalationRepository.PENDING,
-                null);
+                call.request().callerNumber(), target, intent,
+                Optional.ofNullable(call.argument("summary")).orElse(call.argument("reason")),
+                EscalationRepository.CLAIMED, null);
         return escalations.claim(escalation)
                 .flatMap(claimed -> claimed ? escalate(escalation, tenant, version)
-                        : escalations.find(call.tenantId(), call.request().toolCallId()).flatMap(this::claimedBefore));
+                        : escalations.find(call.tenantId(), call.request().toolCallId())
+                                .flatMap(earlier -> claimedBefore(earlier, tenant, version)));
     }
 
     /**
-     * An escalation an earlier execution of this tool call claimed: what became of it; or, when that execution
-     * stopped before it recorded an outcome (the executor runs a tool call once at a time, so nothing is still working
-     * on it), a callback: whether the call was transferred is unknown, and a second transfer could cut off a caller
-     * already talking to a person, so the caller is at least called back.
+     * An escalation an earlier execution of this tool call claimed: what became of it. When that execution stopped
+     * before it recorded an outcome (the executor runs a tool call once at a time, so nothing is still working on it),
+     * the row says how far it got. {@code claimed}: it never sent the call update, so the call is untouched and this
+     * execution escalates in its place. {@code pending}: the update may have been made, so the answer is
+     * {@code unconfirmed}, as for an update that timed out: no second update (it could cut off a caller already
+     * talking to a person) and no callback (a second hand-over for a caller who may have been transferred; a transfer
+     * nobody answers creates its own through the dial result).
      */
-    private Mono<ToolResult> claimedBefore(Escalation escalation) {
+    private Mono<ToolResult> claimedBefore(Escalation escalation, Optional<TenantConfigPublished> tenant,
+                                           Optional<VersionView> version) {
+        if (EscalationRepository.CLAIMED.equals(escalation.outcome())) {
+            log.warn("call {}: escalation {} was claimed by an earlier run that stopped before it touched the call; "
+                    + "escalating now", escalation.callSid(), escalation.escalationId());
+            return escalate(escalation, tenant, version);
+        }
         if (EscalationRepository.PENDING.equals(escalation.outcome())) {
-            log.warn("call {}: escalation {} was left pending by an earlier run; creating a callback",
-                    escalation.callSid(), escalation.escalationId());
-            return callback(escalation, "unconfirmed");
+            log.warn("call {}: escalation {} was left pending by an earlier run that may have transferred the call; "
+                    + "answering unconfirmed, with neither a callback nor another transfer", escalation.callSid(),
+                    escalation.escalationId());
+            return record(escalation, UNCONFIRMED).thenReturn(unconfirmedResult(escalation.escalationId()));
         }
         return Mono.just(stored(escalation));
     }
@@ -136,9 +146,11 @@ public class EscalationTool implements Tool {
                 .filter(OUT_OF_HOURS_TRANSFER::equals).isPresent()) {
             return callback(escalation, "out_of_hours");
         }
-        return update(escalation).flatMap(failure -> failure.isEmpty() ? confirmed(escalation)
-                : TwilioFailures.notSent(failure.get()) ? refused(escalation, failure.get())
-                : unconfirmed(escalation, failure.get()));
+        return escalations.sending(escalation.escalationId())
+                .then(update(escalation))
+                .flatMap(failure -> failure.isEmpty() ? confirmed(escalation)
+                        : TwilioFailures.notSent(failure.get()) ? refused(escalation, failure.get())
+                        : unconfirmed(escalation, failure.get()));
     }
 
     /**
@@ -181,8 +193,9 @@ public class EscalationTool implements Tool {
 
     /**
      * Records an outcome that is already decided, retrying a failed write; a write that still fails is logged and the
-     * row stays {@code pending} (met only by a copy that takes over an expired tool call claim, see
-     * {@link #claimedBefore}), because the answer must say what happened to the call, not what the database did.
+     * row stays {@code pending} (met only by a copy that takes over an expired tool call claim, which answers
+     * {@code unconfirmed}, see {@link #claimedBefore}), because the answer must say what happened to the call, not
+     * what the database did.
      */
     private Mono<Void> record(Escalation escalation, String outcome) {
         return escalations.outcome(escalation.escalationId(), outcome, null)
@@ -259,12 +272,13 @@ public class EscalationTool implements Tool {
                 properties.ringTimeout());
     }
 
+    /** A recorded outcome; one this version does not know is read as unconfirmed, never as a transfer. */
     private static ToolResult stored(Escalation escalation) {
         if (CALLBACK_CREATED.equals(escalation.outcome())) {
             return callbackCreated(escalation.escalationId(), escalation.callbackId(), null);
         }
-        return UNCONFIRMED.equals(escalation.outcome()) ? unconfirmedResult(escalation.escalationId())
-                : transferred(escalation.escalationId());
+        return TRANSFERRED.equals(escalation.outcome()) ? transferred(escalation.escalationId())
+                : unconfirmedResult(escalation.escalationId());
     }
 
     /** Status {@code failed} (the bridge must not take it for a transfer), with the outcome for whoever reads it. */

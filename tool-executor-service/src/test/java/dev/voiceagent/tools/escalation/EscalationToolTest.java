@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -41,7 +42,12 @@ class EscalationToolTest {
     private final List<String> twimls = new CopyOnWriteArrayList<>();
     private final List<String> recorded = new CopyOnWriteArrayList<>();
     private final List<String> callbacks = new CopyOnWriteArrayList<>();
+    /** What the escalation's row said when the call update went out. */
+    private final List<String> rowWhenSent = new CopyOnWriteArrayList<>();
+    /** The {@code escalations} table: rows by escalation id. */
+    private final Map<String, Escalation> rows = new ConcurrentHashMap<>();
     private final AtomicInteger failingWrites = new AtomicInteger();
+    private final AtomicInteger failingMarks = new AtomicInteger();
     private Mono<Void> twilioAnswer = Mono.empty();
 
     private final TwilioClient twilio = new TwilioClient(null, null, null, Duration.ofSeconds(1)) {
@@ -50,28 +56,44 @@ class EscalationToolTest {
             return Mono.defer(() -> {
                 updates.add(callSid);
                 twimls.add(twiml);
+                rows.values().stream().filter(row -> callSid.equals(row.callSid()))
+                        .forEach(row -> rowWhenSent.add(row.outcome()));
                 return twilioAnswer;
             });
         }
     };
 
+    /** Claims and outcomes as Postgres keeps them; {@code recorded} lists every outcome written, in order. */
     private final EscalationRepository escalations = new EscalationRepository(null) {
         @Override
         public Mono<Boolean> claim(Escalation e) {
-            return Mono.just(true);
+            return Mono.fromSupplier(() -> rows.putIfAbsent(e.escalationId(), withOutcome(e, "claimed")) == null);
+        }
+
+        @Override
+        public Mono<Escalation> find(String tenantId, String toolCallId) {
+            return Mono.justOrEmpty(rows.values().stream().filter(row -> row.tenantId().equals(tenantId)
+                    && row.toolCallId().equals(toolCallId)).findFirst());
         }
 
         @Override
         public Mono<Void> outcome(String escalationId, String outcome, String callbackId) {
             return Mono.defer(() -> {
-                if (failingWrites.getAndDecrement() > 0) {
+                AtomicInteger failing = "pending".equals(outcome) ? failingMarks : failingWrites;
+                if (failing.getAndDecrement() > 0) {
                     return Mono.error(new IllegalStateException("database unavailable"));
                 }
                 recorded.add(outcome);
+                rows.computeIfPresent(escalationId, (id, row) -> withOutcome(row, outcome));
                 return Mono.empty();
             });
         }
     };
+
+    private static Escalation withOutcome(Escalation e, String outcome) {
+        return new Escalation(e.tenantId(), e.toolCallId(), e.escalationId(), e.callSid(), e.callerNumber(),
+                e.target(), e.intent(), e.summary(), outcome, e.callbackId());
+    }
 
     private final CallbackTool callbackTool = new CallbackTool(null) {
         @Override
@@ -187,7 +209,7 @@ class EscalationToolTest {
         assertThat(result.status()).isEqualTo(ToolCompleted.OK);
         assertThat(result.output()).containsEntry("outcome", "callback_created").containsEntry("why", "transfer_failed");
         assertThat(callbacks).hasSize(1);
-        assertThat(recorded).containsExactly("callback_created");
+        assertThat(recorded).containsExactly("pending", "callback_created");
     }
 
     @Test
@@ -208,7 +230,7 @@ class EscalationToolTest {
 
         assertThat(result.status()).isEqualTo(ToolCompleted.OK);
         assertThat(result.output()).containsEntry("outcome", "transferred");
-        assertThat(recorded).containsExactly("transferred");
+        assertThat(recorded).containsExactly("pending", "transferred");
         assertThat(callbacks).isEmpty();
     }
 
@@ -223,13 +245,79 @@ class EscalationToolTest {
         assertThat(callbacks).isEmpty();
     }
 
+    // ---- an escalation an earlier run left without an outcome (its instance stopped)
+
+    @Test
+    void theEscalationIsMarkedPendingBeforeTheCallUpdateIsSent() {
+        escalate();
+
+        assertThat(rowWhenSent).containsExactly("pending");
+    }
+
+    @Test
+    void aTransferWhosePendingMarkCannotBeWrittenIsNeverSent() {
+        failingMarks.set(1);
+        ToolCall call = call("call_unmarked", Map.of("summary", "disputes a fee"));
+
+        StepVerifier.create(tool.execute(call)).expectError(IllegalStateException.class).verify(Duration.ofSeconds(5));
+
+        assertThat(updates).isEmpty();
+        assertThat(callbacks).isEmpty();
+    }
+
+    @Test
+    void anEscalationLeftPendingByAStoppedRunIsUnconfirmedWithNeitherACallbackNorASecondTransfer() {
+        leftByAStoppedRun("call_stopped", "pending", FALLBACK);
+
+        ToolResult result = escalate(tool, call("call_stopped", Map.of("summary", "disputes a fee")));
+
+        assertThat(result.status()).isEqualTo(ToolCompleted.FAILED);
+        assertThat(result.output()).containsEntry("outcome", "unconfirmed").doesNotContainKey("callback_id");
+        assertThat(updates).isEmpty();
+        assertThat(callbacks).isEmpty();
+        assertThat(recorded).containsExactly("unconfirmed");
+    }
+
+    @Test
+    void anEscalationLeftClaimedByARunThatStoppedBeforeTheUpdateIsCarriedOutOnce() {
+        leftByAStoppedRun("call_untouched", "claimed", FALLBACK);
+
+        ToolResult result = escalate(tool, call("call_untouched", Map.of("summary", "disputes a fee")));
+        ToolResult again = escalate(tool, call("call_untouched", Map.of("summary", "disputes a fee")));
+
+        assertThat(result.status()).isEqualTo(ToolCompleted.OK);
+        assertThat(result.output()).containsEntry("outcome", "transferred");
+        assertThat(again.output()).containsEntry("outcome", "transferred");
+        assertThat(updates).hasSize(1);
+        assertThat(rowWhenSent).containsExactly("pending");
+        assertThat(callbacks).isEmpty();
+    }
+
+    @Test
+    void anEscalationLeftClaimedWithoutATargetBecomesTheCallbackItsRunWouldHaveMade() {
+        leftByAStoppedRun("call_no_target", "claimed", null);
+
+        ToolResult result = escalate(tool(new TenantDirectory(), Clock.systemUTC()), call("call_no_target", Map.of()));
+
+        assertThat(result.output()).containsEntry("outcome", "callback_created").containsEntry("why", "no_target");
+        assertThat(updates).isEmpty();
+        assertThat(callbacks).hasSize(1);
+    }
+
+    /** The row an earlier execution of {@code toolCallId} claimed and left {@code outcome} when its instance died. */
+    private void leftByAStoppedRun(String toolCallId, String outcome, String target) {
+        String escalationId = EscalationTool.escalationId(TENANT, toolCallId);
+        rows.put(escalationId, new Escalation(TENANT, toolCallId, escalationId, CALL_SID, "+15555550100", target,
+                "billing", "disputes a fee", outcome, null));
+    }
+
     private void assertUnconfirmed(ToolResult result) {
         assertThat(result.status()).isEqualTo(ToolCompleted.FAILED);
         assertThat(result.output()).containsEntry("outcome", "unconfirmed").containsKey("escalation_id");
         assertThat(result.reason()).contains("couldn't confirm").contains("won't try it twice");
         assertThat(updates).hasSize(1);
         assertThat(callbacks).isEmpty();
-        assertThat(recorded).containsExactly("unconfirmed");
+        assertThat(recorded).containsExactly("pending", "unconfirmed");
     }
 
     private ToolResult escalate() {
@@ -237,8 +325,17 @@ class EscalationToolTest {
     }
 
     private ToolResult escalate(EscalationTool with, Map<String, ?> arguments, String intent) {
-        ToolCall call = new ToolCall(TENANT, CALL_SID, new ToolRequested("call_" + updates.size() + "_"
-                + callbacks.size(), "escalation", Map.copyOf(arguments), "v1", intent, true, "+15555550100", null, "1001"));
+        return escalate(with, new ToolCall(TENANT, CALL_SID, new ToolRequested("call_" + updates.size() + "_"
+                + callbacks.size(), "escalation", Map.copyOf(arguments), "v1", intent, true, "+15555550100", null,
+                "1001")));
+    }
+
+    private static ToolCall call(String toolCallId, Map<String, ?> arguments) {
+        return new ToolCall(TENANT, CALL_SID, new ToolRequested(toolCallId, "escalation", Map.copyOf(arguments), "v1",
+                "billing", true, "+15555550100", null, "1001"));
+    }
+
+    private static ToolResult escalate(EscalationTool with, ToolCall call) {
         ToolResult[] result = new ToolResult[1];
         StepVerifier.create(with.execute(call)).consumeNextWith(r -> result[0] = r).verifyComplete();
         return result[0];

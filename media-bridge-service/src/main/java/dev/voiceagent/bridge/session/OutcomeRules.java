@@ -29,13 +29,22 @@ final class OutcomeRules {
      */
     static Outcome decide(String failure, List<ToolSummary> tools, boolean callerSpoke, boolean agentAnswered,
                           boolean bridgeHungUp, boolean escalationBecameCallback) {
+        return decide(failure, tools, callerSpoke, agentAnswered, bridgeHungUp, escalationBecameCallback, false);
+    }
+
+    /**
+     * As above; {@code transferSeen}: a transfer the tool executor could not confirm (its escalation answered
+     * {@code unconfirmed}, status failed) that Twilio's stop showed to have taken the call.
+     */
+    static Outcome decide(String failure, List<ToolSummary> tools, boolean callerSpoke, boolean agentAnswered,
+                          boolean bridgeHungUp, boolean escalationBecameCallback, boolean transferSeen) {
         if (failure != null) {
             return Outcome.FAILED;
         }
         if (succeeded(tools, "callback") || escalationBecameCallback && succeeded(tools, "escalation")) {
             return Outcome.CALLBACK_CREATED;
         }
-        if (succeeded(tools, "escalation")) {
+        if (succeeded(tools, "escalation") || transferSeen) {
             return Outcome.TRANSFERRED;
         }
         if (bridgeHungUp) {

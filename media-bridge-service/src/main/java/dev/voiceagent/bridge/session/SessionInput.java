@@ -52,6 +52,10 @@ sealed interface SessionInput {
     record HandoverDone() implements SessionInput {
     }
 
+    /** A transfer the tool executor could not confirm had its time to stop the stream, and did not. */
+    record UnconfirmedTransferLapsed() implements SessionInput {
+    }
+
     /** The fallback clip has played to its end: an end that waited for it comes now. */
     record FallbackPlayed() implements SessionInput {
     }

@@ -25,6 +25,7 @@ import dev.voiceagent.bridge.session.SessionInput.FallbackPlayed;
 import dev.voiceagent.bridge.session.SessionInput.FromModel;
 import dev.voiceagent.bridge.session.SessionInput.FromTwilio;
 import dev.voiceagent.bridge.session.SessionInput.HandoverDone;
+import dev.voiceagent.bridge.session.SessionInput.UnconfirmedTransferLapsed;
 import dev.voiceagent.bridge.session.SessionInput.ModelClosed;
 import dev.voiceagent.bridge.session.SessionInput.ModelFailed;
 import dev.voiceagent.bridge.session.SessionInput.StartTimedOut;
@@ -143,6 +144,8 @@ public final class VoiceSession {
     static final Duration TRANSCRIPT_HOLD = Duration.ofSeconds(5);
     /** The item name of keys the agent presses, in {@link Playback}'s marks; one per sequence played. */
     private static final String KEYS_ITEM = "keys-";
+    /** An escalation's {@code outcome} when the executor sent the transfer but Twilio did not confirm it. */
+    private static final String UNCONFIRMED = "unconfirmed";
     /** How long a response asked for after the caller's speech waits for the model's own answer to that speech. */
     static final Duration VAD_ANSWER_WAIT = Duration.ofSeconds(2);
 
@@ -253,6 +256,13 @@ public final class VoiceSession {
     private boolean handingOver;
     /** An escalation the executor could not transfer and answered with a callback instead. */
     private boolean callbackInsteadOfTransfer;
+    /**
+     * The bridge's transfer the executor answered {@code unconfirmed}, while the bridge waits for Twilio's stop to
+     * tell whether it took the call; null otherwise.
+     */
+    private PendingTool unconfirmedTransfer;
+    /** An unconfirmed transfer that Twilio's stop showed to have taken the call. */
+    private boolean transferSeen;
     private boolean idleEnded;
     /** Why Twilio's side ended while a tool that can take the call was pending; null while it has not. */
     private String twilioGone;
@@ -444,6 +454,8 @@ public final class VoiceSession {
             onCallDurationReached();
         } else if (input instanceof HandoverDone) {
             endAfterFallback(new Ending("handover", null, CloseStatus.NORMAL));
+        } else if (input instanceof UnconfirmedTransferLapsed) {
+            onUnconfirmedTransferLapsed();
         } else if (input instanceof FallbackPlayed && afterFallback != null) {
             end(afterFallback);
         } else if (input instanceof StartTimedOut && phase == Phase.WAITING_FOR_START) {
@@ -483,6 +495,8 @@ public final class VoiceSession {
         if (afterFallback != null) {
             // the caller hung up during the fallback clip: the end already decided stands
             end(afterFallback);
+        } else if (unconfirmedTransfer != null) {
+            transferTookTheCall(reason);
         } else if (tools.values().stream().anyMatch(PendingTool::takesTheCall)) {
             if (twilioGone == null) {
                 twilioGone = reason;
@@ -982,7 +996,6 @@ public final class VoiceSession {
                     CloseStatus.SERVER_ERROR.withReason("hand-over failed")));
             return;
         }
-        String callId = "handover-" + call.callSid() + "-" + (++handovers);
         Map<String, Object> arguments = new LinkedHashMap<>();
         arguments.put("reason", reason);
         arguments.put("summary", handoverSummary(detail));
@@ -995,6 +1008,12 @@ public final class VoiceSession {
                 arguments.put("handoff_number", target.phoneNumber());
             }
         }
+        requestHandover(tool, arguments);
+    }
+
+    /** The hand-over's request to the tool executor, with the call's next hand-over id. */
+    private void requestHandover(String tool, Map<String, Object> arguments) {
+        String callId = "handover-" + call.callSid() + "-" + (++handovers);
         PendingTool pending = requestTool(callId, tool, arguments);
         pending.handover = true;
     }
@@ -1116,10 +1135,67 @@ public final class VoiceSession {
         } else if (ToolCompleted.OK.equals(status)) {
             // a transfer replaces the call's TwiML and Twilio stops the stream itself; the grace bounds the wait
             schedule(resilience.handoverGrace(), HandoverDone::new);
+        } else if (unconfirmed(pending.tool, reply)) {
+            awaitUnconfirmedTransfer(pending);
         } else {
-            endAfterFallback(new Ending("handover_failed", "hand-over failed (" + pending.tool + " " + status + ")",
-                    CloseStatus.SERVER_ERROR.withReason("hand-over failed")));
+            handoverFailed(pending.tool + " " + status);
         }
+    }
+
+    private void handoverFailed(String why) {
+        endAfterFallback(new Ending("handover_failed", "hand-over failed (" + why + ")",
+                CloseStatus.SERVER_ERROR.withReason("hand-over failed")));
+    }
+
+    /**
+     * The executor sent the transfer but Twilio did not confirm it (a timeout or 5xx: it may have been made), and it
+     * makes neither a callback nor a second transfer. A transfer makes Twilio stop the stream at once, so the stream
+     * tells: a stop already come, or coming within {@code unconfirmed-transfer-grace}, means the call was transferred;
+     * no stop means it was not, and the caller, still on the line, gets the callback a failed transfer would give.
+     */
+    private void awaitUnconfirmedTransfer(PendingTool transfer) {
+        tags.add("transfer_unconfirmed");
+        if (twilioGone != null) {
+            transferTookTheCall(twilioGone);
+            return;
+        }
+        line(LogLine.WARN, "the transfer could not be confirmed: waiting up to "
+                + resilience.unconfirmedTransferGrace().toMillis() + " ms for Twilio to take the call");
+        unconfirmedTransfer = transfer;
+        schedule(resilience.unconfirmedTransferGrace(), UnconfirmedTransferLapsed::new);
+    }
+
+    /** Twilio's side ended after an unconfirmed transfer was sent: the transfer took the call. */
+    private void transferTookTheCall(String how) {
+        unconfirmedTransfer = null;
+        transferSeen = true;
+        learn(Map.of("route", "transfer"));
+        line(LogLine.INFO, "Twilio's side ended (" + how + ") after the unconfirmed transfer: the call was "
+                + "transferred");
+        end("handover", null, CloseStatus.NORMAL);
+    }
+
+    /** No stop within the grace: the transfer did not happen, so the caller is called back, and told so. */
+    private void onUnconfirmedTransferLapsed() {
+        PendingTool transfer = unconfirmedTransfer;
+        if (transfer == null || phase != Phase.ACTIVE) {
+            return;
+        }
+        unconfirmedTransfer = null;
+        long graceMs = resilience.unconfirmedTransferGrace().toMillis();
+        if (!handoverCandidates().contains("callback")) {
+            handoverFailed("escalation unconfirmed, no transfer within " + graceMs + " ms, and no callback allowed");
+            return;
+        }
+        line(LogLine.WARN, "Twilio did not take the call within " + graceMs + " ms: the transfer did not happen, "
+                + "a callback is requested instead");
+        Map<String, Object> arguments = new LinkedHashMap<>();
+        arguments.put("reason", transfer.arguments.get("reason"));
+        String summary = "The transfer could not be confirmed and the caller stayed on the line. "
+                + transfer.arguments.getOrDefault("summary", "");
+        arguments.put("summary", summary.length() > 1000 ? summary.substring(0, 1000) : summary.trim());
+        arguments.put("priority", "high");
+        requestHandover("callback", arguments);
     }
 
     // ---- tools ---------------------------------------------------------------------------------------------
@@ -1449,6 +1525,15 @@ public final class VoiceSession {
         }
     }
 
+    /**
+     * An escalation the executor sent but could not confirm ({@code outcome: unconfirmed}, status failed: the tool
+     * executor's {@code EscalationTool.UNCONFIRMED}): Twilio may or may not have transferred the call.
+     */
+    private static boolean unconfirmed(String tool, ToolCompleted reply) {
+        return "escalation".equals(tool) && ToolCompleted.FAILED.equals(reply.status()) && reply.output() != null
+                && UNCONFIRMED.equals(reply.output().get("outcome"));
+    }
+
     /** An escalation the executor answered with a callback: nobody could take the transfer. */
     private static boolean becameCallback(String tool, ToolCompleted reply) {
         return "escalation".equals(tool) && reply.output() != null
@@ -1579,7 +1664,7 @@ public final class VoiceSession {
     private SessionOutcome outcome(long startMs, long endedMs) {
         List<ToolSummary> summaries = List.copyOf(toolSummaries);
         var outcome = OutcomeRules.decide(failure, summaries, callerSpoke, agentAnswered,
-                idleEnded || endedAfterGoodbye, callbackInsteadOfTransfer);
+                idleEnded || endedAfterGoodbye, callbackInsteadOfTransfer, transferSeen);
         String summary = failure != null ? failure
                 : String.format(Locale.ROOT, "%d caller turns, %d agent turns, %d interruptions, %d tool calls%s%s",
                         callerTurns, agentTurns, interruptions, summaries.size(),

@@ -86,7 +86,9 @@ public record BridgeProperties(
      * that ends as a callback plays {@code callbackPrompt} (or the tenant's from {@code tenantCallbackPrompts}) before
      * the bridge hangs up. Sessions are
      * renewed the same way {@code renewBefore} the model's {@code modelSessionLimit}. After
-     * {@code maxFailedAuthentications} failed caller authentications the agent stops and hands over.
+     * {@code maxFailedAuthentications} failed caller authentications the agent stops and hands over. A transfer the
+     * tool executor could not confirm waits {@code unconfirmedTransferGrace} for Twilio's stop (a transfer stops the
+     * stream at once); without one the caller is still here, and gets a callback.
      */
     public record Resilience(@DefaultValue("15s") Duration stallTimeout,
                              @DefaultValue("1") int reconnectAttempts,
@@ -98,7 +100,8 @@ public record BridgeProperties(
                              @DefaultValue("1s") Duration watchdogInterval,
                              Map<String, String> tenantFallbackPrompts,
                              @DefaultValue(DEFAULT_CALLBACK_PROMPT) String callbackPrompt,
-                             Map<String, String> tenantCallbackPrompts) {
+                             Map<String, String> tenantCallbackPrompts,
+                             @DefaultValue("5s") Duration unconfirmedTransferGrace) {
 
         /** The bundled spoken clip ({@code docs/tools/fallback-clip.sh} made it). */
         public static final String DEFAULT_FALLBACK_PROMPT = "audio/fallback-speech.ulaw";
@@ -113,7 +116,7 @@ public record BridgeProperties(
         public static Resilience defaults() {
             return new Resilience(Duration.ofSeconds(15), 1, Duration.ofMinutes(60), Duration.ofMinutes(2),
                     DEFAULT_FALLBACK_PROMPT, Duration.ofSeconds(10), 3, Duration.ofSeconds(1), Map.of(),
-                    DEFAULT_CALLBACK_PROMPT, Map.of());
+                    DEFAULT_CALLBACK_PROMPT, Map.of(), Duration.ofSeconds(5));
         }
     }
 

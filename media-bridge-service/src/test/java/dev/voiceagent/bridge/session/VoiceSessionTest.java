@@ -759,7 +759,7 @@ class VoiceSessionTest {
         var resilience = new BridgeProperties.Resilience(base.stallTimeout(), base.reconnectAttempts(),
                 base.modelSessionLimit(), base.renewBefore(), base.fallbackPrompt(), base.handoverGrace(),
                 base.maxFailedAuthentications(), base.watchdogInterval(), Map.of("demo", "audio/test-fallback.ulaw"),
-                base.callbackPrompt(), Map.of("demo", "audio/test-callback.ulaw"));
+                base.callbackPrompt(), Map.of("demo", "audio/test-callback.ulaw"), base.unconfirmedTransferGrace());
         session = newSession("Hello, thanks for calling.", bridge().with(BridgeProperties.Prewarm.defaults(),
                 resilience, BridgeProperties.Idle.defaults()));
         started()
@@ -787,7 +787,7 @@ class VoiceSessionTest {
         var resilience = new BridgeProperties.Resilience(base.stallTimeout(), base.reconnectAttempts(),
                 base.modelSessionLimit(), base.renewBefore(), base.fallbackPrompt(), base.handoverGrace(),
                 base.maxFailedAuthentications(), base.watchdogInterval(), Map.of("demo", "audio/nothing-here.ulaw"),
-                base.callbackPrompt(), Map.of());
+                base.callbackPrompt(), Map.of(), base.unconfirmedTransferGrace());
         assertThatThrownBy(() -> FallbackPrompts.load(resilience)).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("audio/nothing-here.ulaw");
     }
@@ -1837,6 +1837,127 @@ class VoiceSessionTest {
         assertThat(outcome().escalationReason()).isEqualTo("model_unavailable");
         assertThat(session.view().state()).containsEntry("route", "callback");
         assertThat(lines()).contains("info: no one could take the transfer: a callback was created instead");
+    }
+
+    // ---- a transfer the tool executor sent but could not confirm: Twilio's stop tells whether it happened
+
+    @Test
+    void anUnconfirmedTransferThatTwilioThenStopsTheStreamForIsATransfer() {
+        session = contractSession(null, List.of("lookup", "escalation", "callback"), "+15555550199");
+        started()
+                .then(() -> model.fail(new IllegalStateException("401")))
+                .then(() -> model.fail(new IllegalStateException("401")))
+                .then(this::handOverUnconfirmed)
+                .then(() -> clock.advanceTimeBy(Duration.ofMillis(4999)))
+                .then(() -> assertThat(publishedOf(SessionOutcome.class)).as("waits for Twilio's stop").isEmpty())
+                .then(() -> twilioSays(new Stop(STREAM, "AC1", CALL)))
+                .then(this::socketClosed)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(publishedOf(ToolRequested.class)).as("no callback for a caller who was transferred")
+                .singleElement().satisfies(handover -> assertThat(handover.tool()).isEqualTo("escalation"));
+        SessionOutcome outcome = outcome();
+        assertThat(outcome.outcome()).isEqualTo(Outcome.TRANSFERRED);
+        assertThat(outcome.escalationReason()).isEqualTo("model_unavailable");
+        assertThat(publishedOf(SessionEnded.class)).extracting(SessionEnded::reason).containsExactly("handover");
+        assertThat(session.view().state()).containsEntry("route", "transfer");
+        assertThat(lines()).contains("warn: the transfer could not be confirmed: waiting up to 5000 ms for Twilio "
+                + "to take the call", "info: Twilio's side ended (stop) after the unconfirmed transfer: the call was "
+                + "transferred");
+    }
+
+    @Test
+    void anUnconfirmedTransferAnsweredAfterTwilioStoppedTheStreamIsATransfer() {
+        session = contractSession(null, List.of("lookup", "escalation", "callback"), "+15555550199");
+        started()
+                .then(() -> model.fail(new IllegalStateException("401")))
+                .then(() -> model.fail(new IllegalStateException("401")))
+                // the transfer was made: Twilio stops the stream while the executor still waits for its answer
+                .then(this::hangUp)
+                .then(() -> assertThat(publishedOf(SessionOutcome.class)).isEmpty())
+                .then(this::handOverUnconfirmed)
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(10)))
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(publishedOf(ToolRequested.class)).hasSize(1);
+        assertThat(outcome().outcome()).isEqualTo(Outcome.TRANSFERRED);
+    }
+
+    @Test
+    void anUnconfirmedTransferWithoutTwilioStoppingTheStreamBecomesACallbackAndTheCallerIsToldSo() {
+        session = contractSession(null, List.of("lookup", "escalation", "callback"), "+15555550199");
+        FallbackPrompt clip = FallbackPrompt.load(BridgeProperties.Resilience.DEFAULT_FALLBACK_PROMPT);
+        FallbackPrompt callback = FallbackPrompt.load(BridgeProperties.Resilience.DEFAULT_CALLBACK_PROMPT);
+        started()
+                .then(() -> model.fail(new IllegalStateException("401")))
+                .then(() -> model.fail(new IllegalStateException("401")))
+                .then(this::handOverUnconfirmed)
+                .then(() -> clock.advanceTimeBy(Duration.ofMillis(4999)))
+                .then(() -> assertThat(publishedOf(ToolRequested.class)).as("Twilio still has time to stop")
+                        .hasSize(1))
+                .then(() -> clock.advanceTimeBy(Duration.ofMillis(1)))
+                .then(() -> {
+                    List<ToolRequested> requested = publishedOf(ToolRequested.class);
+                    assertThat(requested).hasSize(2);
+                    ToolRequested callbackRequest = requested.get(1);
+                    assertThat(callbackRequest.tool()).isEqualTo("callback");
+                    assertThat(callbackRequest.toolCallId()).as("a hand-over of its own, not the transfer again")
+                            .isEqualTo("handover-" + CALL + "-2");
+                    assertThat(callbackRequest.arguments()).containsEntry("reason", "model_unavailable")
+                            .containsEntry("priority", "high");
+                    assertThat((String) callbackRequest.arguments().get("summary"))
+                            .startsWith("The transfer could not be confirmed and the caller stayed on the line.");
+                    assertThat(pending.complete(new ToolCompleted(callbackRequest.toolCallId(), "callback",
+                            ToolCompleted.OK, Map.of("callback_id", "cb-11", "status", "queued"), null, 5))).isTrue();
+                })
+                .then(() -> clock.advanceTimeBy(Duration.ofMillis(clip.durationMs() + callback.durationMs()
+                        - 5000 - 20)))
+                .then(() -> assertThat(publishedOf(SessionOutcome.class)).as("the callback clip still plays").isEmpty())
+                .then(() -> clock.advanceTimeBy(Duration.ofMillis(20)))
+                .then(() -> assertThat(publishedOf(SessionOutcome.class)).as("then the bridge hangs up").hasSize(1))
+                .then(this::socketClosed)
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        List<String> both = new ArrayList<>(clip.frames());
+        both.addAll(callback.frames());
+        assertThat(mediaPayloads()).as("the apology, then the caller is told of the callback")
+                .containsExactlyElementsOf(both);
+        SessionOutcome outcome = outcome();
+        assertThat(outcome.outcome()).isEqualTo(Outcome.CALLBACK_CREATED);
+        assertThat(outcome.escalationReason()).isEqualTo("model_unavailable");
+        assertThat(session.view().state()).containsEntry("route", "callback");
+        assertThat(lines()).contains("warn: Twilio did not take the call within 5000 ms: the transfer did not happen, "
+                + "a callback is requested instead");
+    }
+
+    @Test
+    void anUnconfirmedTransferWithoutTwilioStoppingTheStreamFailsWhenTheAgentMayNotArrangeACallback() {
+        session = contractSession(null, List.of("lookup", "escalation"), "+15555550199");
+        started()
+                .then(() -> model.fail(new IllegalStateException("401")))
+                .then(() -> model.fail(new IllegalStateException("401")))
+                .then(this::handOverUnconfirmed)
+                .then(() -> clock.advanceTimeBy(Duration.ofSeconds(10)))
+                .then(this::socketClosed)
+                .assertNext(status -> assertThat(status.getCode()).isEqualTo(1011))
+                .verifyComplete();
+
+        assertThat(publishedOf(ToolRequested.class)).as("a callback the executor would deny is not asked for")
+                .hasSize(1);
+        assertThat(outcome().outcome()).isEqualTo(Outcome.FAILED);
+        assertThat(outcome().summary()).contains("hand-over failed (escalation unconfirmed, no transfer within 5000 ms");
+    }
+
+    /** The tool executor's answer to the bridge's transfer: sent, but not confirmed by Twilio. */
+    private void handOverUnconfirmed() {
+        ToolRequested handover = publishedOf(ToolRequested.class).get(0);
+        assertThat(handover.tool()).isEqualTo("escalation");
+        assertThat(pending.complete(new ToolCompleted(handover.toolCallId(), "escalation", ToolCompleted.FAILED,
+                Map.of("outcome", "unconfirmed", "escalation_id", "esc_1"), "I couldn't confirm that the transfer "
+                + "went through, and I won't try it twice in case it did.", 1600))).isTrue();
     }
 
     @Test

@@ -65,7 +65,7 @@ final class ContractGuard {
     private int authenticationFailures;
     /** Whether the agent's last report of {@code caller_identity} said {@code failed}. */
     private boolean identityFailed;
-    /** Whether a wrong PIN was counted since the agent's last report (which then reports the same failure). */
+    /** Whether a wrong PIN was counted that the agent has not reported as {@code failed} yet (the same failure). */
     private boolean pinFailureUnreported;
     private int policyViolations;
 
@@ -149,7 +149,7 @@ final class ContractGuard {
         if (authenticationFailed && !pinFailureUnreported) {
             authenticationFailures++;
         }
-        if (report.containsKey("caller_identity")) {
+        if (authenticationFailed) {
             pinFailureUnreported = false;
         }
         if (authenticationFailed && authenticationFailures >= maxAuthenticationFailures) {

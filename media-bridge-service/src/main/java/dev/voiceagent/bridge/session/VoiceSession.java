@@ -138,10 +138,10 @@ public final class VoiceSession {
     /** How long the goodbye of a call the bridge ends may take before the bridge hangs up regardless. */
     private static final Duration CLOSING_LIMIT = Duration.ofSeconds(15);
     /**
-     * How long a caller's transcript turn may wait for the agent's response to it (normally a second or two) before
-     * it is published as it is; only a PIN used by then is masked.
+     * How long a transcript turn may wait for the end of the agent's turn (normally a second or two, with tools up to
+     * the tool timeout) before it is published as it is; only a PIN used by then is masked.
      */
-    static final Duration TRANSCRIPT_HOLD = Duration.ofSeconds(5);
+    static final Duration TRANSCRIPT_HOLD = Duration.ofSeconds(10);
     /** The item name of keys the agent presses, in {@link Playback}'s marks; one per sequence played. */
     private static final String KEYS_ITEM = "keys-";
     /** An escalation's {@code outcome} when the executor sent the transfer but Twilio did not confirm it. */
@@ -186,11 +186,15 @@ public final class VoiceSession {
     /** The PINs this call's lookups carried: masked in the transcript before it leaves the bridge. */
     private final TranscriptRedaction redaction = new TranscriptRedaction();
     /**
-     * Transcript turns not published yet, in order: a caller's words wait for the agent's response to them (which
-     * carries the {@code lookup} with a PIN they said), at most {@link #TRANSCRIPT_HOLD}, and later turns wait behind.
+     * Transcript turns not published yet, in order: every turn waits for the end of the agent's turn it belongs to or
+     * that answers it, that is for a response without function calls (the agent's turn carries the {@code lookup}
+     * with a PIN said in it, possibly after other tools, and its function calls come in after the agent's words, and
+     * before or after the caller's transcription), at most {@link #TRANSCRIPT_HOLD}.
      */
     private final List<TranscriptTurn> heldTurns = new ArrayList<>();
     private long heldSinceMs;
+    /** Whether the response in progress called a function: the agent's turn goes on after it. */
+    private boolean functionCallsInResponse;
     private final Set<String> tags = new TreeSet<>();
     private final Set<String> truncatedItems = new HashSet<>();
     /**
@@ -686,8 +690,12 @@ public final class VoiceSession {
             return;
         }
         responseActive = false;
-        // the response to the caller's words is over, and with it any lookup their PIN went to
-        releaseTurns();
+        if (!functionCallsInResponse) {
+            // the agent's turn is over (a response that called functions is followed by one with their outputs),
+            // and with it any lookup a PIN said in it went to
+            releaseTurns();
+        }
+        functionCallsInResponse = false;
         if (done.completed()) {
             // a model session that answered is working: a later, unrelated loss gets its own reconnect
             reconnects = 0;
@@ -778,14 +786,10 @@ public final class VoiceSession {
             }
         }
         TranscriptTurn turn = new TranscriptTurn(role, text, itemId, turnIndex++, now() - startedAtMs);
-        if (TranscriptTurn.CALLER.equals(role) || !heldTurns.isEmpty()) {
-            if (heldTurns.isEmpty()) {
-                heldSinceMs = now();
-            }
-            heldTurns.add(turn);
-        } else {
-            publishTurn(turn);
+        if (heldTurns.isEmpty()) {
+            heldSinceMs = now();
         }
+        heldTurns.add(turn);
     }
 
     /** Publishes and keeps the turns held so far, with the PINs known by now masked. */
@@ -1105,7 +1109,7 @@ public final class VoiceSession {
         for (VoiceSessionRecord.Turn turn : transcript.subList(from, transcript.size())) {
             summary.append(turn.role()).append(": ").append(turn.text()).append(' ');
         }
-        String text = summary.toString().trim();
+        String text = redaction.apply(summary.toString().trim());
         return text.length() > 1000 ? text.substring(0, 1000) : text;
     }
 
@@ -1203,15 +1207,18 @@ public final class VoiceSession {
     private void onFunctionCall(FunctionCallArgumentsDone functionCall) {
         String callId = functionCall.callId();
         String name = functionCall.name();
+        functionCallsInResponse = true;
+        Map<String, Object> parsed = parseArguments(functionCall.arguments());
+        if (parsed != null) {
+            // said on the call whether or not the tool runs
+            redaction.add(parsed.get(AgentState.PIN));
+        }
         if (closingEnd != null) {
             // the bridge is ending the call: nothing more is started, the goodbye is all that is left
             return;
         }
-        Map<String, Object> arguments = parseArguments(functionCall.arguments());
-        if (arguments != null) {
-            // said on the call whether or not the tool runs
-            redaction.add(arguments.get(AgentState.PIN));
-        }
+        // a PIN the model also wrote into a summary, a reason or a text goes nowhere from here
+        Map<String, Object> arguments = parsed == null ? null : redaction.inFreeText(parsed);
         if (ToolCatalog.UPDATE_SESSION.equals(name)) {
             updateSession(callId, arguments);
             return;
@@ -1399,7 +1406,7 @@ public final class VoiceSession {
         Map<String, Object> next = new LinkedHashMap<>(state);
         for (Map.Entry<String, ?> field : fields.entrySet()) {
             if (ToolCatalog.SESSION_FIELDS.contains(field.getKey()) && field.getValue() != null) {
-                next.put(field.getKey(), String.valueOf(field.getValue()));
+                next.put(field.getKey(), redaction.apply(String.valueOf(field.getValue())));
             }
         }
         if (!next.equals(state)) {
@@ -1449,6 +1456,12 @@ public final class VoiceSession {
             escalationReason = String.valueOf(pending.arguments.getOrDefault("reason", "escalated"));
         }
         if (twilioGone != null) {
+            if (unconfirmed(pending.tool, reply)) {
+                // the model's transfer could not be confirmed, but Twilio stopped the stream: it took the call
+                escalationReason = String.valueOf(pending.arguments.getOrDefault("reason", "escalated"));
+                transferSeen = true;
+                learn(Map.of("route", "transfer"));
+            }
             endOnceTransferAnswered();
             return;
         }

@@ -88,6 +88,14 @@ class ContractGuardTest {
     }
 
     @Test
+    void aWrongPinTheAgentCallsUnverifiedBeforeFailedIsStillOneAttempt() {
+        ContractGuard strict = guard(new HandoffLimits(null, 2, null, null, null));
+        assertThat(strict.onFailedVerification()).isEqualTo(new Proceed(null));
+        assertThat(strict.onReport(Map.of("caller_identity", "unverified"))).isEqualTo(new Proceed(null));
+        assertThat(strict.onReport(Map.of("caller_identity", "failed"))).isEqualTo(new Proceed(null));
+    }
+
+    @Test
     void policyViolationsAreRemindedOfUntilTheContractsLimit() {
         ContractGuard guard = guard(new HandoffLimits(2, null, null, null, null));
         assertThat(guard.onReport(Map.of("policy_violation", "asked for another customer's address")))

@@ -1027,13 +1027,17 @@ class VoiceSessionTest {
                 .then(() -> model.emit(new FunctionCallArgumentsDone("r1", "item_f1", "call_1", "lookup",
                         "{\"account_number\":\"4417\",\"pin\":\"2468\"}")))
                 .then(() -> model.emit(new ResponseDone("r1", "completed")))
-                .then(() -> assertThat(publishedOf(TranscriptTurn.class)).extracting(TranscriptTurn::text)
-                        .containsExactly("Account 4417, my PIN is [pin]"))
+                .then(() -> assertThat(publishedOf(TranscriptTurn.class)).as("the agent's turn goes on after the tool")
+                        .isEmpty())
                 .then(() -> pending.complete(new ToolCompleted("call_1", "lookup", ToolCompleted.OK,
                         Map.of("found", true, "account_number", "4417", "status", "active", "verified", true), null,
                         3)))
-                // the agent repeats it, and the caller says it again
+                // the agent repeats it in its answer, which ends its turn
                 .then(() -> model.emit(new OutputAudioTranscriptDone("r2", "item_a1", "Thanks, 2468 is right.")))
+                .then(() -> model.emit(new ResponseDone("r2", "completed")))
+                .then(() -> assertThat(publishedOf(TranscriptTurn.class)).extracting(TranscriptTurn::text)
+                        .containsExactly("Account 4417, my PIN is [pin]", "Thanks, [pin] is right."))
+                // the caller says it again, and no response follows
                 .then(() -> model.emit(new InputTranscriptionCompleted("item_c2", "Yes, 2 4 6 8.")))
                 .then(() -> clock.advanceTimeBy(VoiceSession.TRANSCRIPT_HOLD.plusSeconds(1)))
                 .then(() -> assertThat(publishedOf(TranscriptTurn.class)).as("a turn no response follows is not held "
@@ -1047,6 +1051,40 @@ class VoiceSessionTest {
         assertThat(publishedOf(TranscriptTurn.class)).extracting(TranscriptTurn::turnIndex).containsExactly(0, 1, 2);
         assertThat(records).last().satisfies(record -> assertThat(record.transcript())
                 .extracting(VoiceSessionRecord.Turn::text).containsExactlyElementsOf(masked));
+    }
+
+    @Test
+    void aPinTheAgentSaysBeforeItsLookupOrWritesForPeopleIsMaskedToo() {
+        session = contractSession(null, List.of("lookup", "escalation"), null);
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                // the agent repeats the PIN before it calls the lookup, and before the caller's words are transcribed
+                .then(() -> model.emit(new OutputAudioTranscriptDone("r1", "item_a1", "Let me check 2-4-6-8.")))
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r1", "item_f1", "call_1", "lookup",
+                        "{\"account_number\":\"4417\",\"pin\":\"2468\"}")))
+                .then(() -> model.emit(new ResponseDone("r1", "completed")))
+                .then(() -> pending.complete(new ToolCompleted("call_1", "lookup", ToolCompleted.OK,
+                        Map.of("found", true, "account_number", "4417", "status", "active", "verified", true), null,
+                        3)))
+                .then(() -> agentReports("call_u", "{\"current_task\":\"verified PIN 2468\"}"))
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r2", "item_f2", "call_2", "escalation",
+                        "{\"reason\":\"dispute\",\"summary\":\"Verified with PIN 2468, disputes a fee\"}")))
+                .then(this::hangUp)
+                .then(() -> pending.complete(new ToolCompleted("call_2", "escalation", ToolCompleted.OK,
+                        Map.of("outcome", "transferred"), null, 40)))
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(publishedOf(TranscriptTurn.class)).extracting(TranscriptTurn::text)
+                .containsExactly("Let me check [pin].");
+        assertThat(publishedOf(ToolRequested.class)).extracting(ToolRequested::tool)
+                .containsExactly("lookup", "escalation");
+        ToolRequested escalation = publishedOf(ToolRequested.class).get(1);
+        assertThat(escalation.arguments()).containsEntry("summary", "Verified with PIN [pin], disputes a fee");
+        assertThat(publishedOf(SessionStateChanged.class)).extracting(SessionStateChanged::state)
+                .noneMatch(state -> state.toString().contains("2468"));
+        assertThat(records).last().satisfies(record -> assertThat(record.functionCalls().toString())
+                .doesNotContain("2468"));
     }
 
     @Test
@@ -2009,6 +2047,23 @@ class VoiceSessionTest {
         assertThat(publishedOf(SessionEnded.class)).extracting(SessionEnded::reason).containsExactly("stop");
         assertThat(model.receivedOf(FunctionCallOutput.class)).as("nobody is left to hear the agent").isEmpty();
         assertThat(model.closedByBridge).isTrue();
+    }
+
+    @Test
+    void anEscalationTheModelCalledThatTheExecutorCouldNotConfirmIsATransferWhenTwilioStoppedTheStream() {
+        session = contractSession(null, List.of("lookup", "escalation"), null);
+        started()
+                .then(() -> model.emit(new ResponseDone("r0", "completed")))
+                .then(() -> model.emit(new FunctionCallArgumentsDone("r1", "item_f", "call_e", "escalation",
+                        "{\"reason\":\"caller asked for a person\"}")))
+                .then(this::hangUp)
+                .then(() -> assertThat(pending.complete(new ToolCompleted("call_e", "escalation", ToolCompleted.FAILED,
+                        Map.of("outcome", "unconfirmed", "escalation_id", "esc-9"), "not confirmed", 1900))).isTrue())
+                .expectNext(CloseStatus.NORMAL)
+                .verifyComplete();
+
+        assertThat(outcome().outcome()).isEqualTo(Outcome.TRANSFERRED);
+        assertThat(outcome().escalationReason()).isEqualTo("caller asked for a person");
     }
 
     @Test

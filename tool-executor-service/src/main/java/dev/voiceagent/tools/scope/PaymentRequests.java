@@ -1,6 +1,7 @@
 package dev.voiceagent.tools.scope;
 
 import dev.voiceagent.contracts.ToolName;
+import dev.voiceagent.support.secrets.ArgumentSealer;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -35,7 +36,8 @@ public final class PaymentRequests {
         if (mentionsPayment(intent)) {
             return true;
         }
-        return arguments != null && arguments.entrySet().stream()
+        // a sealed value (a PIN) is random text: it may spell "pay" or "card" by chance
+        return arguments != null && arguments.entrySet().stream().filter(e -> !ArgumentSealer.isSealed(e.getValue()))
                 .anyMatch(e -> mentionsPayment(e.getKey()) || mentionsPayment(text(e.getValue()))
                         || looksLikeCardNumber(text(e.getValue())));
     }

@@ -16,6 +16,12 @@ class PaymentRequestsTest {
     }
 
     @Test
+    void aSealedPinIsNoPaymentWhateverItsLettersSpell() {
+        assertThat(PaymentRequests.isPaymentRequest(ToolName.LOOKUP, null,
+                Map.of("account_number", "1001", "pin", "sealed:v1:0a1b2c3d:Ab-pay-Cd_card"))).isFalse();
+    }
+
+    @Test
     void refusesCardNumbersEvenWithoutTheWord() {
         assertThat(PaymentRequests.isPaymentRequest(ToolName.LOOKUP, null,
                 Map.of("account_number", "4111-1111-1111-1111"))).isTrue();

@@ -59,10 +59,12 @@ public final class ArgumentSealer {
             try {
                 key = Base64.getDecoder().decode(encoded.trim());
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("voice.tool-secrets.keys: a key is not base64");
+                throw new IllegalArgumentException("voice.tool-secrets.keys: a key is not base64 (make one with "
+                        + "`openssl rand -base64 32`)");
             }
             if (key.length != 32) {
-                throw new IllegalArgumentException("voice.tool-secrets.keys: a key must be 32 bytes, not " + key.length);
+                throw new IllegalArgumentException("voice.tool-secrets.keys: a key must be 32 bytes, not " + key.length
+                        + " (make one with `openssl rand -base64 32`)");
             }
             keys.putIfAbsent(keyId(key), new SecretKeySpec(key, "AES"));
         }

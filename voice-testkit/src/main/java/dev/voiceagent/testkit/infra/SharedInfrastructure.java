@@ -40,7 +40,6 @@ public final class SharedInfrastructure {
         return kafkaBootstrap;
     }
 
-    /** A new, empty database on the shared server; each test class gets its own. */
     /**
      * The {@code voice.tool-secrets.keys} every service this JVM runs shares (random per JVM, as each deployment has its
      * own), so that a PIN the bridge seals opens in the executor.
@@ -48,6 +47,8 @@ public final class SharedInfrastructure {
     public static String toolSecretsKey() {
         return TOOL_SECRETS_KEY;
     }
+
+    /** A new, empty database on the shared server; each test class gets its own. */
 
     public static DatabaseCoordinates freshDatabase(String hint) {
         DatabaseCoordinates admin = postgres();
@@ -93,15 +94,16 @@ public final class SharedInfrastructure {
         }
     }
 
-    /**
-     * Starts a KRaft broker in this JVM: on a free port, Spring Kafka's embedded broker; on a given port (the
-     * local stack's 9092, which that broker cannot bind), a single-node {@link KraftBroker}.
-     */
     private static String randomKey() {
         byte[] key = new byte[32];
         new java.security.SecureRandom().nextBytes(key);
         return java.util.Base64.getEncoder().encodeToString(key);
     }
+
+    /**
+     * Starts a KRaft broker in this JVM: on a free port, Spring Kafka's embedded broker; on a given port (the
+     * local stack's 9092, which that broker cannot bind), a single-node {@link KraftBroker}.
+     */
 
     public static RunningKafka startEmbeddedKafka(int port) {
         if (port > 0) {

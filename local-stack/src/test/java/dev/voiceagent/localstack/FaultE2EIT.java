@@ -66,8 +66,9 @@ class FaultE2EIT {
                 "voice.bridge.resilience.handover-grace", "2s",
                 "voice.twilio.timeout", "2s",
                 // every service gets these: the tool executor's Twilio requests (3 attempts of 2 s and their
-                // back-offs, 6.45 s) must fit in its tool timeout, and that with 2 s to spare in the bridge's wait
-                "voice.tools.timeout", "7s",
+                // back-offs, 6.45 s) must fit in its Twilio tools' timeout, and that with 2 s to spare in the bridge's
+                // wait
+                "voice.tools.twilio-timeout", "7s",
                 "voice.tools.bridge-tool-timeout", "10s",
                 "voice.bridge.tool-timeout", "10s",
                 "voice.twilio.breaker-open-for", "3s"));

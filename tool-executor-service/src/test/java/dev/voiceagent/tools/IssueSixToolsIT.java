@@ -64,7 +64,7 @@ import reactor.test.StepVerifier;
 
 /** sms, scheduling, escalation, evaluation, the lookup connector and refusals against Postgres, Kafka and the Twilio simulator. */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.DEFINED_PORT,
-        properties = {"voice.admin-key=it-admin-key", "voice.tools.timeout=13s", "voice.twilio.timeout=4s",
+        properties = {"voice.admin-key=it-admin-key", "voice.tools.timeout=10s", "voice.tools.twilio-timeout=13s", "voice.twilio.timeout=4s",
                 "voice.tools.bridge-tool-timeout=20s"})
 @AutoConfigureWebTestClient
 @VoiceInfrastructure

@@ -54,7 +54,7 @@ import reactor.test.StepVerifier;
  * the Twilio simulator. A transfer is held up by a slow Twilio so that the copies overlap.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.DEFINED_PORT,
-        properties = {"voice.tools.timeout=13s", "voice.twilio.timeout=4s",
+        properties = {"voice.tools.timeout=10s", "voice.tools.twilio-timeout=13s", "voice.twilio.timeout=4s",
                 "voice.tools.bridge-tool-timeout=20s"})
 @VoiceInfrastructure
 class RepeatedAndLateRequestsIT {
@@ -277,6 +277,28 @@ class RepeatedAndLateRequestsIT {
         Counter expired = meters.find("voice.tools.expired").tag("tool", "sms").counter();
         assertThat(expired).isNotNull();
         assertThat(expired.count()).isPositive();
+    }
+
+    @Test
+    void underTheShippedSettingsARequestThreeSecondsOldIsTooLateForATextButNotForACallback() {
+        // a text may take 5 s at Twilio: begun at 3 s it could answer after the bridge's 8 s; a callback (2 s) cannot
+        ToolCallProcessor shipped = new ToolCallProcessor(tools, directory, results, publisher,
+                ToolExecutorPropertiesTest.shipped(), meters);
+        String textId = "call_" + UUID.randomUUID();
+        String body = "three seconds late " + textId;
+        String callbackId = "call_" + UUID.randomUUID();
+        Instant threeSecondsAgo = Instant.now().minusSeconds(3);
+        ToolCall text = new ToolCall(TENANT, callSid(), new ToolRequested(textId, "sms", Map.of("body", body),
+                VERSION, "support", uniqueNumber(), REPLY_TOPIC), BRIDGE, threeSecondsAgo);
+        ToolCall callback = new ToolCall(TENANT, callSid(), new ToolRequested(callbackId, "callback",
+                Map.of("reason", "wants a call back"), VERSION, "support", uniqueNumber(), REPLY_TOPIC), BRIDGE,
+                threeSecondsAgo);
+
+        StepVerifier.create(shipped.process(text).then(shipped.process(callback))).expectComplete().verify(WAIT);
+
+        assertThat(stored(TENANT, textId).status()).isEqualTo(ToolCompleted.TIMEOUT);
+        assertThat(SIM.messages().stream().filter(m -> m.body().equals(body))).isEmpty();
+        assertThat(stored(TENANT, callbackId).status()).isEqualTo(ToolCompleted.OK);
     }
 
     @Test

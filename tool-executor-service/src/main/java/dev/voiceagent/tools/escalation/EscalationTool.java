@@ -94,6 +94,11 @@ public class EscalationTool implements Tool {
     }
 
     @Override
+    public boolean callsTwilio() {
+        return true;
+    }
+
+    @Override
     public Mono<ToolResult> execute(ToolCall call) {
         Optional<TenantConfigPublished> tenant = tenants.byId(call.tenantId());
         String versionId = call.request().agentVersionId();

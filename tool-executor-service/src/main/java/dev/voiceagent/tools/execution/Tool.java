@@ -13,4 +13,12 @@ public interface Tool {
 
     /** Runs the tool; the caller applies the timeout. Errors become a failed result. */
     Mono<ToolResult> execute(ToolCall call);
+
+    /**
+     * Whether the tool calls Twilio: it then runs under {@code voice.tools.twilio-timeout}, which covers a Twilio
+     * request with its retries, instead of {@code voice.tools.timeout}.
+     */
+    default boolean callsTwilio() {
+        return false;
+    }
 }

@@ -48,10 +48,7 @@ public class ToolCallProcessor {
     private final TenantDirectory tenants;
     private final ToolCallRepository repository;
     private final ToolResultPublisher publisher;
-    private final Duration timeout;
-    private final Duration maxRequestAge;
-    private final Duration claimLease;
-    private final int claimPolls;
+    private final ToolExecutorProperties properties;
     private final MeterRegistry meters;
 
     public ToolCallProcessor(List<Tool> tools, TenantDirectory tenants, ToolCallRepository repository,
@@ -60,10 +57,7 @@ public class ToolCallProcessor {
         this.tenants = tenants;
         this.repository = repository;
         this.publisher = publisher;
-        this.timeout = properties.timeout();
-        this.maxRequestAge = properties.maxRequestAge();
-        this.claimLease = timeout.plus(CLAIM_MARGIN);
-        this.claimPolls = (int) (claimLease.toMillis() / CLAIM_POLL_INTERVAL.toMillis()) + 1;
+        this.properties = properties;
         this.meters = meters;
     }
 
@@ -86,7 +80,7 @@ public class ToolCallProcessor {
 
     private Mono<StoredToolCall> claimed(ToolCall call, int rounds) {
         String eventId = UUID.randomUUID().toString();
-        return repository.claim(call, eventId, claimLease)
+        return repository.claim(call, eventId, claimLease(call))
                 .flatMap(claimed -> claimed ? executeAndStore(call, eventId) : claimHolders(call, rounds));
     }
 
@@ -97,7 +91,8 @@ public class ToolCallProcessor {
      */
     private Mono<StoredToolCall> claimHolders(ToolCall call, int rounds) {
         log.info("tool call {} is being run elsewhere; waiting for its result", call.request().toolCallId());
-        return Flux.range(0, claimPolls)
+        int polls = (int) (claimLease(call).toMillis() / CLAIM_POLL_INTERVAL.toMillis()) + 1;
+        return Flux.range(0, polls)
                 .concatMap(poll -> Mono.delay(CLAIM_POLL_INTERVAL)
                         .then(repository.find(call.tenantId(), call.request().toolCallId())))
                 .next()
@@ -106,12 +101,12 @@ public class ToolCallProcessor {
 
     private Mono<StoredToolCall> unanswered(ToolCall call) {
         log.warn("tool call {}: another execution still holds it after {} ms; this copy is not answered",
-                call.request().toolCallId(), claimLease.multipliedBy(CLAIM_ROUNDS).toMillis());
+                call.request().toolCallId(), claimLease(call).multipliedBy(CLAIM_ROUNDS).toMillis());
         return Mono.empty();
     }
 
     private Mono<StoredToolCall> executeAndStore(ToolCall call, String eventId) {
-        if (expired(call, Instant.now(), maxRequestAge)) {
+        if (expired(call, Instant.now(), maxRequestAge(call))) {
             return repository.storeFirst(tooLate(call, eventId));
         }
         long started = System.nanoTime();
@@ -142,7 +137,7 @@ public class ToolCallProcessor {
     private StoredToolCall tooLate(ToolCall call, String eventId) {
         long ageMs = Duration.between(call.requestedAt(), Instant.now()).toMillis();
         log.warn("tool call {} {} not run: requested {} ms ago, beyond voice.tools.max-request-age ({} ms)",
-                call.request().toolCallId(), call.request().tool(), ageMs, maxRequestAge.toMillis());
+                call.request().toolCallId(), call.request().tool(), ageMs, maxRequestAge(call).toMillis());
         Counter.builder("voice.tools.expired")
                 .description("Tool requests answered timeout without running: older than voice.tools.max-request-age")
                 .tag("tool", toolTag(call.request().tool()))
@@ -206,10 +201,25 @@ public class ToolCallProcessor {
                     + " is not available yet. I can arrange a callback instead."));
         }
         return Mono.defer(() -> tool.execute(call))
-                .timeout(timeout)
+                .timeout(properties.timeoutFor(tool.callsTwilio()))
                 .onErrorResume(TimeoutException.class, e -> Mono.just(ToolResult.timedOut(
                         "That is taking too long right now. Please try again in a moment.")))
                 .onErrorResume(e -> !(e instanceof TimeoutException), e -> failure(call, e));
+    }
+
+    /** Whether the request's tool calls Twilio (and so has the longer timeout and the shorter age). */
+    private boolean callsTwilio(ToolCall call) {
+        Tool tool = ToolName.find(call.request().tool()).map(tools::get).orElse(null);
+        return tool != null && tool.callsTwilio();
+    }
+
+    private Duration maxRequestAge(ToolCall call) {
+        return properties.maxRequestAgeFor(callsTwilio(call));
+    }
+
+    /** How long a claim lasts: the tool's timeout, and room to store its result when the database is slow. */
+    private Duration claimLease(ToolCall call) {
+        return properties.timeoutFor(callsTwilio(call)).plus(CLAIM_MARGIN);
     }
 
     private Mono<ToolResult> failure(ToolCall call, Throwable error) {

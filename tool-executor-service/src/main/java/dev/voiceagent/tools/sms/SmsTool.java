@@ -74,6 +74,11 @@ public class SmsTool implements Tool {
     }
 
     @Override
+    public boolean callsTwilio() {
+        return true;
+    }
+
+    @Override
     public Mono<ToolResult> execute(ToolCall call) {
         String caller = call.request().callerNumber();
         String to = Optional.ofNullable(call.argument("to")).orElse(caller);

@@ -44,7 +44,7 @@ public class TwilioConfiguration {
     @Bean
     TwilioClient twilioClient(TwilioRestClient client, TwilioProperties twilio, ToolExecutorProperties tools,
                               ObjectProvider<CircuitBreakerRegistry> registry) {
-        requireToolTimeoutCoversTwilio(tools.timeout(), twilio.timeout());
+        requireToolTimeoutCoversTwilio(tools.twilioTimeout(), twilio.timeout());
         warmUp(client);
         CircuitBreakerRegistry breakers = registry.getIfAvailable(CircuitBreakerRegistry::ofDefaults);
         return new TwilioClient(client, breakers.circuitBreaker(MESSAGES_BREAKER, breakerConfig()),
@@ -63,11 +63,11 @@ public class TwilioConfiguration {
     static void requireToolTimeoutCoversTwilio(Duration toolTimeout, Duration twilioTimeout) {
         Duration budget = TwilioClient.budget(twilioTimeout);
         if (toolTimeout.compareTo(budget) < 0) {
-            throw new IllegalStateException("voice.tools.timeout (" + toolTimeout + ") is shorter than a Twilio "
+            throw new IllegalStateException("voice.tools.twilio-timeout (" + toolTimeout + ") is shorter than a Twilio "
                     + "request may take (" + budget + ": voice.twilio.timeout " + twilioTimeout + " for each of "
                     + (1 + TwilioClient.RETRIES) + " attempts, plus the back-offs between them): a tool cut off by "
                     + "its timeout could still transfer a call or send a text while its answer says it failed. "
-                    + "Raise voice.tools.timeout to at least " + budget + " or lower voice.twilio.timeout");
+                    + "Raise voice.tools.twilio-timeout to at least " + budget + " or lower voice.twilio.timeout");
         }
     }
 

@@ -110,7 +110,7 @@ class EscalationToolTest {
         return new EscalationTool(twilio, escalations, callbackTool, directory,
                 new EscalationProperties(Map.of(), Map.of(), Duration.ofSeconds(25)),
                 new ToolExecutorProperties(Duration.ofSeconds(2), "http://localhost:8083", null, Duration.ofSeconds(8),
-                        Duration.ofSeconds(1)),
+                        Duration.ofSeconds(1), Duration.ofSeconds(5)),
                 clock);
     }
 

@@ -28,41 +28,51 @@ public class ToolExecutorPropertiesTest {
     }
 
     @Test
-    void theShippedMaximumAgeLeavesTheToolsTimeoutAndTheClockAllowanceWithinTheBridgesWait() {
+    void theShippedMaximumAgesLeaveEachToolsTimeoutAndTheClockAllowanceWithinTheBridgesWait() {
         ToolExecutorProperties properties = shipped();
 
-        assertThat(properties.maxRequestAge()).isEqualTo(Duration.ofSeconds(2));
-        assertThat(properties.maxRequestAge().plus(properties.timeout()).plus(properties.clockSkew()))
-                .isLessThanOrEqualTo(properties.bridgeToolTimeout());
+        assertThat(properties.maxRequestAgeFor(false)).isEqualTo(Duration.ofSeconds(5));
+        assertThat(properties.maxRequestAgeFor(true)).isEqualTo(Duration.ofSeconds(2));
+        for (boolean callsTwilio : List.of(false, true)) {
+            assertThat(properties.maxRequestAgeFor(callsTwilio).plus(properties.timeoutFor(callsTwilio))
+                    .plus(properties.clockSkew())).isLessThanOrEqualTo(properties.bridgeToolTimeout());
+        }
     }
 
     @Test
     void aSevenSecondOldRequestIsExpiredUnderTheShippedSettings() {
         ToolCall call = ToolCallProcessorTest.call("call_1", "media-bridge-service", Duration.ofSeconds(7));
 
-        assertThat(ToolCallProcessor.expired(call, ToolCallProcessorTest.NOW, shipped().maxRequestAge())).isTrue();
+        assertThat(ToolCallProcessor.expired(call, ToolCallProcessorTest.NOW, shipped().maxRequestAgeFor(false)))
+                .isTrue();
     }
 
     @Test
-    void aThreeSecondOldRequestIsExpiredUnderTheShippedSettingsNowThatATwilioRequestMayTakeFiveSeconds() {
-        // begun at 3 s, a text whose Twilio request takes its whole 5 s budget answers after the bridge's 8 s
+    void aThreeSecondOldRequestRunsALookupButNotATwilioTool() {
+        // begun at 3 s, a text whose Twilio request takes its whole 5 s budget answers after the bridge's 8 s; a
+        // lookup cut off at 2 s still answers in time
         ToolCall call = ToolCallProcessorTest.call("call_1", "media-bridge-service", Duration.ofSeconds(3));
 
-        assertThat(ToolCallProcessor.expired(call, ToolCallProcessorTest.NOW, shipped().maxRequestAge())).isTrue();
+        assertThat(ToolCallProcessor.expired(call, ToolCallProcessorTest.NOW, shipped().maxRequestAgeFor(true)))
+                .isTrue();
+        assertThat(ToolCallProcessor.expired(call, ToolCallProcessorTest.NOW, shipped().maxRequestAgeFor(false)))
+                .isFalse();
     }
 
     @Test
     void anUnsetMaximumAgeFollowsTheBridgesWaitTheToolTimeoutAndTheClockAllowance() {
         ToolExecutorProperties properties = bind(Map.of("voice.tools.bridge-tool-timeout", "20s",
-                "voice.tools.timeout", "10s", "voice.tools.clock-skew", "500ms"));
+                "voice.tools.timeout", "10s", "voice.tools.twilio-timeout", "12s", "voice.tools.clock-skew", "500ms"));
 
-        assertThat(properties.maxRequestAge()).isEqualTo(Duration.ofMillis(9500));
+        assertThat(properties.maxRequestAgeFor(false)).isEqualTo(Duration.ofMillis(9500));
+        assertThat(properties.maxRequestAgeFor(true)).isEqualTo(Duration.ofMillis(7500));
     }
 
     @Test
-    void aConfiguredAgeThatFitsIsKept() {
-        assertThat(bind(Map.of("voice.tools.max-request-age", "1500ms")).maxRequestAge())
-                .isEqualTo(Duration.ofMillis(1500));
+    void aConfiguredAgeThatFitsIsKeptForEveryTool() {
+        ToolExecutorProperties properties = bind(Map.of("voice.tools.max-request-age", "1500ms"));
+        assertThat(properties.maxRequestAgeFor(false)).isEqualTo(Duration.ofMillis(1500));
+        assertThat(properties.maxRequestAgeFor(true)).isEqualTo(Duration.ofMillis(1500));
     }
 
     @Test
@@ -75,6 +85,9 @@ public class ToolExecutorPropertiesTest {
 
     @Test
     void aToolTimeoutThatLeavesNoTimeWithinTheBridgesWaitFailsTheStart() {
+        assertThatThrownBy(() -> bind(Map.of("voice.tools.twilio-timeout", "7s")))
+                .isInstanceOf(BindException.class)
+                .rootCause().hasMessageContaining("leaves no time within voice.tools.bridge-tool-timeout");
         assertThatThrownBy(() -> bind(Map.of("voice.tools.timeout", "8s")))
                 .isInstanceOf(BindException.class)
                 .rootCause().hasMessageContaining("leaves no time within voice.tools.bridge-tool-timeout");

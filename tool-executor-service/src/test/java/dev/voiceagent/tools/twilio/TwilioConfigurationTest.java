@@ -16,8 +16,8 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.io.ClassPathResource;
 
 /**
- * The tool timeout covers a Twilio request with its retries: a tool cut off earlier could be answered "failed" while
- * its transfer or text is still made. The real {@link TwilioConfiguration} over the shipped settings.
+ * The Twilio tools' timeout covers a Twilio request with its retries: a tool cut off earlier could be answered "failed"
+ * while its transfer or text is still made. The real {@link TwilioConfiguration} over the shipped settings.
  */
 class TwilioConfigurationTest {
 
@@ -36,7 +36,7 @@ class TwilioConfigurationTest {
             assertThat(context).hasNotFailed();
             Duration twilio = context.getBean(TwilioProperties.class).timeout();
             // 1.5 s for each of three attempts, and back-offs of at most 150 ms and 300 ms between them
-            assertThat(context.getBean(ToolExecutorProperties.class).timeout())
+            assertThat(context.getBean(ToolExecutorProperties.class).twilioTimeout())
                     .isGreaterThanOrEqualTo(twilio.multipliedBy(3).plusMillis(450));
         });
     }
@@ -45,17 +45,17 @@ class TwilioConfigurationTest {
     void aTwilioTimeoutWhoseRetriesOutlastTheToolTimeoutFailsTheStart() {
         runner.withPropertyValues("voice.twilio.timeout=2s")
                 .run(context -> assertThat(context).getFailure().rootCause()
-                        .hasMessageContaining("voice.tools.timeout (PT5S) is shorter than a Twilio request may take "
-                                + "(PT6.45S")
-                        .hasMessageContaining("Raise voice.tools.timeout to at least PT6.45S"));
+                        .hasMessageContaining("voice.tools.twilio-timeout (PT5S) is shorter than a Twilio request may "
+                                + "take (PT6.45S")
+                        .hasMessageContaining("Raise voice.tools.twilio-timeout to at least PT6.45S"));
     }
 
     @Test
     void aToolTimeoutShorterThanTheTwilioBudgetFailsTheStart() {
-        runner.withPropertyValues("voice.tools.timeout=2s")
+        runner.withPropertyValues("voice.tools.twilio-timeout=2s")
                 .run(context -> assertThat(context).getFailure().rootCause()
-                        .hasMessageContaining("voice.tools.timeout (PT2S) is shorter than a Twilio request may take "
-                                + "(PT4.95S"));
+                        .hasMessageContaining("voice.tools.twilio-timeout (PT2S) is shorter than a Twilio request may "
+                                + "take (PT4.95S"));
     }
 
     @Test

@@ -282,8 +282,7 @@ class RepeatedAndLateRequestsIT {
     @Test
     void underTheShippedSettingsARequestThreeSecondsOldIsTooLateForATextButNotForACallback() {
         // a text may take 5 s at Twilio: begun at 3 s it could answer after the bridge's 8 s; a callback (2 s) cannot
-        ToolCallProcessor shipped = new ToolCallProcessor(tools, directory, results, publisher,
-                ToolExecutorPropertiesTest.shipped(), meters);
+        ToolCallProcessor shipped = shippedProcessor();
         String textId = "call_" + UUID.randomUUID();
         String body = "three seconds late " + textId;
         String callbackId = "call_" + UUID.randomUUID();
@@ -305,8 +304,7 @@ class RepeatedAndLateRequestsIT {
     void underTheShippedSettingsARequestSevenSecondsOldIsAnsweredTooLateAndTheTextIsNotSent() {
         // the bridge gives up after 8 s; begun at 7 s, the text (up to 5 s) could go out after the caller heard
         // that it did not
-        ToolCallProcessor shipped = new ToolCallProcessor(tools, directory, results, publisher,
-                ToolExecutorPropertiesTest.shipped(), meters);
+        ToolCallProcessor shipped = shippedProcessor();
         String toolCallId = "call_" + UUID.randomUUID();
         String body = "seven seconds late " + toolCallId;
         ToolCall call = new ToolCall(TENANT, callSid(), new ToolRequested(toolCallId, "sms", Map.of("body", body),
@@ -363,6 +361,12 @@ class RepeatedAndLateRequestsIT {
         assertThat(replies).hasSize(2);
         assertThat(replies.stream().map(r -> envelope(r).id()).distinct()).hasSize(1);
         assertThat(replies).allSatisfy(r -> assertThat(completed(r).output()).containsEntry("outcome", "transferred"));
+    }
+
+    /** A processor with the settings the service ships with, not this class's longer test timeouts. */
+    private ToolCallProcessor shippedProcessor() {
+        return new ToolCallProcessor(tools, directory, results, publisher, ToolExecutorPropertiesTest.shipped(),
+                meters);
     }
 
     private ToolResult stored(String tenant, String toolCallId) {

@@ -17,7 +17,7 @@ final class OutcomeRules {
     }
 
     static Outcome decide(String failure, List<ToolSummary> tools, boolean callerSpoke, boolean agentAnswered) {
-        return decide(failure, tools, callerSpoke, agentAnswered, false, false);
+        return decide(failure, tools, callerSpoke, agentAnswered, false, false, false);
     }
 
     /**
@@ -25,16 +25,8 @@ final class OutcomeRules {
      * the contract ended it or it lasted its maximum duration) is abandoned unless a hand-over succeeded: nobody can
      * tell that the caller's matter was settled. {@code escalationBecameCallback}: the tool executor could not
      * transfer and created a callback instead (its escalation answers {@code outcome: callback_created}), so the call
-     * was not transferred.
-     */
-    static Outcome decide(String failure, List<ToolSummary> tools, boolean callerSpoke, boolean agentAnswered,
-                          boolean bridgeHungUp, boolean escalationBecameCallback) {
-        return decide(failure, tools, callerSpoke, agentAnswered, bridgeHungUp, escalationBecameCallback, false);
-    }
-
-    /**
-     * As above; {@code transferSeen}: a transfer the tool executor could not confirm (its escalation answered
-     * {@code unconfirmed}, status failed) that Twilio's stop showed to have taken the call.
+     * was not transferred. {@code transferSeen}: a transfer the tool executor could not confirm (its escalation
+     * answered {@code unconfirmed}, status failed) that Twilio's stop showed to have taken the call.
      */
     static Outcome decide(String failure, List<ToolSummary> tools, boolean callerSpoke, boolean agentAnswered,
                           boolean bridgeHungUp, boolean escalationBecameCallback, boolean transferSeen) {

@@ -1172,11 +1172,16 @@ public final class VoiceSession {
     /** Twilio's side ended after an unconfirmed transfer was sent: the transfer took the call. */
     private void transferTookTheCall(String how) {
         unconfirmedTransfer = null;
-        transferSeen = true;
-        learn(Map.of("route", "transfer"));
+        transferSeenByStop();
         line(LogLine.INFO, "Twilio's side ended (" + how + ") after the unconfirmed transfer: the call was "
                 + "transferred");
         end("handover", null, CloseStatus.NORMAL);
+    }
+
+    /** An unconfirmed transfer that Twilio's stop showed to have taken the call: the outcome and the route say so. */
+    private void transferSeenByStop() {
+        transferSeen = true;
+        learn(Map.of("route", "transfer"));
     }
 
     /** No stop within the grace: the transfer did not happen, so the caller is called back, and told so. */
@@ -1452,15 +1457,14 @@ public final class VoiceSession {
             onHandoverReply(pending, reply);
             return;
         }
-        if ("escalation".equals(pending.tool) && ToolCompleted.OK.equals(reply.status())) {
+        // the model's transfer could not be confirmed, but Twilio stopped the stream: it took the call
+        boolean transferredUnconfirmed = twilioGone != null && unconfirmed(pending.tool, reply);
+        if ("escalation".equals(pending.tool) && (ToolCompleted.OK.equals(reply.status()) || transferredUnconfirmed)) {
             escalationReason = String.valueOf(pending.arguments.getOrDefault("reason", "escalated"));
         }
         if (twilioGone != null) {
-            if (unconfirmed(pending.tool, reply)) {
-                // the model's transfer could not be confirmed, but Twilio stopped the stream: it took the call
-                escalationReason = String.valueOf(pending.arguments.getOrDefault("reason", "escalated"));
-                transferSeen = true;
-                learn(Map.of("route", "transfer"));
+            if (transferredUnconfirmed) {
+                transferSeenByStop();
             }
             endOnceTransferAnswered();
             return;

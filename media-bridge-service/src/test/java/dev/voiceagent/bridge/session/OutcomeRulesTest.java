@@ -40,9 +40,10 @@ class OutcomeRulesTest {
     @Test
     void anEscalationTheExecutorTurnedIntoACallbackIsACallbackNotATransfer() {
         List<ToolSummary> tools = List.of(tool("escalation", "ok"));
-        assertThat(OutcomeRules.decide(null, tools, true, true, false, true)).isEqualTo(Outcome.CALLBACK_CREATED);
-        assertThat(OutcomeRules.decide(null, tools, true, true, false, false)).isEqualTo(Outcome.TRANSFERRED);
-        assertThat(OutcomeRules.decide(null, List.of(tool("escalation", "failed")), true, true, false, true))
+        assertThat(OutcomeRules.decide(null, tools, true, true, false, true, false))
+                .isEqualTo(Outcome.CALLBACK_CREATED);
+        assertThat(OutcomeRules.decide(null, tools, true, true, false, false, false)).isEqualTo(Outcome.TRANSFERRED);
+        assertThat(OutcomeRules.decide(null, List.of(tool("escalation", "failed")), true, true, false, true, false))
                 .as("a failed escalation created nothing").isEqualTo(Outcome.RESOLVED);
     }
 }

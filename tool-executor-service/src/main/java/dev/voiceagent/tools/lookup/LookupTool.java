@@ -80,7 +80,7 @@ public class LookupTool implements Tool {
             // in the clear (the PIN must never travel so), under a key this executor lacks, or for another request
             log.warn("tenant {} call {}: a PIN that is not sealed for this request was not checked", call.tenantId(),
                     call.callSid());
-            return VerificationPins.matches(null, null).thenReturn(notVerified("unsealed"));
+            return refusedAfterEqualWork(null, "unsealed");
         }
         return find(call.tenantId(), key.get()).flatMap(found -> verify(call, key.get(), found.orElse(null),
                 pin.get()));
@@ -108,20 +108,20 @@ public class LookupTool implements Tool {
      */
     private Mono<ToolResult> verify(ToolCall call, LookupKey key, Account account, String pin) {
         if (account == null) {
-            return VerificationPins.matches(pin, null).thenReturn(notVerified("unknown"));
+            return refusedAfterEqualWork(pin, "unknown");
         }
         String tenantId = call.tenantId();
         String number = account.accountNumber();
         return accounts.findPinHash(tenantId, number).map(Optional::of).defaultIfEmpty(Optional.empty())
                 .flatMap(hash -> {
                     if (hash.isEmpty()) {
-                        return VerificationPins.matches(pin, null).thenReturn(notVerified("no_pin"));
+                        return refusedAfterEqualWork(pin, "no_pin");
                     }
                     return pinAttempts.attempt(tenantId, number).flatMap(mayCheck -> {
                         if (!mayCheck) {
                             log.warn("tenant {} call {}: PIN of account {} not checked: too many wrong PINs lately",
                                     tenantId, call.callSid(), number);
-                            return VerificationPins.matches(pin, null).thenReturn(notVerified("locked"));
+                            return refusedAfterEqualWork(pin, "locked");
                         }
                         return VerificationPins.matches(pin, hash.get()).flatMap(matches -> matches
                                 ? pinAttempts.succeeded(tenantId, number).then(disclose(call, key, account))
@@ -129,6 +129,11 @@ public class LookupTool implements Tool {
                                 : Mono.just(notVerified("wrong_pin")));
                     });
                 });
+    }
+
+    /** The refusal of a PIN that is not compared, after the hashing work a comparison costs. */
+    private Mono<ToolResult> refusedAfterEqualWork(String pin, String why) {
+        return VerificationPins.matches(pin, null).then(Mono.fromSupplier(() -> notVerified(why)));
     }
 
     private Mono<ToolResult> answer(ToolCall call, LookupKey key, Account account) {
